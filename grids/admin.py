@@ -1,0 +1,107 @@
+"""Admin for territory, departments and assignments.
+
+Invalid GeoJSON and bad codes are refused by the models' validation (grids.models), so the
+admin and every other writer show the same message.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .coverage import check_community
+from .models import Assignment, Community, Department, District, GridCell, Street
+
+FOOTPRINT = ("area_m2", "min_lon", "min_lat", "max_lon", "max_lat", "full_code")
+
+
+class TerritoryAdmin(admin.ModelAdmin):
+    search_fields = ("name", "full_code")
+    readonly_fields = FOOTPRINT
+
+    def get_readonly_fields(self, request, obj=None):
+        # A code is an identity other systems file under; it is not edited after creation.
+        return (*self.readonly_fields, "code") if obj else self.readonly_fields
+
+
+@admin.register(District)
+class DistrictAdmin(TerritoryAdmin):
+    list_display = ("code", "name", "area_m2")
+
+
+@admin.register(Street)
+class StreetAdmin(TerritoryAdmin):
+    list_display = ("full_code", "name", "district", "area_m2")
+    list_filter = ("district",)
+    list_select_related = ("district",)
+    autocomplete_fields = ("district",)
+
+
+@admin.register(Community)
+class CommunityAdmin(TerritoryAdmin):
+    list_display = ("full_code", "name", "type", "street", "area_m2")
+    list_filter = ("type", "street__district", "street")
+    list_select_related = ("street__district",)
+    autocomplete_fields = ("street",)
+    actions = ["check_coverage"]
+
+    @admin.action(description=_("Check that the cells tile the community (gaps, overlaps)"))
+    def check_coverage(self, request, queryset):
+        problems = 0
+        for community in queryset.select_related("street"):
+            for problem in check_community(community):
+                problems += 1
+                self.message_user(request, str(problem), messages.ERROR)
+        if not problems:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)d community checked: its cells tile it with no gap or overlap.",
+                    "%(n)d communities checked: their cells tile them with no gap or overlap.",
+                    queryset.count(),
+                )
+                % {"n": queryset.count()},
+                messages.SUCCESS,
+            )
+
+
+@admin.register(GridCell)
+class GridCellAdmin(TerritoryAdmin):
+    list_display = ("full_code", "name", "community", "area_m2")
+    list_filter = ("community__type", "community__street__district", "community__street")
+    list_select_related = ("community__street__district",)
+    autocomplete_fields = ("community",)
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "district", "street", "community", "is_active")
+    list_filter = ("kind", "is_active", "district", "street")
+    list_select_related = ("district", "street", "community")
+    search_fields = ("name",)
+    autocomplete_fields = ("district", "street", "community")
+
+
+ASSIGNMENT_FIELDS = (
+    "user", "role", "scope", "district", "street", "community", "cell", "department",
+    "valid_from", "valid_to",
+)
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    list_display = ("user", "role", "scope", "target", "department", "valid_from", "valid_to")
+    list_filter = ("role", "scope", "valid_from")
+    list_select_related = ("user", "district", "street", "community", "cell", "department")
+    search_fields = ("user__username", "user__display_name", "cell__full_code", "street__name")
+    autocomplete_fields = ("user", "district", "street", "community", "cell", "department")
+    fields = ASSIGNMENT_FIELDS
+
+
+class AssignmentInline(admin.TabularInline):
+    model = Assignment
+    fk_name = "user"
+    extra = 0
+    fields = ASSIGNMENT_FIELDS[1:]
+    autocomplete_fields = ("district", "street", "community", "cell", "department")

@@ -1,0 +1,103 @@
+"""python manage.py seed_demo --scale small|district [--reset | --if-empty]
+
+Creates a demo district: territory whose cells tile their communities, one department of each
+kind, users for every role (password ``gridgov-demo``) and residents. Bulk inserts with a
+progress bar. Re-running is safe: it refuses when demo data exists, unless ``--reset``
+(delete the demo district and everything under it, then create it anew) or ``--if-empty``
+(do nothing when the database already holds a district; ``make run`` uses this).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.db.models import Q
+
+from grids import demo
+from grids.models import Assignment, Community, Department, District, GridCell, Street
+from residents.demo import create_residents, delete_residents
+
+
+class Command(BaseCommand):
+    help = "Create demo data: a district with territory, departments, users and residents."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--scale", choices=sorted(demo.SCALES), default="small")
+        group = parser.add_mutually_exclusive_group()
+        group.add_argument("--reset", action="store_true",
+                           help="delete the existing demo district and everything in it first")
+        group.add_argument("--if-empty", action="store_true",
+                           help="do nothing (exit 0) when the database already has a district")
+        parser.add_argument("--seed", type=int, default=2020, help="random seed (default 2020)")
+        parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+    def handle(self, *args, scale: str, reset: bool, if_empty: bool, seed: int,
+               no_progress: bool, **options) -> None:
+        started = time.monotonic()
+        if if_empty and District.objects.exists():
+            self.stdout.write("The database already has a district; not seeding demo data.")
+            return
+        existing = District.objects.filter(code=demo.DISTRICT_CODE).first()
+        if existing and not reset:
+            raise CommandError(
+                f"Demo district {existing} already exists. Run with --reset to delete it and "
+                "create it anew (this deletes its residents, users and assignments)."
+            )
+        if existing:
+            self.stdout.write(f"Deleting demo district {existing} …")
+            delete_district(existing)
+
+        plan = demo.SCALES[scale]
+        rng = random.Random(seed)
+        with transaction.atomic():
+            territory = demo.create_territory(plan, rng)
+            departments = demo.create_departments(territory.district)
+            logins = demo.create_people(territory, departments, rng)
+        self.stdout.write(
+            f"Territory: {len(territory.streets)} streets, {len(territory.communities)} "
+            f"communities, {len(territory.cells)} cells, {len(departments)} departments."
+        )
+        households, residents = create_residents(
+            territory.cells, total=plan.residents, rng=rng, progress=not no_progress
+        )
+        self.stdout.write(f"Residents: {residents:,} in {households:,} households.")
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo data ({scale}) ready in {time.monotonic() - started:.0f} s."
+        ))
+        print_logins(self.stdout, logins)
+
+
+def print_logins(out, logins: list[demo.DemoLogin]) -> None:
+    out.write(f"\nDemo logins (password: {demo.DEMO_PASSWORD})")
+    for login in logins:
+        out.write(f"  {login.username:<16} {login.role:<28} {login.where}")
+    out.write("")
+
+
+def delete_district(district: District) -> None:
+    """Delete a district and everything under it (residents first, in bulk). Users who served
+    only there go too, as do the fixed demo logins."""
+    User = get_user_model()
+    cells = GridCell.objects.filter(community__street__district=district)
+    delete_residents(cells)
+    in_district = (
+        Q(district=district)
+        | Q(street__district=district)
+        | Q(community__street__district=district)
+        | Q(cell__community__street__district=district)
+    )
+    with transaction.atomic():
+        user_ids = set(Assignment.objects.filter(in_district).values_list("user_id", flat=True))
+        Assignment.objects.filter(in_district).delete()
+        User.objects.filter(
+            Q(pk__in=user_ids, assignments__isnull=True) | Q(username__startswith="demo_")
+        ).delete()
+        Department.objects.filter(district=district).delete()
+        cells.delete()
+        Community.objects.filter(street__district=district).delete()
+        Street.objects.filter(district=district).delete()
+        district.delete()

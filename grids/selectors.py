@@ -1,0 +1,72 @@
+"""Reads of territory, scoped by the reader's assignments (DESIGN §6).
+
+``visible_cells(user)`` answers "which cells may this user see": a worker their cells (or
+their community's, when assigned to a whole community), street staff their street, a
+district admin their district. ``cell_scope_q(user, path)`` gives the same answer as a Q
+object over any model that reaches a cell through ``path``, so every list (residents, cases,
+exports) is filtered by one rule without a subquery per row.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Q, QuerySet
+
+from .models import Assignment, GridCell
+
+# How each scope level reaches a cell, relative to the cell itself.
+_LEVEL_PATH = {
+    "cell": "id",
+    "community": "community_id",
+    "street": "community__street_id",
+    "district": "community__street__district_id",
+}
+
+
+def active_assignments(user, *, on: date | None = None) -> QuerySet[Assignment]:
+    if not getattr(user, "is_authenticated", False):
+        return Assignment.objects.none()
+    return Assignment.objects.filter(user=user).active(on).select_related(
+        "district", "street", "community", "cell", "department"
+    )
+
+
+def user_roles(user, *, on: date | None = None) -> set[str]:
+    return set(active_assignments(user, on=on).values_list("role", flat=True))
+
+
+def cell_scope_q(user, path: str = "", *, on: date | None = None, roles: set[str] | None = None) -> Q:
+    """A Q that keeps rows whose cell (reached through ``path``) the user may see.
+
+    ``path`` is the lookup prefix from the filtered model to its GridCell, e.g. ``"cell__"``
+    for a Household. ``roles`` narrows to assignments of those roles. A superuser sees all;
+    a user with no active assignment sees nothing.
+    """
+    if getattr(user, "is_superuser", False):
+        return Q()
+    targets: dict[str, set[int]] = {level: set() for level in _LEVEL_PATH}
+    for level, district, street, community, cell in active_assignments(user, on=on).filter(
+        **({"role__in": roles} if roles else {})
+    ).values_list("scope", "district_id", "street_id", "community_id", "cell_id"):
+        targets[level].add({"district": district, "street": street, "community": community,
+                            "cell": cell}[level])
+    q = Q(pk__in=[])
+    for level, ids in targets.items():
+        if ids:
+            q |= Q(**{f"{path}{_LEVEL_PATH[level]}__in": sorted(ids)})
+    return q
+
+
+def visible_cells(user, *, on: date | None = None) -> QuerySet[GridCell]:
+    """Cells the user serves, with their community and street joined."""
+    return (
+        GridCell.objects.filter(cell_scope_q(user, on=on))
+        .select_related("community__street__district")
+        .order_by("full_code")
+    )
+
+
+def can_see_cell(user, cell_id: int, *, on: date | None = None) -> bool:
+    return visible_cells(user, on=on).filter(pk=cell_id).exists()
+

@@ -1,0 +1,17 @@
+"""Keep the point → cell index in step with the cells in this process."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from .models import GridCell
+from .spatial import invalidate_cell_index
+
+
+@receiver(post_save, sender=GridCell)
+@receiver(post_delete, sender=GridCell)
+def cell_changed(**kwargs) -> None:
+    invalidate_cell_index()
+    transaction.on_commit(invalidate_cell_index)

@@ -1,0 +1,96 @@
+"""Persona fixtures over a small territory (DESIGN §6 roles).
+
+    district 110105
+    ├── street 001 ── community 001 (2×1 lattice units) ── cell A (west half), cell B (east half)
+    └── street 002 ── community 001 (1×1, further east) ── cell X
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from grids.models import Community, Department, District, GridCell, Role, Street
+
+from .factories import AssignmentFactory, DepartmentFactory, UserFactory, grid_box
+
+
+@dataclass
+class Territory:
+    district: District
+    street1: Street
+    street2: Street
+    community1: Community
+    community2: Community
+    cell_a: GridCell
+    cell_b: GridCell
+    cell_x: GridCell
+    department: Department
+
+
+@pytest.fixture
+def territory(db) -> Territory:
+    district = District.objects.create(code="110105", name="朝阳区", geometry=grid_box(0, 0, 4, 2))
+    street1 = Street.objects.create(district=district, code="001", name="一街道", geometry=grid_box(0, 0, 2, 2))
+    street2 = Street.objects.create(district=district, code="002", name="二街道", geometry=grid_box(2, 0, 2, 2))
+    community1 = Community.objects.create(street=street1, code="001", name="一社区", geometry=grid_box(0, 0, 2, 1))
+    community2 = Community.objects.create(street=street2, code="001", name="二社区", geometry=grid_box(2, 0, 1, 1))
+    cell_a = GridCell.objects.create(community=community1, code="001", name="A", geometry=grid_box(0, 0))
+    cell_b = GridCell.objects.create(community=community1, code="002", name="B", geometry=grid_box(1, 0))
+    cell_x = GridCell.objects.create(community=community2, code="001", name="X", geometry=grid_box(2, 0))
+    department = DepartmentFactory(district=district, name="城管执法队")
+    return Territory(district, street1, street2, community1, community2, cell_a, cell_b, cell_x, department)
+
+
+def _assigned(role: str, scope: str, target, username: str, **extra):
+    user = UserFactory(username=username)
+    AssignmentFactory(user=user, role=role, scope=scope, **{scope: target}, **extra)
+    return user
+
+
+@pytest.fixture
+def worker_a(territory):
+    """A grid worker of cell A (street 1)."""
+    return _assigned(Role.GRID_WORKER, "cell", territory.cell_a, "worker_a")
+
+
+@pytest.fixture
+def worker_b(territory):
+    """A grid worker of cell B (same community as A)."""
+    return _assigned(Role.GRID_WORKER, "cell", territory.cell_b, "worker_b")
+
+
+@pytest.fixture
+def worker_x(territory):
+    """A grid worker of cell X, in street 2."""
+    return _assigned(Role.GRID_WORKER, "cell", territory.cell_x, "worker_x")
+
+
+@pytest.fixture
+def volunteer(territory):
+    return _assigned(Role.VOLUNTEER, "community", territory.community1, "volunteer")
+
+
+@pytest.fixture
+def street_staff(territory):
+    """Street staff of street 1."""
+    return _assigned(Role.STREET_STAFF, "street", territory.street1, "staff1")
+
+
+@pytest.fixture
+def handler(territory):
+    return _assigned(
+        Role.HANDLER, "district", territory.district, "handler", department=territory.department
+    )
+
+
+@pytest.fixture
+def district_admin(territory):
+    return _assigned(Role.DISTRICT_ADMIN, "district", territory.district, "admin")
+
+
+@pytest.fixture
+def outsider(db):
+    """Signed-in user with no assignment at all."""
+    return UserFactory(username="outsider")

@@ -1,0 +1,104 @@
+"""factory_boy factories shared by the whole suite."""
+
+from __future__ import annotations
+
+import factory
+from django.contrib.auth import get_user_model
+
+from grids.models import Assignment, Community, Department, District, GridCell, Role, Street
+
+BASE_LON, BASE_LAT = 116.40, 39.90
+STEP = 0.01  # ~850 m east-west, ~1.1 km north-south at Beijing's latitude
+
+
+def box(min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> dict:
+    """A rectangle as a GeoJSON polygon (counter-clockwise, closed)."""
+    return {
+        "type": "Polygon",
+        "coordinates": [
+            [
+                [min_lon, min_lat],
+                [max_lon, min_lat],
+                [max_lon, max_lat],
+                [min_lon, max_lat],
+                [min_lon, min_lat],
+            ]
+        ],
+    }
+
+
+def grid_box(col: int, row: int, width: int = 1, height: int = 1) -> dict:
+    """A rectangle on the test lattice: columns and rows of STEP degrees from the base."""
+    return box(
+        BASE_LON + col * STEP,
+        BASE_LAT + row * STEP,
+        BASE_LON + (col + width) * STEP,
+        BASE_LAT + (row + height) * STEP,
+    )
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("pw-for-tests")
+
+
+class DistrictFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = District
+        django_get_or_create = ("code",)
+
+    code = "110105"
+    name = "朝阳区"
+    geometry = None
+
+
+class StreetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Street
+
+    district = factory.SubFactory(DistrictFactory)
+    code = factory.Sequence(lambda n: f"{n % 999 + 1:03d}")
+    name = factory.Sequence(lambda n: f"测试街道{n}")
+    geometry = None
+
+
+class CommunityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Community
+
+    street = factory.SubFactory(StreetFactory)
+    code = factory.Sequence(lambda n: f"{n % 999 + 1:03d}")
+    name = factory.Sequence(lambda n: f"测试社区{n}")
+    geometry = factory.LazyFunction(lambda: grid_box(0, 0))
+
+
+class GridCellFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GridCell
+
+    community = factory.SubFactory(CommunityFactory)
+    code = factory.Sequence(lambda n: f"{n % 999 + 1:03d}")
+    name = factory.Sequence(lambda n: f"第{n}网格")
+    geometry = factory.LazyAttribute(lambda o: o.community.geometry)
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Department
+
+    name = factory.Sequence(lambda n: f"测试部门{n}")
+    kind = "urban_management"
+    district = factory.SubFactory(DistrictFactory)
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Assignment
+
+    user = factory.SubFactory(UserFactory)
+    role = Role.GRID_WORKER
+    scope = "cell"

@@ -1,0 +1,58 @@
+"""Point → cell lookup: inside, outside, on a shared edge, and after cells change."""
+
+from __future__ import annotations
+
+import pytest
+
+from grids.models import GridCell
+from grids.spatial import CellIndex, cell_at, cell_id_at
+
+from ..factories import grid_box
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_point_inside_a_cell_finds_it(territory):
+    assert cell_at(116.405, 39.905) == territory.cell_a
+    assert cell_at(116.415, 39.905) == territory.cell_b
+    assert cell_at(116.425, 39.905) == territory.cell_x
+
+
+def test_the_found_cell_comes_with_its_street(territory, django_assert_num_queries):
+    cell_id_at(116.405, 39.905)  # warm the index
+    with django_assert_num_queries(1):
+        cell = cell_at(116.405, 39.905)
+        assert cell.community.street.district.code == "110105"
+
+
+def test_a_point_outside_every_cell_finds_none(territory):
+    assert cell_at(116.405, 39.95) is None
+    assert cell_at(0, 0) is None
+
+
+def test_a_point_on_a_shared_edge_resolves_to_the_lowest_code_every_time(territory):
+    # x = 116.41 is the edge between A (…001) and B (…002).
+    edge = [cell_id_at(116.41, 39.905) for _ in range(20)]
+    assert set(edge) == {territory.cell_a.pk}
+    # and the corner where A, B meet the community's southern edge
+    assert cell_id_at(116.41, 39.90) == territory.cell_a.pk
+
+
+def test_edge_rule_holds_for_the_vectorised_lookup(territory):
+    index = CellIndex.from_queryset()
+    ids = index.lookup_many([116.405, 116.41, 116.415, 117.0], [39.905, 39.905, 39.905, 39.905])
+    assert ids.tolist() == [territory.cell_a.pk, territory.cell_a.pk, territory.cell_b.pk, -1]
+
+
+def test_the_index_follows_cells_added_and_moved(territory):
+    assert cell_at(116.405, 39.915) is None
+    added = GridCell.objects.create(
+        community=territory.community1, code="003", name="C", geometry=grid_box(0, 1)
+    )
+    assert cell_at(116.405, 39.915) == added
+    added.geometry = grid_box(1, 1)
+    added.save()
+    assert cell_at(116.405, 39.915) is None
+    assert cell_at(116.415, 39.915) == added
+    added.delete()
+    assert cell_at(116.415, 39.915) is None
