@@ -156,12 +156,12 @@ class DemoTerritory:
     cells: list[GridCell]
 
 
-def create_territory(scale: Scale, rng: random.Random) -> DemoTerritory:
-    """Create the district, its streets, communities and cells with bulk inserts."""
+def plan_territory(scale: Scale, rng: random.Random) -> DemoTerritory:
+    """The district, its streets, communities and cells as unsaved rows (codes, geometry and
+    footprints filled in). Deterministic for a given ``rng`` seed."""
     (sc, sr), (cc, cr), (gc, gr) = scale.streets, scale.communities, scale.cells
     district = District(code=DISTRICT_CODE, full_code=DISTRICT_CODE, name=DISTRICT_NAME,
                         **_territory_fields(_rect(0, 0, sc * cc * gc, sr * cr * gr)))
-    district.save()
     streets, communities, cells = [], [], []
     type_choices, type_weights = zip(*COMMUNITY_TYPES, strict=True)
     for s_index in range(sc * sr):
@@ -191,10 +191,18 @@ def create_territory(scale: Scale, rng: random.Random) -> DemoTerritory:
                     community=community, code=gcode, full_code=community.full_code + gcode,
                     name=f"{community.name}第{g_index + 1}网格", **_territory_fields(shape),
                 ))
-    Street.objects.bulk_create(streets, batch_size=1000)
-    Community.objects.bulk_create(communities, batch_size=1000)
-    GridCell.objects.bulk_create(cells, batch_size=1000)
     return DemoTerritory(district, streets, communities, cells)
+
+
+def create_territory(scale: Scale, rng: random.Random) -> DemoTerritory:
+    """Plan the territory and write it with bulk inserts."""
+    territory = plan_territory(scale, rng)
+    # Parents are saved first; Django fills each child's foreign key from its saved parent.
+    territory.district.save()
+    Street.objects.bulk_create(territory.streets, batch_size=1000)
+    Community.objects.bulk_create(territory.communities, batch_size=1000)
+    GridCell.objects.bulk_create(territory.cells, batch_size=1000)
+    return territory
 
 
 def create_departments(district: District) -> dict[str, Department]:
@@ -205,15 +213,8 @@ def create_departments(district: District) -> dict[str, Department]:
     }
 
 
-@dataclass(frozen=True)
-class DemoLogin:
-    username: str
-    role: str
-    where: str
-
-
 def create_people(territory: DemoTerritory, departments: dict[str, Department],
-                  rng: random.Random) -> list[DemoLogin]:
+                  rng: random.Random) -> None:
     """Demo logins with fixed usernames (docs and checks rely on them), plus a grid worker for
     every other cell, street staff for every street and a handler for every department."""
     User = get_user_model()
@@ -232,7 +233,6 @@ def create_people(territory: DemoTerritory, departments: dict[str, Department],
         ("demo_worker2", Role.GRID_WORKER, ScopeLevel.CELL, cell2, None),
         ("demo_volunteer", Role.VOLUNTEER, ScopeLevel.COMMUNITY, community1, None),
     ]
-    logins = [DemoLogin(u, Role(r).label, str(t)) for u, r, _, t, _ in plan]
     plan += [(f"staff_{s.full_code}", Role.STREET_STAFF, ScopeLevel.STREET, s, None)
              for s in territory.streets[1:]]
     plan += [(f"handler_{d.kind}", Role.HANDLER, ScopeLevel.DISTRICT, district, d)
@@ -249,4 +249,15 @@ def create_people(territory: DemoTerritory, departments: dict[str, Department],
         Assignment(user=user, role=role, scope=scope, department=department, **{scope: target})
         for user, (_, role, scope, target, department) in zip(users, plan, strict=True)
     ], batch_size=1000)
-    return logins
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    """(username, role, where) of the fixed demo logins present in the database."""
+    rows = (
+        Assignment.objects.filter(user__username__startswith="demo_")
+        .select_related("user", "district", "street", "community", "cell", "department")
+        .order_by("user_id")
+    )
+    return [
+        (a.user.username, str(a.get_role_display()), str(a.department or a.target)) for a in rows
+    ]

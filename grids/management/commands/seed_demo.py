@@ -40,6 +40,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         if if_empty and District.objects.exists():
             self.stdout.write("The database already has a district; not seeding demo data.")
+            print_logins(self.stdout)
             return
         existing = District.objects.filter(code=demo.DISTRICT_CODE).first()
         if existing and not reset:
@@ -56,7 +57,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             territory = demo.create_territory(plan, rng)
             departments = demo.create_departments(territory.district)
-            logins = demo.create_people(territory, departments, rng)
+            demo.create_people(territory, departments, rng)
         self.stdout.write(
             f"Territory: {len(territory.streets)} streets, {len(territory.communities)} "
             f"communities, {len(territory.cells)} cells, {len(departments)} departments."
@@ -68,13 +69,16 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ({scale}) ready in {time.monotonic() - started:.0f} s."
         ))
-        print_logins(self.stdout, logins)
+        print_logins(self.stdout)
 
 
-def print_logins(out, logins: list[demo.DemoLogin]) -> None:
-    out.write(f"\nDemo logins (password: {demo.DEMO_PASSWORD})")
-    for login in logins:
-        out.write(f"  {login.username:<16} {login.role:<28} {login.where}")
+def print_logins(out) -> None:
+    logins = demo.demo_logins()
+    if not logins:
+        return
+    out.write(f"\nDemo logins (password: {demo.DEMO_PASSWORD}):")
+    for username, role, where in logins:
+        out.write(f"  {username:<16} {role:<24} {where}")
     out.write("")
 
 

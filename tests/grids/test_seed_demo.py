@@ -1,0 +1,81 @@
+"""seed_demo --scale small: a tiling that passes check_coverage, the fixed demo logins,
+valid residents, and safe re-runs."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from stdnum.cn import ric
+
+from grids.coverage import check_community
+from grids.models import Community, Department, DepartmentKind, GridCell, Role, Street
+from grids.selectors import user_roles, visible_cells
+from residents.models import Household, Resident
+from residents.validators import validate_id_number
+
+pytestmark = pytest.mark.django_db
+
+DEMO_USERS = {
+    "demo_admin": Role.DISTRICT_ADMIN,
+    "demo_staff": Role.STREET_STAFF,
+    "demo_handler": Role.HANDLER,
+    "demo_worker": Role.GRID_WORKER,
+    "demo_worker2": Role.GRID_WORKER,
+    "demo_volunteer": Role.VOLUNTEER,
+}
+
+
+@pytest.fixture
+def seeded(db):
+    call_command("seed_demo", scale="small", no_progress=True)
+
+
+def test_small_demo_has_the_promised_shape(seeded):
+    assert Street.objects.count() == 2
+    assert Community.objects.count() == 4
+    assert GridCell.objects.count() == 20
+    assert set(Department.objects.values_list("kind", flat=True)) == set(DepartmentKind.values)
+    assert Resident.objects.count() == 2000
+    assert 500 < Household.objects.count() < 1200
+
+
+def test_small_demo_cells_tile_their_communities(seeded):
+    for community in Community.objects.all():
+        assert check_community(community) == [], community
+
+
+def test_demo_logins_exist_with_their_roles(seeded):
+    for username, role in DEMO_USERS.items():
+        user = authenticate(username=username, password="gridgov-demo")
+        assert user is not None, username
+        assert user_roles(user) == {role}
+    worker = authenticate(username="demo_worker", password="gridgov-demo")
+    worker2 = authenticate(username="demo_worker2", password="gridgov-demo")
+    (cell1,), (cell2,) = visible_cells(worker), visible_cells(worker2)
+    assert cell1 != cell2 and cell1.community_id == cell2.community_id
+    staff = authenticate(username="demo_staff", password="gridgov-demo")
+    assert {c.community.street.code for c in visible_cells(staff)} == {"001"}
+
+
+def test_demo_residents_have_valid_id_numbers_and_names(seeded):
+    sample = list(Resident.objects.order_by("?")[:200])
+    for resident in sample:
+        assert validate_id_number(resident.id_number) == resident.id_number
+        assert ric.get_birth_date(resident.id_number) == resident.birth_date
+        assert int(resident.id_number[16]) % 2 == (1 if resident.gender == "M" else 0)
+        assert 2 <= len(resident.name) <= 3
+    assert Resident.objects.filter(tags__code="elderly_alone").exists()
+    assert Resident.objects.filter(tags__code="child").exists()
+
+
+def test_rerunning_refuses_and_reset_recreates_without_duplicates(seeded):
+    with pytest.raises(CommandError, match="--reset"):
+        call_command("seed_demo", scale="small", no_progress=True)
+    call_command("seed_demo", scale="small", if_empty=True)
+    assert GridCell.objects.count() == 20
+    call_command("seed_demo", scale="small", reset=True, no_progress=True)
+    assert GridCell.objects.count() == 20
+    assert Resident.objects.count() == 2000
+    assert authenticate(username="demo_worker", password="gridgov-demo") is not None
