@@ -1,0 +1,157 @@
+"""The working calendar (工作日历) behind every SLA deadline.
+
+``WorkSchedule`` says when a normal working day is worked (morning and afternoon periods) and
+which ISO weekdays are the weekend; exactly one schedule is active. ``CalendarDay`` overrides
+single dates: a statutory holiday (法定节假日) is not worked even on a weekday, a make-up
+working day (调休上班) is worked even on a weekend. The arithmetic lives in
+``workflows.calendar``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+DEFAULT_PERIODS = ((time(9, 0), time(12, 0)), (time(13, 30), time(17, 30)))
+DEFAULT_WEEKEND_DAYS = "6,7"
+
+
+def parse_weekend_days(value: str) -> frozenset[int]:
+    """Parse ``"6,7"`` into ISO weekdays ``{6, 7}``; raise ``ValueError`` on anything else.
+
+    An empty string means no weekend (every weekday is worked unless a holiday says otherwise).
+    """
+    days: set[int] = set()
+    for part in (value or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit() or not 1 <= int(part) <= 7:
+            raise ValueError(part)
+        days.add(int(part))
+    return frozenset(days)
+
+
+def _period_length(start: time, end: time) -> timedelta:
+    anchor = date(2000, 1, 3)  # any date: periods never cross midnight (clean() refuses it)
+    return datetime.combine(anchor, end) - datetime.combine(anchor, start)
+
+
+class WorkSchedule(models.Model):
+    """作息时间 — the working periods of a normal working day, and the weekend.
+
+    Exactly one schedule is active (a partial unique constraint allows at most one; ``clean()``
+    refuses to leave none). Switch schedules with ``workflows.calendar.activate_work_schedule``
+    (the admin's "make active" action), which swaps the flag in one transaction.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    morning_start = models.TimeField(_("morning start"), default=DEFAULT_PERIODS[0][0])
+    morning_end = models.TimeField(_("morning end"), default=DEFAULT_PERIODS[0][1])
+    afternoon_start = models.TimeField(_("afternoon start"), default=DEFAULT_PERIODS[1][0])
+    afternoon_end = models.TimeField(_("afternoon end"), default=DEFAULT_PERIODS[1][1])
+    weekend_days = models.CharField(
+        _("weekend days"),
+        max_length=20,
+        default=DEFAULT_WEEKEND_DAYS,
+        help_text=_("ISO weekdays not worked, comma-separated: 1 = Monday … 7 = Sunday."),
+    )
+    is_active = models.BooleanField(_("active"), default=False)
+
+    class Meta:
+        verbose_name = _("work schedule (作息时间)")
+        verbose_name_plural = _("work schedules (作息时间)")
+        ordering = ["-is_active", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"],
+                condition=Q(is_active=True),
+                name="workschedule_one_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def periods(self) -> tuple[tuple[time, time], tuple[time, time]]:
+        """The two working periods of a working day, in order."""
+        return (
+            (self.morning_start, self.morning_end),
+            (self.afternoon_start, self.afternoon_end),
+        )
+
+    @property
+    def weekend(self) -> frozenset[int]:
+        """ISO weekdays (1 = Monday) that are not worked unless a make-up day says so."""
+        return parse_weekend_days(self.weekend_days)
+
+    @property
+    def daily_working_time(self) -> timedelta:
+        """Working time in one working day (7 hours with the defaults)."""
+        return sum((_period_length(s, e) for s, e in self.periods), timedelta())
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, ValidationError] = {}
+        times = [self.morning_start, self.morning_end, self.afternoon_start, self.afternoon_end]
+        if None not in times and not (
+            self.morning_start < self.morning_end <= self.afternoon_start < self.afternoon_end
+        ):
+            errors["afternoon_end"] = ValidationError(
+                _(
+                    "Working periods must be in order within one day: morning start < morning "
+                    "end ≤ afternoon start < afternoon end."
+                )
+            )
+        try:
+            weekend = parse_weekend_days(self.weekend_days)
+        except ValueError:
+            errors["weekend_days"] = ValidationError(
+                _("Give ISO weekdays 1–7 separated by commas, e.g. 6,7 for Saturday and Sunday.")
+            )
+        else:
+            if len(weekend) == 7:
+                errors["weekend_days"] = ValidationError(
+                    _("At least one weekday must be a working day.")
+                )
+        others = WorkSchedule.objects.filter(is_active=True).exclude(pk=self.pk)
+        if self.is_active and others.exists():
+            errors["is_active"] = ValidationError(
+                _(
+                    "Another schedule is already active. Use the “make active” action to "
+                    "switch schedules."
+                )
+            )
+        elif not self.is_active and not others.exists():
+            errors["is_active"] = ValidationError(
+                _("Exactly one schedule must be active; this would leave none.")
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+class CalendarDay(models.Model):
+    """日历 — one date that departs from the weekly pattern of the active schedule."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("法定节假日 public holiday (not worked)")
+        WORKDAY = "workday", _("调休上班 make-up working day (worked)")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    name = models.CharField(
+        _("name"), max_length=100, blank=True, help_text=_("The holiday, e.g. 春节 or 国庆节.")
+    )
+
+    class Meta:
+        verbose_name = _("calendar day (日历)")
+        verbose_name_plural = _("calendar days (日历)")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()} {self.get_kind_display()} {self.name}".strip()
