@@ -23,20 +23,32 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
         sys.exit("Set DATABASE_URL to a PostgreSQL database (the goal is stated on PostgreSQL).")
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-                   cwd=ROOT, check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, check=True
+    )
     started = time.monotonic()
     subprocess.run(
-        [sys.executable, "manage.py", "seed_demo", "--scale", "district", "--reset",
-         "--no-progress"],
-        cwd=ROOT, check=True,
+        [
+            sys.executable,
+            "manage.py",
+            "seed_demo",
+            "--scale",
+            "district",
+            "--reset",
+            "--no-progress",
+        ],
+        cwd=ROOT,
+        check=True,
     )
     elapsed = time.monotonic() - started
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"seed_demo --scale district: {elapsed:.0f} s ({elapsed / 600:.2f} of the 10-minute "
-          f"budget), peak memory {peak_mb:,.0f} MB ({peak_mb / 2048:.2f} of the 2 GB budget)")
-    check = subprocess.run([sys.executable, "manage.py", "check_coverage"], cwd=ROOT,
-                           capture_output=True, text=True)
+    print(
+        f"seed_demo --scale district: {elapsed:.0f} s ({elapsed / 600:.2f} of the 10-minute "
+        f"budget), peak memory {peak_mb:,.0f} MB ({peak_mb / 2048:.2f} of the 2 GB budget)"
+    )
+    check = subprocess.run(
+        [sys.executable, "manage.py", "check_coverage"], cwd=ROOT, capture_output=True, text=True
+    )
     print("check_coverage:", (check.stdout.strip().splitlines() or ["?"])[-1])
 
 

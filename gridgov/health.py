@@ -22,7 +22,9 @@ def _database_ok() -> tuple[bool, str]:
 def _broker_ok() -> tuple[bool, str]:
     options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
     try:
-        with Connection(settings.CELERY_BROKER_URL, transport_options=options, connect_timeout=2) as conn:
+        with Connection(
+            settings.CELERY_BROKER_URL, transport_options=options, connect_timeout=2
+        ) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         return True, "ok"
     except Exception as exc:  # kombu raises the transport's own errors

@@ -84,8 +84,16 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 ASSIGNMENT_FIELDS = (
-    "user", "role", "scope", "district", "street", "community", "cell", "department",
-    "valid_from", "valid_to",
+    "user",
+    "role",
+    "scope",
+    "district",
+    "street",
+    "community",
+    "cell",
+    "department",
+    "valid_from",
+    "valid_to",
 )
 
 

@@ -40,14 +40,18 @@ def _parts(geom: BaseGeometry):
             yield from _parts(part)
 
 
-def _problem(kind: str, community: str, cells: tuple[str, ...], part: BaseGeometry) -> CoverageProblem:
+def _problem(
+    kind: str, community: str, cells: tuple[str, ...], part: BaseGeometry
+) -> CoverageProblem:
     point = part.representative_point()
     return CoverageProblem(kind, community, cells, round(area_m2(part), 1), point.x, point.y)
 
 
 def check_community(community: Community) -> list[CoverageProblem]:
     area = parse_polygon(community.geometry)
-    cells = [(c.full_code, parse_polygon(c.geometry)) for c in community.cells.order_by("full_code")]
+    cells = [
+        (c.full_code, parse_polygon(c.geometry)) for c in community.cells.order_by("full_code")
+    ]
     code = community.full_code
     problems: list[CoverageProblem] = []
     geoms = [g for _, g in cells]

@@ -50,19 +50,68 @@ SCALES = {
 }
 
 STREET_NAMES = [
-    "朝外", "建外", "呼家楼", "三里屯", "左家庄", "香河园", "和平街", "安贞", "亚运村", "小关",
-    "酒仙桥", "麦子店", "团结湖", "六里屯", "八里庄", "双井", "劲松", "潘家园", "垡头", "南磨房",
+    "朝外",
+    "建外",
+    "呼家楼",
+    "三里屯",
+    "左家庄",
+    "香河园",
+    "和平街",
+    "安贞",
+    "亚运村",
+    "小关",
+    "酒仙桥",
+    "麦子店",
+    "团结湖",
+    "六里屯",
+    "八里庄",
+    "双井",
+    "劲松",
+    "潘家园",
+    "垡头",
+    "南磨房",
 ]
 COMMUNITY_WORDS = [
-    "光华", "金台", "东大桥", "神路", "芳草地", "永安里", "秀水", "北郎家园", "华侨村", "幸福",
-    "白家庄", "核桃园", "枣营", "农展", "甜水园", "十里堡", "红庙", "延静里", "道家园", "水碓子",
-    "石佛营", "晨光", "南湖", "望京", "花家地", "星河湾", "观湖", "西坝河", "樱花园", "惠新",
+    "光华",
+    "金台",
+    "东大桥",
+    "神路",
+    "芳草地",
+    "永安里",
+    "秀水",
+    "北郎家园",
+    "华侨村",
+    "幸福",
+    "白家庄",
+    "核桃园",
+    "枣营",
+    "农展",
+    "甜水园",
+    "十里堡",
+    "红庙",
+    "延静里",
+    "道家园",
+    "水碓子",
+    "石佛营",
+    "晨光",
+    "南湖",
+    "望京",
+    "花家地",
+    "星河湾",
+    "观湖",
+    "西坝河",
+    "樱花园",
+    "惠新",
 ]
 # Community types with rough weights for a big-city district.
 COMMUNITY_TYPES = [
-    (CommunityType.COMMERCIAL, 30), (CommunityType.NEIGHBOURHOOD, 20),
-    (CommunityType.WORK_UNIT, 15), (CommunityType.MIXED, 15), (CommunityType.FRINGE, 10),
-    (CommunityType.MIGRANT, 8), (CommunityType.ETHNIC_CULTURAL, 2),
+    (CommunityType.COMMERCIAL, 30),
+    (CommunityType.NEIGHBOURHOOD, 20),
+    (CommunityType.WORK_UNIT, 15),
+    (CommunityType.MIXED, 15),
+    (CommunityType.FRINGE, 10),
+    (CommunityType.MIGRANT, 8),
+    (CommunityType.ETHNIC_CULTURAL, 2),
 ]
 DEPARTMENT_NAMES = {
     DepartmentKind.URBAN_MANAGEMENT: "朝阳区城市管理综合执法局",
@@ -160,17 +209,25 @@ def plan_territory(scale: Scale, rng: random.Random) -> DemoTerritory:
     """The district, its streets, communities and cells as unsaved rows (codes, geometry and
     footprints filled in). Deterministic for a given ``rng`` seed."""
     (sc, sr), (cc, cr), (gc, gr) = scale.streets, scale.communities, scale.cells
-    district = District(code=DISTRICT_CODE, full_code=DISTRICT_CODE, name=DISTRICT_NAME,
-                        **_territory_fields(_rect(0, 0, sc * cc * gc, sr * cr * gr)))
+    district = District(
+        code=DISTRICT_CODE,
+        full_code=DISTRICT_CODE,
+        name=DISTRICT_NAME,
+        **_territory_fields(_rect(0, 0, sc * cc * gc, sr * cr * gr)),
+    )
     streets, communities, cells = [], [], []
     type_choices, type_weights = zip(*COMMUNITY_TYPES, strict=True)
     for s_index in range(sc * sr):
         scol, srow = s_index % sc, s_index // sc
         s_col0, s_row0 = scol * cc * gc, srow * cr * gr
         code = f"{s_index + 1:03d}"
-        street = Street(district=district, code=code, full_code=DISTRICT_CODE + code,
-                        name=STREET_NAMES[s_index % len(STREET_NAMES)] + "街道",
-                        **_territory_fields(_rect(s_col0, s_row0, cc * gc, cr * gr)))
+        street = Street(
+            district=district,
+            code=code,
+            full_code=DISTRICT_CODE + code,
+            name=STREET_NAMES[s_index % len(STREET_NAMES)] + "街道",
+            **_territory_fields(_rect(s_col0, s_row0, cc * gc, cr * gr)),
+        )
         streets.append(street)
         for c_index in range(cc * cr):
             c_col0 = s_col0 + (c_index % cc) * gc
@@ -180,17 +237,25 @@ def plan_territory(scale: Scale, rng: random.Random) -> DemoTerritory:
             outline, cell_shapes = _community_shapes(rng, c_col0, c_row0, gc, gr)
             ccode = f"{c_index + 1:03d}"
             community = Community(
-                street=street, code=ccode, full_code=street.full_code + ccode, type=ctype,
+                street=street,
+                code=ccode,
+                full_code=street.full_code + ccode,
+                type=ctype,
                 name=f"{word}村" if ctype == CommunityType.FRINGE else f"{word}社区",
                 **_territory_fields(outline),
             )
             communities.append(community)
             for g_index, shape in enumerate(cell_shapes):
                 gcode = f"{g_index + 1:03d}"
-                cells.append(GridCell(
-                    community=community, code=gcode, full_code=community.full_code + gcode,
-                    name=f"{community.name}第{g_index + 1}网格", **_territory_fields(shape),
-                ))
+                cells.append(
+                    GridCell(
+                        community=community,
+                        code=gcode,
+                        full_code=community.full_code + gcode,
+                        name=f"{community.name}第{g_index + 1}网格",
+                        **_territory_fields(shape),
+                    )
+                )
     return DemoTerritory(district, streets, communities, cells)
 
 
@@ -213,8 +278,9 @@ def create_departments(district: District) -> dict[str, Department]:
     }
 
 
-def create_people(territory: DemoTerritory, departments: dict[str, Department],
-                  rng: random.Random) -> None:
+def create_people(
+    territory: DemoTerritory, departments: dict[str, Department], rng: random.Random
+) -> None:
     """Demo logins with fixed usernames (docs and checks rely on them), plus a grid worker for
     every other cell, street staff for every street and a handler for every department."""
     User = get_user_model()
@@ -233,22 +299,40 @@ def create_people(territory: DemoTerritory, departments: dict[str, Department],
         ("demo_worker2", Role.GRID_WORKER, ScopeLevel.CELL, cell2, None),
         ("demo_volunteer", Role.VOLUNTEER, ScopeLevel.COMMUNITY, community1, None),
     ]
-    plan += [(f"staff_{s.full_code}", Role.STREET_STAFF, ScopeLevel.STREET, s, None)
-             for s in territory.streets[1:]]
-    plan += [(f"handler_{d.kind}", Role.HANDLER, ScopeLevel.DISTRICT, district, d)
-             for d in departments.values() if d != urban]
-    plan += [(f"worker_{c.full_code}", Role.GRID_WORKER, ScopeLevel.CELL, c, None)
-             for c in territory.cells[2:]]
+    plan += [
+        (f"staff_{s.full_code}", Role.STREET_STAFF, ScopeLevel.STREET, s, None)
+        for s in territory.streets[1:]
+    ]
+    plan += [
+        (f"handler_{d.kind}", Role.HANDLER, ScopeLevel.DISTRICT, district, d)
+        for d in departments.values()
+        if d != urban
+    ]
+    plan += [
+        (f"worker_{c.full_code}", Role.GRID_WORKER, ScopeLevel.CELL, c, None)
+        for c in territory.cells[2:]
+    ]
 
-    users = User.objects.bulk_create([
-        User(username=username, password=password, display_name=chinese_name(rng),
-             is_staff=username == "demo_admin", is_superuser=username == "demo_admin")
-        for username, *_ in plan
-    ], batch_size=1000)
-    Assignment.objects.bulk_create([
-        Assignment(user=user, role=role, scope=scope, department=department, **{scope: target})
-        for user, (_, role, scope, target, department) in zip(users, plan, strict=True)
-    ], batch_size=1000)
+    users = User.objects.bulk_create(
+        [
+            User(
+                username=username,
+                password=password,
+                display_name=chinese_name(rng),
+                is_staff=username == "demo_admin",
+                is_superuser=username == "demo_admin",
+            )
+            for username, *_ in plan
+        ],
+        batch_size=1000,
+    )
+    Assignment.objects.bulk_create(
+        [
+            Assignment(user=user, role=role, scope=scope, department=department, **{scope: target})
+            for user, (_, role, scope, target, department) in zip(users, plan, strict=True)
+        ],
+        batch_size=1000,
+    )
 
 
 def demo_logins() -> list[tuple[str, str, str]]:

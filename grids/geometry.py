@@ -75,7 +75,9 @@ def parse_polygon(value: Any) -> BaseGeometry:
         try:
             value = json.loads(value)
         except json.JSONDecodeError as exc:
-            raise ValidationError(_("Geometry is not valid JSON: %(error)s") % {"error": exc})
+            raise ValidationError(
+                _("Geometry is not valid JSON: %(error)s") % {"error": exc}
+            ) from exc
     if not isinstance(value, dict) or "type" not in value:
         raise ValidationError(_("Geometry must be a GeoJSON object with a 'type'."))
     if value.get("type") == "Feature":
@@ -88,7 +90,9 @@ def parse_polygon(value: Any) -> BaseGeometry:
     try:
         geom = shape(value)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
-        raise ValidationError(_("Geometry coordinates are malformed: %(error)s") % {"error": exc})
+        raise ValidationError(
+            _("Geometry coordinates are malformed: %(error)s") % {"error": exc}
+        ) from exc
     if geom.is_empty:
         raise ValidationError(_("Geometry is empty."))
     min_lon, min_lat, max_lon, max_lat = geom.bounds

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -74,6 +74,19 @@ class Territory(models.Model):
     class Meta:
         abstract = True
 
+    def save(self, *args, **kwargs) -> None:
+        fields = (
+            footprint(parse_polygon(self.geometry)).as_fields()
+            if self.geometry
+            else dict.fromkeys(("min_lon", "min_lat", "max_lon", "max_lat", "area_m2"))
+        )
+        for key, value in fields.items():
+            setattr(self, key, value)
+        self.compose_code()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], *fields, "full_code", "updated_at"}
+        super().save(*args, **kwargs)
+
     def shape(self):
         return parse_polygon(self.geometry) if self.geometry else None
 
@@ -91,7 +104,10 @@ class Territory(models.Model):
 
     def check_within_parent(self, geom) -> None:
         """Refuse a geometry that sticks out of the parent's (where the parent has one)."""
-        parent = self.parent_territory()
+        try:
+            parent = self.parent_territory()
+        except ObjectDoesNotExist:  # no parent chosen yet: the form reports that field
+            return
         if parent is None or not parent.geometry:
             return
         outside = geom.difference(parent.shape())
@@ -108,17 +124,6 @@ class Territory(models.Model):
     def parent_territory(self) -> Territory | None:
         return None
 
-    def save(self, *args, **kwargs) -> None:
-        fields = footprint(parse_polygon(self.geometry)).as_fields() if self.geometry else dict.fromkeys(
-            ("min_lon", "min_lat", "max_lon", "max_lat", "area_m2")
-        )
-        for key, value in fields.items():
-            setattr(self, key, value)
-        self.compose_code()
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], *fields, "full_code", "updated_at"}
-        super().save(*args, **kwargs)
-
     def compose_code(self) -> None:
         """Set ``full_code`` from the parent's full code and this level's code."""
         self.full_code = self.parent_territory().full_code + self.code
@@ -127,7 +132,9 @@ class Territory(models.Model):
 class District(Territory):
     """区 — the county-level unit; ``code`` is its 6-digit administrative code."""
 
-    code = models.CharField(_("code"), max_length=6, unique=True, validators=[district_code_validator])
+    code = models.CharField(
+        _("code"), max_length=6, unique=True, validators=[district_code_validator]
+    )
     full_code = models.CharField(_("full code"), max_length=6, unique=True, editable=False)
 
     class Meta:
@@ -153,7 +160,9 @@ class Street(Territory):
         verbose_name = _("street (街道)")
         verbose_name_plural = _("streets (街道)")
         ordering = ["full_code"]
-        constraints = [models.UniqueConstraint(fields=["district", "code"], name="street_code_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "code"], name="street_code_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.full_code})"
@@ -169,7 +178,10 @@ class Community(Territory):
     code = models.CharField(_("code"), max_length=3, validators=[part_code_validator])
     full_code = models.CharField(_("full code"), max_length=12, unique=True, editable=False)
     type = models.CharField(
-        _("community type"), max_length=20, choices=CommunityType.choices, default=CommunityType.MIXED
+        _("community type"),
+        max_length=20,
+        choices=CommunityType.choices,
+        default=CommunityType.MIXED,
     )
 
     geometry_required = True
@@ -234,7 +246,11 @@ class GridCell(Territory):
                         "geometry": _(
                             "The shape overlaps cell %(cell)s by %(area).1f m² around (%(point)s)."
                         )
-                        % {"cell": sibling, "area": area_m2(overlap), "point": describe_point(overlap)}
+                        % {
+                            "cell": sibling,
+                            "area": area_m2(overlap),
+                            "point": describe_point(overlap),
+                        }
                     }
                 )
 
@@ -260,7 +276,11 @@ class Department(models.Model):
     kind = models.CharField(_("kind"), max_length=24, choices=DepartmentKind.choices)
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="departments")
     street = models.ForeignKey(
-        Street, on_delete=models.PROTECT, null=True, blank=True, related_name="departments",
+        Street,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="departments",
         help_text=_("Leave empty for a department that serves the whole district."),
     )
     community = models.ForeignKey(
@@ -283,7 +303,11 @@ class Department(models.Model):
             raise ValidationError({"street": _("The street is not in this department's district.")})
         if self.community_id and self.community.street_id != self.street_id:
             raise ValidationError(
-                {"community": _("Choose the community's street too; it must contain the community.")}
+                {
+                    "community": _(
+                        "Choose the community's street too; it must contain the community."
+                    )
+                }
             )
 
 
@@ -317,7 +341,11 @@ class Assignment(models.Model):
     community = models.ForeignKey(Community, on_delete=models.CASCADE, null=True, blank=True)
     cell = models.ForeignKey(GridCell, on_delete=models.CASCADE, null=True, blank=True)
     department = models.ForeignKey(
-        Department, on_delete=models.CASCADE, null=True, blank=True, related_name="assignments",
+        Department,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="assignments",
         help_text=_("Handlers only: the department they act for."),
     )
     valid_from = models.DateField(_("valid from"), default=timezone.localdate)
@@ -333,14 +361,34 @@ class Assignment(models.Model):
             models.CheckConstraint(
                 name="assignment_scope_matches_target",
                 condition=(
-                    Q(scope="district", district__isnull=False, street__isnull=True,
-                      community__isnull=True, cell__isnull=True)
-                    | Q(scope="street", district__isnull=True, street__isnull=False,
-                        community__isnull=True, cell__isnull=True)
-                    | Q(scope="community", district__isnull=True, street__isnull=True,
-                        community__isnull=False, cell__isnull=True)
-                    | Q(scope="cell", district__isnull=True, street__isnull=True,
-                        community__isnull=True, cell__isnull=False)
+                    Q(
+                        scope="district",
+                        district__isnull=False,
+                        street__isnull=True,
+                        community__isnull=True,
+                        cell__isnull=True,
+                    )
+                    | Q(
+                        scope="street",
+                        district__isnull=True,
+                        street__isnull=False,
+                        community__isnull=True,
+                        cell__isnull=True,
+                    )
+                    | Q(
+                        scope="community",
+                        district__isnull=True,
+                        street__isnull=True,
+                        community__isnull=False,
+                        cell__isnull=True,
+                    )
+                    | Q(
+                        scope="cell",
+                        district__isnull=True,
+                        street__isnull=True,
+                        community__isnull=True,
+                        cell__isnull=False,
+                    )
                 ),
             ),
             models.CheckConstraint(
@@ -365,9 +413,9 @@ class Assignment(models.Model):
         errors: dict[str, str] = {}
         levels = [level for level in ScopeLevel.values if getattr(self, f"{level}_id")]
         if self.scope and levels != [self.scope]:
-            errors[self.scope] = _("Choose exactly one %(scope)s, and nothing at another level.") % {
-                "scope": ScopeLevel(self.scope).label
-            }
+            errors[self.scope] = _(
+                "Choose exactly one %(scope)s, and nothing at another level."
+            ) % {"scope": ScopeLevel(self.scope).label}
         if self.role and self.scope and self.scope not in ROLE_SCOPES[self.role]:
             errors["scope"] = _("A %(role)s is assigned to a %(allowed)s.") % {
                 "role": Role(self.role).label,

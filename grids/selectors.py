@@ -27,8 +27,10 @@ _LEVEL_PATH = {
 def active_assignments(user, *, on: date | None = None) -> QuerySet[Assignment]:
     if not getattr(user, "is_authenticated", False):
         return Assignment.objects.none()
-    return Assignment.objects.filter(user=user).active(on).select_related(
-        "district", "street", "community", "cell", "department"
+    return (
+        Assignment.objects.filter(user=user)
+        .active(on)
+        .select_related("district", "street", "community", "cell", "department")
     )
 
 
@@ -36,7 +38,9 @@ def user_roles(user, *, on: date | None = None) -> set[str]:
     return set(active_assignments(user, on=on).values_list("role", flat=True))
 
 
-def cell_scope_q(user, path: str = "", *, on: date | None = None, roles: set[str] | None = None) -> Q:
+def cell_scope_q(
+    user, path: str = "", *, on: date | None = None, roles: set[str] | None = None
+) -> Q:
     """A Q that keeps rows whose cell (reached through ``path``) the user may see.
 
     ``path`` is the lookup prefix from the filtered model to its GridCell, e.g. ``"cell__"``
@@ -46,11 +50,14 @@ def cell_scope_q(user, path: str = "", *, on: date | None = None, roles: set[str
     if getattr(user, "is_superuser", False):
         return Q()
     targets: dict[str, set[int]] = {level: set() for level in _LEVEL_PATH}
-    for level, district, street, community, cell in active_assignments(user, on=on).filter(
-        **({"role__in": roles} if roles else {})
-    ).values_list("scope", "district_id", "street_id", "community_id", "cell_id"):
-        targets[level].add({"district": district, "street": street, "community": community,
-                            "cell": cell}[level])
+    for level, district, street, community, cell in (
+        active_assignments(user, on=on)
+        .filter(**({"role__in": roles} if roles else {}))
+        .values_list("scope", "district_id", "street_id", "community_id", "cell_id")
+    ):
+        targets[level].add(
+            {"district": district, "street": street, "community": community, "cell": cell}[level]
+        )
     q = Q(pk__in=[])
     for level, ids in targets.items():
         if ids:
@@ -69,4 +76,3 @@ def visible_cells(user, *, on: date | None = None) -> QuerySet[GridCell]:
 
 def can_see_cell(user, cell_id: int, *, on: date | None = None) -> bool:
     return visible_cells(user, on=on).filter(pk=cell_id).exists()
-

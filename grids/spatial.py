@@ -59,7 +59,9 @@ class CellIndex:
     @classmethod
     def from_queryset(cls, queryset=None) -> CellIndex:
         queryset = GridCell.objects.all() if queryset is None else queryset
-        return cls(list(queryset.values_list("id", "full_code", "geometry").iterator(chunk_size=1000)))
+        return cls(
+            list(queryset.values_list("id", "full_code", "geometry").iterator(chunk_size=1000))
+        )
 
 
 _lock = threading.Lock()

@@ -1,8 +1,8 @@
 """Persona fixtures over a small territory (DESIGN §6 roles).
 
-    district 110105
-    ├── street 001 ── community 001 (2×1 lattice units) ── cell A (west half), cell B (east half)
-    └── street 002 ── community 001 (1×1, further east) ── cell X
+district 110105
+├── street 001 ── community 001 (2×1 lattice units) ── cell A (west half), cell B (east half)
+└── street 002 ── community 001 (1×1, further east) ── cell X
 """
 
 from __future__ import annotations
@@ -32,15 +32,31 @@ class Territory:
 @pytest.fixture
 def territory(db) -> Territory:
     district = District.objects.create(code="110105", name="朝阳区", geometry=grid_box(0, 0, 4, 2))
-    street1 = Street.objects.create(district=district, code="001", name="一街道", geometry=grid_box(0, 0, 2, 2))
-    street2 = Street.objects.create(district=district, code="002", name="二街道", geometry=grid_box(2, 0, 2, 2))
-    community1 = Community.objects.create(street=street1, code="001", name="一社区", geometry=grid_box(0, 0, 2, 1))
-    community2 = Community.objects.create(street=street2, code="001", name="二社区", geometry=grid_box(2, 0, 1, 1))
-    cell_a = GridCell.objects.create(community=community1, code="001", name="A", geometry=grid_box(0, 0))
-    cell_b = GridCell.objects.create(community=community1, code="002", name="B", geometry=grid_box(1, 0))
-    cell_x = GridCell.objects.create(community=community2, code="001", name="X", geometry=grid_box(2, 0))
+    street1 = Street.objects.create(
+        district=district, code="001", name="一街道", geometry=grid_box(0, 0, 2, 2)
+    )
+    street2 = Street.objects.create(
+        district=district, code="002", name="二街道", geometry=grid_box(2, 0, 2, 2)
+    )
+    community1 = Community.objects.create(
+        street=street1, code="001", name="一社区", geometry=grid_box(0, 0, 2, 1)
+    )
+    community2 = Community.objects.create(
+        street=street2, code="001", name="二社区", geometry=grid_box(2, 0, 1, 1)
+    )
+    cell_a = GridCell.objects.create(
+        community=community1, code="001", name="A", geometry=grid_box(0, 0)
+    )
+    cell_b = GridCell.objects.create(
+        community=community1, code="002", name="B", geometry=grid_box(1, 0)
+    )
+    cell_x = GridCell.objects.create(
+        community=community2, code="001", name="X", geometry=grid_box(2, 0)
+    )
     department = DepartmentFactory(district=district, name="城管执法队")
-    return Territory(district, street1, street2, community1, community2, cell_a, cell_b, cell_x, department)
+    return Territory(
+        district, street1, street2, community1, community2, cell_a, cell_b, cell_x, department
+    )
 
 
 def _assigned(role: str, scope: str, target, username: str, **extra):

@@ -102,3 +102,51 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     role = Role.GRID_WORKER
     scope = "cell"
+
+
+# --- residents --------------------------------------------------------------------------------
+# Imported here rather than at the top so this section can be appended without touching the rest.
+from datetime import date, timedelta  # noqa: E402
+
+from stdnum.cn import ric  # noqa: E402
+
+from residents.models import Household, Resident  # noqa: E402
+
+
+def make_id_number(region: str = "110105", birth: date = date(1980, 1, 1), seq: int = 1) -> str:
+    """A valid 18-character ID number (GB 11643 checksum) for ``region``, ``birth``, ``seq``.
+
+    An odd ``seq`` is a man, an even one a woman, as on real cards.
+    """
+    body = f"{region}{birth:%Y%m%d}{seq % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")  # calc_check_digit ignores the last char
+
+
+class HouseholdFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Household
+
+    cell = factory.SubFactory(GridCellFactory)
+    address = factory.Sequence(lambda n: f"幸福路{n}号")
+
+
+class ResidentFactory(factory.django.DjangoModelFactory):
+    """A resident with a valid, unique ID number and a mobile phone; ``tags=[...]`` adds tags."""
+
+    class Meta:
+        model = Resident
+        skip_postgeneration_save = True
+
+    household = factory.SubFactory(HouseholdFactory)
+    name = factory.Sequence(lambda n: f"居民{n}")
+    birth_date = factory.Sequence(lambda n: date(1950, 1, 1) + timedelta(days=n % 3000 * 7))
+    gender = factory.Sequence(lambda n: "M" if n % 2 else "F")
+    id_number = factory.LazyAttributeSequence(
+        lambda o, n: make_id_number(birth=o.birth_date, seq=n % 500 * 2 + (o.gender == "M"))
+    )
+    phone = factory.Sequence(lambda n: f"139{n % 10**8:08d}")
+
+    @factory.post_generation
+    def tags(self, create: bool, extracted, **kwargs) -> None:
+        if create and extracted:
+            self.tags.set(extracted)

@@ -25,8 +25,13 @@ PROBE = (
 def _healthz_in_child(**env_overrides: str) -> dict:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "gridgov.settings", **env_overrides}
     out = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True,
-        timeout=60, check=True,
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 

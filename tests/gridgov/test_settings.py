@@ -11,10 +11,19 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _check(**env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items()
-             if k not in {"SECRET_KEY", "PII_ENCRYPTION_KEYS", "PII_HASH_KEY", "GRIDGOV_ENV"}}
-    return subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT,
-                          env={**clean, **env}, capture_output=True, text=True, timeout=60)
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "PII_ENCRYPTION_KEYS", "PII_HASH_KEY", "GRIDGOV_ENV"}
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_production_without_secret_key_refuses_to_start():
@@ -24,8 +33,9 @@ def test_production_without_secret_key_refuses_to_start():
 
 
 def test_production_with_its_secrets_starts():
-    result = _check(GRIDGOV_ENV="production", SECRET_KEY="s" * 50, PII_ENCRYPTION_KEYS="k",
-                    PII_HASH_KEY="h")
+    result = _check(
+        GRIDGOV_ENV="production", SECRET_KEY="s" * 50, PII_ENCRYPTION_KEYS="k", PII_HASH_KEY="h"
+    )
     assert result.returncode == 0, result.stderr
 
 

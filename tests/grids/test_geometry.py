@@ -22,8 +22,15 @@ def _clean(territory, geometry, **kw) -> list[str]:
 def test_a_self_intersecting_polygon_is_refused(territory):
     bowtie = {
         "type": "Polygon",
-        "coordinates": [[[116.401, 39.901], [116.409, 39.909], [116.409, 39.901],
-                         [116.401, 39.909], [116.401, 39.901]]],
+        "coordinates": [
+            [
+                [116.401, 39.901],
+                [116.409, 39.909],
+                [116.409, 39.901],
+                [116.401, 39.909],
+                [116.401, 39.901],
+            ]
+        ],
     }
     (message,) = _clean(territory, bowtie)
     assert "not a valid polygon" in message and "Self-intersection" in message

@@ -29,8 +29,9 @@ def test_a_grid_worker_sees_only_their_cell(worker_a, worker_x):
 
 def test_a_worker_of_a_whole_community_sees_its_cells(territory):
     user = UserFactory()
-    AssignmentFactory(user=user, role=Role.GRID_WORKER, scope="community",
-                      community=territory.community1)
+    AssignmentFactory(
+        user=user, role=Role.GRID_WORKER, scope="community", community=territory.community1
+    )
     assert codes(user) == {A, B}
 
 
@@ -57,10 +58,16 @@ def test_anonymous_sees_nothing(territory):
 def test_expired_and_future_assignments_do_not_count(territory):
     today = timezone.localdate()
     user = UserFactory()
-    AssignmentFactory(user=user, scope="cell", cell=territory.cell_a,
-                      valid_from=today - timedelta(days=30), valid_to=today - timedelta(days=1))
-    AssignmentFactory(user=user, scope="cell", cell=territory.cell_b,
-                      valid_from=today + timedelta(days=1))
+    AssignmentFactory(
+        user=user,
+        scope="cell",
+        cell=territory.cell_a,
+        valid_from=today - timedelta(days=30),
+        valid_to=today - timedelta(days=1),
+    )
+    AssignmentFactory(
+        user=user, scope="cell", cell=territory.cell_b, valid_from=today + timedelta(days=1)
+    )
     assert codes(user) == set()
     assert {c.full_code[-9:] for c in visible_cells(user, on=today - timedelta(days=5))} == {A}
 
@@ -72,8 +79,9 @@ def test_several_assignments_add_up(territory):
     assert codes(user) == {A, X}
 
 
-def test_scope_q_filters_a_related_model_in_one_query(street_staff, territory,
-                                                      django_assert_num_queries):
+def test_scope_q_filters_a_related_model_in_one_query(
+    street_staff, territory, django_assert_num_queries
+):
     q = cell_scope_q(street_staff, "cells__")  # from Community through its cells
     from grids.models import Community
 
@@ -82,11 +90,16 @@ def test_scope_q_filters_a_related_model_in_one_query(street_staff, territory,
     assert names == {territory.community1.name}
 
 
-def test_visible_cells_costs_two_queries_whatever_the_count(street_staff, territory,
-                                                            django_assert_num_queries):
+def test_visible_cells_costs_two_queries_whatever_the_count(
+    street_staff, territory, django_assert_num_queries
+):
     for n in range(3, 13):
-        GridCell.objects.create(community=territory.community1, code=f"{n:03d}", name=str(n),
-                                geometry=territory.community1.geometry)
+        GridCell.objects.create(
+            community=territory.community1,
+            code=f"{n:03d}",
+            name=str(n),
+            geometry=territory.community1.geometry,
+        )
     with django_assert_num_queries(2):  # assignments, then the cells with their joins
         cells = list(visible_cells(street_staff))
         streets = {c.community.street.name for c in cells}
@@ -101,13 +114,19 @@ def test_assignment_validation_says_what_is_wrong(territory):
     with pytest.raises(ValidationError) as exc:
         wrong_scope.full_clean()
     assert "scope" in exc.value.message_dict
-    no_department = Assignment(user=user, role=Role.HANDLER, scope="district",
-                               district=territory.district)
+    no_department = Assignment(
+        user=user, role=Role.HANDLER, scope="district", district=territory.district
+    )
     with pytest.raises(ValidationError) as exc:
         no_department.full_clean()
     assert "department" in exc.value.message_dict
-    two_targets = Assignment(user=user, role=Role.GRID_WORKER, scope="cell",
-                             cell=territory.cell_a, street=territory.street1)
+    two_targets = Assignment(
+        user=user,
+        role=Role.GRID_WORKER,
+        scope="cell",
+        cell=territory.cell_a,
+        street=territory.street1,
+    )
     with pytest.raises(ValidationError) as exc:
         two_targets.full_clean()
     assert "cell" in exc.value.message_dict

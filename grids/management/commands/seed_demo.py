@@ -28,15 +28,29 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--scale", choices=sorted(demo.SCALES), default="small")
         group = parser.add_mutually_exclusive_group()
-        group.add_argument("--reset", action="store_true",
-                           help="delete the existing demo district and everything in it first")
-        group.add_argument("--if-empty", action="store_true",
-                           help="do nothing (exit 0) when the database already has a district")
+        group.add_argument(
+            "--reset",
+            action="store_true",
+            help="delete the existing demo district and everything in it first",
+        )
+        group.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing (exit 0) when the database already has a district",
+        )
         parser.add_argument("--seed", type=int, default=2020, help="random seed (default 2020)")
         parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
-    def handle(self, *args, scale: str, reset: bool, if_empty: bool, seed: int,
-               no_progress: bool, **options) -> None:
+    def handle(
+        self,
+        *args,
+        scale: str,
+        reset: bool,
+        if_empty: bool,
+        seed: int,
+        no_progress: bool,
+        **options,
+    ) -> None:
         started = time.monotonic()
         if if_empty and District.objects.exists():
             self.stdout.write("The database already has a district; not seeding demo data.")
@@ -66,9 +80,9 @@ class Command(BaseCommand):
             territory.cells, total=plan.residents, rng=rng, progress=not no_progress
         )
         self.stdout.write(f"Residents: {residents:,} in {households:,} households.")
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo data ({scale}) ready in {time.monotonic() - started:.0f} s."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data ({scale}) ready in {time.monotonic() - started:.0f} s.")
+        )
         print_logins(self.stdout)
 
 

@@ -1,0 +1,250 @@
+"""Demo households and residents for ``seed_demo``: Chinese names and addresses, ID numbers
+that pass GB 11643, CN mobile numbers, and service tags in realistic shares.
+
+Written in bulk, a batch of cells at a time, so a million residents fit in a few hundred MB.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from django.db import reset_queries, transaction
+from stdnum.cn import ric
+from tqdm import tqdm
+
+from grids.demo import chinese_name
+from grids.models import CommunityType, GridCell
+
+from .crypto import pii_hash
+from .models import Household, PIIAccessLog, Resident, Tag
+
+# Where demo residents were born: mostly the district itself, some from elsewhere (codes that
+# were valid for every birth year, so the GB 11643 region check passes).
+HOME_REGION = "110105"
+OTHER_REGIONS = [
+    "110101",
+    "110102",
+    "110106",
+    "110107",
+    "110108",
+    "120105",
+    "140121",
+    "330122",
+    "422823",
+    "513332",
+    "520203",
+    "610331",
+    "622924",
+    "652822",
+]
+ROADS = [
+    "光华路",
+    "东三环中路",
+    "建国路",
+    "朝阳路",
+    "金台路",
+    "团结湖路",
+    "农展馆南路",
+    "工体北路",
+    "呼家楼北街",
+    "关东店北街",
+    "延静里中街",
+    "白家庄东里",
+    "望京西路",
+    "安立路",
+    "北苑路",
+]
+MOBILE_PREFIXES = [
+    "130",
+    "131",
+    "132",
+    "133",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "155",
+    "157",
+    "158",
+    "159",
+    "177",
+    "180",
+    "181",
+    "186",
+    "187",
+    "188",
+    "189",
+    "199",
+]
+HOUSEHOLD_SIZES = ([1, 2, 3, 4, 5], [25, 30, 25, 12, 8])
+CELLS_PER_BATCH = 50
+TODAY = date(2026, 11, 1)  # fixed, so the same seed gives the same people every day
+
+
+class _People:
+    """Generates residents; keeps the per-(region, birth date) sequence so ID numbers are unique."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.sequence: Counter[tuple[str, date]] = Counter()
+
+    def birth_date(self, age: int) -> date:
+        return TODAY - timedelta(days=age * 365 + self.rng.randrange(365))
+
+    def id_number(self, born: date, gender: str) -> str:
+        region = HOME_REGION if self.rng.random() < 0.75 else self.rng.choice(OTHER_REGIONS)
+        key = (region, born)
+        self.sequence[key] += 1
+        # The 17th digit is odd for men, even for women (GB 11643).
+        order = 2 * self.sequence[key] - (1 if gender == "M" else 2)
+        body = f"{region}{born:%Y%m%d}{order:03d}"
+        return body + ric.calc_check_digit(body + "0")
+
+    def phone(self, age: int) -> str:
+        if age < 16:
+            return ""
+        return self.rng.choice(MOBILE_PREFIXES) + f"{self.rng.randrange(10**8):08d}"
+
+    def household_ages(self, size: int) -> list[int]:
+        rng = self.rng
+        head = min(95, max(22, int(rng.gauss(52, 17))))
+        if size == 1 and rng.random() < 0.35:
+            head = rng.randint(60, 92)  # many one-person households are elderly people alone
+        ages = [head]
+        if size >= 2:
+            ages.append(min(95, max(20, head + rng.randint(-6, 6))))
+        for _ in range(size - 2):
+            ages.append(
+                rng.randint(0, max(0, min(head - 20, 35))) if head < 70 else rng.randint(20, 45)
+            )
+        return ages
+
+
+def _address(rng: random.Random, cell: GridCell) -> str:
+    if cell.community.type == CommunityType.FRINGE:
+        return f"{cell.community.name}{rng.randint(1, 400)}号"
+    return (
+        f"{rng.choice(ROADS)}{rng.randint(1, 120)}号院{rng.randint(1, 30)}号楼"
+        f"{rng.randint(1, 6)}单元{rng.randint(1, 28)}{rng.randint(1, 8):02d}"
+    )
+
+
+def _share(total: int, n: int, rng: random.Random) -> list[int]:
+    """Split ``total`` into ``n`` uneven parts that add up exactly."""
+    weights = [rng.uniform(0.6, 1.4) for _ in range(n)]
+    scale = total / sum(weights)
+    parts = [int(w * scale) for w in weights]
+    for i in range(total - sum(parts)):
+        parts[i % n] += 1
+    return parts
+
+
+def create_residents(
+    cells: Sequence[GridCell], *, total: int, rng: random.Random, progress: bool = True
+) -> tuple[int, int]:
+    """Create ``total`` residents in households spread over ``cells``.
+
+    Returns (households, residents) created.
+    """
+    people = _People(rng)
+    tags = {tag.code: tag.pk for tag in Tag.objects.filter(builtin=True)}
+    through = Resident.tags.through
+    per_cell = _share(total, len(cells), rng)
+    households_made = residents_made = 0
+    bar = tqdm(total=total, unit="resident", disable=not progress, desc="residents")
+    for start in range(0, len(cells), CELLS_PER_BATCH):
+        batch = list(
+            zip(
+                cells[start : start + CELLS_PER_BATCH],
+                per_cell[start : start + CELLS_PER_BATCH],
+                strict=True,
+            )
+        )
+        households: list[Household] = []
+        members: list[list[tuple[int, str]]] = []  # (age, gender) per household
+        for cell, count in batch:
+            while count > 0:
+                size = min(count, rng.choices(*HOUSEHOLD_SIZES)[0])
+                households.append(Household(cell=cell, address=_address(rng, cell)))
+                members.append([(age, rng.choice("MF")) for age in people.household_ages(size)])
+                count -= size
+        with transaction.atomic():
+            Household.objects.bulk_create(households, batch_size=2000)
+            residents: list[Resident] = []
+            resident_tags: list[list[str]] = []
+            for household, group in zip(households, members, strict=True):
+                poor = rng.random() < 0.025
+                for age, gender in group:
+                    born = people.birth_date(age)
+                    id_number = people.id_number(born, gender)
+                    phone = people.phone(age)
+                    residents.append(
+                        Resident(
+                            household=household,
+                            cell_id=household.cell_id,
+                            name=chinese_name(rng),
+                            gender=gender,
+                            birth_date=born,
+                            id_number=id_number,
+                            id_number_hash=pii_hash(id_number),
+                            phone=phone,
+                            phone_hash=pii_hash(phone) if phone else "",
+                        )
+                    )
+                    resident_tags.append(_tags_for(rng, age, len(group), poor))
+            Resident.objects.bulk_create(residents, batch_size=2000)
+            through.objects.bulk_create(
+                [
+                    through(resident_id=r.pk, tag_id=tags[code])
+                    for r, codes in zip(residents, resident_tags, strict=True)
+                    for code in codes
+                ],
+                batch_size=5000,
+            )
+        reset_queries()  # with DEBUG on, Django keeps every SQL text: megabytes per batch
+        households_made += len(households)
+        residents_made += len(residents)
+        bar.update(len(residents))
+    bar.close()
+    return households_made, residents_made
+
+
+def _tags_for(rng: random.Random, age: int, household_size: int, poor: bool) -> list[str]:
+    codes = []
+    if age < 14:
+        codes.append("child")
+    if age >= 60 and household_size == 1:
+        codes.append("elderly_alone")
+    if rng.random() < 0.02:
+        codes.append("disabled")
+    if poor:
+        codes.append("low_income")
+    if age >= 18 and rng.random() < 0.01:
+        codes.append("special_care")
+    if 18 <= age < 60 and rng.random() < 0.04:
+        codes.append("unemployed")
+    return codes
+
+
+def delete_residents(cells) -> None:
+    """Delete the households and residents of ``cells`` in bulk, with their tags and logs.
+
+    ``_raw_delete`` skips Django's per-row collector: at a million residents the collector
+    would take longer than creating them.
+    """
+    residents = Resident.objects.filter(cell__in=cells)
+    with transaction.atomic():
+        for queryset in (
+            PIIAccessLog.objects.filter(resident__in=residents),
+            Resident.tags.through.objects.filter(resident__in=residents),
+            residents,
+            Household.objects.filter(cell__in=cells),
+        ):
+            queryset._raw_delete(queryset.db)

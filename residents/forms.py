@@ -1,0 +1,83 @@
+"""Forms that edit personal data without ever rendering it whole."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .models import Resident
+from .validators import birth_date_from_id_number, normalize_cn_phone, validate_id_number
+
+
+class ResidentForm(forms.ModelForm):
+    """Resident form whose ID number and phone inputs start empty.
+
+    On change, the masked value is shown in the help text and a blank input keeps the stored
+    value; on add, the ID number is required. The birth date may be left blank: it is taken
+    from the ID number. Errors appear on the field that caused them.
+    """
+
+    id_number = forms.CharField(label=_("ID number (身份证号)"), max_length=32, required=False)
+    phone = forms.CharField(label=_("phone"), max_length=32, required=False)
+    clear_phone = forms.BooleanField(label=_("Remove the phone number"), required=False)
+
+    class Meta:
+        model = Resident
+        fields = ["household", "name", "gender", "birth_date", "id_number", "phone", "tags"]
+        widgets = {"tags": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # model_to_dict put the decrypted values in initial; the page must never carry them.
+        self.initial["id_number"] = ""
+        self.initial["phone"] = ""
+        self.fields["birth_date"].required = False
+        self.fields["birth_date"].help_text = _("Leave blank to take it from the ID number.")
+        if self.instance.pk is None:
+            self.fields["id_number"].required = True
+            return
+        self.fields["id_number"].help_text = _("Now %(masked)s. Leave blank to keep it.") % {
+            "masked": self.instance.id_number_masked
+        }
+        if self.instance.phone:
+            self.fields["phone"].help_text = _("Now %(masked)s. Leave blank to keep it.") % {
+                "masked": self.instance.phone_masked
+            }
+
+    def clean_id_number(self) -> str:
+        value = self.cleaned_data["id_number"].strip()
+        if not value and self.instance.pk is not None:
+            return self.instance.id_number
+        return validate_id_number(value)
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data["phone"].strip()
+        if not value:
+            return self.instance.phone if self.instance.pk is not None else ""
+        return normalize_cn_phone(value)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("clear_phone"):
+            if self.data.get(self.add_prefix("phone"), "").strip():
+                self.add_error("clear_phone", _("Either type a new phone or remove it, not both."))
+            cleaned["phone"] = ""
+        if not cleaned.get("birth_date") and cleaned.get("id_number"):
+            # An invalid number has its own error from clean_id_number already.
+            with contextlib.suppress(ValidationError):
+                cleaned["birth_date"] = birth_date_from_id_number(cleaned["id_number"])
+        return cleaned
+
+
+class RevealReasonForm(forms.Form):
+    """Why whole personal data is needed; stored in the access log."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        help_text=_("Written to the access log with your name, e.g. 'home visit, case 2041'."),
+    )

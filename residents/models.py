@@ -1,0 +1,247 @@
+"""Households, residents, service tags and the personal-data access log (DESIGN §3).
+
+ID numbers (身份证号) and phones are encrypted at rest (``EncryptedTextField``); a keyed hash
+beside each makes exact lookup and uniqueness possible without the plaintext. Lists show the
+masked forms; a whole view goes through ``services.reveal_resident_pii`` and is logged in
+``PIIAccessLog``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from grids.models import GridCell
+
+from .crypto import pii_hash
+from .fields import EncryptedTextField
+from .masking import mask_id_number, mask_phone
+from .validators import normalize_cn_phone, normalize_id_number_text, validate_id_number
+
+ELDERLY_AGE = 60  # 老年人: 60 and over (老年人权益保障法 art. 2)
+
+
+def years_before(day: date, years: int) -> date:
+    """``day`` moved back ``years`` years; 29 February falls back to the 28th."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def id_number_hash_of(value: str) -> str:
+    """The lookup hash stored in ``Resident.id_number_hash`` for an ID number as typed."""
+    return pii_hash(normalize_id_number_text(value))
+
+
+def phone_hash_of(value: str) -> str:
+    """The lookup hash stored in ``Resident.phone_hash``; ``""`` for no phone.
+
+    Raises ``ValidationError`` for a number that is not a valid CN phone, since a hash of an
+    un-normalised number would never match a stored one.
+    """
+    return pii_hash(normalize_cn_phone(value)) if value else ""
+
+
+class Tag(models.Model):
+    """A service tag (服务标签) marking who needs attention: 独居老人, 残疾人, 低保 …
+
+    Built-in tags come from a data migration; districts may add their own. 老年人 is not a
+    tag: it follows from the birth date (``Resident.is_elderly``, ``ResidentQuerySet.elderly``).
+    """
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=32)
+    builtin = models.BooleanField(
+        _("built in"),
+        default=False,
+        editable=False,
+        help_text=_("Created by GridGov; other apps may rely on its code."),
+    )
+
+    class Meta:
+        verbose_name = _("tag (标签)")
+        verbose_name_plural = _("tags (标签)")
+        ordering = ["-builtin", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Household(models.Model):
+    """户 — an address in a grid cell where residents live."""
+
+    cell = models.ForeignKey(
+        GridCell, on_delete=models.PROTECT, related_name="households", verbose_name=_("grid cell")
+    )
+    address = models.CharField(_("address"), max_length=200)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("household (户)")
+        verbose_name_plural = _("households (户)")
+        ordering = ["cell", "address"]
+
+    def __str__(self) -> str:
+        return self.address
+
+    def save(self, *args, **kwargs) -> None:
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding:
+            return
+        # Residents carry a copy of the cell for scoping; a household moved to another cell
+        # takes its residents along, or they would drop out of the new worker's lists.
+        self.residents.exclude(cell_id=self.cell_id).update(cell_id=self.cell_id)
+
+
+class Gender(models.TextChoices):
+    MALE = "M", _("男 male")
+    FEMALE = "F", _("女 female")
+
+
+class ResidentQuerySet(models.QuerySet):
+    def elderly(self, on: date | None = None) -> ResidentQuerySet:
+        """Residents aged ``ELDERLY_AGE`` or more on ``on`` (default: today)."""
+        return self.filter(birth_date__lte=years_before(on or timezone.localdate(), ELDERLY_AGE))
+
+
+class Resident(models.Model):
+    """居民. ``id_number`` and ``phone`` are encrypted; never show them whole in a list."""
+
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="residents", verbose_name=_("household")
+    )
+    # Copy of household.cell, kept in step by save(): scoping joins one table fewer.
+    cell = models.ForeignKey(
+        GridCell,
+        on_delete=models.PROTECT,
+        related_name="residents",
+        editable=False,
+        verbose_name=_("grid cell"),
+    )
+    name = models.CharField(_("name"), max_length=32)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    birth_date = models.DateField(_("birth date"))
+    id_number = EncryptedTextField(_("ID number (身份证号)"))
+    id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
+    phone = EncryptedTextField(_("phone"), blank=True)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="residents", verbose_name=_("tags"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = ResidentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("resident (居民)")
+        verbose_name_plural = _("residents (居民)")
+        ordering = ["household", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        """Normalise the ID number and phone, set their hashes and copy the household's cell.
+
+        Validation is ``clean()``'s job (services call ``full_clean``); an invalid phone is
+        stored as typed rather than lost.
+        """
+        self.id_number = normalize_id_number_text(self.id_number)
+        self.id_number_hash = id_number_hash_of(self.id_number)
+        try:
+            self.phone = normalize_cn_phone(self.phone) if self.phone else ""
+            self.phone_hash = phone_hash_of(self.phone)
+        except ValidationError:
+            self.phone = (self.phone or "").strip()
+            self.phone_hash = pii_hash(self.phone)
+        if self.household_id is not None:
+            self.cell_id = self.household.cell_id
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            update_fields = set(update_fields)
+            for field, derived in (
+                ("id_number", "id_number_hash"),
+                ("phone", "phone_hash"),
+                ("household", "cell"),
+            ):
+                if field in update_fields:
+                    update_fields.add(derived)
+            kwargs["update_fields"] = update_fields
+        super().save(*args, **kwargs)
+
+    @property
+    def id_number_masked(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def is_elderly(self) -> bool:
+        """老年人: aged ``ELDERLY_AGE`` or more today."""
+        return self.birth_date is not None and self.birth_date <= years_before(
+            timezone.localdate(), ELDERLY_AGE
+        )
+
+    def clean(self) -> None:
+        """Validate and normalise the ID number and phone; refuse an ID number already
+        registered (checked here because the hash column is not on any form)."""
+        super().clean()
+        errors: dict[str, list[str]] = {}
+        try:
+            self.id_number = validate_id_number(self.id_number)
+        except ValidationError as exc:
+            errors["id_number"] = exc.messages
+        else:
+            duplicate = Resident.objects.filter(id_number_hash=id_number_hash_of(self.id_number))
+            if duplicate.exclude(pk=self.pk).exists():
+                errors["id_number"] = [_("A resident with this ID number is already registered.")]
+        if self.phone:
+            try:
+                self.phone = normalize_cn_phone(self.phone)
+            except ValidationError as exc:
+                errors["phone"] = exc.messages
+        if self.birth_date and self.birth_date > timezone.localdate():
+            errors["birth_date"] = [_("The birth date is in the future.")]
+        if errors:
+            raise ValidationError(errors)
+
+
+class PIIAccessLog(models.Model):
+    """One whole view of a resident's personal data: who, whose, which fields, why, when.
+
+    Append-only. Rows outlive the resident (``SET_NULL``) and block deleting the viewer
+    (``PROTECT``: deactivate accounts instead), since the log is what an audit asks for.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="pii_access_logs",
+        verbose_name=_("user"),
+    )
+    resident = models.ForeignKey(
+        Resident,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="pii_access_logs",
+        verbose_name=_("resident"),
+    )
+    fields = models.CharField(_("fields"), max_length=100)
+    reason = models.CharField(_("reason"), max_length=200)
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("personal data access (个人信息查看记录)")
+        verbose_name_plural = _("personal data accesses (个人信息查看记录)")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["resident", "at"]), models.Index(fields=["user", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.resident} · {self.fields}"

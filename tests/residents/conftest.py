@@ -1,0 +1,43 @@
+"""One resident in each cell of the persona territory (see tests/conftest.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+
+from residents.models import Resident
+from residents.services import create_household, create_resident
+
+from ..factories import make_id_number
+
+# The example from DESIGN §3, and its masked form.
+ID_A, ID_A_MASKED = "11010519491231002X", "110105********002X"
+PHONE_A, PHONE_A_MASKED = "13912345678", "139****5678"
+
+
+@dataclass
+class People:
+    a: Resident  # cell A, street 1
+    b: Resident  # cell B, street 1 (same community as A)
+    x: Resident  # cell X, street 2
+
+
+@pytest.fixture
+def people(territory) -> People:
+    def resident(cell, name, id_number, phone):
+        household = create_household(cell=cell, address=f"{cell.name}区1号楼")
+        return create_resident(
+            household=household, name=name, gender="F", id_number=id_number, phone=phone
+        )
+
+    return People(
+        a=resident(territory.cell_a, "王芳", ID_A, PHONE_A),
+        b=resident(
+            territory.cell_b, "李娜", make_id_number(birth=date(1985, 3, 8), seq=22), "13800001111"
+        ),
+        x=resident(
+            territory.cell_x, "张敏", make_id_number(birth=date(2015, 6, 1), seq=44), "010-65529988"
+        ),
+    )

@@ -1,0 +1,107 @@
+"""Who sees which residents (DESIGN §6), from the insider's and the outsider's side."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from residents.models import PIIAccessLog
+from residents.selectors import (
+    find_resident_by_id_number,
+    find_residents_by_phone,
+    households_visible_to,
+    residents_visible_to,
+)
+from residents.services import reveal_resident_pii
+
+from ..factories import ResidentFactory, UserFactory
+from .conftest import ID_A, PHONE_A
+
+pytestmark = pytest.mark.django_db
+
+
+def names(queryset) -> set[str]:
+    return {resident.name for resident in queryset}
+
+
+def test_grid_worker_sees_own_cell_only(people, worker_a):
+    assert names(residents_visible_to(worker_a)) == {people.a.name}
+    assert {h.cell_id for h in households_visible_to(worker_a)} == {people.a.cell_id}
+
+
+def test_worker_of_another_cell_does_not_see_cell_a(people, worker_b, worker_x):
+    assert people.a not in residents_visible_to(worker_b)
+    assert names(residents_visible_to(worker_x)) == {people.x.name}
+
+
+def test_street_staff_sees_their_street_only(people, street_staff):
+    assert names(residents_visible_to(street_staff)) == {people.a.name, people.b.name}
+    assert len(households_visible_to(street_staff)) == 2
+
+
+def test_district_admin_sees_the_whole_district(people, district_admin):
+    assert names(residents_visible_to(district_admin)) == {"王芳", "李娜", "张敏"}
+
+
+def test_superuser_sees_all(people):
+    root = UserFactory(username="root", is_superuser=True, is_staff=True)
+    assert residents_visible_to(root).count() == 3
+
+
+@pytest.mark.parametrize("persona", ["volunteer", "outsider", "handler"])
+def test_no_personal_data_for_volunteers_outsiders_and_handlers(people, persona, request):
+    user = request.getfixturevalue(persona)
+    assert not residents_visible_to(user).exists()
+    assert not households_visible_to(user).exists()
+
+
+def test_anonymous_sees_nothing(people):
+    assert not residents_visible_to(AnonymousUser()).exists()
+
+
+def test_lookup_by_id_number_stays_within_scope(people, worker_a, worker_b):
+    assert find_resident_by_id_number(worker_a, ID_A.lower()) == people.a
+    assert find_resident_by_id_number(worker_b, ID_A) is None
+    assert find_resident_by_id_number(worker_a, "not a number") is None
+
+
+def test_lookup_by_phone_in_any_usual_spelling(people, worker_a, worker_x, street_staff):
+    assert list(find_residents_by_phone(worker_a, "+86 139-1234-5678")) == [people.a]
+    assert list(find_residents_by_phone(worker_x, "(010) 6552 9988")) == [people.x]
+    assert not find_residents_by_phone(street_staff, PHONE_A.replace("139", "138")).exists()
+    assert not find_residents_by_phone(worker_a, "12345").exists()
+
+
+def test_residents_list_query_count_does_not_grow_with_rows(people, district_admin, territory):
+    def count_queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            for resident in residents_visible_to(district_admin):
+                _ = (resident.household.address, resident.cell.community.name)
+        return len(ctx.captured_queries)
+
+    small = count_queries()
+    ResidentFactory.create_batch(5, household__cell=territory.cell_a)
+    assert count_queries() == small
+
+
+def test_worker_reveals_own_resident_and_it_is_logged(people, worker_a):
+    data = reveal_resident_pii(resident_id=people.a.pk, by=worker_a, reason="入户走访")
+    assert (data["id_number"], data["phone"]) == (ID_A, PHONE_A)
+    log = PIIAccessLog.objects.get()
+    assert (log.user, log.resident, log.reason) == (worker_a, people.a, "入户走访")
+
+
+@pytest.mark.parametrize("persona", ["worker_b", "worker_x", "volunteer", "outsider", "handler"])
+def test_reveal_refused_outside_scope_and_for_volunteers(people, persona, request):
+    user = request.getfixturevalue(persona)
+    with pytest.raises(PermissionDenied):
+        reveal_resident_pii(resident_id=people.a.pk, by=user, reason="curious")
+    assert not PIIAccessLog.objects.exists()
+
+
+def test_reveal_of_a_missing_resident_looks_like_a_refusal(people, district_admin):
+    with pytest.raises(PermissionDenied):
+        reveal_resident_pii(resident_id=10**9, by=district_admin, reason="x")
