@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 run: migrate ## set up everything, seed the demo if empty, serve web + worker + beat
 	$(PY) manage.py seed_demo --scale small --if-empty
 	@echo "GridGov at http://127.0.0.1:8000  (admin: /admin/, health: /healthz) — Ctrl-C stops all"
-	$(VENV)/bin/honcho --no-colour start -f Procfile
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho --no-colour start -f Procfile
 
 test: install ## run the test suite (SQLite + filesystem broker unless DATABASE_URL etc. are set)
 	$(VENV)/bin/pytest
