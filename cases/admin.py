@@ -9,7 +9,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Category, RoutingRule
+from .models import Case, CaseEvent, Category, RoutingRule
+from .selectors import cases_visible_to
 
 
 class MajorClassFilter(admin.SimpleListFilter):
@@ -97,3 +98,91 @@ class RoutingRuleAdmin(admin.ModelAdmin):
     list_select_related = ("category", "district", "street", "community", "department")
     search_fields = ("category__code", "category__name", "department__name")
     autocomplete_fields = ("category", "district", "street", "community", "department")
+
+
+class CaseEventInline(admin.TabularInline):
+    """The case's timeline, read-only: events are written by the transition services only."""
+
+    model = CaseEvent
+    fields = ("seq", "action", "from_status", "to_status", "actor", "at", "note", "payload")
+    readonly_fields = fields
+    ordering = ("seq",)
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        # The timeline is part of the case: whoever may view the case sees it.
+        return request.user.has_perm("cases.view_case") or request.user.has_perm(
+            "cases.change_case"
+        )
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    """Cases in the admin's scope (``cases_visible_to``). Status and the workflow fields are
+    read-only: state changes go through ``workflows.services``."""
+
+    list_display = (
+        "number",
+        "title",
+        "category",
+        "status",
+        "priority",
+        "street",
+        "cell",
+        "department",
+        "due_at",
+        "overdue",
+        "escalation_level",
+    )
+    list_filter = ("status", "priority", "source", "overdue", "escalation_level", "street")
+    list_select_related = ("category", "street", "cell", "department")
+    search_fields = ("number", "title")
+    date_hierarchy = "created_at"
+    inlines = (CaseEventInline,)
+    # Only descriptive text is editable: every replayed field (status, category, priority,
+    # people) changes through workflows.services, which writes the event that records it.
+    readonly_fields = (
+        "number",
+        "status",
+        "category",
+        "priority",
+        "source",
+        "lon",
+        "lat",
+        "cell",
+        "street",
+        "reporter",
+        "department",
+        "handler",
+        "verifier",
+        "cross_check",
+        "step_started_at",
+        "due_at",
+        "remind_at",
+        "requested_due_at",
+        "overdue",
+        "escalation_level",
+        "rework_count",
+        "duplicate_of",
+        "accepted_at",
+        "dispatched_at",
+        "started_at",
+        "reported_at",
+        "closed_at",
+        "created_at",
+        "version",
+    )
+    fields = ("title", "description", "address", *readonly_fields)
+
+    def get_queryset(self, request):
+        return cases_visible_to(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False  # cases are filed through cases.services.create_case

@@ -1,11 +1,14 @@
-"""Reads of categories and routing (DESIGN §4)."""
+"""Reads of categories, routing (DESIGN §4) and cases, scoped by the reader (DESIGN §6)."""
 
 from __future__ import annotations
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.http import Http404
 
-from grids.models import Community, Department, GridCell, Street
+from grids.models import Community, Department, GridCell, Role, Street
+from grids.selectors import active_assignments
 
+from .models import Case as CaseModel
 from .models import Category, RoutingRule
 
 
@@ -56,3 +59,84 @@ def route_for(*, category: Category, cell: GridCell) -> Department | None:
         .first()
     )
     return rule.department if rule else None
+
+
+# Roles whose assignment territory decides which cases they see, and how each scope level
+# reaches a case (through the case's own cell and denormalised street columns).
+_TERRITORIAL_ROLES = frozenset(
+    {
+        Role.GRID_WORKER,
+        Role.FUNCTIONAL_WORKER,
+        Role.VOLUNTEER,
+        Role.STREET_STAFF,
+        Role.DISTRICT_ADMIN,
+    }
+)
+_WORKER_ROLES = frozenset({Role.GRID_WORKER, Role.FUNCTIONAL_WORKER, Role.VOLUNTEER})
+_CASE_LEVEL_PATH = {
+    "cell": "cell_id",
+    "community": "cell__community_id",
+    "street": "street_id",
+    "district": "street__district_id",
+}
+
+
+def case_scope_q(user) -> Q:
+    """A Q over ``Case`` keeping the cases ``user`` may see (DESIGN §6).
+
+    Workers and volunteers: cases in their cells (or community), plus cases they reported or
+    must verify; street staff: their street; district admins: their district; handlers: cases
+    of the departments they act for. A superuser sees all; anyone else nothing.
+    """
+    if getattr(user, "is_superuser", False):
+        return Q()
+    q = Q(pk__in=[])
+    targets: dict[str, set[int]] = {level: set() for level in _CASE_LEVEL_PATH}
+    departments: set[int] = set()
+    is_worker = False
+    for role, scope, district, street, community, cell, department in active_assignments(
+        user
+    ).values_list(
+        "role", "scope", "district_id", "street_id", "community_id", "cell_id", "department_id"
+    ):
+        if role == Role.HANDLER:
+            departments.add(department)
+            continue
+        if role not in _TERRITORIAL_ROLES:
+            continue
+        is_worker = is_worker or role in _WORKER_ROLES
+        targets[scope].add(
+            {"district": district, "street": street, "community": community, "cell": cell}[scope]
+        )
+    for level, ids in targets.items():
+        if ids:
+            q |= Q(**{f"{_CASE_LEVEL_PATH[level]}__in": sorted(ids)})
+    if departments:
+        q |= Q(department_id__in=sorted(departments))
+    if is_worker:
+        q |= Q(reporter=user) | Q(verifier=user)
+    return q
+
+
+def cases_visible_to(user) -> QuerySet[CaseModel]:
+    """The cases ``user`` may see, with what a case list shows joined (category and its major
+    class, cell, street, department, handler, verifier)."""
+    return CaseModel.objects.filter(case_scope_q(user)).select_related(
+        "category__parent", "cell", "street", "department", "handler", "verifier"
+    )
+
+
+def get_case_for(user, case_id: int, *, for_update: bool = False) -> CaseModel:
+    """The case ``case_id`` if ``user`` may see it, else ``Http404`` (also for a missing id).
+
+    ``for_update`` locks the case row (only that row: ``of=("self",)``) for a transition and
+    joins nothing, so the lock never spans territory rows. Call it inside a transaction.
+    """
+    if for_update:
+        qs = CaseModel.objects.filter(case_scope_q(user)).select_for_update(of=("self",))
+    else:
+        qs = cases_visible_to(user)
+    try:
+        return qs.get(pk=case_id)
+    except CaseModel.DoesNotExist:
+        raise Http404("No case matches the given query.") from None

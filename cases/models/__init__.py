@@ -1,0 +1,53 @@
+"""Models of the cases app: categories and routing (``categories``), cases (``case``)."""
+
+from __future__ import annotations
+
+from .case import (
+    OPEN_STATUSES,
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseNumberCounter,
+    CaseSource,
+    CaseStatus,
+    EscalationLevel,
+    sniff_image_type,
+    validate_image_file,
+)
+from .categories import (
+    CODE_RE,
+    LIMIT_STEPS,
+    SUBCATEGORY_FIELDS,
+    SUBCATEGORY_REQUIRED,
+    Category,
+    CategoryFamily,
+    CategoryQuerySet,
+    LimitUnit,
+    Priority,
+    RoutingRule,
+    category_code_validator,
+)
+
+__all__ = [
+    "CODE_RE",
+    "LIMIT_STEPS",
+    "OPEN_STATUSES",
+    "SUBCATEGORY_FIELDS",
+    "SUBCATEGORY_REQUIRED",
+    "Attachment",
+    "Case",
+    "CaseEvent",
+    "CaseNumberCounter",
+    "CaseSource",
+    "CaseStatus",
+    "Category",
+    "CategoryFamily",
+    "CategoryQuerySet",
+    "EscalationLevel",
+    "LimitUnit",
+    "Priority",
+    "RoutingRule",
+    "category_code_validator",
+    "sniff_image_type",
+    "validate_image_file",
+]

@@ -1,0 +1,386 @@
+"""Cases (案件), their append-only timeline (CaseEvent) and photos (Attachment) — DESIGN §4.
+
+``Case.status`` is protected: it is set when a row is built or loaded, and after that only
+inside ``Case.transition_to`` (called by the services in ``workflows.services``); assigning
+it anywhere else raises ``AttributeError``. Every transition writes one ``CaseEvent``;
+events are never updated or deleted, so replaying them reproduces the case
+(``workflows.services.replay_events``).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
+from django.db.models.query_utils import DeferredAttribute
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from grids.models import Department, GridCell, Street
+
+from .categories import Category, Priority
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+# Magic bytes → content type. WebP is "RIFF" <4-byte size> "WEBP".
+_IMAGE_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+)
+
+
+class CaseStatus(models.TextChoices):
+    COLLECTED = "collected", _("信息收集 collected")
+    ACCEPTED = "accepted", _("已立案 accepted")
+    REJECTED = "rejected", _("不予立案 rejected")
+    DISPATCHED = "dispatched", _("已派遣 dispatched")
+    HANDLING = "handling", _("处置中 handling")
+    SUSPENDED = "suspended", _("挂账 suspended")
+    FEEDBACK = "feedback", _("待核查 awaiting verification")
+    CLOSED = "closed", _("已结案 closed")
+
+
+OPEN_STATUSES = frozenset(CaseStatus.values) - {CaseStatus.REJECTED, CaseStatus.CLOSED}
+
+
+class CaseSource(models.TextChoices):
+    PATROL = "patrol", _("巡查 patrol")
+    RESIDENT = "resident", _("居民上报 resident")
+    HOTLINE = "hotline", _("热线 hotline")
+    VISIT = "visit", _("走访 visit")
+    OPEN311 = "open311", _("Open311")
+
+
+class EscalationLevel(models.IntegerChoices):
+    NONE = 0, _("none")
+    YELLOW = 1, _("黄牌 yellow")
+    RED = 2, _("红牌 red")
+
+
+class _ProtectedStatus(DeferredAttribute):
+    """Lets ``status`` be set once (construction, loading) and then only in a transition."""
+
+    def __set__(self, instance, value) -> None:
+        name = self.field.attname
+        if name in instance.__dict__ and not instance._status_unlocked:
+            raise AttributeError(
+                "Case.status changes only through a transition service (workflows.services)."
+            )
+        instance.__dict__[name] = value
+
+
+class StatusField(models.CharField):
+    descriptor_class = _ProtectedStatus
+
+    def deconstruct(self):
+        # Plain CharField in migrations: the protection is Python-side only.
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.CharField", args, kwargs
+
+
+class CaseNumberCounter(models.Model):
+    """The last per-day sequence number used in a district (案件编号 counter row)."""
+
+    district_code = models.CharField(max_length=6)
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["district_code", "day"], name="case_counter_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.district_code} {self.day}: {self.last}"
+
+    @classmethod
+    def next_number(cls, *, district_code: str, day: date) -> str:
+        """The next case number ``<district>-<yyyymmdd>-<6-digit sequence>``.
+
+        Race-free: the counter row is incremented with an UPDATE, which holds its row lock
+        until the surrounding transaction ends; the first number of a day inserts the row
+        (a concurrent insert loses on the unique constraint and retries the UPDATE).
+        """
+        key = {"district_code": district_code, "day": day}
+        with transaction.atomic():
+            if not cls.objects.filter(**key).update(last=F("last") + 1):
+                try:
+                    with transaction.atomic():
+                        cls.objects.create(**key, last=1)
+                except IntegrityError:
+                    cls.objects.filter(**key).update(last=F("last") + 1)
+            last = cls.objects.filter(**key).values_list("last", flat=True).get()
+        return f"{district_code}-{day:%Y%m%d}-{last:06d}"
+
+
+class Case(models.Model):
+    """案件: one problem or service request, from collection to closing.
+
+    ``cell`` is found from the point; ``street`` is copied from the cell for scoping.
+    ``due_at``/``remind_at`` are the current step's deadline and its 80 % reminder point;
+    ``version`` grows by one with every transition.
+    """
+
+    Status = CaseStatus
+    Source = CaseSource
+
+    number = models.CharField(_("number"), max_length=32, unique=True, editable=False)
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(_("description"))
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        limit_choices_to={"parent__isnull": False},
+        verbose_name=_("category (案件类别)"),
+    )
+    priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices)
+    source = models.CharField(
+        _("source"), max_length=10, choices=CaseSource.choices, default=CaseSource.PATROL
+    )
+    lon = models.FloatField(_("longitude"))
+    lat = models.FloatField(_("latitude"))
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    cell = models.ForeignKey(
+        GridCell, on_delete=models.PROTECT, related_name="cases", verbose_name=_("grid cell")
+    )
+    street = models.ForeignKey(
+        Street, on_delete=models.PROTECT, related_name="cases", verbose_name=_("street")
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reported_cases",
+        verbose_name=_("reporter"),
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("department"),
+    )
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="handled_cases",
+        verbose_name=_("handler"),
+    )
+    verifier = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="verified_cases",
+        verbose_name=_("verifier"),
+    )
+    cross_check = models.BooleanField(_("cross-check (交叉核查)"), default=False)
+    status = StatusField(
+        _("status"),
+        max_length=10,
+        choices=CaseStatus.choices,
+        default=CaseStatus.COLLECTED,
+        editable=False,
+    )
+    step_started_at = models.DateTimeField(_("step started at"))
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    remind_at = models.DateTimeField(_("reminder at (催办)"), null=True, blank=True)
+    requested_due_at = models.DateTimeField(
+        _("extension requested until (延期申请)"), null=True, blank=True
+    )
+    overdue = models.BooleanField(_("overdue"), default=False)
+    escalation_level = models.PositiveSmallIntegerField(
+        _("escalation (督办)"), choices=EscalationLevel.choices, default=EscalationLevel.NONE
+    )
+    rework_count = models.PositiveSmallIntegerField(_("rework count (返工)"), default=0)
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("duplicate of"),
+    )
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
+
+    _status_unlocked = False
+
+    class Meta:
+        verbose_name = _("case (案件)")
+        verbose_name_plural = _("cases (案件)")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["street", "status", "due_at"], name="case_street_status_due"),
+            models.Index(fields=["cell", "status"], name="case_cell_status"),
+            models.Index(fields=["department", "status"], name="case_department_status"),
+            models.Index(fields=["status", "due_at"], name="case_status_due"),
+            models.Index(fields=["created_at"], name="case_created_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @contextmanager
+    def _unlocked_status(self):
+        self._status_unlocked = True
+        try:
+            yield
+        finally:
+            self._status_unlocked = False
+
+    def transition_to(self, status: str) -> None:
+        """Set the status. Only ``workflows.services`` calls this, inside a locked transition."""
+        with self._unlocked_status():
+            self.status = CaseStatus(status).value
+
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        with self._unlocked_status():
+            super().refresh_from_db(*args, **kwargs)
+
+
+class CaseEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("case events are append-only")
+
+    def delete(self):
+        raise TypeError("case events are append-only")
+
+
+class CaseEvent(models.Model):
+    """One step on a case's timeline. Append-only: saved once, never changed or deleted.
+
+    ``seq`` numbers a case's events from 1; ``actor`` empty means the system (e.g. the
+    routing task). ``payload["changes"]`` holds the replayed fields the step changed.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField(_("sequence"))
+    action = models.CharField(_("action"), max_length=24)
+    from_status = models.CharField(_("from"), max_length=10, blank=True)
+    to_status = models.CharField(_("to"), max_length=10)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="case_events",
+        verbose_name=_("actor"),
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    note = models.TextField(_("note"), blank=True)
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+
+    objects = CaseEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case event (案件日志)")
+        verbose_name_plural = _("case events (案件日志)")
+        ordering = ["case", "seq"]
+        constraints = [models.UniqueConstraint(fields=["case", "seq"], name="case_event_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}#{self.seq} {self.action} {self.from_status}→{self.to_status}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise TypeError("case events are append-only")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("case events are append-only")
+
+
+def sniff_image_type(head: bytes) -> str | None:
+    """The image content type from a file's first bytes: JPEG, PNG or WebP, else None."""
+    for signature, content_type in _IMAGE_SIGNATURES:
+        if head.startswith(signature):
+            return content_type
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def validate_image_file(file) -> None:
+    """Refuse anything but a JPEG, PNG or WebP (by its bytes, not its name) or over 10 MB."""
+    if file.size > MAX_ATTACHMENT_BYTES:
+        raise ValidationError(
+            _("A photo may be at most %(limit)d MB."),
+            code="too_large",
+            params={"limit": MAX_ATTACHMENT_BYTES // (1024 * 1024)},
+        )
+    position = file.tell() if hasattr(file, "tell") else 0
+    file.seek(0)
+    head = file.read(12)
+    file.seek(position)
+    if sniff_image_type(head) is None:
+        raise ValidationError(_("Only JPEG, PNG or WebP photos are accepted."), code="bad_type")
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    extension = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}[
+        instance.content_type
+    ]
+    return f"cases/{instance.case_id}/{instance.stage}-{timezone.now():%Y%m%d%H%M%S%f}.{extension}"
+
+
+class Attachment(models.Model):
+    """A photo on a case: at report, as the handler's result, or at verification."""
+
+    class Stage(models.TextChoices):
+        REPORT = "report", _("上报 report")
+        RESULT = "result", _("处置结果 result")
+        VERIFICATION = "verification", _("核查 verification")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    event = models.ForeignKey(
+        CaseEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="attachments"
+    )
+    stage = models.CharField(_("stage"), max_length=12, choices=Stage.choices)
+    file = models.FileField(_("file"), upload_to=attachment_path, validators=[validate_image_file])
+    content_type = models.CharField(_("content type"), max_length=32, editable=False)
+    size = models.PositiveIntegerField(_("size (bytes)"), editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("attachment (附件)")
+        verbose_name_plural = _("attachments (附件)")
+        ordering = ["case", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.stage} {self.file.name}"
+
+    @classmethod
+    def build(cls, *, case: Case, stage: str, file, event: CaseEvent | None = None) -> Attachment:
+        """An unsaved attachment of ``file`` after checking its type and size
+        (``ValidationError`` on a file that is not an accepted photo)."""
+        validate_image_file(file)
+        file.seek(0)
+        content_type = sniff_image_type(file.read(12))
+        file.seek(0)
+        return cls(
+            case=case,
+            event=event,
+            stage=stage,
+            file=file,
+            content_type=content_type,
+            size=file.size,
+        )

@@ -1,0 +1,139 @@
+"""Writes of cases outside the state machine: intake (DESIGN §4 "collect").
+
+Transitions after intake live in ``workflows.services``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grids.models import GridCell, Role
+from grids.selectors import cell_scope_q, user_roles
+from grids.spatial import cell_at
+from workflows.errors import ActionForbidden
+from workflows.services import check_photos, replayed_state, start_step
+
+from .models import Attachment, Case, CaseEvent, CaseNumberCounter, CaseSource, Category, Priority
+
+# Roles that report cases, each only inside the territory of their assignment.
+REPORTING_ROLES = frozenset(
+    {
+        Role.GRID_WORKER,
+        Role.FUNCTIONAL_WORKER,
+        Role.VOLUNTEER,
+        Role.STREET_STAFF,
+        Role.DISTRICT_ADMIN,
+    }
+)
+
+
+def _reporting_cell(*, by, lon: float, lat: float) -> GridCell:
+    cell = cell_at(lon, lat)
+    if cell is None:
+        message = _("This point is outside every grid cell.")
+        raise ValidationError({"lon": message, "lat": message})
+    roles = user_roles(by) if by is not None else set()
+    if roles & REPORTING_ROLES:
+        in_scope = GridCell.objects.filter(
+            cell_scope_q(by, roles=roles & REPORTING_ROLES), pk=cell.pk
+        ).exists()
+        if not in_scope:
+            message = _("This point is in cell %(cell)s, outside the area you serve.") % {
+                "cell": cell
+            }
+            raise ValidationError({"lon": message, "lat": message})
+    elif roles:  # handlers report results, not new cases
+        raise ActionForbidden(action="create", reason=_("Your role may not report cases."))
+    return cell
+
+
+def create_case(
+    *,
+    by,
+    title: str,
+    description: str,
+    category_code: str,
+    lon: float,
+    lat: float,
+    address: str = "",
+    priority: str | None = None,
+    source: str = CaseSource.PATROL,
+    photos: Sequence = (),
+) -> Case:
+    """File a new case (信息收集) at a point and return it, status ``collected``.
+
+    ``by`` is the reporting user, or None for an anonymous resident. Workers, volunteers,
+    street staff and district admins may report only inside the territory they serve;
+    users without any assignment report as residents; handlers may not report.
+    The cell comes from the point, the street from the cell; the number is
+    ``<district>-<yyyymmdd>-<sequence>``; the acceptance deadline starts now. Writes the
+    first ``CaseEvent`` (``create``: "" → collected) and stores ``photos`` as report photos.
+
+    Raises ``ValidationError`` for an unknown/inactive category (``category``), a bad
+    priority or source, empty title/description, a point outside every cell or outside the
+    reporter's territory (``lon``/``lat``), or a file that is not a JPEG/PNG/WebP ≤ 10 MB
+    (``photos``); ``ActionForbidden`` for a handler.
+    """
+    errors: dict[str, str] = {}
+    if not (title or "").strip():
+        errors["title"] = _("This field is required.")
+    if not (description or "").strip():
+        errors["description"] = _("This field is required.")
+    category = (
+        Category.objects.subcategories()
+        .filter(code=category_code, is_active=True, parent__is_active=True)
+        .first()
+    )
+    if category is None:
+        errors["category"] = _("Choose an active sub-category.")
+    if priority is not None and priority not in Priority.values:
+        errors["priority"] = _("Unknown priority.")
+    if source not in CaseSource.values:
+        errors["source"] = _("Unknown source.")
+    if errors:
+        raise ValidationError(errors)
+    check_photos(photos, required=False)
+    cell = _reporting_cell(by=by, lon=lon, lat=lat)
+    now = timezone.now()
+    with transaction.atomic():
+        case = Case(
+            number=CaseNumberCounter.next_number(
+                district_code=cell.community.street.district.code, day=timezone.localdate(now)
+            ),
+            title=title.strip(),
+            description=description.strip(),
+            category=category,
+            priority=priority or category.default_priority,
+            source=source,
+            lon=lon,
+            lat=lat,
+            address=address,
+            cell=cell,
+            street=cell.community.street,
+            reporter=by,
+            created_at=now,
+            version=1,
+        )
+        start_step(case, now=now)
+        case.save(force_insert=True)
+        event = CaseEvent.objects.create(
+            case=case,
+            seq=1,
+            action="create",
+            from_status="",
+            to_status=case.status,
+            actor=by,
+            at=now,
+            note=description.strip(),
+            payload={"changes": {k: v for k, v in replayed_state(case).items() if k != "status"}},
+        )
+        for photo in photos:
+            Attachment.build(
+                case=case, stage=Attachment.Stage.REPORT, file=photo, event=event
+            ).save()
+    return case

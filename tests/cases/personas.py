@@ -1,0 +1,168 @@
+"""Fixtures for case tests, shared by tests/cases and tests/workflows (imported by both
+conftests): extra personas, photos, and cases walked to each state through the services."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from cases.models import Case, CaseStatus
+from cases.services import create_case
+from grids.models import Role
+from workflows import services
+
+from ..factories import AssignmentFactory, DepartmentFactory, UserFactory
+
+# A point in the middle of each persona cell (see tests/conftest.py), and one outside all.
+POINT_A = (116.405, 39.905)
+POINT_B = (116.415, 39.905)
+POINT_X = (116.425, 39.905)
+POINT_NOWHERE = (116.60, 39.95)
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def photo(name: str = "photo.png", data: bytes = PNG) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type="image/png")
+
+
+def _assigned(role: str, scope: str, target, username: str, **extra):
+    user = UserFactory(username=username)
+    AssignmentFactory(user=user, role=role, scope=scope, **{scope: target}, **extra)
+    return user
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Photos go to a temporary folder; test users get a fast password hash."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _no_cross_check(settings):
+    """Verification stays in the case's cell unless a test raises the share."""
+    settings.CROSS_CHECK_SHARE = 0
+
+
+@pytest.fixture
+def worker_a2(territory):
+    """A second grid worker of cell A (verifies what worker_a resolved on the spot)."""
+    return _assigned(Role.GRID_WORKER, "cell", territory.cell_a, "worker_a2")
+
+
+@pytest.fixture
+def staff2(territory):
+    """Street staff of street 2."""
+    return _assigned(Role.STREET_STAFF, "street", territory.street2, "staff2")
+
+
+@pytest.fixture
+def other_department(territory):
+    return DepartmentFactory(
+        district=territory.district, name="市场监管所", kind="market_regulation"
+    )
+
+
+@pytest.fixture
+def other_handler(territory, other_department):
+    """A handler of another department."""
+    return _assigned(
+        Role.HANDLER, "district", territory.district, "handler2", department=other_department
+    )
+
+
+@pytest.fixture
+def cast(territory, worker_a, worker_a2, worker_b, street_staff, handler):
+    """The people a case of cell A meets on its way, as a namespace."""
+
+    class Cast:
+        pass
+
+    cast = Cast()
+    cast.territory = territory
+    cast.reporter = worker_a
+    cast.worker_a2 = worker_a2
+    cast.worker_b = worker_b
+    cast.staff = street_staff
+    cast.handler = handler
+    cast.department = territory.department
+    return cast
+
+
+def new_case(cast, *, category_code: str = "C0101", priority: str | None = None) -> Case:
+    return create_case(
+        by=cast.reporter,
+        title="井盖丢失",
+        description="人行道上水井盖丢失",
+        category_code=category_code,
+        lon=POINT_A[0],
+        lat=POINT_A[1],
+        priority=priority,
+    )
+
+
+# How to reach each state from collected, step by step: (action, actor attribute).
+PATH_TO = {
+    CaseStatus.COLLECTED: [],
+    CaseStatus.ACCEPTED: ["accept"],
+    CaseStatus.REJECTED: ["reject"],
+    CaseStatus.DISPATCHED: ["accept", "dispatch"],
+    CaseStatus.HANDLING: ["accept", "dispatch", "start"],
+    CaseStatus.SUSPENDED: ["accept", "dispatch", "start", "suspend"],
+    CaseStatus.FEEDBACK: ["accept", "dispatch", "start", "report"],
+    CaseStatus.CLOSED: ["accept", "dispatch", "start", "report", "verify_pass"],
+}
+
+
+def actor_for(cast, action: str, case: Case):
+    """The person who may do ``action`` on ``case`` (if its state allows)."""
+    if action in {"return", "start", "report", "request_extension"}:
+        return cast.handler
+    if action == "self_resolve":
+        return cast.reporter
+    if action in {"verify_pass", "verify_fail"}:
+        return case.verifier or cast.reporter
+    return cast.staff
+
+
+def kwargs_for(cast, action: str, case: Case) -> dict:
+    """Valid fields for ``action`` on ``case`` (a merge files the case it is merged into)."""
+    if action == "merge":
+        return {"duplicate_of_id": new_case(cast).pk}
+    if action == "request_extension":
+        return {
+            "reason": "需采购井盖",
+            "due_at": (case.due_at or timezone.now()) + timedelta(days=5),
+        }
+    return {
+        "accept": {},
+        "reject": {"reason": "不属于受理范围"},
+        "self_resolve": {"note": "已现场补装", "photos": [photo()]},
+        "dispatch": {"department_id": cast.department.pk},
+        "return": {"reason": "非本部门职责"},
+        "start": {},
+        "report": {"note": "已补装井盖", "photos": [photo()]},
+        "approve_extension": {},
+        "suspend": {"reason": "等待产权单位确认"},
+        "resume": {},
+        "verify_pass": {"note": "现场核查合格", "photos": [photo()]},
+        "verify_fail": {"reason": "井盖未固定"},
+    }[action]
+
+
+def act(cast, action: str, case: Case, *, by=None, **overrides) -> Case:
+    by = by or actor_for(cast, action, case)
+    fields = {**kwargs_for(cast, action, case), **overrides}
+    return services.SERVICES[action](case_id=case.pk, by=by, **fields)
+
+
+def case_in(cast, status: str, **create) -> Case:
+    """A case of cell A walked to ``status`` through the services."""
+    case = new_case(cast, **create)
+    for action in PATH_TO[status]:
+        case = act(cast, action, case)
+    assert case.status == status
+    return case

@@ -1,0 +1,155 @@
+"""The whole loop: deadlines, auto-routing, event replay, and concurrent dispatch."""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection, connections
+from django.utils import timezone
+
+from cases.models import Case, CaseEvent, RoutingRule
+from workflows import services, tasks
+from workflows.calendar import TimeLimit, add_working_time
+from workflows.errors import TransitionNotAllowed
+from workflows.services import replay_events, replayed_state
+
+from ..cases.personas import act, case_in, new_case
+
+pytestmark = pytest.mark.django_db
+
+
+def test_accept_starts_the_dispatch_deadline_on_the_working_calendar(cast):
+    case = act(cast, "accept", new_case(cast))
+    limit = TimeLimit(case.category.dispatch_limit, case.category.limit_unit)
+    assert case.step_started_at == case.accepted_at
+    assert case.due_at == add_working_time(case.accepted_at, limit)
+    assert case.remind_at == add_working_time(case.accepted_at, limit.scaled("0.8"))
+    assert case.accepted_at < case.remind_at < case.due_at
+
+
+def test_accept_may_correct_category_and_priority(cast):
+    case = act(cast, "accept", new_case(cast), category_code="C0104", priority="urgent")
+    assert (case.category.code, case.priority) == ("C0104", "urgent")
+    hours = float(case.category.urgent_limit_hours)
+    assert case.due_at - case.accepted_at == timezone.timedelta(hours=hours)
+
+
+def test_start_keeps_the_handling_deadline_and_suspend_stops_the_clock(cast):
+    case = case_in(cast, "dispatched")
+    limit = TimeLimit(case.category.handle_limit, case.category.limit_unit)
+    assert case.due_at == add_working_time(case.dispatched_at, limit)
+    due = case.due_at
+    case = act(cast, "start", case)
+    assert (case.due_at, case.handler) == (due, cast.handler)
+    case = act(cast, "suspend", case)
+    assert case.due_at is None and case.remind_at is None
+    case = act(cast, "resume", case)
+    assert case.due_at == add_working_time(case.step_started_at, limit)
+
+
+def test_accept_queues_routing_after_commit(cast, django_capture_on_commit_callbacks, monkeypatch):
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.route_case, "delay", queued.append)
+    case = new_case(cast)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        act(cast, "accept", case)
+    assert len(callbacks) == 1
+    assert queued == [case.pk]
+
+
+def test_route_case_dispatches_by_rule_once(cast, territory):
+    case = act(cast, "accept", new_case(cast))
+    assert tasks.route_case(case.pk) is None  # no rule: the case waits for the street
+    RoutingRule.objects.create(
+        category=case.category, district=territory.district, department=cast.department
+    )
+    assert tasks.route_case(case.pk) == cast.department.pk
+    case.refresh_from_db()
+    assert (case.status, case.department) == ("dispatched", cast.department)
+    event = case.events.get(action="dispatch")
+    assert event.actor is None
+    assert tasks.route_case(case.pk) is None  # a second delivery changes nothing
+    assert tasks.route_case(10**9) is None
+    assert case.events.filter(action="dispatch").count() == 1
+
+
+def test_whole_loop_with_rework_replays_to_the_current_state(cast):
+    case = new_case(cast)
+    steps = [
+        "accept",
+        "dispatch",
+        "return",
+        "dispatch",
+        "start",
+        "request_extension",
+        "approve_extension",
+        "suspend",
+        "resume",
+        "report",
+        "verify_fail",
+        "start",
+        "report",
+        "verify_pass",
+    ]
+    for action in steps:
+        case = act(cast, action, case)
+        fresh = Case.objects.get(pk=case.pk)
+        assert replay_events(fresh.events.all()) == replayed_state(fresh)
+    assert (case.status, case.rework_count, case.version) == ("closed", 1, len(steps) + 1)
+    assert [e.action for e in case.events.order_by("seq")] == ["create", *steps]
+    assert case.closed_at and case.reported_at and case.started_at and case.dispatched_at
+
+
+def test_replay_refuses_a_broken_chain(cast):
+    case = case_in(cast, "dispatched")
+    events = list(case.events.all())
+    with pytest.raises(ValueError, match="seq"):
+        replay_events(events[1:])
+    broken = CaseEvent(seq=4, action="start", from_status="collected", to_status="handling")
+    with pytest.raises(ValueError, match="starts from"):
+        replay_events([*events, broken])
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="select_for_update is a no-op on SQLite; row locking needs PostgreSQL",
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_concurrent_dispatches_one_wins(cast, monkeypatch):
+    monkeypatch.setattr(tasks.route_case, "delay", lambda case_id: None)
+    case = case_in(cast, "accepted")
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def dispatch() -> None:
+        try:
+            barrier.wait()
+            services.dispatch_case(case_id=case.pk, by=cast.staff, department_id=cast.department.pk)
+            outcomes.append("ok")
+        except TransitionNotAllowed as exc:
+            outcomes.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=dispatch) for _i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert outcomes.count("ok") == 1
+    (conflict,) = [o for o in outcomes if o != "ok"]
+    assert isinstance(conflict, TransitionNotAllowed) and conflict.status == "dispatched"
+    assert CaseEvent.objects.filter(case=case, action="dispatch").count() == 1
+    case.refresh_from_db()
+    assert (case.status, case.version) == ("dispatched", 3)
+
+
+def test_limits_come_from_the_category(cast):
+    case = new_case(cast)
+    case.category.dispatch_limit = Decimal("3")
+    case.category.save(update_fields=["dispatch_limit"])
+    case = act(cast, "accept", case)
+    limit = TimeLimit(Decimal("3"), case.category.limit_unit)
+    assert case.due_at == add_working_time(case.accepted_at, limit)

@@ -1,0 +1,44 @@
+"""Errors of the case state machine, each mapping to one HTTP status.
+
+- ``TransitionNotAllowed`` → 409: the action exists and the user may do it, but not now
+  (the case is in another state). The message names the current state and what is allowed.
+- ``ActionForbidden`` → 403: this user may not do this action (their role never may, or the
+  case names someone else, e.g. another verifier).
+- ``django.core.exceptions.ValidationError`` → 400: a missing or invalid field.
+- ``django.http.Http404`` → 404: the case is outside the user's scope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.utils.translation import gettext as _
+
+
+class WorkflowError(Exception):
+    """Base class; ``http_status`` is the response code an interface should answer with."""
+
+    http_status = 400
+
+
+class TransitionNotAllowed(WorkflowError):
+    http_status = 409
+
+    def __init__(self, *, action: str, status: str, allowed: Sequence[str]) -> None:
+        self.action, self.status, self.allowed = action, status, list(allowed)
+        super().__init__(
+            _("Cannot %(action)s a case that is %(status)s; allowed now: %(allowed)s.")
+            % {
+                "action": action,
+                "status": status,
+                "allowed": ", ".join(self.allowed) or _("nothing"),
+            }
+        )
+
+
+class ActionForbidden(WorkflowError):
+    http_status = 403
+
+    def __init__(self, *, action: str, reason: str) -> None:
+        self.action = action
+        super().__init__(reason)

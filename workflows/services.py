@@ -1,0 +1,594 @@
+"""The transitions of a case, one service function per action (DESIGN §4).
+
+Every function takes ``case_id``, ``by`` (the acting user; ``None`` only for the system's
+dispatch) and the action's fields, keyword-only, and in one transaction:
+
+1. loads the case from ``by``'s scope with a row lock — ``Http404`` out of scope;
+2. checks ``by``'s roles — ``ActionForbidden`` (403) if they may never do the action;
+3. checks the state — ``TransitionNotAllowed`` (409) naming the state and what is allowed;
+4. checks that ``by`` is the right person for this case (reporter, verifier, handler of the
+   case's department) — ``ActionForbidden``;
+5. validates the fields — ``ValidationError`` (400) keyed by field;
+6. applies the change, starts the next step's deadline on the working calendar, bumps
+   ``version``, writes exactly one ``CaseEvent`` (``seq == version``) and saves with
+   ``update_fields``; side effects are queued with ``transaction.on_commit``.
+
+Each event's ``payload["changes"]`` holds the ``REPLAYED_FIELDS`` the step changed, so
+``replay_events`` rebuilds them from the timeline alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.models import (
+    OPEN_STATUSES,
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseStatus,
+    Category,
+    Priority,
+    validate_image_file,
+)
+from cases.selectors import cases_visible_to, get_case_for
+from grids.models import Assignment, Department, Role
+
+from .calendar import TimeLimit, WorkingCalendar
+from .errors import ActionForbidden, TransitionNotAllowed
+from .transitions import TRANSITIONS, Actor, actor_fits, allowed_actions, role_may, state_allows
+
+S = CaseStatus
+# Fields rebuilt by replay_events from the events' payloads.
+REPLAYED_FIELDS = (
+    "status",
+    "category_id",
+    "priority",
+    "department_id",
+    "handler_id",
+    "verifier_id",
+    "cross_check",
+    "rework_count",
+    "duplicate_of_id",
+)
+# The time-limited step (Category.limit_for) a case is in while in each state. Suspended,
+# rejected and closed cases have no running deadline.
+STEP_OF_STATUS = {
+    S.COLLECTED: "accept",
+    S.ACCEPTED: "dispatch",
+    S.DISPATCHED: "handle",
+    S.HANDLING: "handle",
+    S.FEEDBACK: "verify",
+}
+REMIND_FRACTION = "0.8"
+DEFAULT_CROSS_CHECK_SHARE = 0.2
+
+
+# --- deadlines --------------------------------------------------------------------------------
+
+
+def step_deadline(
+    *,
+    category: Category,
+    priority: str,
+    step: str,
+    start: datetime,
+    calendar: WorkingCalendar | None = None,
+) -> tuple[datetime, datetime]:
+    """``(due_at, remind_at)`` of ``step`` started at ``start``: the category's limit for the
+    priority on the working calendar (urgent: calendar hours), and 80 % of it (催办)."""
+    amount, unit = category.limit_for(step, priority)
+    limit = TimeLimit(amount, unit)
+    calendar = calendar or WorkingCalendar.load(around=timezone.localdate(start))
+    return calendar.add(start, limit), calendar.add(start, limit.scaled(REMIND_FRACTION))
+
+
+def start_step(case: Case, *, now: datetime) -> None:
+    """Start the clock of the step ``case.status`` is in: reset overdue and escalation."""
+    step = STEP_OF_STATUS.get(case.status)
+    case.step_started_at = now
+    case.overdue = False
+    case.escalation_level = 0
+    case.requested_due_at = None
+    if step is None:
+        case.due_at = case.remind_at = None
+    else:
+        case.due_at, case.remind_at = step_deadline(
+            category=case.category, priority=case.priority, step=step, start=now
+        )
+
+
+# --- events and replay ------------------------------------------------------------------------
+
+
+def replayed_state(case: Case) -> dict:
+    return {name: getattr(case, name) for name in REPLAYED_FIELDS}
+
+
+def replay_events(events: Iterable[CaseEvent]) -> dict:
+    """Rebuild the ``REPLAYED_FIELDS`` of a case from its events, in ``seq`` order.
+
+    Raises ``ValueError`` if the chain is broken: a gap in ``seq``, or an event whose
+    ``from_status`` is not the status the previous events led to.
+    """
+    state: dict = dict.fromkeys(REPLAYED_FIELDS)
+    state["status"] = ""
+    for expected_seq, event in enumerate(sorted(events, key=lambda e: e.seq), start=1):
+        if event.seq != expected_seq:
+            raise ValueError(f"event seq {event.seq} where {expected_seq} was expected")
+        if event.from_status != state["status"]:
+            raise ValueError(
+                f"event {event.seq} ({event.action}) starts from {event.from_status!r} "
+                f"but the case was {state['status']!r}"
+            )
+        state.update(event.payload.get("changes", {}))
+        state["status"] = event.to_status
+    return state
+
+
+def _concrete_values(case: Case) -> dict:
+    return {f.attname: getattr(case, f.attname) for f in Case._meta.concrete_fields}
+
+
+def _save_with_event(
+    case: Case,
+    *,
+    before: dict,
+    action: str,
+    from_status: str,
+    actor: Actor,
+    now: datetime,
+    note: str = "",
+    payload: dict | None = None,
+    photos: Sequence = (),
+    photo_stage: str = "",
+) -> CaseEvent:
+    """Bump the version, save the changed columns, write the event and its photos."""
+    case.version += 1
+    after = _concrete_values(case)
+    case.save(update_fields=[name for name, value in after.items() if before[name] != value])
+    changes = {
+        name: after[name]
+        for name in REPLAYED_FIELDS
+        if name != "status" and before[name] != after[name]
+    }
+    event = CaseEvent.objects.create(
+        case=case,
+        seq=case.version,
+        action=action,
+        from_status=from_status,
+        to_status=case.status,
+        actor=actor.user,
+        at=now,
+        note=note,
+        payload={"changes": changes, **(payload or {})},
+    )
+    for photo in photos:
+        attachment = Attachment.build(case=case, stage=photo_stage, file=photo, event=event)
+        attachment.save()
+    return event
+
+
+def check_photos(photos: Sequence, *, required: bool) -> None:
+    """``ValidationError`` on ``photos`` if one is missing but ``required``, or any is not a
+    JPEG/PNG/WebP of at most 10 MB."""
+    if required and not photos:
+        raise ValidationError({"photos": _("This category needs a photo at this step.")})
+    errors: list = []
+    for photo in photos:
+        try:
+            validate_image_file(photo)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    if errors:
+        raise ValidationError({"photos": errors})
+
+
+def _require(**fields: object) -> None:
+    missing = {
+        name: _("This field is required.")
+        for name, value in fields.items()
+        if value is None or (isinstance(value, str) and not value.strip())
+    }
+    if missing:
+        raise ValidationError(missing)
+
+
+Apply = Callable[[Case, Actor, datetime], dict | None]
+
+
+def _needs(**fields: object) -> Apply:
+    """An ``apply`` that only checks required fields."""
+
+    def apply(case: Case, actor: Actor, now: datetime) -> None:
+        _require(**fields)
+
+    return apply
+
+
+# --- the transition runner --------------------------------------------------------------------
+
+
+def _load_locked(case_id: int, by) -> Case:
+    if by is None:  # the system acts on any case
+        case = Case.objects.select_for_update(of=("self",)).filter(pk=case_id).first()
+        if case is None:
+            raise Http404("No case matches the given query.")
+        return case
+    return get_case_for(by, case_id, for_update=True)
+
+
+def _forbidden_message(action: str) -> str:
+    return _("You are not the person who may %(action)s this case.") % {"action": action}
+
+
+def _transition(
+    action: str,
+    *,
+    case_id: int,
+    by,
+    apply: Apply | None = None,
+    note: str = "",
+    photos: Sequence = (),
+    photo_stage: str = "",
+) -> Case:
+    """Run ``action`` on the case (see the module docstring for the order of checks).
+
+    ``apply`` validates the action's fields and sets them on the locked case; it returns
+    extra payload for the event. Status, deadline, version and event are handled here.
+    """
+    transition = TRANSITIONS[action]
+    with transaction.atomic():
+        actor = Actor.of(by)
+        case = _load_locked(case_id, by)
+        if not role_may(action, actor):
+            raise ActionForbidden(
+                action=action,
+                reason=_("Your role may not %(action)s cases.") % {"action": action},
+            )
+        if not state_allows(action, case):
+            raise TransitionNotAllowed(
+                action=action, status=case.status, allowed=allowed_actions(case, by, actor=actor)
+            )
+        if not actor_fits(action, case, actor):
+            raise ActionForbidden(action=action, reason=_forbidden_message(action))
+        before = _concrete_values(case)
+        from_status = case.status
+        now = timezone.now()
+        payload = apply(case, actor, now) if apply else None
+        case.transition_to(transition.target)
+        # A new step starts its clock; start (dispatched → handling) keeps the handling one.
+        if STEP_OF_STATUS.get(from_status) != STEP_OF_STATUS.get(case.status):
+            start_step(case, now=now)
+        _save_with_event(
+            case,
+            before=before,
+            action=action,
+            from_status=from_status,
+            actor=actor,
+            now=now,
+            note=note,
+            payload=payload,
+            photos=photos,
+            photo_stage=photo_stage,
+        )
+    return case
+
+
+# --- verifier choice --------------------------------------------------------------------------
+
+
+def cross_check_drawn(*, case_id: int, rework_count: int, share: float) -> bool:
+    """Whether this verification goes to another cell: a deterministic draw per case and
+    round of rework, true for about ``share`` of them."""
+    digest = hashlib.sha256(f"{case_id}:{rework_count}".encode()).hexdigest()
+    return int(digest[:8], 16) / 16**8 < share
+
+
+def _grid_workers(q: Q, *, exclude: set[int | None]) -> list[int]:
+    ids = (
+        Assignment.objects.active()
+        .filter(q, role=Role.GRID_WORKER)
+        .exclude(user_id__in=[pk for pk in exclude if pk is not None])
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    return list(ids)
+
+
+def choose_verifier(case: Case, *, fixer_id: int | None) -> tuple[int, bool]:
+    """``(verifier user id, cross_check)`` for a case awaiting verification.
+
+    By default a grid worker of the case's cell (or its community) other than ``fixer_id``
+    (the handler, or the worker who resolved it on the spot) — the reporter if they are one.
+    For about ``settings.CROSS_CHECK_SHARE`` of cases (deterministic per case and rework
+    round) a grid worker of another cell of the same street, if any. Raises
+    ``ValidationError`` when nobody may verify.
+    """
+    community_id = case.cell.community_id
+    own = _grid_workers(Q(cell_id=case.cell_id) | Q(community_id=community_id), exclude={fixer_id})
+    share = getattr(settings, "CROSS_CHECK_SHARE", DEFAULT_CROSS_CHECK_SHARE)
+    if cross_check_drawn(case_id=case.pk, rework_count=case.rework_count, share=share):
+        others = _grid_workers(
+            Q(cell__community__street_id=case.street_id) & ~Q(cell_id=case.cell_id),
+            exclude={fixer_id, *own},
+        )
+        if others:
+            digest = hashlib.sha256(f"verifier:{case.pk}:{case.rework_count}".encode()).digest()
+            return others[int.from_bytes(digest[:4]) % len(others)], True
+    if case.reporter_id in own:
+        return case.reporter_id, False
+    if own:
+        return own[0], False
+    raise ValidationError(
+        _("No grid worker of cell %(cell)s can verify this case; assign one first.")
+        % {"cell": case.cell}
+    )
+
+
+def _assign_verifier(case: Case, *, fixer_id: int | None) -> None:
+    case.verifier_id, case.cross_check = choose_verifier(case, fixer_id=fixer_id)
+
+
+# --- the actions ------------------------------------------------------------------------------
+
+
+def accept_case(
+    *,
+    case_id: int,
+    by,
+    category_code: str | None = None,
+    priority: str | None = None,
+    note: str = "",
+) -> Case:
+    """立案受理: collected → accepted (street staff). May correct the category and priority;
+    starts the dispatch deadline and queues auto-routing (``route_case``) after commit."""
+
+    def apply(case: Case, actor: Actor, now: datetime) -> None:
+        if category_code and category_code != case.category.code:
+            category = Category.objects.subcategories().active().filter(code=category_code).first()
+            if category is None:
+                raise ValidationError({"category": _("Choose an active sub-category.")})
+            case.category = category
+        if priority:
+            if priority not in Priority.values:
+                raise ValidationError({"priority": _("Unknown priority.")})
+            case.priority = priority
+        case.accepted_at = now
+
+    case = _transition("accept", case_id=case_id, by=by, apply=apply, note=note)
+    from .tasks import route_case  # the tasks module imports this one
+
+    transaction.on_commit(lambda: route_case.delay(case.pk))
+    return case
+
+
+def reject_case(*, case_id: int, by, reason: str) -> Case:
+    """不予立案: collected → rejected (street staff), with a reason."""
+    return _transition("reject", case_id=case_id, by=by, apply=_needs(reason=reason), note=reason)
+
+
+def merge_case(*, case_id: int, by, duplicate_of_id: int, note: str = "") -> Case:
+    """Merge a duplicate: collected → rejected with ``duplicate_of`` an open case the staff
+    member can see (not the case itself)."""
+
+    def apply(case: Case, actor: Actor, now: datetime) -> dict:
+        _require(duplicate_of=duplicate_of_id)
+        target = (
+            cases_visible_to(by)
+            .filter(pk=duplicate_of_id, status__in=OPEN_STATUSES)
+            .exclude(pk=case.pk)
+            .first()
+        )
+        if target is None:
+            raise ValidationError({"duplicate_of": _("Choose another open case you can see.")})
+        case.duplicate_of = target
+        return {"duplicate_of_number": target.number}
+
+    return _transition("merge", case_id=case_id, by=by, apply=apply, note=note)
+
+
+def self_resolve_case(*, case_id: int, by, note: str, photos: Sequence = ()) -> Case:
+    """就地解决: collected → feedback by the reporting grid worker; someone else verifies."""
+
+    def apply(case: Case, actor: Actor, now: datetime) -> None:
+        _require(note=note)
+        check_photos(photos, required=case.category.requires_result_photo)
+        case.reported_at = now
+        _assign_verifier(case, fixer_id=actor.user_id)
+
+    return _transition(
+        "self_resolve",
+        case_id=case_id,
+        by=by,
+        apply=apply,
+        note=note,
+        photos=photos,
+        photo_stage=Attachment.Stage.RESULT,
+    )
+
+
+def _department_serves(department: Department, case: Case) -> bool:
+    return (
+        department.district_id == case.street.district_id
+        and department.street_id in (None, case.street_id)
+        and department.community_id in (None, case.cell.community_id)
+    )
+
+
+def dispatch_case(
+    *, case_id: int, by, department_id: int, handler_id: int | None = None, note: str = ""
+) -> Case:
+    """任务派遣: accepted → dispatched to an active department serving the case's territory,
+    optionally to one of its active handlers. ``by`` None is the routing task."""
+
+    def apply(case: Case, actor: Actor, now: datetime) -> None:
+        _require(department=department_id)
+        department = Department.objects.filter(pk=department_id, is_active=True).first()
+        if department is None or not _department_serves(department, case):
+            raise ValidationError({"department": _("Choose a department serving this place.")})
+        if handler_id is not None and not (
+            Assignment.objects.active()
+            .filter(user_id=handler_id, role=Role.HANDLER, department=department)
+            .exists()
+        ):
+            raise ValidationError({"handler": _("Choose an active handler of the department.")})
+        case.department = department
+        case.handler_id = handler_id
+        case.dispatched_at = now
+
+    return _transition("dispatch", case_id=case_id, by=by, apply=apply, note=note)
+
+
+def return_case(*, case_id: int, by, reason: str) -> Case:
+    """回退: dispatched → accepted (the department's handler), with a reason; the street
+    dispatches again."""
+
+    def apply(case: Case, actor: Actor, now: datetime) -> None:
+        _require(reason=reason)
+        case.department = None
+        case.handler = None
+
+    return _transition("return", case_id=case_id, by=by, apply=apply, note=reason)
+
+
+def start_case(*, case_id: int, by, note: str = "") -> Case:
+    """问题处理: dispatched → handling; the handler takes the case if none was named. The
+    handling deadline set at dispatch keeps running."""
+
+    def apply(case: Case, actor: Actor, now: datetime) -> None:
+        case.handler_id = actor.user_id
+        case.started_at = now
+
+    return _transition("start", case_id=case_id, by=by, apply=apply, note=note)
+
+
+def report_case(*, case_id: int, by, note: str, photos: Sequence = ()) -> Case:
+    """结果反馈: handling → feedback with a note (and photos where the category requires);
+    a verifier other than the handler is assigned."""
+
+    def apply(case: Case, actor: Actor, now: datetime) -> None:
+        _require(note=note)
+        check_photos(photos, required=case.category.requires_result_photo)
+        case.reported_at = now
+        _assign_verifier(case, fixer_id=actor.user_id)
+
+    return _transition(
+        "report",
+        case_id=case_id,
+        by=by,
+        apply=apply,
+        note=note,
+        photos=photos,
+        photo_stage=Attachment.Stage.RESULT,
+    )
+
+
+def request_extension(*, case_id: int, by, reason: str, due_at: datetime) -> Case:
+    """延期申请 (handler): asks for a later deadline; street staff approve it."""
+
+    def apply(case: Case, actor: Actor, now: datetime) -> dict:
+        _require(reason=reason, due_at=due_at)
+        if due_at <= max(filter(None, (case.due_at, now))):
+            raise ValidationError({"due_at": _("Ask for a deadline later than the current one.")})
+        case.requested_due_at = due_at
+        return {"requested_due_at": due_at.isoformat()}
+
+    return _transition("request_extension", case_id=case_id, by=by, apply=apply, note=reason)
+
+
+def approve_extension(*, case_id: int, by, note: str = "") -> Case:
+    """延期审批 (street staff): the pending request becomes the deadline; the reminder moves
+    to 80 % of the time from now to it, and overdue/escalation are cleared."""
+
+    def apply(case: Case, actor: Actor, now: datetime) -> dict:
+        case.due_at = case.requested_due_at
+        case.remind_at = now + (case.due_at - now) * 0.8
+        case.requested_due_at = None
+        case.overdue = False
+        case.escalation_level = 0
+        return {"due_at": case.due_at.isoformat()}
+
+    return _transition("approve_extension", case_id=case_id, by=by, apply=apply, note=note)
+
+
+def suspend_case(*, case_id: int, by, reason: str) -> Case:
+    """挂账 (street staff): handling → suspended, with a reason; the clock stops."""
+    return _transition("suspend", case_id=case_id, by=by, apply=_needs(reason=reason), note=reason)
+
+
+def resume_case(*, case_id: int, by, note: str = "") -> Case:
+    """Resume (street staff): suspended → handling with a fresh handling limit from now."""
+    return _transition("resume", case_id=case_id, by=by, note=note)
+
+
+def verify_pass(*, case_id: int, by, note: str, photos: Sequence = ()) -> Case:
+    """核查结案 by the assigned verifier: feedback → closed."""
+
+    def apply(case: Case, actor: Actor, now: datetime) -> None:
+        _require(note=note)
+        check_photos(photos, required=case.category.requires_verification_photo)
+        case.closed_at = now
+
+    return _transition(
+        "verify_pass",
+        case_id=case_id,
+        by=by,
+        apply=apply,
+        note=note,
+        photos=photos,
+        photo_stage=Attachment.Stage.VERIFICATION,
+    )
+
+
+def verify_fail(*, case_id: int, by, reason: str, photos: Sequence = ()) -> Case:
+    """返工 by the assigned verifier: feedback → dispatched to the same department, with a
+    reason; the rework count grows and the next report draws a verifier again."""
+
+    def apply(case: Case, actor: Actor, now: datetime) -> None:
+        _require(reason=reason)
+        check_photos(photos, required=False)
+        case.rework_count += 1
+        case.verifier = None
+        case.cross_check = False
+        case.dispatched_at = now
+
+    return _transition(
+        "verify_fail",
+        case_id=case_id,
+        by=by,
+        apply=apply,
+        note=reason,
+        photos=photos,
+        photo_stage=Attachment.Stage.VERIFICATION,
+    )
+
+
+# action name → service, for interfaces that dispatch on the action (API, tests).
+SERVICES: dict[str, Callable[..., Case]] = {
+    "accept": accept_case,
+    "reject": reject_case,
+    "merge": merge_case,
+    "self_resolve": self_resolve_case,
+    "dispatch": dispatch_case,
+    "return": return_case,
+    "start": start_case,
+    "report": report_case,
+    "request_extension": request_extension,
+    "approve_extension": approve_extension,
+    "suspend": suspend_case,
+    "resume": resume_case,
+    "verify_pass": verify_pass,
+    "verify_fail": verify_fail,
+}

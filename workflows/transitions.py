@@ -1,0 +1,157 @@
+"""The case state machine as one table (DESIGN §4 "States and transitions").
+
+``TRANSITIONS[action]`` says from which states an action may run, the state it leads to,
+the roles that may ever do it, the fields it needs, and per-case rules:
+
+- ``who`` — is *this* user the right person for *this* case (the reporting worker, the
+  assigned verifier, a handler of the case's department)? Failing it is a 403.
+- ``when`` — a condition on the case beyond its state (an extension must be pending before
+  it can be approved). Failing it is a 409, like a wrong state.
+
+Scope (which cases a user may see at all) is not here: ``cases.selectors`` applies it, and
+an out-of-scope case is a 404 before any rule of this table is asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from cases.models import Case, CaseStatus
+from grids.models import Role
+from grids.selectors import active_assignments
+
+S = CaseStatus
+WORKER_ROLES = frozenset({Role.GRID_WORKER})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a user's active roles and the departments they handle for.
+
+    ``user`` None is the system (the routing task): it passes role and ``who`` checks.
+    """
+
+    user: object | None
+    roles: frozenset[str] = frozenset()
+    handler_departments: frozenset[int] = frozenset()
+
+    @classmethod
+    def of(cls, user) -> Actor:
+        if user is None:
+            return cls(user=None)
+        rows = list(active_assignments(user).values_list("role", "department_id"))
+        return cls(
+            user=user,
+            roles=frozenset(role for role, _dept in rows),
+            handler_departments=frozenset(
+                dept for role, dept in rows if role == Role.HANDLER and dept
+            ),
+        )
+
+    @property
+    def is_system(self) -> bool:
+        return self.user is None
+
+    @property
+    def user_id(self) -> int | None:
+        return None if self.user is None else self.user.pk
+
+
+def _is_reporter(case: Case, actor: Actor) -> bool:
+    return actor.user_id is not None and case.reporter_id == actor.user_id
+
+
+def _is_verifier(case: Case, actor: Actor) -> bool:
+    # The handler never verifies their own work, even if named verifier by stale data.
+    return (
+        actor.user_id is not None
+        and case.verifier_id == actor.user_id
+        and case.handler_id != actor.user_id
+    )
+
+
+def _is_case_handler(case: Case, actor: Actor) -> bool:
+    return case.department_id in actor.handler_departments and case.handler_id in (
+        None,
+        actor.user_id,
+    )
+
+
+def _extension_pending(case: Case) -> bool:
+    return case.requested_due_at is not None
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[str]
+    target: str
+    roles: frozenset[str]
+    required: tuple[str, ...] = ()
+    system_may: bool = False
+    who: Callable[[Case, Actor], bool] | None = None
+    when: Callable[[Case], bool] | None = None
+
+
+def _t(sources, target, roles, required=(), **extra) -> Transition:
+    return Transition(frozenset(sources), target, frozenset(roles), tuple(required), **extra)
+
+
+STAFF = {Role.STREET_STAFF}
+HANDLER = {Role.HANDLER}
+
+TRANSITIONS: dict[str, Transition] = {
+    "accept": _t({S.COLLECTED}, S.ACCEPTED, STAFF),
+    "reject": _t({S.COLLECTED}, S.REJECTED, STAFF, ["reason"]),
+    "merge": _t({S.COLLECTED}, S.REJECTED, STAFF, ["duplicate_of"]),
+    "self_resolve": _t({S.COLLECTED}, S.FEEDBACK, WORKER_ROLES, ["note"], who=_is_reporter),
+    "dispatch": _t({S.ACCEPTED}, S.DISPATCHED, STAFF, ["department"], system_may=True),
+    "return": _t({S.DISPATCHED}, S.ACCEPTED, HANDLER, ["reason"], who=_is_case_handler),
+    "start": _t({S.DISPATCHED}, S.HANDLING, HANDLER, who=_is_case_handler),
+    "report": _t({S.HANDLING}, S.FEEDBACK, HANDLER, ["note"], who=_is_case_handler),
+    "request_extension": _t(
+        {S.HANDLING}, S.HANDLING, HANDLER, ["reason", "due_at"], who=_is_case_handler
+    ),
+    "approve_extension": _t({S.HANDLING}, S.HANDLING, STAFF, when=_extension_pending),
+    "suspend": _t({S.HANDLING}, S.SUSPENDED, STAFF, ["reason"]),
+    "resume": _t({S.SUSPENDED}, S.HANDLING, STAFF),
+    "verify_pass": _t({S.FEEDBACK}, S.CLOSED, WORKER_ROLES, ["note"], who=_is_verifier),
+    "verify_fail": _t({S.FEEDBACK}, S.DISPATCHED, WORKER_ROLES, ["reason"], who=_is_verifier),
+}
+ACTIONS: tuple[str, ...] = tuple(TRANSITIONS)
+
+
+def role_may(action: str, actor: Actor) -> bool:
+    """May this actor's roles ever do ``action`` (on any case)?"""
+    transition = TRANSITIONS[action]
+    if actor.is_system:
+        return transition.system_may
+    return bool(transition.roles & actor.roles)
+
+
+def state_allows(action: str, case: Case) -> bool:
+    """Does the case's state (and any ``when`` condition) allow ``action`` now?"""
+    transition = TRANSITIONS[action]
+    return case.status in transition.sources and (transition.when is None or transition.when(case))
+
+
+def actor_fits(action: str, case: Case, actor: Actor) -> bool:
+    """Is the actor the right person for this case (the ``who`` rule; the system always is)?"""
+    transition = TRANSITIONS[action]
+    return actor.is_system or transition.who is None or transition.who(case, actor)
+
+
+def allowed_actions(case: Case, user, *, actor: Actor | None = None) -> list[str]:
+    """The actions ``user`` may take on ``case`` now: state, role and per-case rules.
+
+    Assumes the case is in the user's scope (selectors decide that). ``actor`` may be passed
+    to reuse the roles already loaded for this user.
+    """
+    actor = actor or Actor.of(user)
+    return [
+        action
+        for action in ACTIONS
+        if role_may(action, actor)
+        and state_allows(action, case)
+        and actor_fits(action, case, actor)
+    ]
