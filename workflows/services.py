@@ -399,8 +399,9 @@ def merge_case(*, case_id: int, by, duplicate_of_id: int, note: str = "") -> Cas
     return _transition("merge", case_id=case_id, by=by, apply=apply, note=note)
 
 
-def self_resolve_case(*, case_id: int, by, note: str, photos: Sequence = ()) -> Case:
-    """就地解决: collected → feedback by the reporting grid worker; someone else verifies."""
+def _result_transition(action: str, *, case_id: int, by, note: str, photos: Sequence) -> Case:
+    """report and self_resolve record a result the same way: a note, photos where the
+    category requires them, and a verifier who is not the one who fixed it."""
 
     def apply(case: Case, actor: Actor, now: datetime) -> None:
         _require(note=note)
@@ -409,7 +410,7 @@ def self_resolve_case(*, case_id: int, by, note: str, photos: Sequence = ()) -> 
         _assign_verifier(case, fixer_id=actor.user_id)
 
     return _transition(
-        "self_resolve",
+        action,
         case_id=case_id,
         by=by,
         apply=apply,
@@ -417,6 +418,11 @@ def self_resolve_case(*, case_id: int, by, note: str, photos: Sequence = ()) -> 
         photos=photos,
         photo_stage=Attachment.Stage.RESULT,
     )
+
+
+def self_resolve_case(*, case_id: int, by, note: str, photos: Sequence = ()) -> Case:
+    """就地解决: collected → feedback by the reporting grid worker; someone else verifies."""
+    return _result_transition("self_resolve", case_id=case_id, by=by, note=note, photos=photos)
 
 
 def _department_serves(department: Department, case: Case) -> bool:
@@ -477,22 +483,7 @@ def start_case(*, case_id: int, by, note: str = "") -> Case:
 def report_case(*, case_id: int, by, note: str, photos: Sequence = ()) -> Case:
     """结果反馈: handling → feedback with a note (and photos where the category requires);
     a verifier other than the handler is assigned."""
-
-    def apply(case: Case, actor: Actor, now: datetime) -> None:
-        _require(note=note)
-        check_photos(photos, required=case.category.requires_result_photo)
-        case.reported_at = now
-        _assign_verifier(case, fixer_id=actor.user_id)
-
-    return _transition(
-        "report",
-        case_id=case_id,
-        by=by,
-        apply=apply,
-        note=note,
-        photos=photos,
-        photo_stage=Attachment.Stage.RESULT,
-    )
+    return _result_transition("report", case_id=case_id, by=by, note=note, photos=photos)
 
 
 def request_extension(*, case_id: int, by, reason: str, due_at: datetime) -> Case:
