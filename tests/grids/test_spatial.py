@@ -9,7 +9,9 @@ from grids.spatial import CellIndex, cell_at, cell_id_at
 
 from ..factories import grid_box
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after a transactional test would otherwise drop the rows
+# data migrations made (categories, tags, calendar) and re-create content types under new ids.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_a_point_inside_a_cell_finds_it(territory):
