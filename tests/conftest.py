@@ -13,7 +13,7 @@ import pytest
 
 from grids.models import Community, Department, District, GridCell, Role, Street
 
-from .factories import AssignmentFactory, DepartmentFactory, UserFactory, grid_box
+from .factories import DepartmentFactory, UserFactory, assigned_user, grid_box
 
 
 @dataclass
@@ -59,51 +59,45 @@ def territory(db) -> Territory:
     )
 
 
-def _assigned(role: str, scope: str, target, username: str, **extra):
-    user = UserFactory(username=username)
-    AssignmentFactory(user=user, role=role, scope=scope, **{scope: target}, **extra)
-    return user
-
-
 @pytest.fixture
 def worker_a(territory):
     """A grid worker of cell A (street 1)."""
-    return _assigned(Role.GRID_WORKER, "cell", territory.cell_a, "worker_a")
+    return assigned_user(Role.GRID_WORKER, "cell", territory.cell_a, "worker_a")
 
 
 @pytest.fixture
 def worker_b(territory):
     """A grid worker of cell B (same community as A)."""
-    return _assigned(Role.GRID_WORKER, "cell", territory.cell_b, "worker_b")
+    return assigned_user(Role.GRID_WORKER, "cell", territory.cell_b, "worker_b")
 
 
 @pytest.fixture
 def worker_x(territory):
     """A grid worker of cell X, in street 2."""
-    return _assigned(Role.GRID_WORKER, "cell", territory.cell_x, "worker_x")
+    return assigned_user(Role.GRID_WORKER, "cell", territory.cell_x, "worker_x")
 
 
 @pytest.fixture
 def volunteer(territory):
-    return _assigned(Role.VOLUNTEER, "community", territory.community1, "volunteer")
+    return assigned_user(Role.VOLUNTEER, "community", territory.community1, "volunteer")
 
 
 @pytest.fixture
 def street_staff(territory):
     """Street staff of street 1."""
-    return _assigned(Role.STREET_STAFF, "street", territory.street1, "staff1")
+    return assigned_user(Role.STREET_STAFF, "street", territory.street1, "staff1")
 
 
 @pytest.fixture
 def handler(territory):
-    return _assigned(
+    return assigned_user(
         Role.HANDLER, "district", territory.district, "handler", department=territory.department
     )
 
 
 @pytest.fixture
 def district_admin(territory):
-    return _assigned(Role.DISTRICT_ADMIN, "district", territory.district, "admin")
+    return assigned_user(Role.DISTRICT_ADMIN, "district", territory.district, "admin")
 
 
 @pytest.fixture

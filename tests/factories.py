@@ -104,6 +104,13 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
     scope = "cell"
 
 
+def assigned_user(role: str, scope: str, target, username: str, **extra):
+    """A user with one active assignment: ``role`` at ``target`` (a district/street/...)."""
+    user = UserFactory(username=username)
+    AssignmentFactory(user=user, role=role, scope=scope, **{scope: target}, **extra)
+    return user
+
+
 # --- residents --------------------------------------------------------------------------------
 # Imported here rather than at the top so this section can be appended without touching the rest.
 from datetime import date, timedelta  # noqa: E402

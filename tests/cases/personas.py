@@ -14,7 +14,7 @@ from cases.services import create_case
 from grids.models import Role
 from workflows import services
 
-from ..factories import AssignmentFactory, DepartmentFactory, UserFactory
+from ..factories import DepartmentFactory, assigned_user
 
 # A point in the middle of each persona cell (see tests/conftest.py), and one outside all.
 POINT_A = (116.405, 39.905)
@@ -26,12 +26,6 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 def photo(name: str = "photo.png", data: bytes = PNG) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type="image/png")
-
-
-def _assigned(role: str, scope: str, target, username: str, **extra):
-    user = UserFactory(username=username)
-    AssignmentFactory(user=user, role=role, scope=scope, **{scope: target}, **extra)
-    return user
 
 
 @pytest.fixture(autouse=True)
@@ -50,13 +44,13 @@ def _no_cross_check(settings):
 @pytest.fixture
 def worker_a2(territory):
     """A second grid worker of cell A (verifies what worker_a resolved on the spot)."""
-    return _assigned(Role.GRID_WORKER, "cell", territory.cell_a, "worker_a2")
+    return assigned_user(Role.GRID_WORKER, "cell", territory.cell_a, "worker_a2")
 
 
 @pytest.fixture
 def staff2(territory):
     """Street staff of street 2."""
-    return _assigned(Role.STREET_STAFF, "street", territory.street2, "staff2")
+    return assigned_user(Role.STREET_STAFF, "street", territory.street2, "staff2")
 
 
 @pytest.fixture
@@ -69,7 +63,7 @@ def other_department(territory):
 @pytest.fixture
 def other_handler(territory, other_department):
     """A handler of another department."""
-    return _assigned(
+    return assigned_user(
         Role.HANDLER, "district", territory.district, "handler2", department=other_department
     )
 
