@@ -155,3 +155,52 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date.isoformat()} {self.get_kind_display()} {self.name}".strip()
+
+
+class NotificationKind(models.TextChoices):
+    ACTION_NEEDED = "action_needed", _("待办 action needed")
+    REMINDER = "reminder", _("催办 reminder")
+    OVERDUE = "overdue", _("超期 overdue")
+    ESCALATION = "escalation", _("督办 escalation")
+    DUPLICATE = "duplicate", _("疑似重复 possible duplicate")
+    SATISFACTION = "satisfaction", _("满意度回访 satisfaction survey")
+
+
+class Notification(models.Model):
+    """An item in a user's in-app inbox (and, where they have an address, an email).
+
+    ``dedupe_key`` makes sending idempotent: a task delivered twice, or a scanner run twice,
+    finds the key taken and sends nothing more (e.g. ``"reminder:<case>:<version>"``).
+    """
+
+    user = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("user"),
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("case"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
+    message = models.TextField(_("message"))
+    dedupe_key = models.CharField(
+        max_length=120, unique=True, null=True, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification (通知)")
+        verbose_name_plural = _("notifications (通知)")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.message[:40]}"
