@@ -33,7 +33,7 @@ class MajorClassFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() == "none":
             return queryset.filter(parent__isnull=True)
-        if self.value():
+        if self.value() and self.value().isdigit():  # a hand-edited URL must not be a 500
             return queryset.filter(parent_id=self.value())
         return queryset
 
@@ -116,6 +116,9 @@ class CaseEventInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
     def has_view_permission(self, request, obj=None) -> bool:
         # The timeline is part of the case: whoever may view the case sees it.
         return request.user.has_perm("cases.view_case") or request.user.has_perm(
@@ -186,3 +189,13 @@ class CaseAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # cases are filed through cases.services.create_case
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # a case and its timeline are a record; reject or merge instead
+
+    def save_model(self, request, obj, form, change) -> None:
+        # Write only the descriptive text: a full save would rewrite status, version and the
+        # deadlines from the row this request loaded, undoing a transition committed meanwhile.
+        obj.save(
+            update_fields=[f for f in ("title", "description", "address") if f in form.changed_data]
+        )

@@ -52,7 +52,7 @@ class CommunityAdmin(TerritoryAdmin):
         for community in queryset.select_related("street"):
             for problem in check_community(community):
                 problems += 1
-                self.message_user(request, str(problem), messages.ERROR)
+                self.message_user(request, problem.message(), messages.ERROR)
         if not problems:
             self.message_user(
                 request,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import shapely
+from django.utils.translation import gettext as _
 from shapely.geometry.base import BaseGeometry
 
 from .geometry import AREA_TOLERANCE_M2, area_m2, parse_polygon
@@ -29,6 +30,24 @@ class CoverageProblem:
         where = f"at {self.lon:.6f},{self.lat:.6f}"
         who = f" cells {' & '.join(self.cells)}" if self.cells else ""
         return f"{self.kind:<8} community {self.community}{who}: {self.area_m2:.1f} m² {where}"
+
+    def message(self) -> str:
+        """The problem in the reader's language (admin messages)."""
+        texts = {
+            "gap": _("Gap in community %(community)s: %(area).1f m² at %(lon).6f, %(lat).6f"),
+            "overlap": _("Cells %(cells)s overlap by %(area).1f m² at %(lon).6f, %(lat).6f"),
+            "outside": _(
+                "Cell %(cells)s lies outside community %(community)s by %(area).1f m² "
+                "at %(lon).6f, %(lat).6f"
+            ),
+        }
+        return texts[self.kind] % {
+            "community": self.community,
+            "cells": " & ".join(self.cells),
+            "area": self.area_m2,
+            "lon": self.lon,
+            "lat": self.lat,
+        }
 
 
 def _parts(geom: BaseGeometry):
@@ -71,11 +90,4 @@ def check_community(community: Community) -> list[CoverageProblem]:
     covered = shapely.union_all(geoms) if geoms else shapely.Polygon()
     for part in _parts(area.difference(covered)):
         problems.append(_problem("gap", code, (), part))
-    return problems
-
-
-def check_communities(communities) -> list[CoverageProblem]:
-    problems: list[CoverageProblem] = []
-    for community in communities.prefetch_related("cells"):
-        problems.extend(check_community(community))
     return problems

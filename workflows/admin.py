@@ -27,6 +27,15 @@ class WorkScheduleAdmin(admin.ModelAdmin):
     )
     actions = ("make_active",)
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Deleting the active schedule would leave every deadline on fallback hours.
+        return super().has_delete_permission(request, obj) and not (obj and obj.is_active)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # it would not ask has_delete_permission per row
+        return actions
+
     @admin.display(description=_("hours a day"))
     def daily_hours(self, obj: WorkSchedule) -> str:
         return f"{obj.daily_working_time.total_seconds() / 3600:g}"

@@ -78,7 +78,7 @@ def test_coverage_action_reports_a_gap(admin_client, territory):
         {"action": "check_coverage", "_selected_action": [territory.community1.pk]},
         follow=True,
     )
-    assert "gap" in response.content.decode()
+    assert "Gap in community 110105001001" in response.content.decode()
 
 
 def _add_cells(territory, n: int) -> None:
