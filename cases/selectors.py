@@ -6,7 +6,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 
 from grids.models import Community, Department, GridCell, Role, Street
-from grids.selectors import active_assignments
+from grids.selectors import TERRITORIAL_ROLES, active_assignments, territory_q
 
 from .models import Case as CaseModel
 from .models import Category, RoutingRule
@@ -61,18 +61,9 @@ def route_for(*, category: Category, cell: GridCell) -> Department | None:
     return rule.department if rule else None
 
 
-# Roles whose assignment territory decides which cases they see, and how each scope level
-# reaches a case (through the case's own cell and denormalised street columns).
-_TERRITORIAL_ROLES = frozenset(
-    {
-        Role.GRID_WORKER,
-        Role.FUNCTIONAL_WORKER,
-        Role.VOLUNTEER,
-        Role.STREET_STAFF,
-        Role.DISTRICT_ADMIN,
-    }
-)
-_WORKER_ROLES = frozenset({Role.GRID_WORKER, Role.FUNCTIONAL_WORKER, Role.VOLUNTEER})
+# Roles that work in the field: they also see the cases they reported or must verify.
+_FIELD_ROLES = frozenset({Role.GRID_WORKER, Role.FUNCTIONAL_WORKER, Role.VOLUNTEER})
+# How each scope level reaches a case (its own cell and denormalised street columns).
 _CASE_LEVEL_PATH = {
     "cell": "cell_id",
     "community": "cell__community_id",
@@ -86,34 +77,23 @@ def case_scope_q(user) -> Q:
 
     Workers and volunteers: cases in their cells (or community), plus cases they reported or
     must verify; street staff: their street; district admins: their district; handlers: cases
-    of the departments they act for. A superuser sees all; anyone else nothing.
+    of the departments they act for. A superuser sees all; anyone else nothing. One query
+    (the user's assignments).
     """
     if getattr(user, "is_superuser", False):
         return Q()
-    q = Q(pk__in=[])
-    targets: dict[str, set[int]] = {level: set() for level in _CASE_LEVEL_PATH}
-    departments: set[int] = set()
-    is_worker = False
-    for role, scope, district, street, community, cell, department in active_assignments(
-        user
-    ).values_list(
-        "role", "scope", "district_id", "street_id", "community_id", "cell_id", "department_id"
-    ):
-        if role == Role.HANDLER:
-            departments.add(department)
-            continue
-        if role not in _TERRITORIAL_ROLES:
-            continue
-        is_worker = is_worker or role in _WORKER_ROLES
-        targets[scope].add(
-            {"district": district, "street": street, "community": community, "cell": cell}[scope]
+    rows = list(
+        active_assignments(user).values_list(
+            "role", "scope", "district_id", "street_id", "community_id", "cell_id", "department_id"
         )
-    for level, ids in targets.items():
-        if ids:
-            q |= Q(**{f"{_CASE_LEVEL_PATH[level]}__in": sorted(ids)})
+    )
+    q = territory_q(
+        [row[1:6] for row in rows if row[0] in TERRITORIAL_ROLES], level_paths=_CASE_LEVEL_PATH
+    )
+    departments = sorted({row[6] for row in rows if row[0] == Role.HANDLER and row[6]})
     if departments:
-        q |= Q(department_id__in=sorted(departments))
-    if is_worker:
+        q |= Q(department_id__in=departments)
+    if any(row[0] in _FIELD_ROLES for row in rows):
         q |= Q(reporter=user) | Q(verifier=user)
     return q
 

@@ -12,8 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grids.models import GridCell, Role
-from grids.selectors import cell_scope_q, user_roles
+from grids.models import GridCell
+from grids.selectors import TERRITORIAL_ROLES, can_see_cell, user_roles
 from grids.spatial import cell_at
 from workflows.errors import ActionForbidden
 from workflows.services import check_photos, replayed_state, start_step
@@ -21,15 +21,7 @@ from workflows.services import check_photos, replayed_state, start_step
 from .models import Attachment, Case, CaseEvent, CaseNumberCounter, CaseSource, Category, Priority
 
 # Roles that report cases, each only inside the territory of their assignment.
-REPORTING_ROLES = frozenset(
-    {
-        Role.GRID_WORKER,
-        Role.FUNCTIONAL_WORKER,
-        Role.VOLUNTEER,
-        Role.STREET_STAFF,
-        Role.DISTRICT_ADMIN,
-    }
-)
+REPORTING_ROLES = TERRITORIAL_ROLES
 
 
 def _reporting_cell(*, by, lon: float, lat: float) -> GridCell:
@@ -39,10 +31,7 @@ def _reporting_cell(*, by, lon: float, lat: float) -> GridCell:
         raise ValidationError({"lon": message, "lat": message})
     roles = user_roles(by) if by is not None else set()
     if roles & REPORTING_ROLES:
-        in_scope = GridCell.objects.filter(
-            cell_scope_q(by, roles=roles & REPORTING_ROLES), pk=cell.pk
-        ).exists()
-        if not in_scope:
+        if not can_see_cell(by, cell.pk, roles=roles & REPORTING_ROLES):
             message = _("This point is in cell %(cell)s, outside the area you serve.") % {
                 "cell": cell
             }

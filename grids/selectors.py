@@ -9,19 +9,48 @@ exports) is filtered by one rule without a subquery per row.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from django.db.models import Q, QuerySet
 
-from .models import Assignment, GridCell
+from .models import Assignment, GridCell, Role
 
 # How each scope level reaches a cell, relative to the cell itself.
-_LEVEL_PATH = {
+CELL_LEVEL_PATH = {
     "cell": "id",
     "community": "community_id",
     "street": "community__street_id",
     "district": "community__street__district_id",
 }
+# Roles whose scope is the territory of their assignment (a handler's is their department).
+TERRITORIAL_ROLES = frozenset(
+    {
+        Role.GRID_WORKER,
+        Role.FUNCTIONAL_WORKER,
+        Role.VOLUNTEER,
+        Role.STREET_STAFF,
+        Role.DISTRICT_ADMIN,
+    }
+)
+
+ScopeRow = tuple[str, int | None, int | None, int | None, int | None]
+
+
+def territory_q(rows: Iterable[ScopeRow], *, level_paths: dict[str, str], path: str = "") -> Q:
+    """A Q matching the territories named by assignment rows (scope, district_id, street_id,
+    community_id, cell_id), each level reached through ``path + level_paths[level]``.
+    No rows: a Q that matches nothing."""
+    targets: dict[str, set[int]] = {level: set() for level in level_paths}
+    for scope, district, street, community, cell in rows:
+        targets[scope].add(
+            {"district": district, "street": street, "community": community, "cell": cell}[scope]
+        )
+    q = Q(pk__in=[])
+    for level, ids in targets.items():
+        if ids:
+            q |= Q(**{f"{path}{level_paths[level]}__in": sorted(ids)})
+    return q
 
 
 def active_assignments(user, *, on: date | None = None) -> QuerySet[Assignment]:
@@ -39,7 +68,7 @@ def user_roles(user, *, on: date | None = None) -> set[str]:
 
 
 def cell_scope_q(
-    user, path: str = "", *, on: date | None = None, roles: set[str] | None = None
+    user, path: str = "", *, on: date | None = None, roles: Iterable[str] | None = None
 ) -> Q:
     """A Q that keeps rows whose cell (reached through ``path``) the user may see.
 
@@ -49,30 +78,25 @@ def cell_scope_q(
     """
     if getattr(user, "is_superuser", False):
         return Q()
-    targets: dict[str, set[int]] = {level: set() for level in _LEVEL_PATH}
-    for level, district, street, community, cell in (
-        active_assignments(user, on=on)
-        .filter(**({"role__in": roles} if roles else {}))
-        .values_list("scope", "district_id", "street_id", "community_id", "cell_id")
-    ):
-        targets[level].add(
-            {"district": district, "street": street, "community": community, "cell": cell}[level]
-        )
-    q = Q(pk__in=[])
-    for level, ids in targets.items():
-        if ids:
-            q |= Q(**{f"{path}{_LEVEL_PATH[level]}__in": sorted(ids)})
-    return q
+    assignments = active_assignments(user, on=on)
+    if roles is not None:
+        assignments = assignments.filter(role__in=list(roles))
+    rows = assignments.values_list("scope", "district_id", "street_id", "community_id", "cell_id")
+    return territory_q(rows, level_paths=CELL_LEVEL_PATH, path=path)
 
 
-def visible_cells(user, *, on: date | None = None) -> QuerySet[GridCell]:
-    """Cells the user serves, with their community and street joined."""
+def visible_cells(
+    user, *, on: date | None = None, roles: Iterable[str] | None = None
+) -> QuerySet[GridCell]:
+    """Cells the user serves (in ``roles``, if given), with their community and street."""
     return (
-        GridCell.objects.filter(cell_scope_q(user, on=on))
+        GridCell.objects.filter(cell_scope_q(user, on=on, roles=roles))
         .select_related("community__street__district")
         .order_by("full_code")
     )
 
 
-def can_see_cell(user, cell_id: int, *, on: date | None = None) -> bool:
-    return visible_cells(user, on=on).filter(pk=cell_id).exists()
+def can_see_cell(
+    user, cell_id: int, *, on: date | None = None, roles: Iterable[str] | None = None
+) -> bool:
+    return GridCell.objects.filter(cell_scope_q(user, on=on, roles=roles), pk=cell_id).exists()
