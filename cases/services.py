@@ -6,6 +6,7 @@ Transitions after intake live in ``workflows.services``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -125,4 +126,13 @@ def create_case(
             Attachment.build(
                 case=case, stage=Attachment.Stage.REPORT, file=photo, event=event
             ).save()
+        # After commit: duplicate detection and street staff's notice (robust: the case is
+        # filed even if the broker is down).
+        transaction.on_commit(partial(_queue_after_intake, case.pk), robust=True)
     return case
+
+
+def _queue_after_intake(case_id: int) -> None:
+    from workflows.tasks import queue_after_intake  # tasks import cases modules
+
+    queue_after_intake(case_id)

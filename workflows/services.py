@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -99,6 +100,7 @@ def start_step(case: Case, *, now: datetime) -> None:
     case.step_started_at = now
     case.overdue = False
     case.escalation_level = 0
+    case.reminded_for = case.red_at = None  # the SLA scanner's marks are per step
     case.requested_due_at = None
     if step is None:
         case.due_at = case.remind_at = None
@@ -282,7 +284,18 @@ def _transition(
             photos=photos,
             photo_stage=photo_stage,
         )
+        # One hook per transition (routing after accept, notices, satisfaction request);
+        # robust: the step is committed, a broker outage must not turn it into an error.
+        transaction.on_commit(
+            partial(_queue_after_transition, case.pk, action, case.version), robust=True
+        )
     return case
+
+
+def _queue_after_transition(case_id: int, action: str, version: int) -> None:
+    from .tasks import queue_after_transition  # the tasks module imports this one
+
+    queue_after_transition(case_id, action, version)
 
 
 # --- verifier choice --------------------------------------------------------------------------
@@ -313,24 +326,29 @@ def choose_verifier(case: Case, *, fixer_id: int | None) -> tuple[int, bool]:
     By default a grid worker of the case's cell (or its community) other than ``fixer_id``
     (the handler, or the worker who resolved it on the spot) — the reporter if they are one.
     For about ``settings.CROSS_CHECK_SHARE`` of cases (deterministic per case and rework
-    round) a grid worker of another cell of the same street, if any. Raises
-    ``ValidationError`` when nobody may verify.
+    round), and whenever the cell has nobody else, a grid worker of another cell of the same
+    street. Raises ``ValidationError`` when nobody may verify.
     """
     community_id = case.cell.community_id
     own = _grid_workers(Q(cell_id=case.cell_id) | Q(community_id=community_id), exclude={fixer_id})
     share = getattr(settings, "CROSS_CHECK_SHARE", DEFAULT_CROSS_CHECK_SHARE)
-    if cross_check_drawn(case_id=case.pk, rework_count=case.rework_count, share=share):
-        others = _grid_workers(
-            Q(cell__community__street_id=case.street_id) & ~Q(cell_id=case.cell_id),
-            exclude={fixer_id, *own},
-        )
-        if others:
-            digest = hashlib.sha256(f"verifier:{case.pk}:{case.rework_count}".encode()).digest()
-            return others[int.from_bytes(digest[:4]) % len(others)], True
-    if case.reporter_id in own:
-        return case.reporter_id, False
+    drawn = cross_check_drawn(case_id=case.pk, rework_count=case.rework_count, share=share)
+    if not drawn:
+        if case.reporter_id in own:
+            return case.reporter_id, False
+        if own:
+            return own[0], False
+    # Drawn for cross-check — or nobody of the cell may verify (a one-worker cell whose worker
+    # fixed it on the spot): a grid worker of another cell of the same street.
+    others = _grid_workers(
+        Q(cell__community__street_id=case.street_id) & ~Q(cell_id=case.cell_id),
+        exclude={fixer_id, *own},
+    )
+    if others:
+        digest = hashlib.sha256(f"verifier:{case.pk}:{case.rework_count}".encode()).digest()
+        return others[int.from_bytes(digest[:4]) % len(others)], True
     if own:
-        return own[0], False
+        return (case.reporter_id if case.reporter_id in own else own[0]), False
     raise ValidationError(
         _("No grid worker of cell %(cell)s can verify this case; assign one first.")
         % {"cell": case.cell}
@@ -353,7 +371,7 @@ def accept_case(
     note: str = "",
 ) -> Case:
     """立案受理: collected → accepted (street staff). May correct the category and priority;
-    starts the dispatch deadline and queues auto-routing (``route_case``) after commit."""
+    starts the dispatch deadline; auto-routing (``route_case``) is queued after commit."""
 
     def apply(case: Case, actor: Actor, now: datetime) -> None:
         if category_code and category_code != case.category.code:
@@ -367,11 +385,7 @@ def accept_case(
             case.priority = priority
         case.accepted_at = now
 
-    case = _transition("accept", case_id=case_id, by=by, apply=apply, note=note)
-    from .tasks import route_case  # the tasks module imports this one
-
-    transaction.on_commit(lambda: route_case.delay(case.pk))
-    return case
+    return _transition("accept", case_id=case_id, by=by, apply=apply, note=note)
 
 
 def reject_case(*, case_id: int, by, reason: str) -> Case:

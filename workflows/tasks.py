@@ -8,9 +8,11 @@ from celery import shared_task
 from django.core.exceptions import ValidationError
 from django.db import OperationalError
 
+from cases import duplicates
 from cases.models import Case, CaseStatus
 from cases.selectors import route_for
 
+from . import notifications, sla
 from .errors import TransitionNotAllowed
 from .services import dispatch_case
 
@@ -57,3 +59,74 @@ def route_case(case_id: int) -> int | None:
         logger.warning("route_case %s: rule to %s refused: %s", case_id, department, exc)
         return None
     return department.pk
+
+
+# Shared by the tasks below: database hiccups are retried with backoff; every task is
+# idempotent (dedupe keys, claimed rows), so acks_late redelivery after a lost worker is safe.
+_RETRYING = {
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 8,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+}
+
+
+@shared_task(name="workflows.scan_sla", soft_time_limit=50, time_limit=58, **_RETRYING)
+def scan_sla() -> dict[str, int]:
+    """The SLA scanner (beat, every minute): reminders, overdue marks, escalation.
+
+    Safe to run twice or concurrently (``SKIP LOCKED`` batches, deduplicated notifications).
+    A scan cut short by the time limit keeps the batches it committed; the next one goes on.
+    """
+    return sla.scan_deadlines().as_dict()
+
+
+@shared_task(
+    name="workflows.notify_after_transition", soft_time_limit=30, time_limit=60, **_RETRYING
+)
+def notify_after_transition(case_id: int, action: str, version: int) -> int:
+    """Tell whoever must act after ``action`` took the case to ``version`` (or after intake,
+    action ``"create"``). Skipped if the case has moved on. Returns new notifications."""
+    return notifications.notify_next_actor(case_id, action, version)
+
+
+@shared_task(name="workflows.flag_duplicates", soft_time_limit=30, time_limit=60, **_RETRYING)
+def flag_duplicates(case_id: int) -> int:
+    """Store a new case's duplicate candidates and tell street staff. Returns how many."""
+    return duplicates.flag_duplicates(case_id)
+
+
+@shared_task(
+    name="workflows.send_notification_email",
+    soft_time_limit=30,
+    time_limit=60,
+    **{**_RETRYING, "autoretry_for": (OperationalError, OSError)},  # OSError: SMTP, network
+)
+def send_notification_email(notification_id: int) -> bool:
+    """Email one notification (at most once: the row is claimed before sending)."""
+    return notifications.send_email_for(notification_id)
+
+
+@shared_task(name="workflows.request_satisfaction", soft_time_limit=30, time_limit=60, **_RETRYING)
+def request_satisfaction(case_id: int) -> int:
+    """满意度回访: ask the reporter of a closed case for a 1–5 rating (once per case)."""
+    return notifications.request_satisfaction(case_id)
+
+
+def queue_after_transition(case_id: int, action: str, version: int) -> None:
+    """On commit of a transition: auto-routing after accept, the next actor's notice, and
+    the satisfaction request after closing. Called by ``workflows.services``."""
+    if action == "accept":
+        route_case.delay(case_id)
+    notify_after_transition.delay(case_id, action, version)
+    if action == "verify_pass":
+        request_satisfaction.delay(case_id)
+
+
+def queue_after_intake(case_id: int) -> None:
+    """On commit of a new case: duplicate detection and street staff's notice."""
+    flag_duplicates.delay(case_id)
+    notify_after_transition.delay(case_id, "create", 1)

@@ -1,4 +1,5 @@
-"""Models of the cases app: categories and routing (``categories``), cases (``case``)."""
+"""Models of the cases app: categories and routing (``categories``), cases (``case``),
+possible duplicates (``duplicates``)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from .categories import (
     RoutingRule,
     category_code_validator,
 )
+from .duplicates import DuplicateCandidate
 
 __all__ = [
     "CODE_RE",
@@ -43,6 +45,7 @@ __all__ = [
     "Category",
     "CategoryFamily",
     "CategoryQuerySet",
+    "DuplicateCandidate",
     "EscalationLevel",
     "LimitUnit",
     "Priority",

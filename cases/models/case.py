@@ -200,6 +200,11 @@ class Case(models.Model):
     escalation_level = models.PositiveSmallIntegerField(
         _("escalation (督办)"), choices=EscalationLevel.choices, default=EscalationLevel.NONE
     )
+    # Bookkeeping of the SLA scanner (workflows.sla), never set by transitions:
+    # the ``remind_at`` a reminder was sent for (a new step or extension moves ``remind_at``
+    # past it, so that step gets its own), and when a yellow case turns red (2× the limit).
+    reminded_for = models.DateTimeField(_("reminder sent for (催办)"), null=True, blank=True)
+    red_at = models.DateTimeField(_("red escalation at (红牌督办)"), null=True, blank=True)
     rework_count = models.PositiveSmallIntegerField(_("rework count (返工)"), default=0)
     duplicate_of = models.ForeignKey(
         "self",

@@ -1,0 +1,195 @@
+"""Notifications: who must act next, the inbox rows, emails, and the satisfaction request."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+
+from grids.models import Role
+from workflows import notifications, tasks
+from workflows.models import Notification, NotificationKind
+
+from ..cases.personas import act, case_in, new_case
+from ..factories import assigned_user
+
+pytestmark = pytest.mark.django_db
+K = NotificationKind
+
+
+def inbox(kind: str = K.ACTION_NEEDED) -> set[int]:
+    return set(Notification.objects.filter(kind=kind).values_list("user_id", flat=True))
+
+
+@pytest.fixture
+def handler2(territory):
+    """A second handler of the same department."""
+    return assigned_user(
+        Role.HANDLER, "district", territory.district, "handler_b", department=territory.department
+    )
+
+
+def notified_after(cast, action: str, case, **fields) -> set[int]:
+    Notification.objects.all().delete()
+    case = act(cast, action, case, **fields)
+    notifications.notify_next_actor(case.pk, action, case.version)
+    return inbox()
+
+
+def test_the_next_actor_is_told_at_every_step(cast, handler2):
+    case = new_case(cast)
+    assert notifications.notify_next_actor(case.pk, "create", case.version) == 1
+    assert inbox() == {cast.staff.pk}  # collected: street staff accept
+    case.refresh_from_db()
+    assert notified_after(cast, "accept", case) == {cast.staff.pk}  # accepted: they dispatch
+    case.refresh_from_db()
+    # dispatched to a department without a named handler: all its handlers
+    assert notified_after(cast, "dispatch", case) == {cast.handler.pk, handler2.pk}
+    case.refresh_from_db()
+    assert notified_after(cast, "start", case) == set()  # the handler acted himself
+    case.refresh_from_db()
+    assert notified_after(cast, "request_extension", case) == {cast.staff.pk}  # to approve
+    case.refresh_from_db()
+    assert notified_after(cast, "approve_extension", case) == {cast.handler.pk}
+    case.refresh_from_db()
+    feedback = notified_after(cast, "report", case)
+    case.refresh_from_db()
+    assert feedback == {case.verifier_id} and case.verifier_id != cast.handler.pk
+    assert notified_after(cast, "verify_pass", case) == {cast.reporter.pk}  # closed
+
+
+def test_a_named_handler_alone_is_told(cast, handler2):
+    case = case_in(cast, "accepted")
+    assert notified_after(cast, "dispatch", case, handler_id=handler2.pk) == {handler2.pk}
+
+
+def test_the_reporter_learns_of_a_rejection(cast):
+    case = new_case(cast)
+    assert notified_after(cast, "reject", case) == {cast.reporter.pk}
+    assert "not accepted" in Notification.objects.get().message
+
+
+def test_notices_are_sent_once_and_skipped_once_the_case_moved_on(cast):
+    case = case_in(cast, "accepted")
+    assert tasks.notify_after_transition.run(case.pk, "accept", case.version) == 1
+    assert tasks.notify_after_transition.run(case.pk, "accept", case.version) == 0
+    assert Notification.objects.count() == 1
+    # A delivery arriving after the next step has nothing left to say.
+    assert tasks.notify_after_transition.run(case.pk, "create", case.version - 1) == 0
+    assert tasks.notify_after_transition.run(10**9, "accept", 1) == 0
+
+
+def test_every_transition_queues_its_notice_and_closing_asks_for_satisfaction(
+    cast, django_capture_on_commit_callbacks, monkeypatch
+):
+    queued: list[tuple] = []
+    monkeypatch.setattr(tasks.route_case, "delay", lambda *a: queued.append(("route", *a)))
+    monkeypatch.setattr(
+        tasks.notify_after_transition, "delay", lambda *a: queued.append(("notify", *a))
+    )
+    monkeypatch.setattr(
+        tasks.request_satisfaction, "delay", lambda *a: queued.append(("satisfaction", *a))
+    )
+    monkeypatch.setattr(tasks.flag_duplicates, "delay", lambda *a: queued.append(("dup", *a)))
+    with django_capture_on_commit_callbacks(execute=True):
+        case = new_case(cast)
+    assert queued == [("dup", case.pk), ("notify", case.pk, "create", 1)]
+    queued.clear()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        case = act(cast, "accept", case)
+    assert len(callbacks) == 1
+    assert queued == [("route", case.pk), ("notify", case.pk, "accept", 2)]
+    for action in ("dispatch", "start", "report"):
+        case = act(cast, action, case)
+    queued.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        case = act(cast, "verify_pass", case)
+    assert queued == [
+        ("notify", case.pk, "verify_pass", case.version),
+        ("satisfaction", case.pk),
+    ]
+
+
+def test_satisfaction_request_goes_to_the_reporter_of_a_closed_case_once(cast):
+    open_case = case_in(cast, "feedback")
+    assert tasks.request_satisfaction.run(open_case.pk) == 0
+    case = case_in(cast, "closed")
+    assert tasks.request_satisfaction.run(case.pk) == 1
+    assert tasks.request_satisfaction.run(case.pk) == 0
+    note = Notification.objects.get(kind=K.SATISFACTION)
+    assert note.user == cast.reporter and note.case == case
+    assert "1" in note.message and "5" in note.message
+
+
+def test_no_satisfaction_request_for_an_anonymous_report(cast):
+    case = case_in(cast, "closed")
+    case.__class__.objects.filter(pk=case.pk).update(reporter=None)
+    assert tasks.request_satisfaction.run(case.pk) == 0
+
+
+def test_emails_are_queued_for_users_with_an_address_and_sent_once(
+    cast, django_capture_on_commit_callbacks, monkeypatch
+):
+    cast.staff.email = "staff@example.org"
+    cast.staff.save(update_fields=["email"])
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.send_notification_email, "delay", queued.append)
+    case = new_case(cast)
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications.notify(
+            users=[cast.staff, cast.reporter],  # the reporter has no address
+            case=case,
+            kind=K.REMINDER,
+            message="催办",
+            key=f"test:{case.pk}",
+        )
+    note = Notification.objects.get(user=cast.staff)
+    assert queued == [note.pk]
+
+    assert tasks.send_notification_email.run(note.pk) is True
+    assert tasks.send_notification_email.run(note.pk) is False
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["staff@example.org"] and case.number in mail.outbox[0].subject
+    note.refresh_from_db()
+    assert note.emailed_at is not None
+    other = Notification.objects.get(user=cast.reporter)
+    assert tasks.send_notification_email.run(other.pk) is False
+
+
+def test_a_failed_email_releases_its_claim_for_the_retry(cast, monkeypatch):
+    cast.staff.email = "staff@example.org"
+    cast.staff.save(update_fields=["email"])
+    notifications.notify(users=[cast.staff], case=None, kind=K.REMINDER, message="x", key="k")
+    note = Notification.objects.get()
+
+    def broken(*args, **kwargs):
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr(notifications, "send_mail", broken)
+    with pytest.raises(ConnectionRefusedError):
+        notifications.send_email_for(note.pk)
+    note.refresh_from_db()
+    assert note.emailed_at is None
+    assert OSError in tasks.send_notification_email.autoretry_for
+
+
+def test_notify_dedupes_per_user(cast):
+    case = new_case(cast)
+    args = {"case": case, "kind": K.OVERDUE, "message": "m", "key": f"overdue:{case.pk}:1"}
+    assert notifications.notify(users=[cast.staff], **args) == 1
+    assert notifications.notify(users=[cast.staff, cast.handler], **args) == 1
+    assert notifications.notify(users=[cast.handler.pk, cast.staff.pk], **args) == 0
+    assert Notification.objects.count() == 2
+
+
+def test_tasks_retry_database_errors_and_have_time_limits():
+    from django.db import OperationalError
+
+    for task in (
+        tasks.scan_sla,
+        tasks.notify_after_transition,
+        tasks.flag_duplicates,
+        tasks.send_notification_email,
+        tasks.request_satisfaction,
+    ):
+        assert OperationalError in task.autoretry_for and task.retry_backoff
+        assert task.max_retries and task.soft_time_limit < task.time_limit

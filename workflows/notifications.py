@@ -1,0 +1,276 @@
+"""Notifications (通知): an in-app inbox row per person, plus an email where they have an address.
+
+Who must act next on a case depends on its state (DESIGN §4): street staff of the case's
+street while it is collected or accepted, the department's handlers (or the named handler)
+while it is dispatched or handled, the assigned verifier while it awaits verification, and
+the reporter once it is closed or rejected.
+
+Sending is idempotent: every notification carries a ``dedupe_key`` (the caller's key plus
+the user id), so a task delivered twice or a scanner run twice creates each row once and
+queues its email once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.models import Case, CaseStatus
+from grids.models import Assignment, Role
+
+from .models import Notification, NotificationKind
+
+S = CaseStatus
+# Actions after which the case sits in handling with nobody but the handler to act: start
+# (the handler acted himself) needs no notice; resume and an approved extension do.
+_HANDLER_ACTIONS_IN_HANDLING = frozenset({"resume", "approve_extension"})
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One notification to one user, not yet stored."""
+
+    user_id: int
+    case_id: int | None
+    kind: str
+    message: str
+    key: str
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"{self.key}:u{self.user_id}"
+
+
+def _user_id(user) -> int:
+    return user if isinstance(user, int) else user.pk
+
+
+def notify(*, users: Iterable, case: Case | None, kind: str, message: str, key: str) -> int:
+    """Put ``message`` in the inbox of each of ``users`` (users or ids) about ``case``.
+
+    ``key`` names the occasion (e.g. ``"reminder:<case>:<version>"``); a user already
+    notified under it gets nothing more. Emails are queued after commit for new rows whose
+    user has an address. Returns the number of new rows.
+    """
+    case_id = case.pk if case is not None else None
+    drafts = [Draft(_user_id(u), case_id, kind, message, key) for u in users]
+    return notify_many(drafts)
+
+
+def notify_many(drafts: Iterable[Draft]) -> int:
+    """Store many drafts in three queries, whatever their number; see ``notify``."""
+    by_key = {d.dedupe_key: d for d in drafts}
+    if not by_key:
+        return 0
+    taken = set(
+        Notification.objects.filter(dedupe_key__in=list(by_key)).values_list(
+            "dedupe_key", flat=True
+        )
+    )
+    new = [d for k, d in by_key.items() if k not in taken]
+    if not new:
+        return 0
+    # ignore_conflicts: a concurrent sender that stored the same key first wins quietly.
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user_id=d.user_id,
+                case_id=d.case_id,
+                kind=d.kind,
+                message=d.message,
+                dedupe_key=d.dedupe_key,
+            )
+            for d in new
+        ],
+        ignore_conflicts=True,
+    )
+    to_email = list(
+        Notification.objects.filter(
+            dedupe_key__in=[d.dedupe_key for d in new], emailed_at__isnull=True
+        )
+        .exclude(user__email="")
+        .values_list("pk", flat=True)
+    )
+    if to_email:
+        transaction.on_commit(lambda: _queue_emails(to_email), robust=True)
+    return len(new)
+
+
+def _queue_emails(notification_ids: list[int]) -> None:
+    from .tasks import send_notification_email  # the tasks module imports this one
+
+    for pk in notification_ids:
+        send_notification_email.delay(pk)
+
+
+def send_email_for(notification_id: int) -> bool:
+    """Email one notification to its user, once. Returns whether an email was sent.
+
+    The row is claimed (``emailed_at`` set) before sending, so two deliveries of the task
+    never both send; if sending fails the claim is released and the error re-raised (the
+    task retries). A row already emailed, gone, or whose user has no address is skipped.
+    """
+    notification = (
+        Notification.objects.select_related("user", "case").filter(pk=notification_id).first()
+    )
+    if notification is None or notification.emailed_at or not notification.user.email:
+        return False
+    claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
+        emailed_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    subject = _("[GridGov] %(kind)s") % {"kind": notification.get_kind_display()}
+    if notification.case is not None:
+        subject = f"{subject} {notification.case.number}"
+    try:
+        send_mail(
+            subject,
+            notification.message,
+            settings.DEFAULT_FROM_EMAIL,
+            [notification.user.email],
+        )
+    except Exception:
+        Notification.objects.filter(pk=notification_id).update(emailed_at=None)
+        raise
+    return True
+
+
+# --- who must act -----------------------------------------------------------------------------
+
+
+class Recipients:
+    """The people around a set of cases, loaded in one query: street staff per street,
+    handlers per department, district admins per district (active assignments, active
+    users). Cases must have ``street`` loaded (for its ``district_id``)."""
+
+    def __init__(self, cases: Iterable[Case]) -> None:
+        cases = list(cases)
+        self.staff: dict[int, set[int]] = defaultdict(set)
+        self.handlers: dict[int, set[int]] = defaultdict(set)
+        self.admins: dict[int, set[int]] = defaultdict(set)
+        if not cases:
+            return
+        streets = {c.street_id for c in cases}
+        departments = {c.department_id for c in cases if c.department_id}
+        districts = {c.street.district_id for c in cases}
+        rows = (
+            Assignment.objects.active()
+            .filter(
+                Q(role=Role.STREET_STAFF, street_id__in=streets)
+                | Q(role=Role.HANDLER, department_id__in=departments)
+                | Q(role=Role.DISTRICT_ADMIN, district_id__in=districts),
+                user__is_active=True,
+            )
+            .values_list("role", "street_id", "department_id", "district_id", "user_id")
+        )
+        for role, street, department, district, user in rows:
+            if role == Role.STREET_STAFF:
+                self.staff[street].add(user)
+            elif role == Role.HANDLER:
+                self.handlers[department].add(user)
+            else:
+                self.admins[district].add(user)
+
+    def street_staff(self, case: Case) -> set[int]:
+        return set(self.staff.get(case.street_id, ()))
+
+    def case_handlers(self, case: Case) -> set[int]:
+        """The named handler, else every handler of the case's department."""
+        if case.handler_id:
+            return {case.handler_id}
+        return set(self.handlers.get(case.department_id, ()))
+
+    def district_admins(self, case: Case) -> set[int]:
+        return set(self.admins.get(case.street.district_id, ()))
+
+    def actors(self, case: Case) -> set[int]:
+        """Who must move the case on in its current state (nobody while suspended)."""
+        if case.status in (S.COLLECTED, S.ACCEPTED):
+            return self.street_staff(case)
+        if case.status in (S.DISPATCHED, S.HANDLING):
+            return self.case_handlers(case)
+        if case.status == S.FEEDBACK:
+            return {case.verifier_id} if case.verifier_id else set()
+        return set()
+
+
+def _load_case(case_id: int) -> Case | None:
+    return Case.objects.select_related("street").filter(pk=case_id).first()
+
+
+def next_actors(case: Case, action: str, recipients: Recipients | None = None) -> set[int]:
+    """Who must act after ``action`` brought ``case`` to its current state."""
+    recipients = recipients or Recipients([case])
+    if case.status in (S.CLOSED, S.REJECTED):
+        return {case.reporter_id} if case.reporter_id else set()
+    if case.status == S.HANDLING:
+        if action == "request_extension":
+            return recipients.street_staff(case)  # they approve it
+        if action not in _HANDLER_ACTIONS_IN_HANDLING:
+            return set()
+    return recipients.actors(case)
+
+
+def _action_message(case: Case, action: str) -> str:
+    params = {"number": case.number, "title": case.title}
+    messages = {
+        S.COLLECTED: _("New case %(number)s “%(title)s” awaits acceptance."),
+        S.ACCEPTED: _("Case %(number)s “%(title)s” awaits dispatch."),
+        S.DISPATCHED: _("Case %(number)s “%(title)s” was dispatched to you: please handle it."),
+        S.HANDLING: _("Case %(number)s “%(title)s” is yours to handle."),
+        S.FEEDBACK: _("Case %(number)s “%(title)s” awaits your on-site verification."),
+        S.CLOSED: _("Case %(number)s “%(title)s” you reported is closed."),
+        S.REJECTED: _("Case %(number)s “%(title)s” you reported was not accepted."),
+    }
+    if case.status == S.HANDLING and action == "request_extension":
+        return _("Case %(number)s “%(title)s”: the handler asks for an extension.") % params
+    return messages.get(case.status, _("Case %(number)s “%(title)s” changed.")) % params
+
+
+def notify_next_actor(case_id: int, action: str, version: int | None = None) -> int:
+    """After ``action`` (a transition, or ``"create"`` at intake): an ACTION_NEEDED
+    notification to whoever must act next. Skipped if the case has moved on since
+    (``version`` given and older than the case's): the later step notifies for itself.
+    Returns the number of new notifications."""
+    case = _load_case(case_id)
+    if case is None or (version is not None and case.version != version):
+        return 0
+    users = next_actors(case, action)
+    return notify(
+        users=users,
+        case=case,
+        kind=NotificationKind.ACTION_NEEDED,
+        message=_action_message(case, action),
+        key=f"action:{case.pk}:{case.version}",
+    )
+
+
+def request_satisfaction(case_id: int) -> int:
+    """满意度回访: ask the reporter of a closed case (if a signed-in user reported it) to rate
+    the result from 1 to 5. Once per case. Returns the number of new notifications."""
+    case = _load_case(case_id)
+    if case is None or case.status != S.CLOSED or not case.reporter_id:
+        return 0
+    if not get_user_model().objects.filter(pk=case.reporter_id, is_active=True).exists():
+        return 0
+    message = _(
+        "Case %(number)s “%(title)s” you reported is closed. How satisfied are you with the "
+        "result? Please rate it from 1 (very unsatisfied) to 5 (very satisfied)."
+    ) % {"number": case.number, "title": case.title}
+    return notify(
+        users=[case.reporter_id],
+        case=case,
+        kind=NotificationKind.SATISFACTION,
+        message=message,
+        key=f"satisfaction:{case.pk}",
+    )
