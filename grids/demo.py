@@ -42,11 +42,22 @@ class Scale:
     communities: tuple[int, int]
     cells: tuple[int, int]
     residents: int
+    cases: int  # walked through the transition services (timelines replay field by field)
+    history: int  # three years of finished histories, written in bulk
 
 
 SCALES = {
-    "small": Scale(streets=(2, 1), communities=(1, 2), cells=(5, 1), residents=2_000),
-    "district": Scale(streets=(5, 4), communities=(5, 3), cells=(2, 5), residents=1_000_000),
+    "small": Scale(
+        streets=(2, 1), communities=(1, 2), cells=(5, 1), residents=2_000, cases=300, history=0
+    ),
+    "district": Scale(
+        streets=(5, 4),
+        communities=(5, 3),
+        cells=(2, 5),
+        residents=1_000_000,
+        cases=200,
+        history=2_000_000,
+    ),
 }
 
 STREET_NAMES = [

@@ -79,3 +79,17 @@ def test_rerunning_refuses_and_reset_recreates_without_duplicates(seeded):
     assert GridCell.objects.count() == 20
     assert Resident.objects.count() == 2000
     assert authenticate(username="demo_worker", password="gridgov-demo") is not None
+
+
+def test_small_demo_cases_cover_the_loop_and_replay_exactly(seeded):
+    from cases.models import Case, CaseStatus
+    from workflows.services import replay_events, replayed_state
+
+    assert set(Case.objects.values_list("status", flat=True)) == set(CaseStatus.values)
+    assert Case.objects.filter(rework_count__gt=0, status="closed").exists()
+    assert Case.objects.filter(duplicate_of__isnull=False).exists()
+    assert Case.objects.filter(requested_due_at__isnull=False).exists()  # extension pending
+    cases = Case.objects.prefetch_related("events")
+    assert len(cases) == 300
+    for case in cases:
+        assert replay_events(case.events.all()) == replayed_state(case), case.number

@@ -17,6 +17,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Q
 
+from cases.demo import create_demo_cases, create_routing_rules, delete_cases
+from cases.demo_history import create_case_history
+from cases.models import Case
 from grids import demo
 from grids.models import Assignment, Community, Department, District, GridCell, Street
 from residents.demo import create_residents, delete_residents
@@ -80,6 +83,15 @@ class Command(BaseCommand):
             territory.cells, total=plan.residents, rng=rng, progress=not no_progress
         )
         self.stdout.write(f"Residents: {residents:,} in {households:,} households.")
+        rules = create_routing_rules(territory.district)
+        cases = create_demo_cases(
+            territory.cells, count=plan.cases, rng=rng, progress=not no_progress
+        )
+        if plan.history:
+            cases += create_case_history(
+                territory.cells, total=plan.history, rng=rng, progress=not no_progress
+            )
+        self.stdout.write(f"Cases: {cases:,} across every state; {rules} routing rules.")
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ({scale}) ready in {time.monotonic() - started:.0f} s.")
         )
@@ -101,6 +113,8 @@ def delete_district(district: District) -> None:
     only there go too, as do the fixed demo logins."""
     User = get_user_model()
     cells = GridCell.objects.filter(community__street__district=district)
+    with transaction.atomic():
+        delete_cases(Case.objects.filter(street__district=district))
     delete_residents(cells)
     in_district = (
         Q(district=district)

@@ -1,0 +1,347 @@
+"""Three years of case history for ``seed_demo --scale district`` (2,000,000 cases).
+
+Walking two million cases through the transition services would take hours, so this writes
+finished histories directly: each case gets the events the services would have written
+(create → accept → dispatch → start → report → [verify_fail → start → report] → verify_pass,
+or a reject/merge, or a stop part-way for open cases), with times drawn around each
+category's limits so most steps finish on time and some do not. Rows go in with PostgreSQL's
+COPY (executemany elsewhere). Bulk events carry no ``payload`` changes; the small demo's
+cases, made through the services, are the ones whose timelines replay field by field.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.utils import timezone
+from tqdm import tqdm
+
+from grids.models import Assignment, Department, GridCell, Role
+
+from .demo import DESCRIPTIONS, SPOTS
+from .models import Case, CaseEvent, CaseNumberCounter, Category, LimitUnit
+
+YEARS = 3
+BATCH = 20_000
+RECENT_DAYS = 14
+# Calendar hours one unit of a limit takes on average (nights, weekends and holidays included).
+CALENDAR_HOURS_PER = {
+    LimitUnit.WORKING_HOURS: 3.4,  # 7 working hours fill a 24 h day, 5 days fill a week
+    LimitUnit.WORKING_DAYS: 33.6,
+    LimitUnit.CALENDAR_HOURS: 1.0,
+}
+OPEN_STOPS = ["collected", "accepted", "dispatched", "handling", "suspended", "feedback"]
+
+
+@dataclass
+class _Cat:
+    id: int
+    code: str
+    name: str
+    family: str
+    priority: str
+    kind: str
+    limits: dict[str, float]  # step → calendar hours
+
+
+def _categories() -> list[_Cat]:
+    out = []
+    for c in Category.objects.subcategories().active():
+        per = CALENDAR_HOURS_PER[c.limit_unit]
+        limits = {
+            step: float(getattr(c, f"{step}_limit") or Decimal(1)) * per
+            for step in ("accept", "dispatch", "handle", "verify")
+        }
+        out.append(
+            _Cat(
+                c.pk,
+                c.code,
+                c.name,
+                c.family,
+                c.default_priority,
+                c.default_department_kind,
+                limits,
+            )
+        )
+    return out
+
+
+def _pg_text(value) -> str:
+    """A value in COPY's text format."""
+    if value is None:
+        return r"\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        value = json.dumps(value, ensure_ascii=False)
+    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+
+def insert_rows(model, attnames: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """Insert plain rows into ``model``'s table: COPY on PostgreSQL, executemany elsewhere."""
+    fields = [model._meta.get_field(name) for name in attnames]
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            buffer = io.StringIO()
+            for row in rows:
+                buffer.write("\t".join(_pg_text(v) for v in row) + "\n")
+            buffer.seek(0)
+            cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
+        else:
+            marks = ", ".join(["%s"] * len(fields))
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({marks})",
+                [[json.dumps(v) if isinstance(v, dict) else v for v in row] for row in rows],
+            )
+
+
+class _History:
+    def __init__(self, cells: Sequence[GridCell], rng: random.Random, now: datetime) -> None:
+        self.rng, self.now = rng, now
+        self.start = now - timedelta(days=365 * YEARS)
+        self.cells = list(cells)
+        self.categories = _categories()
+        self.reporter: dict[int, int] = {}
+        self.staff: dict[int, int] = {}
+        handler_of: dict[int, int] = {}
+        for a in Assignment.objects.active().order_by("user_id"):
+            if a.role == Role.GRID_WORKER and a.cell_id:
+                self.reporter.setdefault(a.cell_id, a.user_id)
+            elif a.role == Role.STREET_STAFF:
+                self.staff.setdefault(a.street_id, a.user_id)
+            elif a.role == Role.HANDLER:
+                handler_of.setdefault(a.department_id, a.user_id)
+        self.department: dict[str, tuple[int, int]] = {
+            d.kind: (d.pk, handler_of[d.pk]) for d in Department.objects.all() if d.pk in handler_of
+        }
+        self.fallback_department = next(iter(self.department.values()))
+        self.street_cells: dict[int, list[GridCell]] = {}
+        for cell in self.cells:
+            self.street_cells.setdefault(cell.community.street_id, []).append(cell)
+        self.day_seq: dict[str, int] = {}
+        self.last_in_cell: dict[int, int] = {}
+
+    def number(self, created: datetime) -> str:
+        day = timezone.localtime(created).strftime("%Y%m%d")
+        self.day_seq[day] = self.day_seq.get(day, 0) + 1
+        return f"110105-{day}-{self.day_seq[day]:06d}"
+
+    def took(self, limit_hours: float) -> timedelta:
+        """How long a step took: usually well inside its limit, sometimes beyond it."""
+        return timedelta(hours=limit_hours * self.rng.betavariate(2, 5) * 2)
+
+    def case(self, case_id: int) -> tuple[dict, list[tuple]]:
+        rng = self.rng
+        cell = rng.choice(self.cells)
+        street_id = cell.community.street_id
+        cat = rng.choice(self.categories)
+        created = self.start + timedelta(
+            seconds=rng.uniform(0, (self.now - self.start).total_seconds())
+        )
+        created = created.replace(hour=rng.choice(range(8, 19)))
+        recent = created > self.now - timedelta(days=RECENT_DAYS)
+        reporter = self.reporter.get(cell.pk)
+        staff = self.staff[street_id]
+        department_id, handler = self.department.get(cat.kind, self.fallback_department)
+        spot = rng.choice(SPOTS)
+        row = {
+            "id": case_id,
+            "number": self.number(created),
+            "title": f"{cell.community.name}{spot}{cat.name}",
+            "description": DESCRIPTIONS[cat.family].format(spot=spot, name=cat.name),
+            "category_id": cat.id,
+            "priority": cat.priority,
+            "source": "patrol",
+            "lon": round(
+                rng.uniform(cell.min_lon, cell.max_lon) * 0.4 + (cell.min_lon + cell.max_lon) * 0.3,
+                6,
+            ),
+            "lat": round(
+                rng.uniform(cell.min_lat, cell.max_lat) * 0.4 + (cell.min_lat + cell.max_lat) * 0.3,
+                6,
+            ),
+            "address": "",
+            "cell_id": cell.pk,
+            "street_id": street_id,
+            "reporter_id": reporter,
+            "cross_check": False,
+            "overdue": False,
+            "escalation_level": 0,
+            "rework_count": 0,
+            "created_at": created,
+        }
+        events: list[tuple] = []
+        t = created
+
+        def step(
+            action: str, frm: str, to: str, actor: int | None, at: datetime, note: str = ""
+        ) -> None:
+            events.append((case_id, len(events) + 1, action, frm, to, actor, at, note, {}))
+
+        step("create", "", "collected", reporter, t)
+        stop = (
+            rng.choice(OPEN_STOPS)
+            if recent and rng.random() < 0.6
+            else (rng.choice(OPEN_STOPS[2:]) if rng.random() < 0.035 else "closed")
+        )
+        status, limit = "collected", cat.limits["accept"]
+        step_start = t
+        draw = rng.random()
+        if stop != "collected" and draw < 0.05:
+            t += self.took(limit)
+            step("reject", "collected", "rejected", staff, t, "不属于网格事项。")
+            return self._finish(row, events, "rejected", t, None, now=self.now), events
+        if stop != "collected" and draw < 0.065 and cell.pk in self.last_in_cell:
+            t += self.took(limit)
+            row["duplicate_of_id"] = self.last_in_cell[cell.pk]
+            step("merge", "collected", "rejected", staff, t, "与已上报案件重复。")
+            return self._finish(row, events, "rejected", t, None, now=self.now), events
+        self.last_in_cell[cell.pk] = case_id
+        path = [
+            ("accept", "accepted", staff, "dispatch"),
+            ("dispatch", "dispatched", staff, "handle"),
+            ("start", "handling", handler, "handle"),
+            ("report", "feedback", handler, "verify"),
+        ]
+        rework = rng.random() < 0.07
+        verifier, cross = self._verifier(cell, reporter)
+        for action, to, actor, next_step in path:
+            if status == stop:
+                break
+            t += self.took(limit)
+            step(action, status, to, actor, t)
+            status = to
+            if action != "start":
+                step_start, limit = t, cat.limits[next_step]
+        for e in events:  # the step timestamps, from the events just written
+            if e[2] == "accept":
+                row["accepted_at"] = e[6]
+            elif e[2] == "dispatch":
+                row["dispatched_at"] = e[6]
+            elif e[2] == "start":
+                row["started_at"] = e[6]
+            elif e[2] == "report":
+                row["reported_at"] = e[6]
+        if status in ("dispatched", "handling", "feedback", "suspended") or stop == "suspended":
+            row["department_id"], row["handler_id"] = department_id, handler
+        if status == "handling" and stop == "suspended":
+            t += timedelta(hours=rng.uniform(1, 48))
+            step("suspend", "handling", "suspended", staff, t, "需等待专项资金审批。")
+            status = "suspended"
+        if status == "feedback":
+            row["verifier_id"], row["cross_check"] = verifier, cross
+            if stop == "closed" and rework:
+                t += self.took(limit)
+                step("verify_fail", "feedback", "dispatched", verifier, t, "现场复核仍未修复。")
+                row["rework_count"] = 1
+                t += self.took(cat.limits["handle"])
+                step("start", "dispatched", "handling", handler, t)
+                t += self.took(cat.limits["handle"])
+                step("report", "handling", "feedback", handler, t, "已返工处理。")
+                step_start, limit = t, cat.limits["verify"]
+                row["reported_at"] = t
+            if stop == "closed":
+                t += self.took(limit)
+                step("verify_pass", "feedback", "closed", verifier, t, "现场核查，已解决。")
+                row["closed_at"] = t
+                status = "closed"
+        due = step_start + timedelta(hours=limit)
+        return self._finish(row, events, status, step_start, due, now=self.now), events
+
+    def _verifier(self, cell: GridCell, reporter: int | None) -> tuple[int | None, bool]:
+        if self.rng.random() < 0.2:
+            others = [c for c in self.street_cells[cell.community.street_id] if c.pk != cell.pk]
+            if others:
+                return self.reporter.get(self.rng.choice(others).pk), True
+        return reporter, False
+
+    @staticmethod
+    def _finish(
+        row: dict,
+        events: list,
+        status: str,
+        step_start: datetime,
+        due: datetime | None,
+        *,
+        now: datetime,
+    ) -> dict:
+        row["status"] = status
+        row["version"] = len(events)
+        row["step_started_at"] = step_start
+        if due is not None and status not in ("closed", "rejected", "suspended"):
+            row["due_at"] = due
+            row["remind_at"] = step_start + (due - step_start) * 0.8
+            if due < now:
+                row["overdue"] = True
+                row["escalation_level"] = 2 if now > step_start + (due - step_start) * 2 else 1
+        elif due is not None:
+            row["due_at"] = due
+        return row
+
+
+CASE_FIELDS = [f.attname for f in Case._meta.concrete_fields]
+EVENT_FIELDS = [
+    "case_id",
+    "seq",
+    "action",
+    "from_status",
+    "to_status",
+    "actor_id",
+    "at",
+    "note",
+    "payload",
+]
+
+
+def create_case_history(
+    cells: Sequence[GridCell], *, total: int, rng: random.Random, progress: bool = True
+) -> int:
+    """Write ``total`` cases with their events, spread over the last three years."""
+    history = _History(cells, rng, timezone.now())
+    first_id = (Case.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    defaults = {
+        f.attname: (f.get_default() if f.has_default() else None)
+        for f in Case._meta.concrete_fields
+    }
+    bar = tqdm(total=total, unit="case", disable=not progress, desc="cases")
+    for start in range(0, total, BATCH):
+        rows, events = [], []
+        for case_id in range(first_id + start, first_id + min(total, start + BATCH)):
+            row, case_events = history.case(case_id)
+            rows.append([row.get(name, defaults[name]) for name in CASE_FIELDS])
+            events.extend(case_events)
+        with transaction.atomic():
+            insert_rows(Case, CASE_FIELDS, rows)
+            insert_rows(CaseEvent, EVENT_FIELDS, events)
+        bar.update(len(rows))
+    bar.close()
+    with transaction.atomic():
+        CaseNumberCounter.objects.bulk_create(
+            [
+                CaseNumberCounter(
+                    district_code="110105", day=datetime.strptime(day, "%Y%m%d").date(), last=last
+                )
+                for day, last in history.day_seq.items()
+            ],
+            update_conflicts=True,
+            unique_fields=["district_code", "day"],
+            update_fields=["last"],
+        )
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT setval(pg_get_serial_sequence('cases_case', 'id'), "
+                    "(SELECT MAX(id) FROM cases_case))"
+                )
+    return total
