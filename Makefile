@@ -14,7 +14,7 @@ run: migrate ## set up everything, seed the demo if empty, serve web + worker + 
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho --no-colour start -f Procfile
 
 test: install ## run the test suite (SQLite + filesystem broker unless DATABASE_URL etc. are set)
-	$(VENV)/bin/pytest
+	CELERY_TASK_DEFAULT_QUEUE=gridgov-tests $(VENV)/bin/pytest
 
 install: $(STAMP)
 

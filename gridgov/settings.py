@@ -88,7 +88,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
-ROOT_URLCONF = "gridgov.urls"
+# Benchmarks swap in a URL conf with a bare baseline endpoint (bench/bare_urls.py).
+ROOT_URLCONF = env.str("ROOT_URLCONF", default="gridgov.urls")
 WSGI_APPLICATION = "gridgov.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -127,6 +128,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": 20,
         }
     )
+    # A file, not memory, so a Celery worker process can share the test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
@@ -152,6 +155,9 @@ else:
     _default_result_backend = CELERY_BROKER_URL
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=_default_result_backend)
 CELERY_RESULT_EXPIRES = 3600
+# `make test` sets its own queue, so a `make run` worker on the same broker never takes a
+# test's task (nor a test worker a real one).
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Shanghai"
@@ -216,8 +222,15 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
+    "EXCEPTION_HANDLER": "cases.api.exceptions.exception_handler",
 }
-SPECTACULAR_SETTINGS = {"TITLE": "GridGov API", "VERSION": "1"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "GridGov API",
+    "VERSION": "1",
+    "DESCRIPTION": "Cases, their closed loop and the territory they belong to (DESIGN §4, §7).",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 LOGGING = {
     "version": 1,

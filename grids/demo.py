@@ -27,6 +27,7 @@ from .models import (
     ScopeLevel,
     Street,
 )
+from .spatial import invalidate_cell_index
 
 DEMO_PASSWORD = "gridgov-demo"
 DISTRICT_CODE, DISTRICT_NAME = "110105", "朝阳区"
@@ -278,6 +279,7 @@ def create_territory(scale: Scale, rng: random.Random) -> DemoTerritory:
     Street.objects.bulk_create(territory.streets, batch_size=1000)
     Community.objects.bulk_create(territory.communities, batch_size=1000)
     GridCell.objects.bulk_create(territory.cells, batch_size=1000)
+    invalidate_cell_index()  # bulk_create sends no signals
     return territory
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from grids.models import Community, Department, District, GridCell, Role, Street
+from grids.spatial import invalidate_cell_index
 
 from .factories import DepartmentFactory, UserFactory, assigned_user, grid_box
 
@@ -27,6 +28,15 @@ class Territory:
     cell_b: GridCell
     cell_x: GridCell
     department: Department
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cell_index():
+    """Each test builds its own cells (and SQLite may reuse ids after a rollback): never let
+    the process-wide point → cell index of an earlier test answer."""
+    invalidate_cell_index()
+    yield
+    invalidate_cell_index()
 
 
 @pytest.fixture

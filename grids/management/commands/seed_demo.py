@@ -22,6 +22,7 @@ from cases.demo_history import create_case_history
 from cases.models import Case
 from grids import demo
 from grids.models import Assignment, Community, Department, District, GridCell, Street
+from grids.spatial import invalidate_cell_index
 from residents.demo import create_residents, delete_residents
 
 
@@ -133,3 +134,4 @@ def delete_district(district: District) -> None:
         Community.objects.filter(street__district=district).delete()
         Street.objects.filter(district=district).delete()
         district.delete()
+    invalidate_cell_index()

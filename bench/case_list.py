@@ -1,0 +1,77 @@
+"""GET /api/v1/cases/ with the district demo's 2,000,000 cases (goal: p95 ≤ 50 ms).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/gridgov_bench python bench/case_list.py
+
+Needs `seed_demo --scale district` in that database. Measures server time in-process (Django's
+test client: URL routing, auth, scope, query, serialisation — no network), for the people
+who use the list: street staff (their street), a grid worker (their cell), a handler (their
+department) and the district admin, over the first pages and common filters.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from _setup import django_setup
+
+django_setup()
+
+from django.db import connection, reset_queries  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from accounts.models import User  # noqa: E402
+from cases.models import Case  # noqa: E402
+
+QUERIES = [
+    {},
+    {"page": 2},
+    {"page": 5},
+    {"status": "handling"},
+    {"overdue": "true"},
+    {"status": "closed", "page": 3},
+    {"category": "C0101"},
+    {"page_size": 100},
+]
+USERS = ["demo_staff", "demo_worker", "demo_handler", "demo_admin"]
+ROUNDS = 8
+
+
+def main() -> None:
+    total = Case.objects.count()
+    if total < 1_000_000:
+        print(f"warning: only {total:,} cases; seed the district demo first")
+    timings: dict[str, list[float]] = {}
+    for username in USERS:
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        client.get("/api/v1/cases/")  # warm caches and connections
+        for _ in range(ROUNDS):
+            for params in QUERIES:
+                started = time.perf_counter()
+                response = client.get("/api/v1/cases/", params)
+                timings.setdefault(username, []).append(time.perf_counter() - started)
+                assert response.status_code == 200, (username, params, response.status_code)
+                reset_queries()
+        with CaptureQueriesContext(connection) as q20:
+            client.get("/api/v1/cases/", {"page_size": 20})
+        with CaptureQueriesContext(connection) as q100:
+            client.get("/api/v1/cases/", {"page_size": 100})
+        count = client.get("/api/v1/cases/").json()["count"]
+        ms = sorted(t * 1000 for t in timings[username])
+        print(
+            f"{username:<13} {count:>9,} cases in scope   p50 {statistics.median(ms):6.1f} ms"
+            f"   p95 {ms[int(len(ms) * 0.95) - 1]:6.1f} ms   queries: {len(q20)} at page "
+            f"size 20, {len(q100)} at 100"
+        )
+    every = sorted(t * 1000 for ts in timings.values() for t in ts)
+    p95 = every[int(len(every) * 0.95) - 1]
+    print(
+        f"all requests ({len(every)}): p95 {p95:.1f} ms over {total:,} cases "
+        f"(goal ≤ 50 ms; ratio {p95 / 50:.2f})"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""SLA scan of 100,000 open cases (goal: ≤ 10 s).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/gridgov_sla_bench python bench/sla_scan.py
+
+Uses its own database (migrated and seeded with the small demo if empty), writes 100,000
+open cases whose reminder point and deadline have passed (a third each: only the reminder
+due, overdue, and past 2× the limit), and times one full `scan_deadlines` run — every case
+needs a write and notifications — and then a second run, which must find nothing to send.
+The bench cases are deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+from _setup import ROOT, django_setup
+
+if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+    sys.exit("Set DATABASE_URL to a PostgreSQL database of its own (it gets bench rows).")
+subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, check=True)
+subprocess.run(
+    [sys.executable, "manage.py", "seed_demo", "--if-empty", "--no-progress"],
+    cwd=ROOT,
+    check=True,
+    capture_output=True,
+)
+django_setup()
+
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from cases.demo import delete_cases  # noqa: E402
+from cases.demo_history import CASE_FIELDS, insert_rows  # noqa: E402
+from cases.models import Case, Category  # noqa: E402
+from grids.models import Assignment, Department, GridCell, Role  # noqa: E402
+from workflows.models import Notification  # noqa: E402
+from workflows.sla import scan_deadlines  # noqa: E402
+
+MARK = "SLA-BENCH"
+
+
+def make_cases(n: int) -> None:
+    rng = random.Random(1)
+    now = timezone.now()
+    cells = list(GridCell.objects.select_related("community"))
+    categories = list(Category.objects.subcategories().active())
+    handler = Assignment.objects.filter(role=Role.HANDLER).select_related("department").first()
+    department = handler.department if handler else Department.objects.first()
+    reporter = {a.cell_id: a.user_id for a in Assignment.objects.filter(role=Role.GRID_WORKER)}
+    first = (Case.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    defaults = {
+        f.attname: (f.get_default() if f.has_default() else None)
+        for f in Case._meta.concrete_fields
+    }
+    rows = []
+    for i in range(n):
+        cell = cells[i % len(cells)]
+        started = now - timedelta(hours=rng.choice([9, 12, 30]))  # reminder / overdue / red
+        row = {
+            **defaults,
+            "id": first + i,
+            "number": f"{MARK}-{i:07d}",
+            "title": MARK,
+            "description": MARK,
+            "category_id": rng.choice(categories).pk,
+            "priority": "normal",
+            "lon": cell.min_lon,
+            "lat": cell.min_lat,
+            "cell_id": cell.pk,
+            "street_id": cell.community.street_id,
+            "reporter_id": reporter.get(cell.pk),
+            "status": "handling",
+            "department_id": department.pk,
+            "created_at": started,
+            "step_started_at": started,
+            "due_at": started + timedelta(hours=10),
+            "remind_at": started + timedelta(hours=8),
+            "version": 4,
+        }
+        rows.append([row[name] for name in CASE_FIELDS])
+    for start in range(0, n, 20_000):
+        insert_rows(Case, CASE_FIELDS, rows[start : start + 20_000])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=100_000)
+    args = parser.parse_args()
+    bench_cases = Case.objects.filter(number__startswith=MARK)
+    delete_cases(bench_cases)
+    make_cases(args.cases)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE cases_case")
+    notes_before = Notification.objects.count()
+    try:
+        started = time.perf_counter()
+        first = scan_deadlines()
+        first_s = time.perf_counter() - started
+        started = time.perf_counter()
+        second = scan_deadlines()
+        second_s = time.perf_counter() - started
+        sent = Notification.objects.count() - notes_before
+    finally:
+        Notification.objects.filter(case__number__startswith=MARK).delete()
+        delete_cases(Case.objects.filter(number__startswith=MARK))
+    print(f"open cases scanned: {args.cases:,}")
+    print(f"first scan:  {first_s:6.2f} s  ({first})  → {sent:,} notifications")
+    print(f"second scan: {second_s:6.2f} s  ({second})")
+    print(f"ratio to the 10 s budget: {first_s / 10:.2f}")
+
+
+if __name__ == "__main__":
+    main()

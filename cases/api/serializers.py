@@ -1,0 +1,276 @@
+"""Serializers of the REST API.
+
+Output serializers read what the selectors joined. Input serializers only parse types and
+formats (numbers, dates, lengths that the database would refuse); whether a field is
+required, and every other rule, is the service's: so a missing ``reason`` on a closed case
+answers 409 (the state) before 400 (the field), exactly as the service orders its checks.
+Input fields use the service's keyword names as ``source`` (``category`` → ``category_code``,
+``department`` → ``department_id``), so ``validated_data`` is the service's keyword arguments.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from cases.models import Attachment, Case, CaseEvent, CaseSource, Category, Priority
+from grids.models import Department, GridCell
+from workflows.models import Notification
+from workflows.transitions import allowed_actions
+
+MAX_ID = 2**63 - 1  # a larger id would overflow the database's integer, not just miss
+
+
+def _id_field(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+def _username(source: str) -> serializers.CharField:
+    return serializers.CharField(source=f"{source}.username", read_only=True, allow_null=True)
+
+
+# --- output -----------------------------------------------------------------------------------
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    """A case in a list. ``context["actor"]`` (a ``workflows.transitions.Actor``) is the
+    requesting user's roles, loaded once per request for ``allowed_actions``."""
+
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    category = serializers.CharField(source="category.code", read_only=True)
+    category_name = serializers.CharField(source="category.name", read_only=True)
+    cell = serializers.CharField(source="cell.full_code", read_only=True)
+    street = serializers.CharField(source="street.full_code", read_only=True)
+    department = serializers.IntegerField(source="department_id", read_only=True, allow_null=True)
+    department_name = serializers.CharField(
+        source="department.name", read_only=True, allow_null=True
+    )
+    handler = _username("handler")
+    verifier = _username("verifier")
+    reporter = _username("reporter")
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "number",
+            "title",
+            "description",
+            "status",
+            "status_display",
+            "category",
+            "category_name",
+            "priority",
+            "source",
+            "lon",
+            "lat",
+            "address",
+            "cell",
+            "street",
+            "department",
+            "department_name",
+            "handler",
+            "verifier",
+            "reporter",
+            "due_at",
+            "overdue",
+            "escalation_level",
+            "rework_count",
+            "created_at",
+            "allowed_actions",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_allowed_actions(self, case: Case) -> list[str]:
+        request = self.context["request"]
+        return allowed_actions(case, request.user, actor=self.context.get("actor"))
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "stage", "content_type", "url", "created_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, attachment: Attachment) -> str:
+        url = attachment.file.url
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+
+class CaseDetailSerializer(CaseSerializer):
+    photos = PhotoSerializer(source="attachments", many=True, read_only=True)
+
+    class Meta(CaseSerializer.Meta):
+        fields = [*CaseSerializer.Meta.fields, "photos"]
+        read_only_fields = fields
+
+
+class CaseEventSerializer(serializers.ModelSerializer):
+    actor = _username("actor")
+    from_status = serializers.CharField(read_only=True)
+    to_status = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = CaseEvent
+        fields = ["seq", "action", "from_status", "to_status", "actor", "at", "note", "payload"]
+        read_only_fields = fields
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    priority = serializers.CharField(source="default_priority", read_only=True)
+    parent_name = serializers.CharField(source="parent.name", read_only=True)
+
+    class Meta:
+        model = Category
+        fields = ["code", "name", "family", "priority", "parent_name"]
+        read_only_fields = fields
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ["id", "name", "kind"]
+        read_only_fields = fields
+
+
+class CellSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="full_code", read_only=True)
+    community = serializers.CharField(source="community.full_code", read_only=True)
+    community_name = serializers.CharField(source="community.name", read_only=True)
+    street = serializers.CharField(source="community.street.full_code", read_only=True)
+    street_name = serializers.CharField(source="community.street.name", read_only=True)
+    geometry = serializers.JSONField(read_only=True, help_text="GeoJSON polygon, WGS-84")
+
+    class Meta:
+        model = GridCell
+        fields = [
+            "id",
+            "code",
+            "name",
+            "community",
+            "community_name",
+            "street",
+            "street_name",
+            "geometry",
+        ]
+        read_only_fields = fields
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    case_number = serializers.CharField(source="case.number", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Notification
+        fields = [
+            "id",
+            "kind",
+            "kind_display",
+            "message",
+            "case",
+            "case_number",
+            "created_at",
+            "read_at",
+        ]
+        read_only_fields = fields
+
+
+class MeSerializer(serializers.ModelSerializer):
+    roles = serializers.ListField(child=serializers.CharField(), read_only=True)
+    cells = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+    streets = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+    departments = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+
+    class Meta:
+        model = get_user_model()
+        fields = ["id", "username", "display_name", "roles", "cells", "streets", "departments"]
+        read_only_fields = fields
+
+
+# --- input ------------------------------------------------------------------------------------
+
+
+class PointSerializer(serializers.Serializer):
+    lon = serializers.FloatField(min_value=-180, max_value=180)
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+
+
+class CellQuerySerializer(serializers.Serializer):
+    lon = serializers.FloatField(min_value=-180, max_value=180, required=False)
+    lat = serializers.FloatField(min_value=-90, max_value=90, required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        if ("lon" in attrs) != ("lat" in attrs):
+            missing = "lat" if "lon" in attrs else "lon"
+            message = _("Give both lon and lat, or neither.")
+            raise serializers.ValidationError({missing: [message]})
+        return attrs
+
+
+def _photos() -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.FileField(allow_empty_file=False),
+        default=list,
+        help_text="Photos (JPEG, PNG or WebP, ≤ 10 MB each); send as multipart, field `photos`.",
+    )
+
+
+def _text(max_length: int | None = None, **kwargs) -> serializers.CharField:
+    return serializers.CharField(
+        allow_blank=True, default="", trim_whitespace=True, max_length=max_length, **kwargs
+    )
+
+
+class CaseCreateSerializer(PointSerializer):
+    title = _text(max_length=Case._meta.get_field("title").max_length)
+    description = _text()
+    category = _text(max_length=16, source="category_code", help_text="Sub-category code, C0101")
+    address = _text(max_length=Case._meta.get_field("address").max_length)
+    priority = serializers.ChoiceField(choices=Priority.choices, allow_null=True, default=None)
+    source = serializers.ChoiceField(choices=CaseSource.choices, default=CaseSource.PATROL)
+    photos = _photos()
+
+
+class NoteSerializer(serializers.Serializer):
+    note = _text()
+
+
+class AcceptSerializer(NoteSerializer):
+    category = serializers.CharField(
+        source="category_code", max_length=16, allow_null=True, allow_blank=True, default=None
+    )
+    priority = serializers.ChoiceField(choices=Priority.choices, allow_null=True, default=None)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = _text()
+
+
+class MergeSerializer(NoteSerializer):
+    duplicate_of = _id_field(source="duplicate_of_id", allow_null=True, default=None)
+
+
+class DispatchSerializer(NoteSerializer):
+    department = _id_field(source="department_id", allow_null=True, default=None)
+    handler = _id_field(source="handler_id", allow_null=True, default=None)
+
+
+class ExtensionSerializer(ReasonSerializer):
+    due_at = serializers.DateTimeField(allow_null=True, default=None)
+
+
+class ResultSerializer(NoteSerializer):
+    photos = _photos()
+
+
+class VerifyFailSerializer(ReasonSerializer):
+    photos = _photos()

@@ -1,0 +1,290 @@
+"""Views of the REST API (DESIGN §7). Thin: scoping comes from the selectors, every write
+from a service; errors map to HTTP in ``cases.api.exceptions``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import ListAPIView
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import Serializer
+from rest_framework.views import APIView
+
+from cases.models import Case, CaseEvent, Category
+from cases.selectors import cases_visible_to, category_choices, get_case_for
+from cases.services import create_case
+from grids.models import Department, GridCell
+from grids.selectors import active_assignments, visible_cells
+from grids.spatial import cell_at
+from workflows.models import Notification
+from workflows.services import SERVICES
+from workflows.transitions import Actor
+
+from . import serializers as s
+from .filters import CaseFilter
+
+# Ids in URLs are digits that fit a 64-bit integer; anything else is a 404 from the router
+# rather than a database error.
+ID_REGEX = r"[0-9]{1,18}"
+
+ERRORS = {
+    400: OpenApiResponse(description="Field errors: {field: [messages]}"),
+    403: OpenApiResponse(description="Your role may not do this, or you are not the person"),
+    404: OpenApiResponse(description="No such case in your scope"),
+    409: OpenApiResponse(
+        description="Not allowed in the case's current state: {detail, status, allowed_actions}"
+    ),
+}
+
+
+class ApiPagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+# --- cases ------------------------------------------------------------------------------------
+
+
+def _transition_view(name: str, serializer_class: type[Serializer], *, files: bool = False):
+    """The ``POST /cases/{id}/<name>/`` endpoint: parse the body, call ``SERVICES[name]``.
+
+    The method is named after the action (``dispatch_``/``return_`` where the name is taken
+    by ``APIView.dispatch`` or is a keyword); DRF maps the HTTP method to that name.
+    """
+
+    def view(self: CaseViewSet, request: Request, pk: str) -> Response:
+        return self.run_transition(name, serializer_class, request, pk)
+
+    view.__name__ = view.__qualname__ = TRANSITION_ATTRS.get(name, name)
+    request_schema: object = serializer_class
+    if files:
+        request_schema = {
+            "multipart/form-data": serializer_class,
+            "application/json": serializer_class,
+        }
+    view = action(
+        detail=True,
+        methods=["post"],
+        url_path=name,
+        url_name=name.replace("_", "-"),
+        serializer_class=serializer_class,
+        filter_backends=[],
+        pagination_class=None,
+    )(view)
+    return extend_schema(
+        operation_id=f"cases_{name}",
+        summary=f"{name} a case",
+        description=SERVICES[name].__doc__,
+        request=request_schema,
+        responses={200: s.CaseDetailSerializer, **ERRORS},
+    )(view)
+
+
+TRANSITION_ATTRS = {"dispatch": "dispatch_", "return": "return_"}
+
+
+class CaseViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Cases in the requesting user's scope (``cases.selectors.cases_visible_to``)."""
+
+    lookup_value_regex = ID_REGEX
+    serializer_class = s.CaseSerializer
+    pagination_class = ApiPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CaseFilter
+
+    def get_queryset(self) -> QuerySet[Case]:
+        if getattr(self, "swagger_fake_view", False):
+            return Case.objects.none()
+        # The selector joins what a list shows except the reporter, which the API shows too.
+        queryset = cases_visible_to(self.request.user).select_related("reporter")
+        if self.action == "retrieve":
+            queryset = queryset.prefetch_related("attachments")
+        return queryset
+
+    def get_serializer_class(self) -> type[Serializer]:
+        if self.action == "retrieve":
+            return s.CaseDetailSerializer
+        return super().get_serializer_class()
+
+    def get_serializer_context(self) -> dict:
+        # One Actor per request: allowed_actions then costs no query per case.
+        context = super().get_serializer_context()
+        if not hasattr(self, "_actor"):
+            self._actor = Actor.of(self.request.user)
+        context["actor"] = self._actor
+        return context
+
+    def _case_response(self, case: Case, *, code: int = status.HTTP_200_OK) -> Response:
+        data = s.CaseDetailSerializer(case, context=self.get_serializer_context()).data
+        return Response(data, status=code)
+
+    @extend_schema(
+        request={
+            "multipart/form-data": s.CaseCreateSerializer,
+            "application/json": s.CaseCreateSerializer,
+        },
+        responses={201: s.CaseDetailSerializer, 400: ERRORS[400], 403: ERRORS[403]},
+    )
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        """File a case at a point (``cases.services.create_case``)."""
+        serializer = s.CaseCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        case = create_case(by=request.user, **serializer.validated_data)
+        return self._case_response(case, code=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: s.CaseEventSerializer(many=True), 404: ERRORS[404]})
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def events(self, request: Request, pk: str) -> Response:
+        """The case's timeline, oldest first."""
+        case = get_case_for(request.user, int(pk))
+        events = CaseEvent.objects.filter(case=case).select_related("actor").order_by("seq")
+        return Response(s.CaseEventSerializer(events, many=True).data)
+
+    def run_transition(
+        self, name: str, serializer_class: type[Serializer], request: Request, pk: str
+    ) -> Response:
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        service: Callable[..., Case] = SERVICES[name]
+        case = service(case_id=int(pk), by=request.user, **serializer.validated_data)
+        return self._case_response(case)
+
+    accept = _transition_view("accept", s.AcceptSerializer)
+    reject = _transition_view("reject", s.ReasonSerializer)
+    merge = _transition_view("merge", s.MergeSerializer)
+    dispatch_ = _transition_view("dispatch", s.DispatchSerializer)
+    return_ = _transition_view("return", s.ReasonSerializer)
+    start = _transition_view("start", s.NoteSerializer)
+    report = _transition_view("report", s.ResultSerializer, files=True)
+    request_extension = _transition_view("request_extension", s.ExtensionSerializer)
+    approve_extension = _transition_view("approve_extension", s.NoteSerializer)
+    suspend = _transition_view("suspend", s.ReasonSerializer)
+    resume = _transition_view("resume", s.NoteSerializer)
+    verify_pass = _transition_view("verify_pass", s.ResultSerializer, files=True)
+    verify_fail = _transition_view("verify_fail", s.VerifyFailSerializer, files=True)
+    self_resolve = _transition_view("self_resolve", s.ResultSerializer, files=True)
+
+
+# --- reference lists --------------------------------------------------------------------------
+
+
+class CategoryListView(ListAPIView):
+    """Active sub-categories a case can be filed under."""
+
+    serializer_class = s.CategorySerializer
+    pagination_class = None
+
+    def get_queryset(self) -> QuerySet[Category]:
+        return category_choices()
+
+
+class DepartmentListView(ListAPIView):
+    """Active departments of the districts the user serves (dispatch targets)."""
+
+    serializer_class = s.DepartmentSerializer
+    pagination_class = None
+
+    def get_queryset(self) -> QuerySet[Department]:
+        if getattr(self, "swagger_fake_view", False):
+            return Department.objects.none()
+        districts = (
+            visible_cells(self.request.user).order_by().values("community__street__district")
+        )
+        return Department.objects.filter(is_active=True, district__in=districts).order_by(
+            "kind", "name", "id"
+        )
+
+
+class CellListView(APIView):
+    """The cells the user serves, with GeoJSON geometry; with ``lon`` and ``lat`` only the cell
+    at that point (an empty list if it is in no cell, or in one the user does not serve)."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("lon", float, description="WGS-84 longitude"),
+            OpenApiParameter("lat", float, description="WGS-84 latitude"),
+        ],
+        responses={200: s.CellSerializer(many=True), 400: ERRORS[400]},
+    )
+    def get(self, request: Request) -> Response:
+        query = s.CellQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        cells: QuerySet[GridCell] = visible_cells(request.user)
+        if "lon" in query.validated_data:
+            found = cell_at(query.validated_data["lon"], query.validated_data["lat"])
+            cells = cells.filter(pk=found.pk) if found else cells.none()
+        return Response(s.CellSerializer(cells, many=True).data)
+
+
+# --- the user ---------------------------------------------------------------------------------
+
+
+class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The requesting user's own in-app inbox, newest first."""
+
+    serializer_class = s.NotificationSerializer
+    pagination_class = ApiPagination
+    lookup_value_regex = ID_REGEX
+
+    def get_queryset(self) -> QuerySet[Notification]:
+        if getattr(self, "swagger_fake_view", False):
+            return Notification.objects.none()
+        return (
+            Notification.objects.filter(user=self.request.user)
+            .select_related("case")
+            .order_by("-created_at", "-id")
+        )
+
+    @extend_schema(request=None, responses={200: s.NotificationSerializer, 404: ERRORS[404]})
+    @action(detail=True, methods=["post"])
+    def read(self, request: Request, pk: str) -> Response:
+        """Mark one of your notifications read (idempotent: the first read time is kept)."""
+        notification = get_object_or_404(self.get_queryset(), pk=int(pk))
+        # No workflows service marks notifications read yet; this touches only the user's
+        # own row and no other state. Replace with the service once there is one.
+        if notification.read_at is None:
+            notification.read_at = timezone.now()
+            notification.save(update_fields=["read_at"])
+        return Response(self.get_serializer(notification).data)
+
+
+class MeView(APIView):
+    """Who the API thinks you are: roles and the territory ids of your active assignments."""
+
+    @extend_schema(responses={200: s.MeSerializer})
+    def get(self, request: Request) -> Response:
+        user = request.user
+        roles, cells, streets, departments = set(), set(), set(), set()
+        for role, cell, street, community_street, cell_street, department in active_assignments(
+            user
+        ).values_list(
+            "role",
+            "cell_id",
+            "street_id",
+            "community__street_id",
+            "cell__community__street_id",
+            "department_id",
+        ):
+            roles.add(role)
+            cells.add(cell)
+            streets.update((street, community_street, cell_street))
+            departments.add(department)
+        user.roles = sorted(roles)
+        user.cells = sorted(cells - {None})
+        user.streets = sorted(streets - {None})
+        user.departments = sorted(departments - {None})
+        return Response(s.MeSerializer(user).data)
