@@ -129,7 +129,13 @@ class _History:
         self.street_cells: dict[int, list[GridCell]] = {}
         for cell in self.cells:
             self.street_cells.setdefault(cell.community.street_id, []).append(cell)
-        self.day_seq: dict[str, int] = {}
+        # Continue each day's numbering after cases already filed (e.g. the walked ones).
+        self.day_seq: dict[str, int] = {
+            f"{day:%Y%m%d}": last
+            for day, last in CaseNumberCounter.objects.filter(district_code="110105").values_list(
+                "day", "last"
+            )
+        }
         self.last_in_cell: dict[int, int] = {}
 
     def number(self, created: datetime) -> str:
