@@ -19,15 +19,12 @@ Each event's ``payload["changes"]`` holds the ``REPLAYED_FIELDS`` the step chang
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from functools import partial
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,6 +45,7 @@ from grids.models import Assignment, Department, Role
 from .calendar import TimeLimit, WorkingCalendar
 from .errors import ActionForbidden, TransitionNotAllowed
 from .transitions import TRANSITIONS, Actor, actor_fits, allowed_actions, role_may, state_allows
+from .verification import assign_verifier
 
 S = CaseStatus
 # Fields rebuilt by replay_events from the events' payloads.
@@ -72,7 +70,6 @@ STEP_OF_STATUS = {
     S.FEEDBACK: "verify",
 }
 REMIND_FRACTION = "0.8"
-DEFAULT_CROSS_CHECK_SHARE = 0.2
 
 
 # --- deadlines --------------------------------------------------------------------------------
@@ -298,67 +295,6 @@ def _queue_after_transition(case_id: int, action: str, version: int) -> None:
     queue_after_transition(case_id, action, version)
 
 
-# --- verifier choice --------------------------------------------------------------------------
-
-
-def cross_check_drawn(*, case_id: int, rework_count: int, share: float) -> bool:
-    """Whether this verification goes to another cell: a deterministic draw per case and
-    round of rework, true for about ``share`` of them."""
-    digest = hashlib.sha256(f"{case_id}:{rework_count}".encode()).hexdigest()
-    return int(digest[:8], 16) / 16**8 < share
-
-
-def _grid_workers(q: Q, *, exclude: set[int | None]) -> list[int]:
-    ids = (
-        Assignment.objects.active()
-        .filter(q, role=Role.GRID_WORKER)
-        .exclude(user_id__in=[pk for pk in exclude if pk is not None])
-        .order_by("user_id")
-        .values_list("user_id", flat=True)
-        .distinct()
-    )
-    return list(ids)
-
-
-def choose_verifier(case: Case, *, fixer_id: int | None) -> tuple[int, bool]:
-    """``(verifier user id, cross_check)`` for a case awaiting verification.
-
-    By default a grid worker of the case's cell (or its community) other than ``fixer_id``
-    (the handler, or the worker who resolved it on the spot) — the reporter if they are one.
-    For about ``settings.CROSS_CHECK_SHARE`` of cases (deterministic per case and rework
-    round), and whenever the cell has nobody else, a grid worker of another cell of the same
-    street. Raises ``ValidationError`` when nobody may verify.
-    """
-    community_id = case.cell.community_id
-    own = _grid_workers(Q(cell_id=case.cell_id) | Q(community_id=community_id), exclude={fixer_id})
-    share = getattr(settings, "CROSS_CHECK_SHARE", DEFAULT_CROSS_CHECK_SHARE)
-    drawn = cross_check_drawn(case_id=case.pk, rework_count=case.rework_count, share=share)
-    if not drawn:
-        if case.reporter_id in own:
-            return case.reporter_id, False
-        if own:
-            return own[0], False
-    # Drawn for cross-check — or nobody of the cell may verify (a one-worker cell whose worker
-    # fixed it on the spot): a grid worker of another cell of the same street.
-    others = _grid_workers(
-        Q(cell__community__street_id=case.street_id) & ~Q(cell_id=case.cell_id),
-        exclude={fixer_id, *own},
-    )
-    if others:
-        digest = hashlib.sha256(f"verifier:{case.pk}:{case.rework_count}".encode()).digest()
-        return others[int.from_bytes(digest[:4]) % len(others)], True
-    if own:
-        return (case.reporter_id if case.reporter_id in own else own[0]), False
-    raise ValidationError(
-        _("No grid worker of cell %(cell)s can verify this case; assign one first.")
-        % {"cell": case.cell}
-    )
-
-
-def _assign_verifier(case: Case, *, fixer_id: int | None) -> None:
-    case.verifier_id, case.cross_check = choose_verifier(case, fixer_id=fixer_id)
-
-
 # --- the actions ------------------------------------------------------------------------------
 
 
@@ -421,7 +357,7 @@ def _result_transition(action: str, *, case_id: int, by, note: str, photos: Sequ
         _require(note=note)
         check_photos(photos, required=case.category.requires_result_photo)
         case.reported_at = now
-        _assign_verifier(case, fixer_id=actor.user_id)
+        assign_verifier(case, fixer_id=actor.user_id)
 
     return _transition(
         action,

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from cases.models import CaseEvent, CaseStatus
-from workflows import services
+from workflows import services, verification
 from workflows.errors import ActionForbidden, TransitionNotAllowed
 from workflows.transitions import ACTIONS, TRANSITIONS, Actor, allowed_actions, role_may
 
@@ -253,7 +253,7 @@ def test_cross_check_sends_some_cases_to_another_cell(cast, settings):
     drawn = {True: [], False: []}
     for _i in range(12):
         case = case_in(cast, CaseStatus.FEEDBACK)
-        expected = services.cross_check_drawn(case_id=case.pk, rework_count=0, share=0.5)
+        expected = verification.cross_check_drawn(case_id=case.pk, rework_count=0, share=0.5)
         assert case.cross_check is expected
         drawn[expected].append(case)
     assert drawn[True] and drawn[False], "12 draws at 50 % gave only one kind"
