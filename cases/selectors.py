@@ -9,7 +9,7 @@ from grids.models import Community, Department, GridCell, Role, Street
 from grids.selectors import TERRITORIAL_ROLES, active_assignments, territory_q
 
 from .models import Case as CaseModel
-from .models import Category, RoutingRule
+from .models import CaseEvent, Category, RoutingRule
 
 
 def category_choices(*, family: str | None = None) -> QuerySet[Category]:
@@ -19,7 +19,7 @@ def category_choices(*, family: str | None = None) -> QuerySet[Category]:
     code; ``parent`` is joined so labels need no further query. ``family`` narrows to one of
     ``CategoryFamily``. Sub-categories of an inactive major class are left out.
     """
-    qs = Category.objects.subcategories().filter(is_active=True, parent__is_active=True)
+    qs = Category.objects.fileable()
     if family:
         qs = qs.filter(family=family)
     return qs.select_related("parent").order_by(
@@ -102,8 +102,13 @@ def cases_visible_to(user) -> QuerySet[CaseModel]:
     """The cases ``user`` may see, with what a case list shows joined (category and its major
     class, cell, street, department, handler, verifier)."""
     return CaseModel.objects.filter(case_scope_q(user)).select_related(
-        "category__parent", "cell", "street", "department", "handler", "verifier"
+        "category__parent", "cell", "street", "department", "reporter", "handler", "verifier"
     )
+
+
+def case_events(case: CaseModel) -> QuerySet[CaseEvent]:
+    """A case's timeline, oldest first, with the actors (the caller has checked scope)."""
+    return case.events.select_related("actor").order_by("seq")
 
 
 def get_case_for(user, case_id: int, *, for_update: bool = False) -> CaseModel:

@@ -74,11 +74,7 @@ def create_case(
         errors["title"] = _("This field is required.")
     if not (description or "").strip():
         errors["description"] = _("This field is required.")
-    category = (
-        Category.objects.subcategories()
-        .filter(code=category_code, is_active=True, parent__is_active=True)
-        .first()
-    )
+    category = Category.objects.fileable().filter(code=category_code).first()
     if category is None:
         errors["category"] = _("Choose an active sub-category.")
     if priority is not None and priority not in Priority.values:

@@ -14,7 +14,7 @@ from datetime import date
 
 from django.db.models import Q, QuerySet
 
-from .models import Assignment, GridCell, Role
+from .models import Assignment, Department, GridCell, Role
 
 # How each scope level reaches a cell, relative to the cell itself.
 CELL_LEVEL_PATH = {
@@ -93,6 +93,14 @@ def visible_cells(
         GridCell.objects.filter(cell_scope_q(user, on=on, roles=roles))
         .select_related("community__street__district")
         .order_by("full_code")
+    )
+
+
+def departments_visible_to(user) -> QuerySet[Department]:
+    """Active departments of the districts the user serves (the dispatch targets they see)."""
+    districts = visible_cells(user).order_by().values("community__street__district")
+    return Department.objects.filter(is_active=True, district__in=districts).order_by(
+        "kind", "name", "id"
     )
 
 

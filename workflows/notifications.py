@@ -274,3 +274,20 @@ def request_satisfaction(case_id: int) -> int:
         message=message,
         key=f"satisfaction:{case.pk}",
     )
+
+
+def inbox(user):
+    """The user's own notifications, newest first, with their cases."""
+    return (
+        Notification.objects.filter(user=user).select_related("case").order_by("-created_at", "-id")
+    )
+
+
+def mark_read(*, user, notification_id: int) -> Notification:
+    """Mark one of the user's notifications read; the first read time is kept. Another
+    user's notification is ``Notification.DoesNotExist`` (an interface answers 404)."""
+    notification = inbox(user).get(pk=notification_id)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification

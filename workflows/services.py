@@ -311,7 +311,7 @@ def accept_case(
 
     def apply(case: Case, actor: Actor, now: datetime) -> None:
         if category_code and category_code != case.category.code:
-            category = Category.objects.subcategories().active().filter(code=category_code).first()
+            category = Category.objects.fileable().filter(code=category_code).first()
             if category is None:
                 raise ValidationError({"category": _("Choose an active sub-category.")})
             case.category = category

@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
@@ -19,13 +18,14 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
-from cases.models import Case, CaseEvent, Category
-from cases.selectors import cases_visible_to, category_choices, get_case_for
+from cases.models import Case, Category
+from cases.selectors import case_events, cases_visible_to, category_choices, get_case_for
 from cases.services import create_case
 from grids.models import Department, GridCell
-from grids.selectors import active_assignments, visible_cells
+from grids.selectors import active_assignments, departments_visible_to, visible_cells
 from grids.spatial import cell_at
 from workflows.models import Notification
+from workflows.notifications import inbox, mark_read
 from workflows.services import SERVICES
 from workflows.transitions import Actor
 
@@ -110,7 +110,7 @@ class CaseViewSet(
         if getattr(self, "swagger_fake_view", False):
             return Case.objects.none()
         # The selector joins what a list shows except the reporter, which the API shows too.
-        queryset = cases_visible_to(self.request.user).select_related("reporter")
+        queryset = cases_visible_to(self.request.user)
         if self.action == "retrieve":
             queryset = queryset.prefetch_related("attachments")
         return queryset
@@ -151,8 +151,7 @@ class CaseViewSet(
     def events(self, request: Request, pk: str) -> Response:
         """The case's timeline, oldest first."""
         case = get_case_for(request.user, int(pk))
-        events = CaseEvent.objects.filter(case=case).select_related("actor").order_by("seq")
-        return Response(s.CaseEventSerializer(events, many=True).data)
+        return Response(s.CaseEventSerializer(case_events(case), many=True).data)
 
     def run_transition(
         self, name: str, serializer_class: type[Serializer], request: Request, pk: str
@@ -201,12 +200,7 @@ class DepartmentListView(ListAPIView):
     def get_queryset(self) -> QuerySet[Department]:
         if getattr(self, "swagger_fake_view", False):
             return Department.objects.none()
-        districts = (
-            visible_cells(self.request.user).order_by().values("community__street__district")
-        )
-        return Department.objects.filter(is_active=True, district__in=districts).order_by(
-            "kind", "name", "id"
-        )
+        return departments_visible_to(self.request.user)
 
 
 class CellListView(APIView):
@@ -243,22 +237,16 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self) -> QuerySet[Notification]:
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()
-        return (
-            Notification.objects.filter(user=self.request.user)
-            .select_related("case")
-            .order_by("-created_at", "-id")
-        )
+        return inbox(self.request.user)
 
     @extend_schema(request=None, responses={200: s.NotificationSerializer, 404: ERRORS[404]})
     @action(detail=True, methods=["post"])
     def read(self, request: Request, pk: str) -> Response:
         """Mark one of your notifications read (idempotent: the first read time is kept)."""
-        notification = get_object_or_404(self.get_queryset(), pk=int(pk))
-        # No workflows service marks notifications read yet; this touches only the user's
-        # own row and no other state. Replace with the service once there is one.
-        if notification.read_at is None:
-            notification.read_at = timezone.now()
-            notification.save(update_fields=["read_at"])
+        try:
+            notification = mark_read(user=request.user, notification_id=int(pk))
+        except Notification.DoesNotExist as exc:
+            raise NotFound() from exc
         return Response(self.get_serializer(notification).data)
 
 

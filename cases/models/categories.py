@@ -114,8 +114,13 @@ class CategoryQuerySet(models.QuerySet):
         return self.filter(parent__isnull=True)
 
     def subcategories(self) -> CategoryQuerySet:
-        """The categories a case can be filed under."""
+        """Sub-categories (the level a case is filed under), active or not."""
         return self.filter(parent__isnull=False)
+
+    def fileable(self) -> CategoryQuerySet:
+        """What a case can be filed or re-filed under now: an active sub-category of an
+        active major class."""
+        return self.subcategories().filter(is_active=True, parent__is_active=True)
 
 
 class Category(models.Model):
