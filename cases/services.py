@@ -105,6 +105,8 @@ def create_case(
             created_at=now,
             version=1,
         )
+        # Lengths and formats of the free-text fields (everything else was checked above).
+        case.clean_fields(exclude={f.name for f in Case._meta.fields} - {"title", "address"})
         start_step(case, now=now)
         case.save(force_insert=True)
         event = CaseEvent.objects.create(

@@ -25,13 +25,22 @@ class TransitionNotAllowed(WorkflowError):
     http_status = 409
 
     def __init__(self, *, action: str, status: str, allowed: Sequence[str]) -> None:
+        from cases.models import CaseStatus  # errors is imported early; keep it light
+
+        from .transitions import ACTION_LABELS
+
         self.action, self.status, self.allowed = action, status, list(allowed)
         super().__init__(
-            _("Cannot %(action)s a case that is %(status)s; allowed now: %(allowed)s.")
+            _(
+                "“%(action)s” is not possible while the case is %(status)s (%(code)s); "
+                "allowed now: %(allowed)s."
+            )
             % {
-                "action": action,
-                "status": status,
-                "allowed": ", ".join(self.allowed) or _("nothing"),
+                "action": ACTION_LABELS.get(action, action),
+                "status": CaseStatus(status).label if status in CaseStatus.values else status,
+                "code": status,
+                "allowed": ", ".join(str(ACTION_LABELS.get(a, a)) for a in self.allowed)
+                or _("nothing"),
             }
         )
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from decimal import Decimal
 from functools import partial
 
 from django.core.exceptions import ValidationError
@@ -42,9 +43,17 @@ from cases.models import (
 from cases.selectors import cases_visible_to, get_case_for
 from grids.models import Assignment, Department, Role
 
-from .calendar import TimeLimit, WorkingCalendar
+from .calendar import LimitUnit, TimeLimit, WorkingCalendar
 from .errors import ActionForbidden, TransitionNotAllowed
-from .transitions import TRANSITIONS, Actor, actor_fits, allowed_actions, role_may, state_allows
+from .transitions import (
+    ACTION_LABELS,
+    TRANSITIONS,
+    Actor,
+    actor_fits,
+    allowed_actions,
+    role_may,
+    state_allows,
+)
 from .verification import assign_verifier
 
 S = CaseStatus
@@ -89,6 +98,18 @@ def step_deadline(
     limit = TimeLimit(amount, unit)
     calendar = calendar or WorkingCalendar.load(around=timezone.localdate(start))
     return calendar.add(start, limit), calendar.add(start, limit.scaled(REMIND_FRACTION))
+
+
+def reminder_point(
+    *, start: datetime, due: datetime, unit: str, calendar: WorkingCalendar | None = None
+) -> datetime:
+    """催办 point of a step running from ``start`` to ``due``: 80 % of the time between them,
+    in working time for working-hour/day limits, in elapsed time for urgent ones."""
+    if unit == LimitUnit.CALENDAR_HOURS:
+        return start + (due - start) * float(REMIND_FRACTION)
+    calendar = calendar or WorkingCalendar.load(around=timezone.localdate(start))
+    hours = Decimal(calendar.between(start, due).total_seconds()) / 3600
+    return calendar.add(start, TimeLimit(hours, LimitUnit.WORKING_HOURS).scaled(REMIND_FRACTION))
 
 
 def start_step(case: Case, *, now: datetime) -> None:
@@ -228,7 +249,9 @@ def _load_locked(case_id: int, by) -> Case:
 
 
 def _forbidden_message(action: str) -> str:
-    return _("You are not the person who may %(action)s this case.") % {"action": action}
+    return _("You are not the person who may %(action)s this case.") % {
+        "action": ACTION_LABELS[action]
+    }
 
 
 def _transition(
@@ -441,6 +464,8 @@ def request_extension(*, case_id: int, by, reason: str, due_at: datetime) -> Cas
 
     def apply(case: Case, actor: Actor, now: datetime) -> dict:
         _require(reason=reason, due_at=due_at)
+        if timezone.is_naive(due_at):
+            raise ValidationError({"due_at": _("Give the new deadline with its time zone.")})
         if due_at <= max(filter(None, (case.due_at, now))):
             raise ValidationError({"due_at": _("Ask for a deadline later than the current one.")})
         case.requested_due_at = due_at
@@ -451,11 +476,13 @@ def request_extension(*, case_id: int, by, reason: str, due_at: datetime) -> Cas
 
 def approve_extension(*, case_id: int, by, note: str = "") -> Case:
     """延期审批 (street staff): the pending request becomes the deadline; the reminder moves
-    to 80 % of the time from now to it, and overdue/escalation are cleared."""
+    to 80 % of the time from now to it (counted like the step's limit), and overdue and
+    escalation are cleared."""
 
     def apply(case: Case, actor: Actor, now: datetime) -> dict:
         case.due_at = case.requested_due_at
-        case.remind_at = now + (case.due_at - now) * 0.8
+        _amount, unit = case.category.limit_for("handle", case.priority)
+        case.remind_at = reminder_point(start=now, due=case.due_at, unit=unit)
         case.requested_due_at = None
         case.overdue = False
         case.escalation_level = 0

@@ -38,15 +38,19 @@ def ping(token: str) -> str:
     soft_time_limit=30,
     time_limit=60,
 )
-def route_case(case_id: int) -> int | None:
+def route_case(case_id: int, version: int | None = None) -> int | None:
     """Auto-dispatch an accepted case where a routing rule names a department (DESIGN §4).
 
     Idempotent: a case that is no longer ``accepted`` (dispatched by staff or by an earlier
-    delivery of this task), that has vanished, or that no rule covers is left alone. Returns
-    the department id dispatched to, else None. Database errors are retried with backoff.
+    delivery of this task), that has moved past ``version`` (the accept that queued this —
+    a case the department returned is accepted again, but must not go straight back), that
+    has vanished, or that no rule covers is left alone. Returns the department id dispatched
+    to, else None. Database errors are retried with backoff.
     """
     case = Case.objects.select_related("category", "cell").filter(pk=case_id).first()
     if case is None or case.status != CaseStatus.ACCEPTED:
+        return None
+    if version is not None and case.version != version:
         return None
     department = route_for(category=case.category, cell=case.cell)
     if department is None:
@@ -120,7 +124,7 @@ def queue_after_transition(case_id: int, action: str, version: int) -> None:
     """On commit of a transition: auto-routing after accept, the next actor's notice, and
     the satisfaction request after closing. Called by ``workflows.services``."""
     if action == "accept":
-        route_case.delay(case_id)
+        route_case.delay(case_id, version)
     notify_after_transition.delay(case_id, action, version)
     if action == "verify_pass":
         request_satisfaction.delay(case_id)

@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from cases.models import Case, CaseStatus
 from grids.models import Role
 from grids.selectors import active_assignments
@@ -119,6 +121,23 @@ TRANSITIONS: dict[str, Transition] = {
     "verify_fail": _t({S.FEEDBACK}, S.DISPATCHED, WORKER_ROLES, ["reason"], who=_is_verifier),
 }
 ACTIONS: tuple[str, ...] = tuple(TRANSITIONS)
+# What each action is called on a button or in a message.
+ACTION_LABELS: dict[str, str] = {
+    "accept": _("accept"),
+    "reject": _("reject"),
+    "merge": _("merge"),
+    "self_resolve": _("resolve on the spot"),
+    "dispatch": _("dispatch"),
+    "return": _("return"),
+    "start": _("start"),
+    "report": _("report the result"),
+    "request_extension": _("request an extension"),
+    "approve_extension": _("approve the extension"),
+    "suspend": _("suspend"),
+    "resume": _("resume"),
+    "verify_pass": _("verify and close"),
+    "verify_fail": _("send back for rework"),
+}
 
 
 def role_may(action: str, actor: Actor) -> bool:

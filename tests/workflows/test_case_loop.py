@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.utils import timezone
 
@@ -50,13 +52,25 @@ def test_start_keeps_the_handling_deadline_and_suspend_stops_the_clock(cast):
 
 
 def test_accept_queues_routing_after_commit(cast, django_capture_on_commit_callbacks, monkeypatch):
-    queued: list[int] = []
-    monkeypatch.setattr(tasks.route_case, "delay", queued.append)
+    queued: list[tuple[int, int]] = []
+    monkeypatch.setattr(tasks.route_case, "delay", lambda *args: queued.append(args))
     case = new_case(cast)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        act(cast, "accept", case)
+        accepted = act(cast, "accept", case)
     assert len(callbacks) == 1
-    assert queued == [case.pk]
+    assert queued == [(case.pk, accepted.version)]
+
+
+def test_route_case_ignores_a_delivery_for_an_earlier_accept(cast, territory):
+    case = act(cast, "accept", new_case(cast))
+    RoutingRule.objects.create(
+        category=case.category, district=territory.district, department=cast.department
+    )
+    # The department returned the case and staff accepted it again: the old message is stale.
+    assert tasks.route_case(case.pk, case.version - 1) is None
+    case.refresh_from_db()
+    assert case.status == "accepted"
+    assert tasks.route_case(case.pk, case.version) == cast.department.pk
 
 
 def test_route_case_dispatches_by_rule_once(cast, territory):
@@ -153,3 +167,26 @@ def test_limits_come_from_the_category(cast):
     case = act(cast, "accept", case)
     limit = TimeLimit(Decimal("3"), case.category.limit_unit)
     assert case.due_at == add_working_time(case.accepted_at, limit)
+
+
+def test_an_approved_extension_reminds_at_80_percent_of_the_working_time(cast):
+    from workflows.calendar import WorkingCalendar
+
+    case = act(cast, "start", act(cast, "dispatch", act(cast, "accept", new_case(cast))))
+    wanted = case.due_at + timedelta(days=7)
+    services.request_extension(case_id=case.pk, by=cast.handler, reason="需协调", due_at=wanted)
+    case = services.approve_extension(case_id=case.pk, by=cast.staff)
+    calendar = WorkingCalendar.load()
+    approved_at = case.events.get(action="approve_extension").at
+    total = calendar.between(approved_at, wanted)
+    assert case.due_at == wanted
+    # 80 % of the working time, not of the clock time (which would land in a night or weekend)
+    assert abs(calendar.between(approved_at, case.remind_at) - total * 0.8) < timedelta(seconds=1)
+
+
+def test_an_extension_needs_a_deadline_with_its_time_zone(cast):
+    case = act(cast, "start", act(cast, "dispatch", act(cast, "accept", new_case(cast))))
+    naive = (case.due_at + timedelta(days=3)).replace(tzinfo=None)
+    with pytest.raises(ValidationError) as exc:
+        services.request_extension(case_id=case.pk, by=cast.handler, reason="需协调", due_at=naive)
+    assert "due_at" in exc.value.message_dict

@@ -97,7 +97,7 @@ def test_every_transition_queues_its_notice_and_closing_asks_for_satisfaction(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         case = act(cast, "accept", case)
     assert len(callbacks) == 1
-    assert queued == [("route", case.pk), ("notify", case.pk, "accept", 2)]
+    assert queued == [("route", case.pk, 2), ("notify", case.pk, "accept", 2)]
     for action in ("dispatch", "start", "report"):
         case = act(cast, action, case)
     queued.clear()
