@@ -297,6 +297,17 @@ class Department(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def serves(
+        self, *, district_id: int, street_id: int | None = None, community_id: int | None = None
+    ) -> bool:
+        """Does this department serve that territory? It serves its own territory and
+        everything inside it (a district-wide department serves every street of it)."""
+        return (
+            self.district_id == district_id
+            and self.street_id in (None, street_id)
+            and self.community_id in (None, community_id)
+        )
+
     def clean(self) -> None:
         super().clean()
         if self.street_id and self.street.district_id != self.district_id:

@@ -398,14 +398,6 @@ def self_resolve_case(*, case_id: int, by, note: str, photos: Sequence = ()) -> 
     return _result_transition("self_resolve", case_id=case_id, by=by, note=note, photos=photos)
 
 
-def _department_serves(department: Department, case: Case) -> bool:
-    return (
-        department.district_id == case.street.district_id
-        and department.street_id in (None, case.street_id)
-        and department.community_id in (None, case.cell.community_id)
-    )
-
-
 def dispatch_case(
     *, case_id: int, by, department_id: int, handler_id: int | None = None, note: str = ""
 ) -> Case:
@@ -415,7 +407,11 @@ def dispatch_case(
     def apply(case: Case, actor: Actor, now: datetime) -> None:
         _require(department=department_id)
         department = Department.objects.filter(pk=department_id, is_active=True).first()
-        if department is None or not _department_serves(department, case):
+        if department is None or not department.serves(
+            district_id=case.street.district_id,
+            street_id=case.street_id,
+            community_id=case.cell.community_id,
+        ):
             raise ValidationError({"department": _("Choose a department serving this place.")})
         if handler_id is not None and not (
             Assignment.objects.active()

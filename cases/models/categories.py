@@ -387,7 +387,11 @@ class RoutingRule(models.Model):
             not errors.keys() & {"street", "community"}
             and self.department_id
             and self.district_id
-            and not self._department_serves_territory()
+            and not self.department.serves(
+                district_id=self.district_id,
+                street_id=self.street_id,
+                community_id=self.community_id,
+            )
         ):
             errors["department"] = _(
                 "%(department)s does not serve %(territory)s; choose a department whose "
@@ -395,12 +399,3 @@ class RoutingRule(models.Model):
             ) % {"department": self.department, "territory": self.territory}
         if errors:
             raise ValidationError(errors)
-
-    def _department_serves_territory(self) -> bool:
-        # A department serves its own territory and everything inside it.
-        dept = self.department
-        if dept.district_id != self.district_id:
-            return False
-        if dept.street_id and dept.street_id != self.street_id:
-            return False
-        return not (dept.community_id and dept.community_id != self.community_id)
