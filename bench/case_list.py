@@ -54,8 +54,10 @@ def main() -> None:
                 timings.setdefault(username, []).append(time.perf_counter() - started)
                 assert response.status_code == 200, (username, params, response.status_code)
                 reset_queries()
+        reset_queries()
         with CaptureQueriesContext(connection) as q20:
             client.get("/api/v1/cases/", {"page_size": 20})
+        reset_queries()
         with CaptureQueriesContext(connection) as q100:
             client.get("/api/v1/cases/", {"page_size": 100})
         count = client.get("/api/v1/cases/").json()["count"]

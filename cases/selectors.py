@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.contrib.auth import get_user_model
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 
 from grids.models import Community, Department, GridCell, Role, Street
@@ -98,11 +99,24 @@ def case_scope_q(user) -> Q:
     return q
 
 
+_PEOPLE_FIELDS = ("reporter", "handler", "verifier")
+_PEOPLE = get_user_model().objects.only("id", "username", "display_name")
+
+
 def cases_visible_to(user) -> QuerySet[CaseModel]:
     """The cases ``user`` may see, with what a case list shows joined (category and its major
     class, cell, street, department, handler, verifier)."""
-    return CaseModel.objects.filter(case_scope_q(user)).select_related(
-        "category__parent", "cell", "street", "department", "reporter", "handler", "verifier"
+    return (
+        CaseModel.objects.filter(case_scope_q(user))
+        # Joined: what every row shows. The people are fetched by id in one small query each:
+        # with them joined too the query had ten tables, and PostgreSQL spent 24 ms planning
+        # it for 1 ms of execution (district demo, 2M cases).
+        .select_related("category", "cell", "street", "department")
+        .prefetch_related(
+            "category__parent", *(Prefetch(name, queryset=_PEOPLE) for name in _PEOPLE_FIELDS)
+        )
+        # Territory polygons are not shown in lists; don't ship or parse them per row.
+        .defer("cell__geometry", "street__geometry")
     )
 
 

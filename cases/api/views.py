@@ -12,7 +12,6 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
@@ -31,6 +30,7 @@ from workflows.transitions import Actor
 
 from . import serializers as s
 from .filters import CaseFilter
+from .pagination import ApiPagination
 
 # Ids in URLs are digits that fit a 64-bit integer; anything else is a 404 from the router
 # rather than a database error.
@@ -44,11 +44,6 @@ ERRORS = {
         description="Not allowed in the case's current state: {detail, status, allowed_actions}"
     ),
 }
-
-
-class ApiPagination(PageNumberPagination):
-    page_size_query_param = "page_size"
-    max_page_size = 100
 
 
 # --- cases ------------------------------------------------------------------------------------

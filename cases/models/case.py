@@ -15,7 +15,7 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.query_utils import DeferredAttribute
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -234,6 +234,22 @@ class Case(models.Model):
             models.Index(fields=["department", "status"], name="case_department_status"),
             models.Index(fields=["status", "due_at"], name="case_status_due"),
             models.Index(fields=["created_at"], name="case_created_at"),
+            # Lists are newest first within a scope: these serve the first pages of a street's,
+            # a cell's and a department's list without sorting their whole history.
+            models.Index(fields=["street", "-created_at", "-id"], name="case_street_newest"),
+            models.Index(fields=["cell", "-created_at", "-id"], name="case_cell_newest"),
+            models.Index(
+                fields=["department", "-created_at", "-id"], name="case_department_newest"
+            ),
+            # The overdue board and filter: few rows, so a small partial index.
+            models.Index(
+                fields=["street", "due_at"], name="case_overdue_street", condition=Q(overdue=True)
+            ),
+            models.Index(
+                fields=["department", "due_at"],
+                name="case_overdue_department",
+                condition=Q(overdue=True),
+            ),
         ]
 
     def __str__(self) -> str:
