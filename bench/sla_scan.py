@@ -68,6 +68,7 @@ def make_cases(n: int) -> None:
             "number": f"{MARK}-{i:07d}",
             "title": MARK,
             "description": MARK,
+            "address": "",
             "category_id": rng.choice(categories).pk,
             "priority": "normal",
             "lon": cell.min_lon,

@@ -22,10 +22,11 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg2.extras import execute_values
 
 from cases.models import Case, CaseStatus, EscalationLevel, Priority
 
@@ -150,6 +151,31 @@ def _scan_case(
     return drafts, happened
 
 
+def _save_sla_columns(cases: list[Case]) -> None:
+    """Write the scanner's columns of a batch in one statement.
+
+    On PostgreSQL an ``UPDATE … FROM (VALUES …)``: Django's ``bulk_update`` builds a CASE
+    per column and row, and took 6 of every 10 seconds of a 5,000-case scan. Elsewhere (the
+    laptop default), ``bulk_update``.
+    """
+    if connection.vendor != "postgresql":
+        Case.objects.bulk_update(cases, _SLA_FIELDS)
+        return
+    table = connection.ops.quote_name(Case._meta.db_table)
+    columns = [Case._meta.get_field(name).column for name in _SLA_FIELDS]
+    rows = [(case.pk, *(getattr(case, name) for name in _SLA_FIELDS)) for case in cases]
+    assignments = ", ".join(f"{c} = v.{c}" for c in columns)
+    with connection.cursor() as cursor:
+        execute_values(
+            cursor.cursor,
+            f"UPDATE {table} AS c SET {assignments} FROM (VALUES %s) AS v(id, {', '.join(columns)})"
+            " WHERE c.id = v.id",
+            rows,
+            template="(%s, %s::timestamptz, %s::boolean, %s::smallint, %s::timestamptz)",
+            page_size=len(rows),
+        )
+
+
 def _scan_batch(
     *, now: datetime, batch_size: int, calendar: WorkingCalendar, seen: set[int]
 ) -> tuple[int, int, ScanResult]:
@@ -176,7 +202,7 @@ def _scan_batch(
             result.reminded += "reminded" in happened
             result.overdue += "overdue" in happened
             result.escalated += "red" in happened
-        Case.objects.bulk_update(cases, _SLA_FIELDS)
+        _save_sla_columns(cases)
         result.notifications = notify_many(drafts)
     new = {c.pk for c in cases} - seen
     seen.update(new)
