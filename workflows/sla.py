@@ -177,21 +177,26 @@ def _save_sla_columns(cases: list[Case]) -> None:
 
 
 def _scan_batch(
-    *, now: datetime, batch_size: int, calendar: WorkingCalendar, seen: set[int]
-) -> tuple[int, int, ScanResult]:
-    """One transaction: lock up to ``batch_size`` due cases (skipping locked ones), apply
-    the rules, save the SLA columns and store the notifications. Returns (rows, new rows,
-    counts)."""
+    *, now: datetime, batch_size: int, calendar: WorkingCalendar, after: tuple | None
+) -> tuple[list[Case], ScanResult]:
+    """One transaction: lock up to ``batch_size`` due cases after the ``(due_at, pk)`` key
+    ``after`` (skipping locked ones), apply the rules, save the SLA columns and store the
+    notifications. Returns (the cases, counts)."""
     result = ScanResult()
+    # Keyset, not "whatever still matches": rows already handled in this scan are never read
+    # again, so a scan of N cases reads N rows, not N²/batch.
+    position = Q(due_at__isnull=False)
+    if after is not None:
+        position &= Q(due_at__gt=after[0]) | Q(due_at=after[0], pk__gt=after[1])
     with transaction.atomic():
         cases = list(
-            Case.objects.filter(due_for_action(now))
+            Case.objects.filter(due_for_action(now), position)
             .select_related("street")
             .select_for_update(skip_locked=True, of=("self",))
             .order_by("due_at", "pk")[:batch_size]
         )
         if not cases:
-            return 0, 0, result
+            return [], result
         recipients = Recipients(cases)
         drafts: list[Draft] = []
         for case in cases:
@@ -204,9 +209,7 @@ def _scan_batch(
             result.escalated += "red" in happened
         _save_sla_columns(cases)
         result.notifications = notify_many(drafts)
-    new = {c.pk for c in cases} - seen
-    seen.update(new)
-    return len(cases), len(new), result
+    return cases, result
 
 
 def scan_deadlines(*, now: datetime | None = None, batch_size: int = 500) -> ScanResult:
@@ -219,18 +222,15 @@ def scan_deadlines(*, now: datetime | None = None, batch_size: int = 500) -> Sca
     now = now or timezone.now()
     calendar = WorkingCalendar.load(around=timezone.localdate(now))
     total = ScanResult()
-    seen: set[int] = set()
+    after = None
     while True:
-        rows, new, result = _scan_batch(
-            now=now, batch_size=batch_size, calendar=calendar, seen=seen
-        )
-        if not rows:
+        cases, result = _scan_batch(now=now, batch_size=batch_size, calendar=calendar, after=after)
+        if not cases:
             break
         total.batches += 1
         for name in ("reminded", "overdue", "escalated", "notifications"):
             setattr(total, name, getattr(total, name) + getattr(result, name))
-        # Processed rows stop matching; a batch of nothing new means the rest are rows
-        # that keep matching (bad data) — stop rather than spin.
-        if not new or rows < batch_size:
+        if len(cases) < batch_size:
             break
+        after = (cases[-1].due_at, cases[-1].pk)
     return total
