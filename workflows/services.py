@@ -42,6 +42,7 @@ from cases.models import (
 )
 from cases.selectors import cases_visible_to, get_case_for
 from grids.models import Assignment, Department, Role
+from grids.selectors import visible_cells
 
 from .calendar import LimitUnit, TimeLimit, WorkingCalendar
 from .errors import ActionForbidden, TransitionNotAllowed
@@ -62,6 +63,8 @@ REPLAYED_FIELDS = (
     "status",
     "category_id",
     "priority",
+    "cell_id",
+    "street_id",
     "department_id",
     "handler_id",
     "verifier_id",
@@ -327,12 +330,20 @@ def accept_case(
     by,
     category_code: str | None = None,
     priority: str | None = None,
+    cell_code: str | None = None,
     note: str = "",
 ) -> Case:
-    """立案受理: collected → accepted (street staff). May correct the category and priority;
-    starts the dispatch deadline; auto-routing (``route_case``) is queued after commit."""
+    """立案受理: collected → accepted (street staff). May correct the category, the priority
+    and the cell (a fix filed into the wrong cell; the new cell must be one the staff member
+    serves, and the case's street follows it); starts the dispatch deadline; auto-routing
+    (``route_case``) is queued after commit."""
 
     def apply(case: Case, actor: Actor, now: datetime) -> None:
+        if cell_code and cell_code != case.cell.full_code:
+            cell = visible_cells(by).filter(full_code=cell_code).first()
+            if cell is None:
+                raise ValidationError({"cell": _("Choose a grid cell of the area you serve.")})
+            case.cell, case.street = cell, cell.community.street
         if category_code and category_code != case.category.code:
             category = Category.objects.fileable().filter(code=category_code).first()
             if category is None:

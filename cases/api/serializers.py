@@ -249,6 +249,9 @@ class AcceptSerializer(NoteSerializer):
         source="category_code", max_length=16, allow_null=True, allow_blank=True, default=None
     )
     priority = serializers.ChoiceField(choices=Priority.choices, allow_null=True, default=None)
+    cell = serializers.CharField(
+        source="cell_code", max_length=15, allow_null=True, allow_blank=True, default=None
+    )
 
 
 class ReasonSerializer(serializers.Serializer):

@@ -190,3 +190,15 @@ def test_an_extension_needs_a_deadline_with_its_time_zone(cast):
     with pytest.raises(ValidationError) as exc:
         services.request_extension(case_id=case.pk, by=cast.handler, reason="需协调", due_at=naive)
     assert "due_at" in exc.value.message_dict
+
+
+def test_staff_may_correct_the_cell_on_accept_within_their_street(cast, territory):
+    case = new_case(cast)  # filed in cell A
+    with pytest.raises(ValidationError) as exc:  # cell X is in street 2
+        services.accept_case(case_id=case.pk, by=cast.staff, cell_code=territory.cell_x.full_code)
+    assert "cell" in exc.value.message_dict
+    case = services.accept_case(
+        case_id=case.pk, by=cast.staff, cell_code=territory.cell_b.full_code
+    )
+    assert case.cell == territory.cell_b and case.street == territory.street1
+    assert replay_events(case.events.all()) == replayed_state(case)
