@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth import get_user_model
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.http import Http404
 
 from grids.models import Community, Department, GridCell, Role, Street
@@ -81,8 +94,13 @@ def case_scope_q(user) -> Q:
     of the departments they act for. A superuser sees all; anyone else nothing. One query
     (the user's assignments).
     """
+    return _case_scope(user)[0]
+
+
+def _case_scope(user) -> tuple[Q, bool]:
+    """(the scope Q, whether the user sees cases only as a field worker)."""
     if getattr(user, "is_superuser", False):
-        return Q()
+        return Q(), False
     rows = list(
         active_assignments(user).values_list(
             "role", "scope", "district_id", "street_id", "community_id", "cell_id", "department_id"
@@ -94,9 +112,10 @@ def case_scope_q(user) -> Q:
     departments = sorted({row[6] for row in rows if row[0] == Role.HANDLER and row[6]})
     if departments:
         q |= Q(department_id__in=departments)
+    field_only = bool(rows) and all(row[0] in _FIELD_ROLES for row in rows)
     if any(row[0] in _FIELD_ROLES for row in rows):
         q |= Q(reporter=user) | Q(verifier=user)
-    return q
+    return q, field_only
 
 
 _PEOPLE_FIELDS = ("reporter", "handler", "verifier")
@@ -106,8 +125,17 @@ _PEOPLE = get_user_model().objects.only("id", "username", "display_name")
 def cases_visible_to(user) -> QuerySet[CaseModel]:
     """The cases ``user`` may see, with what a case list shows joined (category and its major
     class, cell, street, department, handler, verifier)."""
+    scope, field_only = _case_scope(user)
+    queryset = CaseModel.objects.filter(scope)
+    if field_only:
+        # A field worker's scope is an OR (their cells, or reported, or to verify) over a few
+        # hundred cases. Ordered by the bare column, PostgreSQL walks the created_at index
+        # backwards through the whole table to fill a page (60 ms at 2M cases); ordered by an
+        # expression it collects the few hundred rows and sorts them (3 ms).
+        newest = ExpressionWrapper(F("created_at") + timedelta(0), output_field=DateTimeField())
+        queryset = queryset.order_by(newest.desc(), "-id")
     return (
-        CaseModel.objects.filter(case_scope_q(user))
+        queryset
         # Joined: what every row shows. The people are fetched by id in one small query each:
         # with them joined too the query had ten tables, and PostgreSQL spent 24 ms planning
         # it for 1 ms of execution (district demo, 2M cases).

@@ -231,6 +231,7 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["street", "status", "due_at"], name="case_street_status_due"),
             models.Index(fields=["cell", "status"], name="case_cell_status"),
+            models.Index(fields=["department", "category"], name="case_department_category"),
             models.Index(fields=["department", "status"], name="case_department_status"),
             models.Index(fields=["status", "due_at"], name="case_status_due"),
             models.Index(fields=["created_at"], name="case_created_at"),
