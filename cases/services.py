@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.models import GridCell
-from grids.selectors import TERRITORIAL_ROLES, can_see_cell, user_roles
+from grids.selectors import CELL_LEVEL_PATH, TERRITORIAL_ROLES, active_assignments, territory_q
 from grids.spatial import cell_at
 from workflows.errors import ActionForbidden
 from workflows.services import check_photos, replayed_state, start_step
@@ -30,9 +30,21 @@ def _reporting_cell(*, by, lon: float, lat: float) -> GridCell:
     if cell is None:
         message = _("This point is outside every grid cell.")
         raise ValidationError({"lon": message, "lat": message})
-    roles = user_roles(by) if by is not None else set()
+    rows = (
+        list(
+            active_assignments(by).values_list(
+                "role", "scope", "district_id", "street_id", "community_id", "cell_id"
+            )
+        )
+        if by is not None
+        else []
+    )
+    roles = {row[0] for row in rows}
     if roles & REPORTING_ROLES:
-        if not can_see_cell(by, cell.pk, roles=roles & REPORTING_ROLES):
+        serves = territory_q(
+            [row[1:] for row in rows if row[0] in REPORTING_ROLES], level_paths=CELL_LEVEL_PATH
+        )
+        if not GridCell.objects.filter(serves, pk=cell.pk).exists():
             message = _("This point is in cell %(cell)s, outside the area you serve.") % {
                 "cell": cell
             }
@@ -86,27 +98,29 @@ def create_case(
     check_photos(photos, required=False)
     cell = _reporting_cell(by=by, lon=lon, lat=lat)
     now = timezone.now()
+    case = Case(
+        title=title.strip(),
+        description=description.strip(),
+        category=category,
+        priority=priority or category.default_priority,
+        source=source,
+        lon=lon,
+        lat=lat,
+        address=address,
+        cell=cell,
+        street=cell.community.street,
+        reporter=by,
+        created_at=now,
+        version=1,
+    )
+    # Lengths and formats of the free-text fields (everything else was checked above).
+    case.clean_fields(exclude={f.name for f in Case._meta.fields} - {"title", "address"})
+    # The day's counter row is locked only while the number is taken, not for the whole
+    # intake, which made concurrent reports wait in line (a failed insert leaves a gap).
+    case.number = CaseNumberCounter.next_number(
+        district_code=cell.community.street.district.code, day=timezone.localdate(now)
+    )
     with transaction.atomic():
-        case = Case(
-            number=CaseNumberCounter.next_number(
-                district_code=cell.community.street.district.code, day=timezone.localdate(now)
-            ),
-            title=title.strip(),
-            description=description.strip(),
-            category=category,
-            priority=priority or category.default_priority,
-            source=source,
-            lon=lon,
-            lat=lat,
-            address=address,
-            cell=cell,
-            street=cell.community.street,
-            reporter=by,
-            created_at=now,
-            version=1,
-        )
-        # Lengths and formats of the free-text fields (everything else was checked above).
-        case.clean_fields(exclude={f.name for f in Case._meta.fields} - {"title", "address"})
         start_step(case, now=now)
         case.save(force_insert=True)
         event = CaseEvent.objects.create(

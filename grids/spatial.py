@@ -103,4 +103,14 @@ def cell_at(lon: float, lat: float) -> GridCell | None:
     cell_id = cell_id_at(lon, lat)
     if cell_id is None:
         return None
-    return GridCell.objects.select_related("community__street__district").filter(pk=cell_id).first()
+    return (
+        GridCell.objects.select_related("community__street__district")
+        # The parents' polygons are large and not needed by callers filing a point.
+        .defer(
+            "community__geometry",
+            "community__street__geometry",
+            "community__street__district__geometry",
+        )
+        .filter(pk=cell_id)
+        .first()
+    )

@@ -13,6 +13,7 @@ import pytest
 
 from grids.models import Community, Department, District, GridCell, Role, Street
 from grids.spatial import invalidate_cell_index
+from workflows.calendar import invalidate_calendar
 
 from .factories import DepartmentFactory, UserFactory, assigned_user, grid_box
 
@@ -35,8 +36,10 @@ def _fresh_cell_index():
     """Each test builds its own cells (and SQLite may reuse ids after a rollback): never let
     the process-wide point → cell index of an earlier test answer."""
     invalidate_cell_index()
+    invalidate_calendar()  # and the cached working calendar (rollbacks send no signals)
     yield
     invalidate_cell_index()
+    invalidate_calendar()
 
 
 @pytest.fixture

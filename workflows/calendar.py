@@ -22,10 +22,12 @@ when none is given::
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
+from time import monotonic
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -152,6 +154,24 @@ class WorkingCalendar:
         calendar._fetch(first, last)
         return calendar
 
+    @classmethod
+    def cached(cls, *, around: date | None = None) -> WorkingCalendar:
+        """``load()``, reused in this process for up to ``CACHE_SECONDS`` and dropped at once
+        when a schedule or calendar day is saved here (``invalidate_calendar``). Every intake
+        and transition computes a deadline; two queries each for a table that changes a few
+        times a year is not worth it. Another process sees an edit within the minute."""
+        global _cached
+        around = around or timezone.localdate()
+        with _cache_lock:
+            if _cached is not None:
+                loaded_at, calendar = _cached
+                first, last = calendar._loaded or (around, around)
+                if monotonic() - loaded_at < CACHE_SECONDS and first <= around <= last:
+                    return calendar
+            calendar = cls.load(around=around)
+            _cached = (monotonic(), calendar)
+            return calendar
+
     def _fetch(self, first: date, last: date) -> None:
         rows = CalendarDay.objects.filter(date__range=(first, last)).values_list("date", "kind")
         self._days.update(rows)
@@ -268,7 +288,7 @@ def add_working_time(
     Raises ``ValueError`` for a naive ``start``, a limit above ``MAX_LIMIT_DAYS`` days' worth,
     or a calendar with no working time within ``MAX_SCAN_DAYS`` days.
     """
-    calendar = calendar or WorkingCalendar.load(around=_local_date(start))
+    calendar = calendar or WorkingCalendar.cached(around=_local_date(start))
     return calendar.add(start, limit)
 
 
@@ -283,7 +303,7 @@ def working_time_between(
     ``end - start``. Raises ``ValueError`` for naive datetimes or a span above
     ``MAX_SPAN_DAYS`` days.
     """
-    calendar = calendar or WorkingCalendar.load(around=_local_date(start))
+    calendar = calendar or WorkingCalendar.cached(around=_local_date(start))
     return calendar.between(start, end)
 
 
@@ -308,3 +328,15 @@ def activate_work_schedule(*, schedule_id: int) -> WorkSchedule:
         schedule.is_active = True
         schedule.save(update_fields=["is_active"])
     return schedule
+
+
+CACHE_SECONDS = 60
+_cache_lock = threading.Lock()
+_cached: tuple[float, WorkingCalendar] | None = None
+
+
+def invalidate_calendar(**_kwargs) -> None:
+    """Forget the cached calendar (connected to schedule and calendar-day saves/deletes)."""
+    global _cached
+    with _cache_lock:
+        _cached = None

@@ -99,7 +99,7 @@ def step_deadline(
     priority on the working calendar (urgent: calendar hours), and 80 % of it (催办)."""
     amount, unit = category.limit_for(step, priority)
     limit = TimeLimit(amount, unit)
-    calendar = calendar or WorkingCalendar.load(around=timezone.localdate(start))
+    calendar = calendar or WorkingCalendar.cached(around=timezone.localdate(start))
     return calendar.add(start, limit), calendar.add(start, limit.scaled(REMIND_FRACTION))
 
 
@@ -110,7 +110,7 @@ def reminder_point(
     in working time for working-hour/day limits, in elapsed time for urgent ones."""
     if unit == LimitUnit.CALENDAR_HOURS:
         return start + (due - start) * float(REMIND_FRACTION)
-    calendar = calendar or WorkingCalendar.load(around=timezone.localdate(start))
+    calendar = calendar or WorkingCalendar.cached(around=timezone.localdate(start))
     hours = Decimal(calendar.between(start, due).total_seconds()) / 3600
     return calendar.add(start, TimeLimit(hours, LimitUnit.WORKING_HOURS).scaled(REMIND_FRACTION))
 
