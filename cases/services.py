@@ -6,7 +6,6 @@ Transitions after intake live in ``workflows.services``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,7 +16,7 @@ from grids.models import GridCell
 from grids.selectors import CELL_LEVEL_PATH, TERRITORIAL_ROLES, active_assignments, territory_q
 from grids.spatial import cell_at
 from workflows.errors import ActionForbidden
-from workflows.services import check_photos, replayed_state, start_step
+from workflows.services import check_photos, replayed_state, run_after_commit, start_step
 
 from .models import Attachment, Case, CaseEvent, CaseNumberCounter, CaseSource, Category, Priority
 
@@ -140,7 +139,7 @@ def create_case(
             ).save()
         # After commit: duplicate detection and street staff's notice (robust: the case is
         # filed even if the broker is down).
-        transaction.on_commit(partial(_queue_after_intake, case.pk), robust=True)
+        run_after_commit(_queue_after_intake, case.pk)
     return case
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -309,10 +308,21 @@ def _transition(
         )
         # One hook per transition (routing after accept, notices, satisfaction request);
         # robust: the step is committed, a broker outage must not turn it into an error.
-        transaction.on_commit(
-            partial(_queue_after_transition, case.pk, action, case.version), robust=True
-        )
+        run_after_commit(_queue_after_transition, case.pk, action, case.version)
     return case
+
+
+def run_after_commit(func: Callable, *args) -> None:
+    """Call ``func(*args)`` once the transaction commits; if it fails (a broker outage), log
+    it and go on: the step is committed and must not turn into an error. A closure, not
+    ``functools.partial``: Django logs a failing callback by its ``__qualname__``, which a
+    partial lacks (the log call itself would raise and hide the first error)."""
+
+    def callback() -> None:
+        func(*args)
+
+    callback.__qualname__ = f"{func.__qualname__}{args}"
+    transaction.on_commit(callback, robust=True)
 
 
 def _queue_after_transition(case_id: int, action: str, version: int) -> None:

@@ -132,7 +132,7 @@ def test_replay_refuses_a_broken_chain(cast):
 )
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_concurrent_dispatches_one_wins(cast, monkeypatch):
-    monkeypatch.setattr(tasks.route_case, "delay", lambda case_id: None)
+    monkeypatch.setattr(tasks.route_case, "delay", lambda *args: None)
     case = case_in(cast, "accepted")
     barrier = threading.Barrier(2)
     outcomes: list[object] = []
@@ -202,3 +202,16 @@ def test_staff_may_correct_the_cell_on_accept_within_their_street(cast, territor
     )
     assert case.cell == territory.cell_b and case.street == territory.street1
     assert replay_events(case.events.all()) == replayed_state(case)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_broker_outage_after_commit_does_not_undo_or_fail_the_step(cast, monkeypatch, caplog):
+    def broker_down(*args):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(tasks.route_case, "delay", broker_down)
+    monkeypatch.setattr(tasks.notify_after_transition, "delay", broker_down)
+    case = services.accept_case(case_id=new_case(cast).pk, by=cast.staff)
+    case.refresh_from_db()
+    assert case.status == "accepted"
+    assert "broker unreachable" in caplog.text
