@@ -3,11 +3,7 @@ a case by its routing rule after street staff accept it (DESIGN §4: Celery driv
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -18,8 +14,8 @@ from cases.models import Case, Category, RoutingRule
 from workflows import services
 
 from ..cases.personas import new_case
+from ..celery_worker import celery_worker
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -50,45 +46,15 @@ def test_a_real_worker_dispatches_an_accepted_case_by_its_routing_rule(cast):
     case = new_case(cast)
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
     _purge(queue)
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "gridgov",
-            "worker",
-            "--pool",
-            "solo",
-            "-Q",
-            queue,
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-l",
-            "WARNING",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "DATABASE_URL": _test_database_url()},
-    )
-    try:
+    with celery_worker(queue, DATABASE_URL=_test_database_url()) as worker:
         # accept commits, then queues route_case on the broker; nothing here runs it.
         services.accept_case(case_id=case.pk, by=cast.staff)
         for _ in range(120):
             case.refresh_from_db()
-            if case.status != "accepted" or worker.poll() is not None:
+            if case.status != "accepted" or not worker.alive:
                 break
             time.sleep(0.5)
-    finally:
-        worker.terminate()
-        try:
-            output = worker.communicate(timeout=20)[0]
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            output = worker.communicate()[0]
+    output = worker.output
     assert case.status == "dispatched", f"worker output:\n{output}"
     assert case.department == cast.department
     dispatch = case.events.get(action="dispatch")
