@@ -277,3 +277,23 @@ class ResultSerializer(NoteSerializer):
 
 class VerifyFailSerializer(ReasonSerializer):
     photos = _photos()
+
+
+# The input of each transition: the API's ``POST /cases/{id}/<action>/`` and the pages' action
+# forms parse their bodies with the same serializer.
+ACTION_INPUTS: dict[str, type[serializers.Serializer]] = {
+    "accept": AcceptSerializer,
+    "reject": ReasonSerializer,
+    "merge": MergeSerializer,
+    "dispatch": DispatchSerializer,
+    "return": ReasonSerializer,
+    "start": NoteSerializer,
+    "report": ResultSerializer,
+    "request_extension": ExtensionSerializer,
+    "approve_extension": NoteSerializer,
+    "suspend": ReasonSerializer,
+    "resume": NoteSerializer,
+    "verify_pass": ResultSerializer,
+    "verify_fail": VerifyFailSerializer,
+    "self_resolve": ResultSerializer,
+}
