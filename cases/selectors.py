@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -22,8 +23,8 @@ from django.http import Http404
 from grids.models import Community, Department, GridCell, Role, Street
 from grids.selectors import TERRITORIAL_ROLES, active_assignments, territory_q
 
+from .models import Attachment, CaseEvent, CaseStatus, Category, DuplicateCandidate, RoutingRule
 from .models import Case as CaseModel
-from .models import CaseEvent, Category, RoutingRule
 
 
 def category_choices(*, family: str | None = None) -> QuerySet[Category]:
@@ -167,3 +168,121 @@ def get_case_for(user, case_id: int, *, for_update: bool = False) -> CaseModel:
         return qs.get(pk=case_id)
     except CaseModel.DoesNotExist:
         raise Http404("No case matches the given query.") from None
+
+
+# --- the pages' lists ---------------------------------------------------------------------
+
+QUEUE_TABS = ("new", "approvals", "overdue")
+_OPEN = [s for s in CaseStatus.values if s not in (CaseStatus.REJECTED, CaseStatus.CLOSED)]
+
+
+def staff_queue(user, *, tab: str) -> QuerySet[CaseModel]:
+    """Street staff's work lists (受理/审批/超期), most urgent first.
+
+    ``new``: reports waiting to be accepted, by time left; ``approvals``: extension requests
+    waiting and suspended cases; ``overdue``: open cases past their deadline, red first.
+    Report photos and duplicate candidates are prefetched for the queue's side-by-side view.
+    """
+    cases = cases_visible_to(user)
+    if tab == "new":
+        cases = cases.filter(status=CaseStatus.COLLECTED).order_by("due_at", "id")
+    elif tab == "approvals":
+        cases = cases.filter(
+            Q(status=CaseStatus.HANDLING, requested_due_at__isnull=False)
+            | Q(status=CaseStatus.SUSPENDED)
+        ).order_by("due_at", "id")
+    elif tab == "overdue":
+        cases = cases.filter(overdue=True, status__in=_OPEN).order_by(
+            "-escalation_level", "due_at", "id"
+        )
+    else:
+        raise ValueError(f"unknown queue tab {tab!r}")
+    return cases.prefetch_related(
+        Prefetch(
+            "attachments",
+            queryset=Attachment.objects.filter(stage=Attachment.Stage.REPORT).order_by("id"),
+            to_attr="report_photos",
+        ),
+        Prefetch(
+            "duplicate_candidates",
+            queryset=DuplicateCandidate.objects.select_related("candidate").order_by("distance_m"),
+            to_attr="nearby_duplicates",
+        ),
+    )
+
+
+def worker_reports(user) -> QuerySet[CaseModel]:
+    """A field worker's own reports: open ones first (overdue first, then by deadline), then
+    the finished ones, newest first."""
+    is_open = Case(When(status__in=_OPEN, then=Value(1)), default=Value(0))
+    return (
+        cases_visible_to(user)
+        .filter(reporter=user)
+        .order_by(
+            is_open.desc(), F("overdue").desc(), F("due_at").asc(nulls_last=True), "-created_at"
+        )
+    )
+
+
+def to_verify(user) -> QuerySet[CaseModel]:
+    """Cases waiting for ``user``'s on-site verification (待核查), earliest deadline first."""
+    return (
+        cases_visible_to(user)
+        .filter(verifier=user, status=CaseStatus.FEEDBACK)
+        .order_by("due_at", "id")
+    )
+
+
+def department_cases(user) -> QuerySet[CaseModel]:
+    """A handler's department's open cases: overdue first, then by deadline."""
+    return (
+        cases_visible_to(user)
+        .filter(status__in=_OPEN, department__isnull=False)
+        .order_by(F("overdue").desc(), "due_at", "id")
+    )
+
+
+def suggested_departments(cases: Iterable[CaseModel]) -> dict[int, Department]:
+    """For each case (by id), the department its routing rule names — ``route_for`` for a
+    whole list in one query. The cases must have ``cell`` and ``street`` loaded."""
+    cases = list(cases)
+    if not cases:
+        return {}
+    communities = {c.cell.community_id for c in cases}
+    streets = {c.street_id for c in cases}
+    districts = {c.street.district_id for c in cases}
+    rules = (
+        RoutingRule.objects.filter(
+            Q(community_id__in=communities)
+            | Q(community__isnull=True, street_id__in=streets)
+            | Q(street__isnull=True, community__isnull=True, district_id__in=districts),
+            category_id__in={c.category_id for c in cases},
+            is_active=True,
+            department__is_active=True,
+        )
+        .select_related("department")
+        .order_by()
+    )
+    # Keyed by the rule's own level, so the most specific key can be tried first.
+    by_category: dict[int, dict[tuple[str, int], RoutingRule]] = {}
+    for rule in rules:
+        key = (
+            ("community", rule.community_id)
+            if rule.community_id
+            else ("street", rule.street_id)
+            if rule.street_id
+            else ("district", rule.district_id)
+        )
+        by_category.setdefault(rule.category_id, {})[key] = rule
+    suggestions = {}
+    for case in cases:
+        by_territory = by_category.get(case.category_id, {})
+        for key in (
+            ("community", case.cell.community_id),
+            ("street", case.street_id),
+            ("district", case.street.district_id),
+        ):
+            if key in by_territory:
+                suggestions[case.pk] = by_territory[key].department
+                break
+    return suggestions

@@ -63,6 +63,15 @@ class Tag(models.Model):
         editable=False,
         help_text=_("Created by GridGov; other apps may rely on its code."),
     )
+    visit_every_days = models.PositiveSmallIntegerField(
+        _("visit every (days)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "How often the grid worker should visit a household with such a resident "
+            "(走访周期). Empty: no regular visit."
+        ),
+    )
 
     class Meta:
         verbose_name = _("tag (标签)")
@@ -245,3 +254,29 @@ class PIIAccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.resident} · {self.fields}"
+
+
+class Visit(models.Model):
+    """走访 — a grid worker's visit to a household. Households whose residents carry a tag
+    with ``visit_every_days`` are due again that many days after the last visit."""
+
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="visits", verbose_name=_("household")
+    )
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="visits",
+        verbose_name=_("grid worker"),
+    )
+    visited_at = models.DateTimeField(_("visited at"), default=timezone.now)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("visit (走访)")
+        verbose_name_plural = _("visits (走访)")
+        ordering = ["-visited_at"]
+        indexes = [models.Index(fields=["household", "visited_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.household} · {self.visited_at:%Y-%m-%d}"

@@ -9,8 +9,12 @@ residents.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Max, Min, QuerySet
+from django.utils import timezone
 
 from grids.models import GridCell, Role
 from grids.selectors import cell_scope_q, user_roles
@@ -35,6 +39,45 @@ def households_visible_to(user) -> QuerySet[Household]:
     return Household.objects.filter(
         cell_scope_q(user, "cell__", roles=set(RESIDENT_ROLES))
     ).select_related("cell__community")
+
+
+@dataclass(frozen=True)
+class VisitDue:
+    household: Household
+    every_days: int
+    last_visit: datetime | None
+
+    @property
+    def due_at(self) -> datetime | None:
+        """When the next visit falls due; ``None`` if the household was never visited."""
+        return self.last_visit + timedelta(days=self.every_days) if self.last_visit else None
+
+
+def households_due_visit(user, *, now: datetime | None = None, limit: int = 20) -> list[VisitDue]:
+    """Households in the user's cells that are due a visit (走访), most overdue first.
+
+    A household is due when one of its residents carries a tag with ``visit_every_days``
+    (the shortest such interval counts) and its last visit is older than that, or it was
+    never visited. One query.
+    """
+    now = now or timezone.now()
+    rows = (
+        households_visible_to(user)
+        .filter(residents__tags__visit_every_days__isnull=False)
+        .annotate(
+            every_days=Min("residents__tags__visit_every_days"),
+            last_visit=Max("visits__visited_at"),
+        )
+        .order_by()
+    )
+    due = [
+        VisitDue(household=h, every_days=h.every_days, last_visit=h.last_visit)
+        for h in rows
+        if h.last_visit is None or h.last_visit + timedelta(days=h.every_days) <= now
+    ]
+    # Never visited first, then the longest overdue.
+    due.sort(key=lambda d: (d.due_at is not None, d.due_at or now, d.household.address))
+    return due[:limit]
 
 
 def cells_open_to(user) -> QuerySet[GridCell]:

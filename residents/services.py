@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from grids.models import GridCell
 
 from .crypto import InvalidToken, rotate
-from .models import Household, PIIAccessLog, Resident, Tag
-from .selectors import residents_visible_to
+from .models import Household, PIIAccessLog, Resident, Tag, Visit
+from .selectors import households_visible_to, residents_visible_to
 from .validators import birth_date_from_id_number
 
 PII_FIELDS = ("id_number", "phone")
@@ -28,6 +28,16 @@ def create_household(*, cell: GridCell, address: str) -> Household:
     household.full_clean()
     household.save()
     return household
+
+
+def record_visit(*, household_id: int, by, note: str = "") -> Visit:
+    """Log that ``by`` visited the household now (走访). The household must be in ``by``'s
+    scope (else ``Household.DoesNotExist``, a 404 to the caller); ``note`` is optional."""
+    household = households_visible_to(by).get(pk=household_id)
+    visit = Visit(household=household, worker=by, note=note.strip())
+    visit.full_clean(exclude=["household", "worker"])
+    visit.save()
+    return visit
 
 
 def _resolve_tags(tags: Iterable[Tag | str]) -> list[Tag]:

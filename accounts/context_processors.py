@@ -1,0 +1,52 @@
+"""What every page's header needs: the user's roles (for the menu) and unread notices.
+
+Lazy, so a page that never renders the header (an htmx fragment) costs no query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.utils.functional import SimpleLazyObject
+
+from grids.models import Role
+from grids.selectors import user_roles
+
+FIELD_ROLES = frozenset({Role.GRID_WORKER, Role.FUNCTIONAL_WORKER, Role.VOLUNTEER})
+
+
+@dataclass(frozen=True)
+class Shell:
+    roles: frozenset[str] = field(default_factory=frozenset)
+    unread: int = 0
+
+    @property
+    def is_field(self) -> bool:
+        return bool(self.roles & FIELD_ROLES)
+
+    @property
+    def is_staff(self) -> bool:
+        return Role.STREET_STAFF in self.roles
+
+    @property
+    def is_handler(self) -> bool:
+        return Role.HANDLER in self.roles
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.DISTRICT_ADMIN in self.roles
+
+
+def shell_for(user) -> Shell:
+    if not user.is_authenticated:
+        return Shell()
+    from workflows.models import Notification  # workflows imports accounts' user model
+
+    return Shell(
+        roles=frozenset(user_roles(user)),
+        unread=Notification.objects.filter(user=user, read_at__isnull=True).count(),
+    )
+
+
+def shell(request) -> dict:
+    return {"shell": SimpleLazyObject(lambda: shell_for(request.user))}

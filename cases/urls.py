@@ -1,0 +1,18 @@
+"""Routes of the pages (the API's are in ``cases.api.urls``)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from .views import actions, case_page, home, queue, report
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("report/", report.report, name="report"),
+    path("queue/", queue.queue, name="queue"),
+    path("department/", queue.department, name="department"),
+    path("cases/", case_page.case_list, name="case-list"),
+    path("cases/<int:pk>/", case_page.case_page, name="case-page"),
+    path("cases/<int:pk>/photos/<int:attachment_id>/", case_page.case_photo, name="case-photo"),
+    path("cases/<int:pk>/act/<str:action>/", actions.case_action, name="case-action"),
+]

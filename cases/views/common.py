@@ -1,0 +1,35 @@
+"""What the page views share: the requesting user's Actor and the action forms' context."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from cases.models import Case
+from grids.selectors import departments_visible_to
+from workflows.transitions import ACTION_LABELS, Actor, allowed_actions
+
+
+def actor_of(request: HttpRequest) -> Actor:
+    """The user's roles, loaded once per request (``allowed_actions`` needs them per case)."""
+    if not hasattr(request, "_gridgov_actor"):
+        request._gridgov_actor = Actor.of(request.user)
+    return request._gridgov_actor
+
+
+def with_actions(request: HttpRequest, cases) -> list[Case]:
+    """The cases, each with ``.actions``: [(action, label)] the user may take now, and
+    ``.action_names``, the set of those actions."""
+    actor = actor_of(request)
+    cases = list(cases)
+    for case in cases:
+        case.actions = [
+            (action, ACTION_LABELS[action])
+            for action in allowed_actions(case, request.user, actor=actor)
+        ]
+        case.action_names = {action for action, _label in case.actions}
+    return cases
+
+
+def dispatch_targets(request: HttpRequest) -> list:
+    """Departments the user may dispatch to (one query; call only when dispatch is offered)."""
+    return list(departments_visible_to(request.user).only("id", "name"))

@@ -1,0 +1,52 @@
+"""``/``: where each role starts after signing in."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+
+from accounts.context_processors import shell_for
+from cases.selectors import to_verify, worker_reports
+from residents.selectors import households_due_visit
+
+from .common import with_actions
+
+HOME_LIST_SIZE = 20
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """A field worker's *today*; street staff go to their queue, handlers to their
+    department's cases, district admins to the dashboard (or the case list before it exists)."""
+    shell = shell_for(request.user)
+    if shell.is_field:
+        return worker_home(request)
+    if shell.is_staff:
+        return redirect("queue")
+    if shell.is_handler:
+        return redirect("department")
+    if shell.is_admin:
+        try:
+            return redirect(reverse("dashboard"))
+        except NoReverseMatch:
+            return redirect("case-list")
+    if request.user.is_staff:
+        return redirect("admin:index")
+    return render(request, "cases/no_role.html")
+
+
+def worker_home(request: HttpRequest) -> HttpResponse:
+    """Today: cases waiting for my verification, my reports and where each stands (overdue
+    first), and households due a visit; my cells on a map."""
+    user = request.user
+    return render(
+        request,
+        "cases/worker_home.html",
+        {
+            "to_verify": with_actions(request, to_verify(user)[:HOME_LIST_SIZE]),
+            "reports": list(worker_reports(user)[:HOME_LIST_SIZE]),
+            "visits": households_due_visit(user),
+        },
+    )

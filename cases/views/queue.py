@@ -1,0 +1,48 @@
+"""Work lists: street staff's queue (``/queue/``) and a handler's department (``/department/``).
+
+The queue is worked without page reloads: each item's forms post through htmx to
+``cases.views.actions`` and the item is swapped for a one-line result.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from cases.selectors import QUEUE_TABS, department_cases, staff_queue, suggested_departments
+
+from .common import dispatch_targets, with_actions
+
+QUEUE_SIZE = 50
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """New reports by time left (with photos, map point and nearby duplicates), approvals
+    waiting, and the overdue board. Everything a row offers is loaded in a fixed number of
+    queries, whatever the number of rows."""
+    tab = request.GET.get("tab", "new")
+    if tab not in QUEUE_TABS:
+        raise Http404("no such queue")
+    cases = with_actions(request, staff_queue(request.user, tab=tab)[:QUEUE_SIZE])
+    suggestions = suggested_departments(cases) if tab == "new" else {}
+    for case in cases:
+        case.suggested = suggestions.get(case.pk)
+    return render(
+        request,
+        "cases/queue.html",
+        {
+            "tab": tab,
+            "tabs": QUEUE_TABS,
+            "cases": cases,
+            "departments": dispatch_targets(request) if cases else [],
+        },
+    )
+
+
+@login_required
+def department(request: HttpRequest) -> HttpResponse:
+    """A handler's department's open cases, overdue first."""
+    cases = with_actions(request, department_cases(request.user)[:QUEUE_SIZE])
+    return render(request, "cases/department.html", {"cases": cases})

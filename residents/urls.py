@@ -1,0 +1,11 @@
+"""Routes of the residents' pages."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("households/<int:pk>/visited/", views.visited, name="household-visited"),
+]

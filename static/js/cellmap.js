@@ -1,0 +1,81 @@
+/* Maps of grid cells with Leaflet, on polygons alone (no tile server needed).
+ *  - [data-cells-url] maps draw the user's cells; [data-locate] shows the GPS position;
+ *    [data-pick] lets a tap set the point (event "gridgov:point" on the map element).
+ *  - .map[data-point="lon,lat"] mini maps show one case's point inside its cell; they are
+ *    drawn when scrolled into view.
+ */
+(function () {
+  "use strict";
+  if (!window.L) return;
+  var cellStyle = { color: "#1f5fbf", weight: 1.5, fillOpacity: 0.08 };
+
+  function fetchJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : []; });
+  }
+  function drawCells(map, cells) {
+    var layer = L.geoJSON(cells.map(function (c) {
+      return { type: "Feature", geometry: c.geometry, properties: { name: c.name, code: c.code } };
+    }), { style: cellStyle, onEachFeature: function (f, l) { l.bindTooltip(f.properties.name); } }).addTo(map);
+    return layer;
+  }
+  function baseMap(el) {
+    return L.map(el, { attributionControl: false, zoomSnap: 0.25 });
+  }
+
+  function cellsMap(el) {
+    var map = baseMap(el), marker = null;
+    map.setView([39.9, 116.4], 14);
+    fetchJSON(el.dataset.cellsUrl).then(function (cells) {
+      if (!cells.length) return;
+      var layer = drawCells(map, cells);
+      map.fitBounds(layer.getBounds(), { padding: [8, 8] });
+    });
+    function place(lat, lon, source) {
+      if (marker) marker.setLatLng([lat, lon]);
+      else marker = L.circleMarker([lat, lon], { radius: 8, color: "#b4232a", fillOpacity: 0.9 }).addTo(map);
+      el.dispatchEvent(new CustomEvent("gridgov:point", { detail: { lon: lon, lat: lat, source: source } }));
+    }
+    if (el.dataset.locate && navigator.geolocation) {
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        place(pos.coords.latitude, pos.coords.longitude, "gps");
+      }, function () {
+        el.dispatchEvent(new CustomEvent("gridgov:nofix"));
+      }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+    } else if (el.dataset.locate) {
+      setTimeout(function () { el.dispatchEvent(new CustomEvent("gridgov:nofix")); });
+    }
+    if (el.dataset.pick) {
+      map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng, "tap"); });
+    }
+  }
+
+  function pointMap(el) {
+    var parts = el.dataset.point.split(",").map(Number), lon = parts[0], lat = parts[1];
+    var map = baseMap(el);
+    map.setView([lat, lon], 17);
+    L.circleMarker([lat, lon], { radius: 7, color: "#b4232a", fillOpacity: 0.9 }).addTo(map);
+    fetchJSON("/api/v1/cells/?lon=" + lon + "&lat=" + lat).then(function (cells) {
+      if (!cells.length) return;
+      var layer = drawCells(map, cells);
+      map.fitBounds(layer.getBounds(), { padding: [6, 6], maxZoom: 18 });
+    });
+  }
+
+  document.querySelectorAll("[data-cells-url].map").forEach(cellsMap);
+  var pending = document.querySelectorAll(".map[data-point]");
+  function watch(nodes) {
+    if (!("IntersectionObserver" in window)) { nodes.forEach(pointMap); return; }
+    var seen = new IntersectionObserver(function (entries) {
+      entries.forEach(function (e) {
+        if (e.isIntersecting) { seen.unobserve(e.target); pointMap(e.target); }
+      });
+    });
+    nodes.forEach(function (n) { seen.observe(n); });
+  }
+  watch(pending);
+  // A case panel swapped in by htmx brings its own mini map.
+  document.body.addEventListener("htmx:afterSwap", function (e) {
+    watch(e.detail.target.ownerDocument.querySelectorAll(".map[data-point]:not(.leaflet-container)"));
+  });
+})();
