@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("cases.api.urls", "api"), namespace="api")),
+    path("integrity/", include("integrity.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
     path("", RedirectView.as_view(url="/admin/", permanent=False), name="home"),

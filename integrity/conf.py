@@ -1,0 +1,42 @@
+"""The integrity rules' thresholds, each overridable by a setting of the same name.
+
+Defaults are chosen so that a flag means "a person should look", not "this is fake":
+see each rule's module for why a number is what it is.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+
+DEFAULTS = {
+    # near-duplicate reports (rules/duplicates.py)
+    "INTEGRITY_DUPLICATE_RADIUS_M": 30.0,
+    "INTEGRITY_DUPLICATE_WINDOW_HOURS": 7 * 24,
+    "INTEGRITY_DUPLICATE_MIN_SIMILARITY": 0.9,
+    # the same photo on different cases (rules/photos.py)
+    "INTEGRITY_PHOTO_MAX_DISTANCE": 6,  # Hamming distance between 64-bit pHashes
+    "INTEGRITY_PHOTO_LOOKBACK_DAYS": 365,
+    # verifications (rules/verification.py)
+    "INTEGRITY_MIN_VERIFY_MINUTES": 10,
+    "INTEGRITY_MIN_VERIFY_NOTE_CHARS": 5,
+    # bursts before a period closes (rules/bursts.py)
+    "INTEGRITY_BURST_CLOSING_DAYS": 3,
+    "INTEGRITY_BURST_BASELINE_DAYS": 90,
+    "INTEGRITY_BURST_MIN_REPORTS": 6,
+    "INTEGRITY_BURST_MIN_RATIO": 3.0,
+    "INTEGRITY_BURST_MAX_P": 0.001,
+    # self-resolved cases (rules/self_resolve.py)
+    "INTEGRITY_SELF_RESOLVE_WAIT_HOURS": 72,
+    # the periodic scan (tasks.py)
+    "INTEGRITY_SCAN_DAYS": 2,
+}
+
+
+def setting(name: str):
+    return getattr(settings, name, DEFAULTS[name])
+
+
+def hours(name: str) -> timedelta:
+    return timedelta(hours=float(setting(name)))

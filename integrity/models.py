@@ -1,0 +1,138 @@
+"""Integrity flags (诚信核查标记) and the photo fingerprints the photo rule compares.
+
+A flag is a question for a person — street staff or a district administrator — with the
+evidence needed to answer it. It is never read by assessment or any other automatic
+consequence (DESIGN §5: flags are for review, not punishment).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Attachment, Case
+
+
+class Rule(models.TextChoices):
+    NEAR_DUPLICATE = "near_duplicate", _("疑似重复上报 near-duplicate reports")
+    REUSED_PHOTO = "reused_photo", _("照片重复使用 photo reused on another case")
+    VERIFICATION_NO_EVIDENCE = (
+        "verification_no_evidence",
+        _("核查无现场证据 verification without on-site evidence"),
+    )
+    VERIFICATION_TOO_FAST = (
+        "verification_too_fast",
+        _("核查过快 verification implausibly soon after the result"),
+    )
+    REPORT_BURST = "report_burst", _("期末突击上报 burst of reports before a period closes")
+    SELF_RESOLVE_UNCHECKED = (
+        "self_resolve_unchecked",
+        _("就地解决未复核 self-resolved, never re-checked by someone else"),
+    )
+
+
+class FlagStatus(models.TextChoices):
+    OPEN = "open", _("待复核 open")
+    DISMISSED = "dismissed", _("已排除 dismissed")
+    CONFIRMED = "confirmed", _("已确认 confirmed")
+
+
+class IntegrityFlag(models.Model):
+    """诚信核查标记: one rule's finding about one case, waiting for a person's judgement.
+
+    ``case`` is the case the finding is about (the later copy of a duplicate or a reused
+    photo; the first report of a burst); ``related_case_ids`` are the other cases the
+    evidence names. ``subject`` is the worker whose conduct is in question, where there is
+    one. ``evidence`` holds what a reviewer needs (distances, times, hashes, counts) as
+    plain JSON. One flag per (rule, case): running the rules again adds nothing.
+    Status changes only through ``integrity.services`` (dismiss/confirm, with a note).
+    """
+
+    Rule = Rule
+    Status = FlagStatus
+
+    rule = models.CharField(_("rule"), max_length=32, choices=Rule.choices)
+    case = models.ForeignKey(
+        Case,
+        on_delete=models.CASCADE,
+        related_name="integrity_flags",
+        verbose_name=_("case (案件)"),
+    )
+    related_case_ids = models.JSONField(_("related cases"), default=list, blank=True)
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="integrity_flags",
+        verbose_name=_("worker concerned"),
+    )
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=FlagStatus.choices, default=FlagStatus.OPEN
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="integrity_reviews",
+        verbose_name=_("reviewer"),
+    )
+    review_note = models.TextField(_("review note"), blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("integrity flag (诚信核查标记)")
+        verbose_name_plural = _("integrity flags (诚信核查标记)")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "case"], name="integrity_flag_rule_case")
+        ]
+        indexes = [
+            models.Index(fields=["status", "-created_at", "-id"], name="integrity_flag_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_rule_display()} · {self.case_id} · {self.get_status_display()}"
+
+
+class PhotoHash(models.Model):
+    """A photo's fingerprints (照片指纹): a 64-bit perceptual hash (pHash) that survives
+    re-encoding, resizing and small crops, and the SHA-256 of the file's bytes.
+
+    ``informative`` is false for images too small or too flat to fingerprint (a 1×1
+    placeholder, a black frame): every such image hashes alike, so they are left out of
+    comparisons. No database foreign key: bulk deletes of demo cases (``cases.demo``)
+    remove attachments below the ORM, and a fingerprint must never block them.
+    """
+
+    attachment = models.OneToOneField(
+        Attachment,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        db_constraint=False,
+        related_name="photo_hash",
+        verbose_name=_("attachment (附件)"),
+    )
+    phash = models.BigIntegerField(_("perceptual hash"), null=True, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    width = models.PositiveIntegerField(_("width"), default=0)
+    height = models.PositiveIntegerField(_("height"), default=0)
+    informative = models.BooleanField(_("informative"), default=False)
+    error = models.CharField(_("error"), max_length=200, blank=True)
+    computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("photo fingerprint (照片指纹)")
+        verbose_name_plural = _("photo fingerprints (照片指纹)")
+
+    def __str__(self) -> str:
+        return f"{self.attachment_id}: {self.hex}"
+
+    @property
+    def hex(self) -> str:
+        return "" if self.phash is None else f"{self.phash & (2**64 - 1):016x}"

@@ -1,0 +1,57 @@
+"""What every rule returns: unsaved findings (``FlagDraft``) over a scan window."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
+
+
+@dataclass(frozen=True)
+class Window:
+    """The time a scan looks at, ``[since, until)``, optionally narrowed to some cases."""
+
+    since: datetime
+    until: datetime
+    case_ids: frozenset[int] | None = None
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        since: datetime,
+        until: datetime | None = None,
+        case_ids: Iterable[int] | None = None,
+    ) -> Window:
+        return cls(
+            since=since,
+            until=until or timezone.now(),
+            case_ids=None if case_ids is None else frozenset(case_ids),
+        )
+
+    def narrow(self, queryset, field_name: str = "pk"):
+        if self.case_ids is None:
+            return queryset
+        return queryset.filter(**{f"{field_name}__in": sorted(self.case_ids)})
+
+
+@dataclass
+class FlagDraft:
+    """A finding not yet stored: ``integrity.services.record_flags`` saves it once."""
+
+    rule: str
+    case_id: int
+    evidence: dict
+    related_case_ids: Sequence[int] = field(default_factory=list)
+    subject_id: int | None = None
+
+
+def chunks(items: Sequence, size: int = 5000) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def iso(value: datetime | None) -> str | None:
+    return None if value is None else timezone.localtime(value).isoformat(timespec="seconds")

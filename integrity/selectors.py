@@ -1,0 +1,67 @@
+"""Who may see and review integrity flags (DESIGN §6).
+
+Flags are about workers, so only those who answer for a territory review them: street staff
+for their street, district administrators for their district (a superuser, everything).
+Nobody sees a flag about themself. Grid workers, volunteers and handlers see none.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from grids.models import Role
+from grids.selectors import active_assignments, territory_q
+
+from .models import IntegrityFlag
+
+REVIEWER_ROLES = frozenset({Role.STREET_STAFF, Role.DISTRICT_ADMIN})
+_FLAG_LEVEL_PATH = {
+    "cell": "case__cell_id",
+    "community": "case__cell__community_id",
+    "street": "case__street_id",
+    "district": "case__street__district_id",
+}
+
+
+def is_reviewer(user) -> bool:
+    if getattr(user, "is_superuser", False):
+        return True
+    return active_assignments(user).filter(role__in=REVIEWER_ROLES).exists()
+
+
+def flag_scope_q(user) -> Q:
+    """A Q over ``IntegrityFlag`` keeping the flags ``user`` may review (one query)."""
+    if getattr(user, "is_superuser", False):
+        return Q()
+    rows = (
+        active_assignments(user)
+        .filter(role__in=REVIEWER_ROLES)
+        .values_list("scope", "district_id", "street_id", "community_id", "cell_id")
+    )
+    q = territory_q(rows, level_paths=_FLAG_LEVEL_PATH)
+    if getattr(user, "pk", None):
+        q &= ~Q(subject_id=user.pk)
+    return q
+
+
+def flags_visible_to(user) -> QuerySet[IntegrityFlag]:
+    """The flags ``user`` may review, with what the review page shows joined."""
+    return (
+        IntegrityFlag.objects.filter(flag_scope_q(user))
+        .select_related("case", "case__category", "case__street", "subject", "reviewer")
+        .defer("case__street__geometry")
+    )
+
+
+def get_flag_for(user, flag_id: int, *, for_update: bool = False) -> IntegrityFlag:
+    """The flag ``flag_id`` if ``user`` may review it, else ``Http404``. ``for_update``
+    locks the flag row only (call inside a transaction)."""
+    if for_update:
+        qs = IntegrityFlag.objects.filter(flag_scope_q(user)).select_for_update(of=("self",))
+    else:
+        qs = flags_visible_to(user)
+    try:
+        return qs.get(pk=flag_id)
+    except IntegrityFlag.DoesNotExist:
+        raise Http404("No flag matches the given query.") from None

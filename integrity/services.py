@@ -1,0 +1,118 @@
+"""Writes of the integrity app: storing the rules' findings, and a person's review.
+
+Nothing here touches a case, a grade or a score: a flag is a question, and its answer is
+recorded for the record only.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import FlagStatus, IntegrityFlag
+from .rules import RULES, FlagDraft, Window
+from .selectors import get_flag_for
+
+logger = logging.getLogger(__name__)
+
+
+def record_flags(drafts: Iterable[FlagDraft]) -> int:
+    """Store the findings that are not stored yet (one flag per rule and case); returns how
+    many were new. A flag already there — open or reviewed — is left as it is, so running
+    the rules again never reopens or duplicates anything."""
+    drafts = list(drafts)
+    if not drafts:
+        return 0
+    new = 0
+    by_rule: dict[str, list[FlagDraft]] = {}
+    for draft in drafts:
+        by_rule.setdefault(draft.rule, []).append(draft)
+    for rule, items in by_rule.items():
+        for start in range(0, len(items), 1000):
+            batch = {d.case_id: d for d in items[start : start + 1000]}
+            existing = set(
+                IntegrityFlag.objects.filter(rule=rule, case_id__in=sorted(batch)).values_list(
+                    "case_id", flat=True
+                )
+            )
+            rows = [
+                IntegrityFlag(
+                    rule=rule,
+                    case_id=d.case_id,
+                    subject_id=d.subject_id,
+                    related_case_ids=list(d.related_case_ids),
+                    evidence=d.evidence,
+                )
+                for case_id, d in batch.items()
+                if case_id not in existing
+            ]
+            # ignore_conflicts: a concurrent scan may have stored the same finding meanwhile.
+            IntegrityFlag.objects.bulk_create(rows, ignore_conflicts=True)
+            new += len(rows)
+    return new
+
+
+def run_rules(
+    *,
+    since: datetime,
+    until: datetime | None = None,
+    case_ids: Iterable[int] | None = None,
+    rules: Iterable[str] | None = None,
+) -> dict[str, dict]:
+    """Run the rules over ``[since, until)`` (optionally only about ``case_ids``) and store
+    their findings. Returns, per rule, ``{"found": …, "new": …, "seconds": …}``."""
+    window = Window.of(since=since, until=until, case_ids=case_ids)
+    report = {}
+    for name in rules or RULES:
+        started = time.monotonic()
+        drafts = RULES[name](window)
+        new = record_flags(drafts)
+        report[name] = {
+            "found": len(drafts),
+            "new": new,
+            "seconds": round(time.monotonic() - started, 2),
+        }
+        logger.info("integrity rule %s: %d found, %d new", name, len(drafts), new)
+    return report
+
+
+def _review(*, flag_id: int, by, note: str, status: str) -> IntegrityFlag:
+    note = (note or "").strip()
+    with transaction.atomic():
+        flag = get_flag_for(by, flag_id, for_update=True)
+        if not note:
+            raise ValidationError({"note": _("Say why: a review needs a note.")})
+        if flag.status != FlagStatus.OPEN:
+            raise ValidationError(
+                {
+                    "note": _("This flag was already reviewed (%(status)s).")
+                    % {"status": flag.get_status_display()}
+                }
+            )
+        flag.status = status
+        flag.reviewer = by
+        flag.review_note = note
+        flag.reviewed_at = timezone.now()
+        flag.save(update_fields=["status", "reviewer", "review_note", "reviewed_at"])
+    return flag
+
+
+def dismiss_flag(*, flag_id: int, by, note: str) -> IntegrityFlag:
+    """排除: the finding is explained (a real repeat problem, a quick check on the spot …).
+
+    ``Http404`` if ``by`` may not review this flag (outside their street or district, or
+    about themself); ``ValidationError`` without a note or on a flag already reviewed."""
+    return _review(flag_id=flag_id, by=by, note=note, status=FlagStatus.DISMISSED)
+
+
+def confirm_flag(*, flag_id: int, by, note: str) -> IntegrityFlag:
+    """确认: the reviewer judges the report or verification not genuine. Recorded only —
+    what follows is for people to decide, not this system. Errors as ``dismiss_flag``."""
+    return _review(flag_id=flag_id, by=by, note=note, status=FlagStatus.CONFIRMED)

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+app_name = "integrity"
+
+urlpatterns = [
+    path("", views.flag_list, name="flags"),
+    path("<int:pk>/<str:decision>/", views.review, name="review"),
+    path("<int:pk>/photos/<int:attachment_id>/", views.flag_photo, name="photo"),
+]

@@ -1,0 +1,136 @@
+"""The review queue: ``/integrity/`` lists flags with their evidence; dismiss or confirm with
+a note through htmx (the flag's card is replaced in place).
+
+Answers as the case pages do: 400 with the error in the fragment (no note, already
+reviewed), 403 for a user who reviews nothing, 404 for a flag outside the reviewer's scope.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cases.models import Attachment
+
+from .models import FlagStatus, IntegrityFlag, Rule
+from .selectors import flags_visible_to, get_flag_for, is_reviewer
+from .services import confirm_flag, dismiss_flag
+
+PAGE_SIZE = 50
+REVIEWS = {"dismiss": dismiss_flag, "confirm": confirm_flag}
+
+
+def photo_ids(flag: IntegrityFlag) -> list[int]:
+    """The attachments a flag's evidence names (the reused photos and their matches)."""
+    ids = []
+    for item in (flag.evidence or {}).get("photos", []):
+        ids += [item.get("attachment_id"), item.get("matched_attachment_id")]
+    return [i for i in ids if isinstance(i, int)]
+
+
+def attach_photos(flags: list[IntegrityFlag]) -> None:
+    """Give each flag ``photo_pairs`` (its photo, the earlier one, the evidence item) — one
+    query for the whole page — and ``evidence_json`` for the raw evidence."""
+    wanted = sorted({i for flag in flags for i in photo_ids(flag)})
+    found = (
+        {a.pk: a for a in Attachment.objects.filter(pk__in=wanted).only("id", "case_id", "stage")}
+        if wanted
+        else {}
+    )
+    for flag in flags:
+        flag.evidence_json = json.dumps(flag.evidence, ensure_ascii=False, indent=1)
+        flag.photo_pairs = [
+            (
+                found.get(item.get("attachment_id")),
+                found.get(item.get("matched_attachment_id")),
+                item,
+            )
+            for item in (flag.evidence or {}).get("photos", [])
+        ]
+
+
+@login_required
+def flag_list(request: HttpRequest) -> HttpResponse:
+    """Flags in the reviewer's street or district, newest first, 50 a page; by default the
+    open ones. ``?status=`` and ``?rule=`` narrow the list."""
+    if not is_reviewer(request.user):
+        raise PermissionDenied(_("Only street staff and district administrators review flags."))
+    status = request.GET.get("status", FlagStatus.OPEN)
+    rule = request.GET.get("rule", "")
+    flags = flags_visible_to(request.user).order_by("-created_at", "-id")
+    if status in FlagStatus.values:
+        flags = flags.filter(status=status)
+    if rule in Rule.values:
+        flags = flags.filter(rule=rule)
+    page = Paginator(flags, PAGE_SIZE).get_page(request.GET.get("page"))
+    items = list(page.object_list)
+    attach_photos(items)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "integrity/flag_list.html",
+        {
+            "page": page,
+            "flags": items,
+            "status": status,
+            "rule": rule,
+            "statuses": FlagStatus.choices,
+            "rules": Rule.choices,
+            "query": query.urlencode(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def review(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+    """Dismiss or confirm a flag with the posted ``note``."""
+    if decision not in REVIEWS:
+        raise Http404("no such review")
+    errors: list[str] = []
+    status = 200
+    try:
+        flag = REVIEWS[decision](flag_id=pk, by=request.user, note=request.POST.get("note", ""))
+    except ValidationError as exc:
+        errors = [m for messages_ in exc.message_dict.values() for m in messages_]
+        status = 400
+    if not request.htmx:
+        if errors:
+            for error in errors:
+                messages.error(request, error)
+        else:
+            messages.success(request, _("Review recorded."))
+        return redirect("integrity:flags")
+    flag = get_flag_for(request.user, pk)
+    attach_photos([flag])
+    return render(
+        request,
+        "integrity/_flag.html",
+        {"flag": flag, "errors": errors, "note": request.POST.get("note", "")},
+        status=status,
+    )
+
+
+@login_required
+def flag_photo(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
+    """A photo named in a flag's evidence, to those who may review the flag — also when the
+    earlier case lies outside their street: judging reuse needs both pictures."""
+    flag = get_flag_for(request.user, pk)
+    if attachment_id not in photo_ids(flag):
+        raise Http404("not a photo of this flag")
+    try:
+        photo = Attachment.objects.get(pk=attachment_id)
+    except Attachment.DoesNotExist:
+        raise Http404("no such photo") from None
+    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
