@@ -84,6 +84,8 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         "action": label,
         "status": case.get_status_display(),
     }
+    if case.department_id and action in ("dispatch", ACCEPT_AND_DISPATCH):
+        done += " → " + case.department.name
     if not request.htmx:
         messages.success(request, done)
         return redirect("case-page", pk=case.pk)

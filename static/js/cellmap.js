@@ -36,17 +36,23 @@
       else marker = L.circleMarker([lat, lon], { radius: 8, color: "#b4232a", fillOpacity: 0.9 }).addTo(map);
       el.dispatchEvent(new CustomEvent("gridgov:point", { detail: { lon: lon, lat: lat, source: source } }));
     }
+    // Follow the GPS until a good fix (a phone's first one is often coarse) or until the
+    // user taps their position, which wins.
+    var tapped = false;
     if (el.dataset.locate && navigator.geolocation) {
-      navigator.geolocation.getCurrentPosition(function (pos) {
+      var watch = navigator.geolocation.watchPosition(function (pos) {
+        if (tapped) return;
         place(pos.coords.latitude, pos.coords.longitude, "gps");
+        if (pos.coords.accuracy <= 30) navigator.geolocation.clearWatch(watch);
       }, function () {
         el.dispatchEvent(new CustomEvent("gridgov:nofix"));
-      }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+      }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 30000 });
+      setTimeout(function () { navigator.geolocation.clearWatch(watch); }, 120000);
     } else if (el.dataset.locate) {
       setTimeout(function () { el.dispatchEvent(new CustomEvent("gridgov:nofix")); });
     }
     if (el.dataset.pick) {
-      map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng, "tap"); });
+      map.on("click", function (e) { tapped = true; place(e.latlng.lat, e.latlng.lng, "tap"); });
     }
   }
 
