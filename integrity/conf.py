@@ -16,7 +16,7 @@ DEFAULTS = {
     "INTEGRITY_DUPLICATE_WINDOW_HOURS": 7 * 24,
     "INTEGRITY_DUPLICATE_MIN_SIMILARITY": 0.9,
     # the same photo on different cases (rules/photos.py)
-    "INTEGRITY_PHOTO_MAX_DISTANCE": 6,  # Hamming distance between 64-bit pHashes
+    "INTEGRITY_PHOTO_MAX_DISTANCE": 8,  # Hamming distance between 64-bit pHashes
     "INTEGRITY_PHOTO_LOOKBACK_DAYS": 365,
     # verifications (rules/verification.py)
     "INTEGRITY_MIN_VERIFY_MINUTES": 10,
