@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 
 from cases.models import Case
-from grids.selectors import departments_visible_to
+from grids.selectors import departments_visible_to, user_roles
 from workflows.transitions import ACTION_LABELS, Actor, allowed_actions
 
 
@@ -33,3 +38,19 @@ def with_actions(request: HttpRequest, cases) -> list[Case]:
 def dispatch_targets(request: HttpRequest) -> list:
     """Departments the user may dispatch to (one query; call only when dispatch is offered)."""
     return list(departments_visible_to(request.user).only("id", "name"))
+
+
+def role_required(*roles: str) -> Callable:
+    """A page for these roles only: others get 403 (signed out: the login page)."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not user_roles(request.user) & set(roles):
+                raise PermissionDenied("This page is for another role.")
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate

@@ -6,18 +6,18 @@ The queue is worked without page reloads: each item's forms post through htmx to
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from cases.selectors import QUEUE_TABS, department_cases, staff_queue, suggested_departments
+from grids.models import Role
 
-from .common import dispatch_targets, with_actions
+from .common import dispatch_targets, role_required, with_actions
 
 QUEUE_SIZE = 50
 
 
-@login_required
+@role_required(Role.STREET_STAFF)
 def queue(request: HttpRequest) -> HttpResponse:
     """New reports by time left (with photos, map point and nearby duplicates), approvals
     waiting, and the overdue board. Everything a row offers is loaded in a fixed number of
@@ -41,7 +41,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(Role.HANDLER)
 def department(request: HttpRequest) -> HttpResponse:
     """A handler's department's open cases, overdue first."""
     cases = with_actions(request, department_cases(request.user)[:QUEUE_SIZE])

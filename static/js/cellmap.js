@@ -36,17 +36,21 @@
       else marker = L.circleMarker([lat, lon], { radius: 8, color: "#b4232a", fillOpacity: 0.9 }).addTo(map);
       el.dispatchEvent(new CustomEvent("gridgov:point", { detail: { lon: lon, lat: lat, source: source } }));
     }
-    // Follow the GPS until a good fix (a phone's first one is often coarse) or until the
-    // user taps their position, which wins.
-    var tapped = false;
+    // A quick coarse fix first, then follow the GPS until a good fix (a phone's first one
+    // is often coarse) or until the user taps their position, which wins.
+    var tapped = false, best = Infinity;
+    function fix(pos) {
+      if (tapped || pos.coords.accuracy > best) return;
+      best = pos.coords.accuracy;
+      place(pos.coords.latitude, pos.coords.longitude, "gps");
+    }
     if (el.dataset.locate && navigator.geolocation) {
+      var noFix = function () { if (best === Infinity) el.dispatchEvent(new CustomEvent("gridgov:nofix")); };
+      navigator.geolocation.getCurrentPosition(fix, noFix, { timeout: 10000, maximumAge: 60000 });
       var watch = navigator.geolocation.watchPosition(function (pos) {
-        if (tapped) return;
-        place(pos.coords.latitude, pos.coords.longitude, "gps");
+        fix(pos);
         if (pos.coords.accuracy <= 30) navigator.geolocation.clearWatch(watch);
-      }, function () {
-        el.dispatchEvent(new CustomEvent("gridgov:nofix"));
-      }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 30000 });
+      }, noFix, { enableHighAccuracy: true, timeout: 30000, maximumAge: 0 });
       setTimeout(function () { navigator.geolocation.clearWatch(watch); }, 120000);
     } else if (el.dataset.locate) {
       setTimeout(function () { el.dispatchEvent(new CustomEvent("gridgov:nofix")); });

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from cases.models import Attachment, Case
 from grids.models import Assignment, Department, DepartmentKind, Role
 
-from .conftest import DESK, PHONE, WORKER_CELL, gradient_png, screenshot, sign_in
+from .conftest import DESK, PHONE, WORKER_CELL, gradient_png, phone_gps, screenshot, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -36,13 +36,11 @@ def test_report_accept_dispatch_handle_verify_close(browser, live_server, two_wo
         live_server,
         "demo_worker",
         viewport=PHONE,
-        geolocation={"longitude": lon, "latitude": lat},
-        permissions=["geolocation"],
+        **phone_gps(lon, lat),
     )
     screenshot(worker, "worker-home-phone")
     worker.click("a.menu-report")
-    # A first GPS fix can take a moment.
-    expect(worker.locator("#gps-status")).to_contain_text("光华社区", timeout=15_000)
+    expect(worker.locator("#gps-status")).to_contain_text("光华社区")
     worker.locator("#favourites .chip").first.click()
     worker.fill("[name=description]", "3号楼门前井盖松动，有行人绊倒的危险。")
     photo = gradient_png(2400, 1800)

@@ -1,0 +1,72 @@
+"""What users notice in the browser besides the loop: refusals say why, the language
+switch, and scope (another street's case is a 404)."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
+
+from cases.services import create_case
+from workflows.services import reject_case
+
+from .conftest import DESK, OTHER_STREET_CELL, PHONE, WORKER_CELL, screenshot, sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+User = get_user_model()
+
+
+def _report(points, cell: str, username: str):
+    lon, lat = points[cell]
+    return create_case(
+        by=User.objects.get(username=username),
+        title="路灯不亮",
+        description="小区南门路灯不亮",
+        category_code="C0101",
+        lon=lon,
+        lat=lat,
+    )
+
+
+def test_a_refused_action_shows_why(browser, live_server, demo_site):
+    case = _report(demo_site, WORKER_CELL, "demo_worker")
+    staff = sign_in(browser, live_server, "demo_staff", viewport=DESK)
+    staff.goto(f"{live_server.url}/cases/{case.pk}/")
+
+    # A reason is required to reject: the field error is shown in place (400).
+    reject = staff.locator("details[data-action=reject]")
+    reject.locator("summary").click()
+    reject.locator("[name=reason]").evaluate("el => el.removeAttribute('required')")
+    reject.get_by_test_id("do-reject").click()
+    expect(staff.get_by_test_id("errors")).to_be_visible()
+    expect(staff.get_by_test_id("case-status")).to_have_attribute("data-status", "collected")
+
+    # Meanwhile a colleague rejects it; accepting from the stale page is refused with the
+    # state and what is allowed now (409), and the page shows the case as it now is.
+    reject_case(case_id=case.pk, by=User.objects.get(username="demo_staff"), reason="重复上报")
+    staff.locator("details[data-action=accept]").get_by_test_id("do-accept").click()
+    refusal = staff.get_by_test_id("refusal")
+    expect(refusal).to_be_visible()
+    expect(refusal).to_contain_text("不予立案")  # the current state, in the user's language
+    expect(staff.get_by_test_id("case-status")).to_have_attribute("data-status", "rejected")
+    screenshot(staff, "case-page-refusal")
+
+
+def test_language_switch(browser, live_server, demo_site):
+    worker = sign_in(browser, live_server, "demo_worker", viewport=PHONE)
+    expect(worker.locator("h2#verify-h")).to_contain_text("等待您核查")
+    worker.get_by_role("button", name="English").click()
+    expect(worker.locator("h2#verify-h")).to_contain_text("Waiting for your verification")
+    expect(worker.locator("html")).to_have_attribute("lang", "en")
+    worker.get_by_role("button", name="中文").click()
+    expect(worker.locator("h2#verify-h")).to_contain_text("等待您核查")
+
+
+def test_a_worker_cannot_open_another_streets_case(browser, live_server, demo_site):
+    other = _report(demo_site, OTHER_STREET_CELL, "worker_" + OTHER_STREET_CELL)
+    worker = sign_in(browser, live_server, "demo_worker", viewport=PHONE)
+    response = worker.goto(f"{live_server.url}/cases/{other.pk}/")
+    assert response.status == 404
+    expect(worker.locator("body")).not_to_contain_text(other.title)
+    response = worker.goto(f"{live_server.url}/cases/{other.pk}/photos/1/")
+    assert response.status == 404
