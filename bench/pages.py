@@ -1,0 +1,116 @@
+"""The pages over the district demo (2,000,000 cases): server time of a grid worker's home,
+the report form and street staff's queue (goal p95 ≤ 150 ms, constant query counts), and
+what a worker's page weighs on first load (goal ≤ 300 KB transferred, photos aside).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/gridgov_bench python bench/pages.py
+
+Requests go through Django's test client in this process (server time, no network).
+Weight: the page's HTML, every stylesheet and script it loads and the JSON it fetches,
+each gzip-compressed as production serves them (whitenoise's precompressed static files;
+HTML and JSON compressed by the front proxy), and also uncompressed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import statistics
+import sys
+import time
+
+from _setup import ROOT, django_setup
+
+django_setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection, reset_queries  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from cases.models import Case  # noqa: E402
+
+User = get_user_model()
+ROUNDS = 40
+PAGES = [
+    ("demo_worker", "/", "worker home"),
+    ("demo_worker", "/report/", "report form"),
+    ("demo_staff", "/queue/", "staff queue: new"),
+    ("demo_staff", "/queue/?tab=approvals", "staff queue: approvals"),
+    ("demo_staff", "/queue/?tab=overdue", "staff queue: overdue"),
+    ("demo_handler", "/department/", "handler's department"),
+]
+WORKER_PAGES = ["/", "/report/"]
+# What the worker pages fetch after load (the map's cells).
+WORKER_FETCHES = ["/api/v1/cells/"]
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, int(len(ordered) * 0.95) - 1)]
+
+
+def timed(client: Client, url: str) -> float:
+    started = time.perf_counter()
+    response = client.get(url)
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200, (url, response.status_code)
+    reset_queries()
+    return elapsed
+
+
+def server_times() -> float:
+    clients: dict[str, Client] = {}
+    worst = 0.0
+    for username, url, label in PAGES:
+        if username not in clients:
+            clients[username] = Client()
+            clients[username].force_login(User.objects.get(username=username))
+        client = clients[username]
+        timed(client, url)  # warm
+        ms = [timed(client, url) * 1000 for _ in range(ROUNDS)]
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        rows = len(re.findall(rb'data-testid="(?:case-row|queue-item|department-case)"', response.content))
+        worst = max(worst, p95(ms))
+        print(
+            f"{label:<24} p50 {statistics.median(ms):6.1f} ms  p95 {p95(ms):6.1f} ms  "
+            f"{len(queries):2d} queries  {rows:3d} rows"
+        )
+    return worst
+
+
+def static_file(url: str) -> bytes:
+    path = url.removeprefix(settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/" + settings.STATIC_URL)
+    return (ROOT / "static" / path).read_bytes()
+
+
+def weight(client: Client, url: str) -> tuple[int, int]:
+    html = client.get(url).content
+    parts = [html]
+    for asset in re.findall(rb'(?:src|href)="(/static/[^"]+\.(?:js|css))"', html):
+        parts.append(static_file(asset.decode()))
+    for fetch in WORKER_FETCHES:
+        parts.append(client.get(fetch).content)
+    return sum(map(len, parts)), sum(len(gzip.compress(p, 6)) for p in parts)
+
+
+def main() -> None:
+    total = Case.objects.count()
+    if total < 1_000_000:
+        print(f"warning: only {total:,} cases; seed the district demo first", file=sys.stderr)
+    print(f"{total:,} cases in the database; {ROUNDS} requests per page")
+    worst = server_times()
+    print(f"worst p95 {worst:.1f} ms (goal ≤ 150 ms; ratio to goal {worst / 150:.2f})")
+    worker = Client()
+    worker.force_login(User.objects.get(username="demo_worker"))
+    for url in WORKER_PAGES:
+        raw, compressed = weight(worker, url)
+        print(
+            f"worker page {url:<10} first load {compressed / 1024:6.1f} KB gzip "
+            f"({raw / 1024:6.1f} KB uncompressed); goal ≤ 300 KB, ratio {compressed / 1024 / 300:.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
