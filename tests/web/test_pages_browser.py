@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from cases.services import create_case
-from workflows.services import reject_case
+from workflows.services import accept_case, reject_case
 
 from .conftest import DESK, OTHER_STREET_CELL, PHONE, WORKER_CELL, screenshot, sign_in
 
@@ -70,3 +70,21 @@ def test_a_worker_cannot_open_another_streets_case(browser, live_server, demo_si
     expect(worker.locator("body")).not_to_contain_text(other.title)
     response = worker.goto(f"{live_server.url}/cases/{other.pk}/photos/1/")
     assert response.status == 404
+
+
+def test_dashboard_shows_indicators_and_drills_down(browser, live_server, demo_site):
+    staff = User.objects.get(username="demo_staff")
+    for _ in range(3):  # 立案: reported and accepted
+        accept_case(case_id=_report(demo_site, WORKER_CELL, "demo_worker").pk, by=staff)
+    admin = sign_in(browser, live_server, "demo_admin", viewport=DESK)
+    admin.goto(f"{live_server.url}/dashboard/")
+    expect(admin.locator('[data-kpi="filed"] strong')).to_have_text("3")
+    rows = admin.get_by_test_id("ranking-row")
+    expect(rows).to_have_count(2)  # the demo district's two streets
+    screenshot(admin, "dashboard")
+    # Communities of street 1 rank with their grades; a name opens the cases it counts.
+    admin.locator("#levels [data-level=community]").click()
+    expect(rows).to_have_count(4)
+    admin.get_by_test_id("ranking-row").filter(has_text="光华社区").locator("a").first.click()
+    admin.wait_for_url("**/cases/?*")
+    expect(admin.get_by_test_id("case-list-row")).to_have_count(3)
