@@ -25,6 +25,7 @@ from grids.selectors import TERRITORIAL_ROLES, active_assignments, territory_q
 
 from .models import Attachment, CaseEvent, CaseStatus, Category, DuplicateCandidate, RoutingRule
 from .models import Case as CaseModel
+from .models.case import OPEN_STATUS_ORDER
 
 
 def category_choices(*, family: str | None = None) -> QuerySet[Category]:
@@ -173,7 +174,7 @@ def get_case_for(user, case_id: int, *, for_update: bool = False) -> CaseModel:
 # --- the pages' lists ---------------------------------------------------------------------
 
 QUEUE_TABS = ("new", "approvals", "overdue")
-_OPEN = [s for s in CaseStatus.values if s not in (CaseStatus.REJECTED, CaseStatus.CLOSED)]
+_OPEN = OPEN_STATUS_ORDER  # matches the condition of the partial index case_department_open
 
 
 def staff_queue(user, *, tab: str) -> QuerySet[CaseModel]:

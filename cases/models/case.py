@@ -44,6 +44,9 @@ class CaseStatus(models.TextChoices):
 
 
 OPEN_STATUSES = frozenset(CaseStatus.values) - {CaseStatus.REJECTED, CaseStatus.CLOSED}
+# The same, in the order of the choices: filters that must match a partial index's condition
+# use this list.
+OPEN_STATUS_ORDER = [status for status in CaseStatus.values if status in OPEN_STATUSES]
 
 
 class CaseSource(models.TextChoices):
@@ -250,6 +253,16 @@ class Case(models.Model):
                 fields=["department", "due_at"],
                 name="case_overdue_department",
                 condition=Q(overdue=True),
+            ),
+            # A handler's page: the department's open cases, overdue first, by deadline
+            # (32k open of 800k at the district scale: sorted by the index, not per request).
+            models.Index(
+                F("department"),
+                F("overdue").desc(),
+                F("due_at"),
+                F("id"),
+                name="case_department_open",
+                condition=Q(status__in=OPEN_STATUS_ORDER),
             ),
         ]
 
