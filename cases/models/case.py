@@ -264,6 +264,15 @@ class Case(models.Model):
                 name="case_department_open",
                 condition=Q(status__in=OPEN_STATUS_ORDER),
             ),
+            # Street staff's overdue board: open and overdue, red first, then by deadline.
+            models.Index(
+                F("street"),
+                F("escalation_level").desc(),
+                F("due_at"),
+                F("id"),
+                name="case_street_overdue_board",
+                condition=Q(overdue=True, status__in=OPEN_STATUS_ORDER),
+            ),
         ]
 
     def __str__(self) -> str:
