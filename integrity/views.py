@@ -131,6 +131,10 @@ def flag_photo(request: HttpRequest, pk: int, attachment_id: int) -> FileRespons
         photo = Attachment.objects.get(pk=attachment_id)
     except Attachment.DoesNotExist:
         raise Http404("no such photo") from None
-    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+    try:
+        handle = photo.file.open("rb")
+    except OSError:  # the row outlived its file (restored database, cleaned media folder)
+        raise Http404("photo file missing") from None
+    response = FileResponse(handle, content_type=photo.content_type)
     response["Cache-Control"] = "private, max-age=86400"
     return response

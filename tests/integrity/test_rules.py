@@ -13,7 +13,7 @@ from cases.models import Case, Category
 from cases.services import create_case
 from integrity.models import IntegrityFlag, PhotoHash, Rule
 from integrity.rules import Window
-from integrity.rules.bursts import poisson_tail, report_bursts
+from integrity.rules.bursts import closing_window, poisson_tail, report_bursts
 from integrity.services import run_rules
 from workflows import services
 
@@ -275,3 +275,29 @@ def test_a_scan_changes_no_case(cast, since):
     assert IntegrityFlag.objects.filter(case=case).exists()
     assert Case.objects.filter(pk=case.pk).values().get() == before
     assert Category.objects.exists()
+
+
+def test_a_long_scan_goes_a_month_at_a_time_and_finds_each_thing_once(cast):
+    first = file(cast)
+    backdate(first, 24 * 40)
+    copy = file(cast, dx_m=4)
+    backdate(copy, 24 * 40 - 6)
+    burst_month = timezone.localtime(timezone.now() - timedelta(days=62)).date().replace(day=1)
+    start, _end = closing_window(burst_month, 3)
+    burst = [
+        plain_case(
+            cast.territory.cell_a,
+            reporter=cast.worker_a2,
+            at=start + timedelta(hours=h),
+            lon=116.401 + h * 0.00012,  # 60 m apart, far from the copies: no near-duplicates
+            lat=39.901,
+        )
+        for h in range(0, 60, 6)
+    ]
+
+    report = run_rules(since=timezone.now() - timedelta(days=100))
+
+    assert report[Rule.NEAR_DUPLICATE]["found"] == 1
+    assert flagged(Rule.NEAR_DUPLICATE) == {copy.pk}
+    assert flagged(Rule.REPORT_BURST) == {burst[0].pk}
+    assert report[Rule.REPORT_BURST] | {"seconds": 0} == {"found": 1, "new": 1, "seconds": 0}
