@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "residents",
     "cases",
     "workflows",
+    "assessment",
     "integrity",
 ]
 

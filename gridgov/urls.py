@@ -14,7 +14,9 @@ from .health import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("assessment.api_urls")),
     path("api/v1/", include(("cases.api.urls", "api"), namespace="api")),
+    path("satisfaction/", include("assessment.urls")),
     path("integrity/", include("integrity.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),

@@ -267,6 +267,10 @@ def request_satisfaction(case_id: int) -> int:
         "Case %(number)s “%(title)s” you reported is closed. How satisfied are you with the "
         "result? Please rate it from 1 (very unsatisfied) to 5 (very satisfied)."
     ) % {"number": case.number, "title": case.title}
+    from assessment.services import satisfaction_link  # assessment builds on workflows
+
+    link = satisfaction_link(case_id=case.pk)
+    message += " " + _("Rate it here: %(link)s") % {"link": link}
     return notify(
         users=[case.reporter_id],
         case=case,

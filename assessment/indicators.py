@@ -1,0 +1,171 @@
+"""The indicators of DESIGN §5, from counts, and the score and grade they give.
+
+Definitions (a period is ``[start, end]``, whole local days, Asia/Shanghai):
+
+- 立案数 ``filed``: cases filed in the period — accepted by street staff (``accepted_at``), or
+  resolved on the spot by the reporting worker (就地解决: never accepted, ``reported_at`` set;
+  counted at its ``created_at``). Rejected and merged reports are not filed.
+- 结案数 ``closed``: cases closed (``verify_pass``) in the period.
+- 按期结案数 ``closed_on_time``: of those, the ones no step of which ever went overdue — the
+  SLA scanner records each overdue mark as an ``overdue`` notification (its record, see
+  ``workflows.sla``), so "on time" is "no such notification".
+- 超期未结 ``overdue_open``: cases open *now* and overdue, whose current deadline (``due_at``)
+  fell in the period. A case counts against the period it fell due in; once closed it moves
+  to the period it was closed in.
+- 应结案数 ``due`` = ``closed`` + ``overdue_open``.
+- 结案率 ``closing_rate`` = closed / due; 按期结案率 ``on_time_rate`` = closed_on_time / due.
+- 返工率 ``rework_rate`` = failed verifications / verifications, over the cases closed in
+  the period: a closed case was verified ``1 + rework_count`` times and failed
+  ``rework_count`` times (attributing them to the close keeps each day's rollup final).
+- 满意率 ``satisfaction_rate`` = satisfied (score 4–5) / rated, over ratings given in the
+  period.
+- 平均处置时长 ``avg_handling_hours`` = mean of (closed_at − filed time) over closed cases.
+- 监督举报率 ``supervision_rate`` = filed public reports (source resident, hotline or Open311:
+  the public found it before a worker did) / filed.
+- 漏报率 ``missed_rate`` (worker level): the same ratio over the cells the worker patrols —
+  public reports the worker had not reported first (a worker's own earlier report would have
+  been filed instead, the public one merged into it).
+- 积压 ``backlog``: cases open at the end of the period; ``overdue``: ``overdue_open``.
+
+A rate whose denominator is 0 is ``None`` (no data), never 0 or 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+COUNT_FIELDS = (
+    "filed",
+    "filed_public",
+    "closed",
+    "closed_on_time",
+    "reworks",
+    "handling_us",
+    "rated",
+    "satisfied",
+    "opened",
+    "resolved",
+)
+GRADES = ("A", "B", "C", "D", "E")
+
+
+def empty_counts() -> dict[str, int]:
+    return dict.fromkeys((*COUNT_FIELDS, "overdue_open", "backlog"), 0)
+
+
+def add_counts(into: dict[str, int], other: Mapping[str, int | None]) -> dict[str, int]:
+    for name, value in other.items():
+        if name in into and value:
+            into[name] += int(value)
+    return into
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    return round(numerator / denominator, 4) if denominator else None
+
+
+def rates(c: Mapping[str, int]) -> dict[str, float | None]:
+    """The indicators of one unit from its counts (see the module docstring)."""
+    due = c["closed"] + c["overdue_open"]
+    verifications = c["closed"] + c["reworks"]
+    return {
+        "due": due,
+        "closing_rate": _ratio(c["closed"], due),
+        "on_time_rate": _ratio(c["closed_on_time"], due),
+        "rework_rate": _ratio(c["reworks"], verifications),
+        "satisfaction_rate": _ratio(c["satisfied"], c["rated"]),
+        "supervision_rate": _ratio(c["filed_public"], c["filed"]),
+        "avg_handling_hours": (
+            round(c["handling_us"] / c["closed"] / 3_600_000_000, 2) if c["closed"] else None
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """A ``GradingScheme`` row in plain numbers (loaded once per request)."""
+
+    name: str
+    weights: dict[str, int]
+    targets: dict[str, Decimal]
+    thresholds: tuple[int, int, int, int]  # A, B, C, D
+
+    @classmethod
+    def of(cls, row) -> Scheme:
+        from .models import COMPONENTS
+
+        return cls(
+            name=row.name,
+            weights={c: getattr(row, f"weight_{c}") for c in COMPONENTS},
+            targets={c: Decimal(getattr(row, f"target_{c}")) for c in COMPONENTS},
+            thresholds=(row.grade_a, row.grade_b, row.grade_c, row.grade_d),
+        )
+
+
+# The default scheme when the table is empty (same numbers as the data migration's standard).
+FALLBACK_SCHEME = Scheme(
+    name="standard",
+    weights={"closing": 25, "on_time": 25, "rework": 15, "satisfaction": 20, "self_discovery": 15},
+    targets={
+        "closing": Decimal("0.98"),
+        "on_time": Decimal("0.95"),
+        "rework": Decimal("0.95"),
+        "satisfaction": Decimal("0.95"),
+        "self_discovery": Decimal("0.90"),
+    },
+    thresholds=(90, 75, 60, 40),
+)
+
+
+def components(r: Mapping[str, float | None]) -> dict[str, float | None]:
+    """The score's components, each a rate where higher is better (None: no data)."""
+    return {
+        "closing": r["closing_rate"],
+        "on_time": r["on_time_rate"],
+        "rework": None if r["rework_rate"] is None else 1 - r["rework_rate"],
+        "satisfaction": r["satisfaction_rate"],
+        "self_discovery": None if r["supervision_rate"] is None else 1 - r["supervision_rate"],
+    }
+
+
+def score(r: Mapping[str, float | None], scheme: Scheme) -> float | None:
+    """``100 × Σ w·min(1, rate/target) / Σ w`` over the components with data; None if none.
+    Only rates enter, so the score cannot grow with the number of cases."""
+    total = weight_sum = 0.0
+    for name, value in components(r).items():
+        weight = scheme.weights[name]
+        if value is None or not weight:
+            continue
+        total += weight * min(1.0, value / float(scheme.targets[name]))
+        weight_sum += weight
+    return round(100 * total / weight_sum, 1) if weight_sum else None
+
+
+def grade(value: float | None, scheme: Scheme) -> str | None:
+    """A ≥ 90, B ≥ 75, C ≥ 60, D ≥ 40, E below (the scheme's thresholds)."""
+    if value is None:
+        return None
+    for letter, threshold in zip(GRADES, scheme.thresholds, strict=False):
+        if value >= threshold:
+            return letter
+    return "E"
+
+
+def indicator_row(counts: Mapping[str, int], scheme: Scheme) -> dict:
+    """Counts, indicators, score and grade of one unit."""
+    r = rates(counts)
+    value = score(r, scheme)
+    return {
+        "counts": {
+            name: int(counts[name])
+            for name in (*COUNT_FIELDS, "overdue_open", "backlog")
+            if name != "handling_us"
+        }
+        | {"due": r["due"], "handling_seconds": round(counts["handling_us"] / 1_000_000)},
+        "indicators": {k: v for k, v in r.items() if k != "due"},
+        "score": value,
+        "grade": grade(value, scheme),
+        "scheme": scheme.name,
+    }

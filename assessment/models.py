@@ -1,0 +1,299 @@
+"""Assessment (考核): grading schemes, daily/monthly rollups and satisfaction ratings — DESIGN §5.
+
+The indicator definitions live in ``assessment.indicators``; the rollups hold the *counts*
+behind them, summed per day (and per month, from the days) so a dashboard over two million
+cases reads thousands of rows. Every indicator of every unit is a ratio of sums of these
+columns, so any period and any level is a ``SUM(...) GROUP BY`` away.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from grids.models import CommunityType
+
+# --- grading schemes --------------------------------------------------------------------------
+
+# The weighted components of a score, each a rate in [0, 1] where higher is better.
+COMPONENTS = ("closing", "on_time", "rework", "satisfaction", "self_discovery")
+
+
+def _weight(label):
+    return models.PositiveSmallIntegerField(label, default=20, validators=[MaxValueValidator(100)])
+
+
+def _target(label, default: str):
+    return models.DecimalField(
+        label,
+        max_digits=4,
+        decimal_places=3,
+        default=default,
+        validators=[MinValueValidator(0.01), MaxValueValidator(1)],
+        help_text=_("The rate that earns the component's full marks (0.01–1)."),
+    )
+
+
+class GradingScheme(models.Model):
+    """考核方案 — weights, targets and grade thresholds for one community type.
+
+    A unit's score is ``100 × Σ weight·min(1, rate/target) / Σ weight`` over the components
+    that have data (a rate whose denominator is 0 is left out, its weight too). Only rates
+    enter the score, so more cases never raise it (DESIGN §5: volume targets breed fake
+    reports). The row with an empty ``community_type`` is the default, used for streets,
+    districts, departments and any type without its own row.
+    """
+
+    community_type = models.CharField(
+        _("community type (社区类型)"),
+        max_length=20,
+        choices=CommunityType.choices,
+        blank=True,
+        unique=True,
+        help_text=_("Empty: the default scheme (streets, districts, departments)."),
+    )
+    name = models.CharField(_("name"), max_length=64)
+    weight_closing = _weight(_("weight: closing rate (结案率)"))
+    weight_on_time = _weight(_("weight: on-time closing rate (按期结案率)"))
+    weight_rework = _weight(_("weight: no-rework rate (1 − 返工率)"))
+    weight_satisfaction = _weight(_("weight: satisfaction rate (满意率)"))
+    weight_self_discovery = _weight(_("weight: self-discovery rate (1 − 监督举报率)"))
+    target_closing = _target(_("target: closing rate"), "0.980")
+    target_on_time = _target(_("target: on-time closing rate"), "0.950")
+    target_rework = _target(_("target: no-rework rate"), "0.950")
+    target_satisfaction = _target(_("target: satisfaction rate"), "0.950")
+    target_self_discovery = _target(_("target: self-discovery rate"), "0.900")
+    grade_a = models.PositiveSmallIntegerField(_("grade A from"), default=90)
+    grade_b = models.PositiveSmallIntegerField(_("grade B from"), default=75)
+    grade_c = models.PositiveSmallIntegerField(_("grade C from"), default=60)
+    grade_d = models.PositiveSmallIntegerField(_("grade D from"), default=40)
+
+    class Meta:
+        verbose_name = _("grading scheme (考核方案)")
+        verbose_name_plural = _("grading schemes (考核方案)")
+        ordering = ["community_type"]
+        constraints = [
+            models.CheckConstraint(
+                name="grading_thresholds_ordered",
+                condition=Q(grade_a__lte=100)
+                & Q(grade_a__gt=models.F("grade_b"))
+                & Q(grade_b__gt=models.F("grade_c"))
+                & Q(grade_c__gt=models.F("grade_d")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        super().clean()
+        if not (100 >= self.grade_a > self.grade_b > self.grade_c > self.grade_d):
+            raise ValidationError({"grade_b": _("Thresholds must fall: 100 ≥ A > B > C > D.")})
+        if not any(getattr(self, f"weight_{c}") for c in COMPONENTS):
+            raise ValidationError({"weight_closing": _("At least one weight must be above 0.")})
+
+
+# --- rollups ----------------------------------------------------------------------------------
+
+
+class Span(models.TextChoices):
+    DAY = "day", _("day")
+    MONTH = "month", _("month")
+
+
+class RollupCounts(models.Model):
+    """The counts every indicator is made of (see ``assessment.indicators``)."""
+
+    filed = models.PositiveIntegerField(_("filed (立案数)"), default=0)
+    filed_public = models.PositiveIntegerField(_("filed public reports (群众举报)"), default=0)
+    closed = models.PositiveIntegerField(_("closed (结案数)"), default=0)
+    closed_on_time = models.PositiveIntegerField(_("closed on time (按期结案数)"), default=0)
+    reworks = models.PositiveIntegerField(_("failed verifications (返工)"), default=0)
+    # Microseconds, so sums over any grouping are exact (seconds truncated per row were not).
+    handling_us = models.BigIntegerField(_("handling time, µs (处置时长)"), default=0)
+    rated = models.PositiveIntegerField(_("rated (参评数)"), default=0)
+    satisfied = models.PositiveIntegerField(_("satisfied (满意数)"), default=0)
+    opened = models.PositiveIntegerField(_("opened (新增案件)"), default=0)
+    resolved = models.PositiveIntegerField(_("closed or rejected (办结/不予立案)"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class CellRollup(RollupCounts):
+    """One grid cell's counts for one day (or one month: the sum of its days).
+
+    The cell's community, street and district are copied on the row so a district's streets
+    and communities are summed without joins.
+    """
+
+    span = models.CharField(_("span"), max_length=5, choices=Span.choices)
+    start = models.DateField(_("first day"))
+    cell = models.ForeignKey("grids.GridCell", on_delete=models.CASCADE, related_name="+")
+    community_id = models.BigIntegerField()
+    street_id = models.BigIntegerField()
+    district_id = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("cell rollup (网格日汇总)")
+        verbose_name_plural = _("cell rollups (网格日汇总)")
+        constraints = [
+            models.UniqueConstraint(fields=["span", "start", "cell"], name="cell_rollup_unique")
+        ]
+        indexes = [
+            models.Index(fields=["span", "district_id", "start"], name="cell_rollup_district"),
+            models.Index(fields=["span", "street_id", "start"], name="cell_rollup_street"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.span} {self.start} cell {self.cell_id}"
+
+
+class CommunityRollup(RollupCounts):
+    """One community's counts for one day (or month): its cells' rows summed. Districts,
+    streets and communities are read from here — a tenth of the cell rows."""
+
+    span = models.CharField(_("span"), max_length=5, choices=Span.choices)
+    start = models.DateField(_("first day"))
+    community = models.ForeignKey("grids.Community", on_delete=models.CASCADE, related_name="+")
+    street_id = models.BigIntegerField()
+    district_id = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("community rollup (社区日汇总)")
+        verbose_name_plural = _("community rollups (社区日汇总)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["span", "start", "community"], name="community_rollup_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["span", "district_id", "start"], name="comm_rollup_district"),
+            models.Index(fields=["span", "street_id", "start"], name="comm_rollup_street"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.span} {self.start} community {self.community_id}"
+
+
+class DepartmentRollup(RollupCounts):
+    """One department's counts in one street for one day (or month). A case counts for the
+    department it is with when the day is rolled up (for a closed case: the one that
+    handled it)."""
+
+    span = models.CharField(_("span"), max_length=5, choices=Span.choices)
+    start = models.DateField(_("first day"))
+    department = models.ForeignKey("grids.Department", on_delete=models.CASCADE, related_name="+")
+    street_id = models.BigIntegerField()
+    district_id = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("department rollup (部门日汇总)")
+        verbose_name_plural = _("department rollups (部门日汇总)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["span", "start", "department", "street_id"], name="dept_rollup_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["span", "district_id", "start"], name="dept_rollup_district")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.span} {self.start} department {self.department_id} street {self.street_id}"
+
+
+class RolledDay(models.Model):
+    """A day whose rollup rows are written (and when). Days after the last rolled day are
+    counted live from the case table."""
+
+    day = models.DateField(_("day"), primary_key=True)
+    rolled_at = models.DateTimeField(_("rolled up at"))
+    cell_rows = models.PositiveIntegerField(default=0)
+    department_rows = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("rolled-up day")
+        verbose_name_plural = _("rolled-up days")
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return self.day.isoformat()
+
+
+# --- satisfaction -----------------------------------------------------------------------------
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Satisfaction(models.Model):
+    """满意度评价 — the reporter's 1–5 rating of a closed case, given once.
+
+    The row is made when the reporter is asked (``token`` is the secret of their link); it
+    counts as a rating once ``score`` is set (``rated_at``). Staff enter a phone callback
+    (电话回访) with ``channel = phone`` and themselves as ``entered_by``.
+    """
+
+    class Channel(models.TextChoices):
+        LINK = "link", _("link sent to the reporter")
+        PHONE = "phone", _("电话回访 phone callback")
+
+    SATISFIED_FROM = 4  # 4 满意 and 5 非常满意 count as satisfied
+
+    case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="satisfaction")
+    token = models.CharField(max_length=48, unique=True, default=new_token, editable=False)
+    score = models.PositiveSmallIntegerField(
+        _("score (1–5)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    comment = models.TextField(_("comment"), blank=True, max_length=1000)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entered by (callbacks)"),
+    )
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("satisfaction rating (满意度)")
+        verbose_name_plural = _("satisfaction ratings (满意度)")
+        ordering = ["-rated_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["rated_at"], name="satisfaction_rated_at", condition=Q(score__isnull=False)
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="satisfaction_score_range",
+                condition=Q(score__isnull=True) | Q(score__gte=1, score__lte=5),
+            ),
+            models.CheckConstraint(
+                name="satisfaction_rated_complete",
+                condition=Q(score__isnull=True, rated_at__isnull=True)
+                | Q(score__isnull=False, rated_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.score or '—'}"
+
+    @property
+    def is_rated(self) -> bool:
+        return self.score is not None

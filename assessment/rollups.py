@@ -1,0 +1,421 @@
+"""Counting cases for the indicators: straight from the case table, and into daily rollups.
+
+``case_counts`` is the one place that says which case counts for what (the definitions are in
+``assessment.indicators``): the nightly rollup calls it for one day grouped by cell and
+department, the dashboard calls it for the part of a period not rolled up yet (today), and
+the benchmark calls it for a whole period as the baseline.
+
+``roll_up_day`` replaces one day's rows (delete + insert in one transaction, so a rerun or a
+late correction leaves exactly one set) and refreshes its month's rows from the days.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import (
+    Count,
+    DateTimeField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Sum,
+)
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+from psycopg2.extras import execute_values
+
+from cases.models import OPEN_STATUSES, Case, CaseSource, CaseStatus
+from grids.models import GridCell
+from workflows.models import Notification, NotificationKind
+
+from .indicators import COUNT_FIELDS
+from .models import (
+    CellRollup,
+    CommunityRollup,
+    DepartmentRollup,
+    RolledDay,
+    Satisfaction,
+    Span,
+)
+
+# Reports by the public (监督举报): a resident, the hotline or an Open311 client found it.
+PUBLIC_SOURCES = (CaseSource.RESIDENT, CaseSource.HOTLINE, CaseSource.OPEN311)
+SUM_FIELDS = COUNT_FIELDS
+Key = tuple
+
+
+def local_tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def day_start(day: date) -> datetime:
+    """Local midnight at the start of ``day`` (aware)."""
+    return datetime.combine(day, time.min, tzinfo=local_tz())
+
+
+def filed_at() -> Coalesce:
+    """When a case was filed (立案): accepted, or — resolved on the spot — created."""
+    return Coalesce("accepted_at", "created_at", output_field=DateTimeField())
+
+
+def _filed_q(t0: datetime, t1: datetime) -> Q:
+    accepted = Q(accepted_at__gte=t0, accepted_at__lt=t1)
+    self_resolved = Q(
+        accepted_at__isnull=True, reported_at__isnull=False, created_at__gte=t0, created_at__lt=t1
+    )
+    return accepted | self_resolved
+
+
+def was_overdue() -> Exists:
+    """The case went past a deadline at some step (the SLA scanner's overdue notice)."""
+    return Exists(
+        Notification.objects.filter(case_id=OuterRef("pk"), kind=NotificationKind.OVERDUE)
+    )
+
+
+def _grouped(qs, keys: Mapping[str, str], day_field, prefix: str = ""):
+    names = {name: F(prefix + path) for name, path in keys.items()}
+    if day_field is not None:
+        names["day"] = TruncDate(day_field, tzinfo=local_tz())
+    return qs.annotate(**{f"k_{n}": expr for n, expr in names.items()}).values(
+        *(f"k_{n}" for n in names)
+    )
+
+
+def _key(row: Mapping, names: Iterable[str]) -> Key:
+    return tuple(row[f"k_{n}"] for n in names)
+
+
+def case_counts(
+    t0: datetime,
+    t1: datetime,
+    *,
+    keys: Mapping[str, str],
+    by_day: bool = False,
+    where: Q | None = None,
+) -> dict[Key, dict[str, int]]:
+    """The rollup counts of cases in ``[t0, t1)``, grouped by ``keys`` (name → path from
+    ``Case``, e.g. ``{"cell": "cell_id"}``) and, with ``by_day``, by local day first.
+
+    ``where`` narrows the cases (a scope or a parent filter, over ``Case``). Five grouped
+    queries: filed, closed, opened, rejected, rated. Returns ``{key tuple: counts}``.
+    """
+    where = where or Q()
+    names = [*(["day"] if by_day else []), *keys]
+    out: dict[Key, dict[str, int]] = defaultdict(lambda: dict.fromkeys(SUM_FIELDS, 0))
+    cases = Case.objects.order_by()
+
+    def day(field):
+        return field if by_day else None
+
+    filed = _grouped(cases.filter(where, _filed_q(t0, t1)), keys, day(filed_at())).annotate(
+        n=Count("id"), public=Count("id", filter=Q(source__in=PUBLIC_SOURCES))
+    )
+    for row in filed:
+        counts = out[_key(row, names)]
+        counts["filed"] += row["n"]
+        counts["filed_public"] += row["public"]
+
+    handling = ExpressionWrapper(F("closed_at") - filed_at(), output_field=DurationField())
+    closed = _grouped(
+        cases.filter(where, status=CaseStatus.CLOSED, closed_at__gte=t0, closed_at__lt=t1),
+        keys,
+        day("closed_at"),
+    ).annotate(
+        n=Count("id"),
+        on_time=Count("id", filter=~was_overdue()),
+        reworks=Sum("rework_count"),
+        handling=Sum(handling),
+    )
+    for row in closed:
+        counts = out[_key(row, names)]
+        counts["closed"] += row["n"]
+        counts["closed_on_time"] += row["on_time"]
+        counts["reworks"] += row["reworks"] or 0
+        counts["handling_us"] += (
+            row["handling"] // timedelta(microseconds=1) if row["handling"] else 0
+        )
+        counts["resolved"] += row["n"]
+
+    opened = _grouped(
+        cases.filter(where, created_at__gte=t0, created_at__lt=t1), keys, day("created_at")
+    ).annotate(n=Count("id"))
+    for row in opened:
+        out[_key(row, names)]["opened"] += row["n"]
+
+    # A rejected case's step clock starts when it is rejected (workflows.services.start_step).
+    rejected = _grouped(
+        cases.filter(
+            where,
+            status=CaseStatus.REJECTED,
+            step_started_at__gte=t0,
+            step_started_at__lt=t1,
+        ),
+        keys,
+        day("step_started_at"),
+    ).annotate(n=Count("id"))
+    for row in rejected:
+        out[_key(row, names)]["resolved"] += row["n"]
+
+    ratings = _grouped(
+        Satisfaction.objects.order_by().filter(
+            _prefixed(where, "case__"), score__isnull=False, rated_at__gte=t0, rated_at__lt=t1
+        ),
+        keys,
+        day("rated_at"),
+        prefix="case__",
+    ).annotate(
+        n=Count("id"), satisfied=Count("id", filter=Q(score__gte=Satisfaction.SATISFIED_FROM))
+    )
+    for row in ratings:
+        counts = out[_key(row, names)]
+        counts["rated"] += row["n"]
+        counts["satisfied"] += row["satisfied"]
+    return dict(out)
+
+
+def _prefixed(q: Q, prefix: str) -> Q:
+    """``q`` (over Case) rewritten over a model that reaches the case through ``prefix``."""
+    clone = Q()
+    clone.connector, clone.negated = q.connector, q.negated
+    for child in q.children:
+        if isinstance(child, Q):
+            clone.children.append(_prefixed(child, prefix))
+        else:
+            lookup, value = child
+            clone.children.append((prefix + lookup, value))
+    return clone
+
+
+def overdue_open_counts(
+    t0: datetime,
+    t1: datetime,
+    *,
+    keys: Mapping[str, str],
+    where: Q | None = None,
+    by_day: bool = False,
+) -> dict[Key, int]:
+    """Open cases overdue now whose deadline fell in ``[t0, t1)``, grouped by ``keys`` (and
+    by the local day of the deadline, with ``by_day``)."""
+    qs = Case.objects.order_by().filter(
+        where or Q(), overdue=True, status__in=OPEN_STATUSES, due_at__gte=t0, due_at__lt=t1
+    )
+    names = [*(["day"] if by_day else []), *keys]
+    grouped = _grouped(qs, keys, "due_at" if by_day else None)
+    return {_key(r, names): r["n"] for r in grouped.annotate(n=Count("*"))}
+
+
+def open_case_counts(
+    t0: datetime, t1: datetime, *, keys: Mapping[str, str], where: Q | None = None
+) -> dict[Key, dict[str, int]]:
+    """Cases open now (``open``) and, of those, the overdue ones whose deadline fell in
+    ``[t0, t1)`` (``overdue_open``), grouped by ``keys``: one scan of the open-case index."""
+    qs = Case.objects.order_by().filter(where or Q(), status__in=OPEN_STATUSES)
+    overdue = Q(overdue=True, due_at__gte=t0, due_at__lt=t1)
+    grouped = _grouped(qs, keys, None).annotate(n=Count("*"), late=Count("due_at", filter=overdue))
+    return {_key(r, keys): {"open": r["n"], "overdue_open": r["late"]} for r in grouped}
+
+
+# --- writing the rollups ----------------------------------------------------------------------
+
+
+def _lock_rollups(day: date) -> None:
+    """Serialise two runs over the same month (a rerun racing the nightly task)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            key = day.year * 100 + day.month
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [4242, key])
+
+
+def _territory() -> dict[int, tuple[int, int, int]]:
+    """cell id → (community, street, district) for every cell (one query)."""
+    return {
+        cell: (community, street, district)
+        for cell, community, street, district in GridCell.objects.values_list(
+            "id", "community_id", "community__street_id", "community__street__district_id"
+        )
+    }
+
+
+def _insert(model, rows: list[dict]) -> None:
+    """Insert plain rows (attname → value): one ``INSERT … VALUES`` per 5,000 rows on
+    PostgreSQL (bulk_create spent most of a day's rollup compiling SQL), bulk_create
+    elsewhere."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([model(**row) for row in rows], batch_size=2000)
+        return
+    names = list(rows[0])
+    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(n).column) for n in names)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        execute_values(
+            cursor.cursor,
+            f"INSERT INTO {table} ({columns}) VALUES %s",
+            [tuple(row[n] for n in names) for row in rows],
+            page_size=5000,
+        )
+
+
+def _write_day(
+    day: date,
+    counts: Mapping[Key, Mapping[str, int]],
+    territory: Mapping[int, tuple[int, int, int]],
+    *,
+    refresh_month: bool,
+) -> RolledDay:
+    """Replace ``day``'s rows with ``counts`` (keyed by (cell, department)), in one
+    transaction."""
+    cells: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(SUM_FIELDS, 0))
+    departments: dict[tuple[int, int], dict[str, int]] = defaultdict(
+        lambda: dict.fromkeys(SUM_FIELDS, 0)
+    )
+    for (cell, department), row in counts.items():
+        for name, value in row.items():
+            cells[cell][name] += value
+            if department is not None:
+                departments[(department, territory[cell][1])][name] += value
+    cell_rows = [
+        {
+            "span": Span.DAY,
+            "start": day,
+            "cell_id": cell,
+            "community_id": territory[cell][0],
+            "street_id": territory[cell][1],
+            "district_id": territory[cell][2],
+            **row,
+        }
+        for cell, row in cells.items()
+        if any(row.values())
+    ]
+    communities: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(SUM_FIELDS, 0))
+    for row in cell_rows:
+        for name in SUM_FIELDS:
+            communities[row["community_id"]][name] += row[name]
+    district_of = {street: district for _c, street, district in territory.values()}
+    street_of = {community: street for community, street, _d in territory.values()}
+    community_rows = [
+        {
+            "span": Span.DAY,
+            "start": day,
+            "community_id": community,
+            "street_id": street_of[community],
+            "district_id": district_of[street_of[community]],
+            **row,
+        }
+        for community, row in communities.items()
+    ]
+    department_rows = [
+        {
+            "span": Span.DAY,
+            "start": day,
+            "department_id": department,
+            "street_id": street,
+            "district_id": district_of[street],
+            **row,
+        }
+        for (department, street), row in departments.items()
+        if any(row.values())
+    ]
+    with transaction.atomic():
+        _lock_rollups(day)
+        for model in (CellRollup, CommunityRollup, DepartmentRollup):
+            model.objects.filter(span=Span.DAY, start=day).delete()
+        _insert(CellRollup, cell_rows)
+        _insert(CommunityRollup, community_rows)
+        _insert(DepartmentRollup, department_rows)
+        marker, _created = RolledDay.objects.update_or_create(
+            day=day,
+            defaults={
+                "rolled_at": timezone.now(),
+                "cell_rows": len(cell_rows),
+                "department_rows": len(department_rows),
+            },
+        )
+        if refresh_month:
+            roll_up_month(day)
+    return marker
+
+
+ROLLUP_KEYS = {"cell": "cell_id", "department": "department_id"}
+
+
+def roll_up_day(day: date, *, refresh_month: bool = True) -> RolledDay:
+    """Replace the rollup rows of ``day`` (local) from the case table, and (by default) its
+    month's rows from its days. Idempotent: running it twice leaves the same rows."""
+    counts = case_counts(day_start(day), day_start(day + timedelta(days=1)), keys=ROLLUP_KEYS)
+    return _write_day(day, counts, _territory(), refresh_month=refresh_month)
+
+
+def month_of(day: date) -> tuple[date, date]:
+    first = day.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return first, following - timedelta(days=1)
+
+
+# The columns a month row is grouped by, per rollup table.
+MONTH_KEYS = {
+    CellRollup: ("cell_id", "community_id", "street_id", "district_id"),
+    CommunityRollup: ("community_id", "street_id", "district_id"),
+    DepartmentRollup: ("department_id", "street_id", "district_id"),
+}
+
+
+def roll_up_month(day: date) -> None:
+    """Replace the month rows of ``day``'s month with the sums of its day rows."""
+    first, last = month_of(day)
+    sums = {name: Sum(name) for name in SUM_FIELDS}
+    with transaction.atomic():
+        _lock_rollups(first)
+        for model, keys in MONTH_KEYS.items():
+            model.objects.filter(span=Span.MONTH, start=first).delete()
+            rows = (
+                model.objects.filter(span=Span.DAY, start__range=(first, last))
+                .order_by()
+                .values(*keys)
+                .annotate(**sums)
+            )
+            _insert(
+                model,
+                [
+                    {"span": Span.MONTH, "start": first, **{k: int(v) for k, v in row.items()}}
+                    for row in rows
+                ],
+            )
+
+
+def roll_up_days(since: date, until: date, *, progress=None) -> int:
+    """Roll up every day of ``[since, until]`` — counted a month at a time (the same queries
+    grouped by day), written a day at a time — then each month touched. Returns the number
+    of days."""
+    territory = _territory()
+    days = 0
+    first = since
+    while first <= until:
+        last = min(month_of(first)[1], until)
+        counts = case_counts(
+            day_start(first), day_start(last + timedelta(days=1)), keys=ROLLUP_KEYS, by_day=True
+        )
+        by_day: dict[date, dict[Key, dict[str, int]]] = defaultdict(dict)
+        for (day, *key), row in counts.items():
+            by_day[day][tuple(key)] = row
+        day = first
+        while day <= last:
+            _write_day(day, by_day.get(day, {}), territory, refresh_month=False)
+            days += 1
+            day += timedelta(days=1)
+        roll_up_month(first)
+        if progress:
+            progress(first)
+        first = last + timedelta(days=1)
+    return days

@@ -1,0 +1,537 @@
+"""Reads of the assessment: indicator tables and trends, scoped by the reader (DESIGN §5, §6).
+
+Who sees what: district admins their district, street staff their street (and the
+departments' work within it), a superuser everything; anyone else may not read assessments
+(``assessment_scope`` returns None, the API answers 403). Numbers come from the rollups for
+rolled-up days, from the case table for the rest (today), and — being "now" quantities —
+the overdue-open and backlog counts always from the case table.
+
+Every function here runs a fixed number of queries, whatever the number of units.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+from django.db.models import Max, Q, Sum
+from django.utils import timezone
+
+from grids.models import Assignment, Community, Department, District, GridCell, Role, Street
+from grids.selectors import active_assignments
+
+from .indicators import (
+    COUNT_FIELDS,
+    FALLBACK_SCHEME,
+    Scheme,
+    add_counts,
+    empty_counts,
+    indicator_row,
+)
+from .models import (
+    CellRollup,
+    CommunityRollup,
+    DepartmentRollup,
+    GradingScheme,
+    RolledDay,
+    Span,
+)
+from .rollups import (
+    case_counts,
+    day_start,
+    month_of,
+    open_case_counts,
+    overdue_open_counts,
+)
+
+LEVELS = ("district", "street", "community", "cell", "department", "worker")
+ASSESSING_ROLES = (Role.STREET_STAFF, Role.DISTRICT_ADMIN)
+# Grid workers are assessed on the cells they patrol (漏报率 is theirs).
+ASSESSED_WORKER_ROLES = (Role.GRID_WORKER,)
+# How each level is reached: its rollup table, the key column there, the path from Case.
+_ROLLUP_KEY = {
+    "district": "district_id",
+    "street": "street_id",
+    "community": "community_id",
+    "cell": "cell_id",
+    "worker": "cell_id",
+    "department": "department_id",
+}
+_CASE_KEY = {
+    "district": "street__district_id",
+    "street": "street_id",
+    "community": "cell__community_id",
+    "cell": "cell_id",
+    "worker": "cell_id",
+    "department": "department_id",
+}
+# Parent filters: the column on each rollup table and the path from Case.
+_PARENT_ROLLUP = {"district": "district_id", "street": "street_id", "community": "community_id"}
+_PARENT_CASE = {
+    "district": "street__district_id",
+    "street": "street_id",
+    "community": "cell__community_id",
+    "cell": "cell_id",
+}
+
+
+@dataclass(frozen=True)
+class AssessmentScope:
+    """The territory a reader may assess: everything, or some districts and streets."""
+
+    everything: bool = False
+    districts: frozenset[int] = field(default_factory=frozenset)
+    streets: frozenset[int] = field(default_factory=frozenset)
+
+    def q(self, *, district: str, street: str | None) -> Q:
+        """A Q keeping rows whose district/street (reached by those paths) are in scope.
+        ``street`` None: serving a street does not open the row (a district's totals)."""
+        if self.everything:
+            return Q()
+        q = Q(pk__in=[])
+        if self.districts:
+            q |= Q(**{f"{district}__in": sorted(self.districts)})
+        if self.streets and street is not None:
+            q |= Q(**{f"{street}__in": sorted(self.streets)})
+        return q
+
+
+def assessment_scope(user) -> AssessmentScope | None:
+    """What ``user`` may assess, or None if they may not read assessments at all."""
+    if getattr(user, "is_superuser", False):
+        return AssessmentScope(everything=True)
+    rows = list(
+        active_assignments(user)
+        .filter(role__in=ASSESSING_ROLES)
+        .values_list("scope", "district_id", "street_id")
+    )
+    if not rows:
+        return None
+    return AssessmentScope(
+        districts=frozenset(d for scope, d, _s in rows if scope == "district"),
+        streets=frozenset(s for scope, _d, s in rows if scope == "street"),
+    )
+
+
+def load_schemes() -> dict[str, Scheme]:
+    """Grading schemes by community type ("" is the default)."""
+    schemes = {row.community_type: Scheme.of(row) for row in GradingScheme.objects.all()}
+    schemes.setdefault("", FALLBACK_SCHEME)
+    return schemes
+
+
+# --- periods over rollups ---------------------------------------------------------------------
+
+
+def span_q(first: date, last: date, *, last_rolled: date | None = None) -> Q:
+    """Rollup rows covering ``[first, last]`` exactly: month rows for whole months inside it,
+    day rows for the days around them.
+
+    A month row holds the sum of its rolled-up days (every day's rollup refreshes it), so
+    when ``last`` is the last rolled-up day, its month's row also stands for the days from
+    the 1st to ``last`` — the current month is one row, not one per day.
+    """
+    months: list[date] = []
+    month = first if first.day == 1 else month_of(first)[1] + timedelta(days=1)
+    while month <= last and (month_of(month)[1] <= last or last == last_rolled):
+        months.append(month)
+        month = month_of(month)[1] + timedelta(days=1)
+    if not months:
+        return Q(span=Span.DAY, start__range=(first, last))
+    q = Q(span=Span.MONTH, start__in=months)
+    if first < months[0]:
+        q |= Q(span=Span.DAY, start__range=(first, months[0] - timedelta(days=1)))
+    after = month_of(months[-1])[1] + timedelta(days=1)
+    if after <= last:
+        q |= Q(span=Span.DAY, start__range=(after, last))
+    return q
+
+
+def last_rolled_day() -> date | None:
+    return RolledDay.objects.aggregate(last=Max("day"))["last"]
+
+
+def _rollup_model(level: str):
+    """Departments and cells have their own rows; districts, streets and communities are
+    summed from the community rows (a tenth of the cell rows)."""
+    if level == "department":
+        return DepartmentRollup
+    return CellRollup if level in ("cell", "worker") else CommunityRollup
+
+
+def _rollup_sums(
+    level: str, first: date, last: date, where: Q, *, last_rolled: date | None
+) -> list[dict]:
+    model = _rollup_model(level)
+    return list(
+        model.objects.filter(where, span_q(first, last, last_rolled=last_rolled))
+        .order_by()
+        .values(_ROLLUP_KEY[level])
+        .annotate(**{name: Sum(name) for name in COUNT_FIELDS})
+    )
+
+
+@dataclass
+class Filters:
+    """The period and the parent unit a table is narrowed to (ids; None: not given)."""
+
+    start: date
+    end: date
+    district: int | None = None
+    street: int | None = None
+    community: int | None = None
+    cell: int | None = None
+
+    def parents(self) -> dict[str, int]:
+        return {
+            name: getattr(self, name)
+            for name in ("district", "street", "community", "cell")
+            if getattr(self, name) is not None
+        }
+
+
+def _where(level: str, scope: AssessmentScope, filters: Filters) -> tuple[Q, Q]:
+    """(Q over the level's rollup table, Q over Case): scope and parent filters."""
+    rollup_q = scope.q(district="district_id", street="street_id")
+    case_q = scope.q(district="street__district_id", street="street_id")
+    for name, value in filters.parents().items():
+        if name == "cell":
+            has_cells = _rollup_model(level) is CellRollup
+            rollup_q &= Q(cell_id=value) if has_cells else Q(pk__in=[])
+        else:
+            rollup_q &= Q(**{_PARENT_ROLLUP[name]: value})
+        case_q &= Q(**{_PARENT_CASE[name]: value})
+    return rollup_q, case_q
+
+
+def unit_counts(
+    level: str, scope: AssessmentScope, filters: Filters
+) -> dict[int | None, dict[str, int]]:
+    """Counts per unit of ``level`` (cell ids for the worker level) over the period."""
+    rollup_q, case_q = _where(level, scope, filters)
+    today = timezone.localdate()
+    start, end = filters.start, min(filters.end, today)
+    key = _ROLLUP_KEY[level]
+    case_keys = {"unit": _CASE_KEY[level]}
+    out: dict[int | None, dict[str, int]] = defaultdict(empty_counts)
+    last = last_rolled_day()
+    rolled_to = min(end, last) if last and last >= start else start - timedelta(days=1)
+    if rolled_to >= start:
+        for row in _rollup_sums(level, start, rolled_to, rollup_q, last_rolled=last):
+            add_counts(out[row[key]], row)
+    if rolled_to < end:
+        live = case_counts(
+            day_start(rolled_to + timedelta(days=1)),
+            min(day_start(end + timedelta(days=1)), timezone.now()),
+            keys=case_keys,
+            where=case_q,
+        )
+        for (unit,), row in live.items():
+            add_counts(out[unit], row)
+    now_counts = open_case_counts(
+        day_start(filters.start),
+        day_start(filters.end + timedelta(days=1)),
+        keys=case_keys,
+        where=case_q,
+    )
+    open_now = {unit: row["open"] for (unit,), row in now_counts.items()}
+    for (unit,), row in now_counts.items():
+        out[unit]["overdue_open"] += row["overdue_open"]
+    for unit, n in backlog_at(level, end, rollup_q, case_q, last=last, open_now=open_now).items():
+        out[unit]["backlog"] += n
+    return out
+
+
+def backlog_at(
+    level: str,
+    end: date,
+    rollup_q: Q,
+    case_q: Q,
+    *,
+    last: date | None,
+    open_now: dict,
+) -> dict:
+    """Cases open at the end of ``end`` per unit: open now (``open_now``, per unit), less
+    what opened since, plus what was closed or rejected since."""
+    case_keys = {"unit": _CASE_KEY[level]}
+    backlog = dict(open_now)
+    today = timezone.localdate()
+    if end >= today:
+        return backlog
+    key = _ROLLUP_KEY[level]
+    first_after = end + timedelta(days=1)
+    rolled_to = min(last, today - timedelta(days=1)) if last else end
+    if rolled_to >= first_after:
+        for row in _rollup_sums(level, first_after, rolled_to, rollup_q, last_rolled=last):
+            unit = row[key]
+            backlog[unit] = backlog.get(unit, 0) - row["opened"] + row["resolved"]
+    live_from = max(first_after, rolled_to + timedelta(days=1))
+    live = case_counts(day_start(live_from), timezone.now(), keys=case_keys, where=case_q)
+    for (unit,), row in live.items():
+        backlog[unit] = backlog.get(unit, 0) - row["opened"] + row["resolved"]
+    return backlog
+
+
+# --- units ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Unit:
+    id: int
+    code: str
+    name: str
+    community_type: str = ""
+    cells: tuple[int, ...] = ()
+    link_params: dict[str, str] = field(default_factory=dict)
+
+
+def units_of(level: str, scope: AssessmentScope, filters: Filters) -> list[Unit]:
+    """The units of ``level`` in scope and under the parent filters, with what a row shows.
+    One query (two for workers)."""
+    parents = filters.parents()
+
+    def narrowed(qs, paths: dict[str, str]):
+        for name, value in parents.items():
+            if name not in paths:
+                return qs.none()
+            qs = qs.filter(**{paths[name]: value})
+        return qs
+
+    if level == "district":
+        qs = narrowed(
+            District.objects.filter(scope.q(district="id", street=None)), {"district": "id"}
+        )
+        return [
+            Unit(d.pk, d.full_code, d.name, link_params={"district": d.full_code})
+            for d in qs.order_by("full_code").only("id", "full_code", "name")
+        ]
+    if level == "street":
+        qs = narrowed(
+            Street.objects.filter(scope.q(district="district_id", street="id")),
+            {"district": "district_id", "street": "id"},
+        )
+        return [
+            Unit(s.pk, s.full_code, s.name, link_params={"street": s.full_code})
+            for s in qs.order_by("full_code").only("id", "full_code", "name")
+        ]
+    if level == "community":
+        qs = narrowed(
+            Community.objects.filter(scope.q(district="street__district_id", street="street_id")),
+            {"district": "street__district_id", "street": "street_id", "community": "id"},
+        )
+        return [
+            Unit(c.pk, c.full_code, c.name, c.type, link_params={"community": c.full_code})
+            for c in qs.order_by("full_code").only("id", "full_code", "name", "type")
+        ]
+    cell_paths = {
+        "district": "community__street__district_id",
+        "street": "community__street_id",
+        "community": "community_id",
+        "cell": "id",
+    }
+    cells_in_scope = narrowed(
+        GridCell.objects.filter(
+            scope.q(district="community__street__district_id", street="community__street_id")
+        ),
+        cell_paths,
+    )
+    if level == "cell":
+        return [
+            Unit(
+                c["id"],
+                c["full_code"],
+                c["name"],
+                c["community__type"],
+                link_params={"cell": c["full_code"]},
+            )
+            for c in cells_in_scope.order_by("full_code").values(
+                "id", "full_code", "name", "community__type"
+            )
+        ]
+    if level == "department":
+        return _departments(scope, filters)
+    return _workers(cells_in_scope)
+
+
+def _departments(scope: AssessmentScope, filters: Filters) -> list[Unit]:
+    if filters.community is not None or filters.cell is not None:
+        return []
+    qs = Department.objects.all()
+    if not scope.everything:
+        qs = qs.filter(
+            Q(district_id__in=sorted(scope.districts))
+            | Q(district__streets__in=sorted(scope.streets))
+            & (Q(street__isnull=True) | Q(street_id__in=sorted(scope.streets)))
+        ).distinct()
+    if filters.district is not None:
+        qs = qs.filter(district_id=filters.district)
+    if filters.street is not None:
+        qs = qs.filter(Q(street__isnull=True) | Q(street_id=filters.street))
+        qs = qs.filter(district__streets=filters.street)
+    return [
+        Unit(d.pk, str(d.pk), d.name, link_params={"department": str(d.pk)})
+        for d in qs.order_by("kind", "name", "id").only("id", "name")
+    ]
+
+
+def _workers(cells_in_scope) -> list[Unit]:
+    """Grid workers with their cells in scope (a community assignment: all its cells)."""
+    cells = {
+        c["id"]: c
+        for c in cells_in_scope.values("id", "full_code", "community_id", "community__type")
+    }
+    by_community: dict[int, list[int]] = defaultdict(list)
+    for c in cells.values():
+        by_community[c["community_id"]].append(c["id"])
+    assignments = (
+        Assignment.objects.active()
+        .filter(role__in=ASSESSED_WORKER_ROLES)
+        .filter(Q(cell_id__in=list(cells)) | Q(community_id__in=list(by_community)))
+        .select_related("user", "community")
+        .order_by("user__username", "id")
+    )
+    units: dict[int, Unit] = {}
+    for a in assignments:
+        mine = [a.cell_id] if a.scope == "cell" else sorted(by_community.get(a.community_id, []))
+        unit = units.get(a.user_id)
+        if unit is None:
+            first = cells[mine[0]]
+            unit = units[a.user_id] = Unit(
+                a.user_id,
+                a.user.username,
+                getattr(a.user, "display_name", "") or a.user.username,
+                first["community__type"],
+            )
+        unit.cells = tuple(sorted({*unit.cells, *mine}))
+        if a.scope == "community":
+            unit.link_params = {"community": a.community.full_code}
+        elif not unit.link_params:
+            unit.link_params = {"cell": cells[a.cell_id]["full_code"]}
+    return list(units.values())
+
+
+# --- the indicator table ----------------------------------------------------------------------
+
+
+def _links(unit: Unit, filters: Filters) -> dict[str, str]:
+    params = {
+        **unit.link_params,
+        "created_after": filters.start.isoformat(),
+        "created_before": filters.end.isoformat(),
+    }
+    query = urlencode(params)
+    overdue = urlencode({**unit.link_params, "overdue": "true"})
+    return {
+        "cases_api": f"/api/v1/cases/?{query}",
+        "cases_page": f"/cases/?{query}",
+        "overdue_api": f"/api/v1/cases/?{overdue}",
+        "overdue_page": f"/cases/?{overdue}",
+    }
+
+
+def indicator_table(*, level: str, scope: AssessmentScope, filters: Filters) -> list[dict]:
+    """One row per unit of ``level`` in scope: counts, indicators, score, grade and links.
+    A fixed number of queries (about a dozen) whatever the number of units."""
+    schemes = load_schemes()
+    units = units_of(level, scope, filters)
+    counts = unit_counts(level, scope, filters)
+    rows = []
+    for unit in units:
+        if level == "worker":
+            unit_total = empty_counts()
+            for cell in unit.cells:
+                add_counts(unit_total, counts.get(cell, {}))
+        else:
+            unit_total = counts.get(unit.id, empty_counts())
+        scheme = schemes.get(unit.community_type) or schemes[""]
+        row = indicator_row(unit_total, scheme)
+        if level == "worker":
+            # 漏报率: public reports in the worker's cells (DESIGN §5).
+            row["indicators"]["missed_rate"] = row["indicators"]["supervision_rate"]
+        rows.append(
+            {
+                "level": level,
+                "id": unit.id,
+                "code": unit.code,
+                "name": unit.name,
+                "community_type": unit.community_type or None,
+                **row,
+                "links": _links(unit, filters),
+            }
+        )
+    return rows
+
+
+# --- trends -----------------------------------------------------------------------------------
+
+
+def _bucket_of(day: date, bucket: str) -> date:
+    return day.replace(day=1) if bucket == "month" else day
+
+
+def trend(*, scope: AssessmentScope, filters: Filters, bucket: str) -> list[dict]:
+    """The indicators of everything in scope (narrowed by the parent filters), per day or
+    per month of the period: one row per bucket, oldest first."""
+    level = "cell" if filters.cell is not None else "community"
+    model = _rollup_model(level)
+    rollup_q, case_q = _where(level, scope, filters)
+    today = timezone.localdate()
+    start, end = filters.start, min(filters.end, today)
+    buckets: dict[date, dict[str, int]] = {}
+    day = start
+    while day <= filters.end:
+        buckets.setdefault(_bucket_of(day, bucket), empty_counts())
+        day += timedelta(days=1)
+    last = last_rolled_day()
+    rolled_to = min(end, last) if last and last >= start else start - timedelta(days=1)
+    if rolled_to >= start:
+        spans = (
+            span_q(start, rolled_to, last_rolled=last)
+            if bucket == "month"
+            else Q(span=Span.DAY, start__range=(start, rolled_to))
+        )
+        rows = (
+            model.objects.filter(rollup_q, spans)
+            .order_by()
+            .values("start")
+            .annotate(**{name: Sum(name) for name in COUNT_FIELDS})
+        )
+        for row in rows:  # a month row's start is its first day: the month bucket
+            add_counts(buckets[_bucket_of(max(row["start"], start), bucket)], row)
+    if rolled_to < end:
+        live = case_counts(
+            day_start(rolled_to + timedelta(days=1)),
+            min(day_start(end + timedelta(days=1)), timezone.now()),
+            keys={},
+            by_day=True,
+            where=case_q,
+        )
+        for (day,), row in live.items():
+            add_counts(buckets[_bucket_of(day, bucket)], row)
+    overdue = overdue_open_counts(
+        day_start(filters.start),
+        day_start(filters.end + timedelta(days=1)),
+        keys={},
+        where=case_q,
+        by_day=True,
+    )
+    for (day,), n in overdue.items():
+        buckets[_bucket_of(day, bucket)]["overdue_open"] += n
+    # Backlog at each bucket's end, walking back from the end of the period.
+    open_now = open_case_counts(
+        day_start(start), day_start(start), keys={"unit": "street_id"}, where=case_q
+    )
+    total_open = {None: sum(row["open"] for row in open_now.values())}
+    level = "district"  # any key: the backlog is summed over the scope
+    backlog = sum(backlog_at(level, end, rollup_q, case_q, last=last, open_now=total_open).values())
+    schemes = load_schemes()
+    out = []
+    for first in sorted(buckets, reverse=True):
+        counts = buckets[first]
+        counts["backlog"] = backlog if first <= end else 0
+        if first <= end:
+            backlog += counts["resolved"] - counts["opened"]
+        out.append({"period": first.isoformat(), **indicator_row(counts, schemes[""])})
+    return out[::-1]

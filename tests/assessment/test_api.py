@@ -1,0 +1,198 @@
+"""GET /api/v1/indicators/ (and its trend and export): scope, parameters, shape, queries."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
+from rest_framework.test import APIClient
+
+from assessment.rollups import roll_up_days
+from grids.models import GridCell
+
+from .conftest import S, at, make_case
+
+URL = "/api/v1/indicators/"
+
+
+def _get(client, period, **params):
+    return client.get(URL, {"start": period[0].isoformat(), "end": period[1].isoformat(), **params})
+
+
+@pytest.fixture
+def street2_case(territory, worker_x, period):
+    """A closed case in street 2 (cell X), handled by the same department as street 1's."""
+    day = period[0] + timedelta(days=1)
+    return make_case(
+        territory.cell_x,
+        status=S.CLOSED,
+        created=at(day, 8),
+        accepted_at=at(day, 9),
+        closed_at=at(day, 12),
+        reporter=worker_x,
+        department=territory.department,
+    )
+
+
+def test_street_staff_see_their_street_only(
+    client_for, street_staff, dataset, street2_case, territory, period
+):
+    client = client_for(street_staff)
+    streets = _get(client, period, level="street").json()["results"]
+    assert [r["id"] for r in streets] == [territory.street1.pk]
+    assert streets[0]["counts"]["filed"] == 7  # cell A's seven, not street 2's case
+    cells = _get(client, period, level="cell").json()["results"]
+    assert {r["id"] for r in cells} == {territory.cell_a.pk, territory.cell_b.pk}
+    # the department's work, as far as it happened in street 1
+    departments = _get(client, period, level="department").json()["results"]
+    assert [(r["id"], r["counts"]["closed"]) for r in departments] == [(territory.department.pk, 4)]
+    # another street's units, the district as a whole: absent
+    assert _get(client, period, level="cell", street=territory.street2.pk).json()["count"] == 0
+    assert _get(client, period, level="district").json()["count"] == 0
+    response = _get(client, period, level="cell", cell=territory.cell_x.pk)
+    assert response.status_code == 200 and response.json()["results"] == []
+
+
+def test_district_admin_sees_the_district(
+    client_for, district_admin, dataset, street2_case, territory, period
+):
+    client = client_for(district_admin)
+    streets = {r["id"]: r for r in _get(client, period, level="street").json()["results"]}
+    assert set(streets) == {territory.street1.pk, territory.street2.pk}
+    assert streets[territory.street2.pk]["counts"]["closed"] == 1
+    (district,) = _get(client, period, level="district").json()["results"]
+    assert district["counts"]["closed"] == 5  # 4 in street 1 + 1 in street 2
+    departments = _get(client, period, level="department").json()["results"]
+    assert [r["counts"]["closed"] for r in departments] == [5]
+
+
+def test_others_may_not_read_assessments(client_for, worker_a, handler, outsider, period):
+    for user in (worker_a, handler, outsider):
+        assert _get(client_for(user), period, level="cell").status_code == 403
+    assert _get(APIClient(), period, level="cell").status_code in (401, 403)
+
+
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"level": "planet"}, "level"),
+        ({}, "level"),
+        ({"level": "cell", "start": "2026-02-30"}, "start"),
+        ({"level": "cell", "start": "yesterday"}, "start"),
+        ({"level": "cell", "start": "2026-05-02", "end": "2026-05-01"}, "end"),
+        ({"level": "cell", "start": "2020-01-01", "end": "2026-01-01"}, "end"),
+        ({"level": "cell", "start": "2999-01-01", "end": "2999-01-02"}, "start"),
+        ({"level": "cell", "street": "abc"}, "street"),
+        ({"level": "cell", "street": "-3"}, "street"),
+        ({"level": "department", "community": "1"}, "level"),
+    ],
+)
+def test_bad_parameters_are_400_with_field_errors(client_for, street_staff, params, field):
+    response = client_for(street_staff).get(URL, params)
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_row_shape_and_drill_down_links(client_for, street_staff, dataset, territory, period):
+    row = next(
+        r
+        for r in _get(client_for(street_staff), period, level="cell").json()["results"]
+        if r["id"] == territory.cell_a.pk
+    )
+    assert row["code"] == territory.cell_a.full_code and row["grade"] == "C"
+    assert set(row["counts"]) >= {"filed", "closed", "closed_on_time", "due", "backlog"}
+    assert set(row["indicators"]) >= {"closing_rate", "on_time_rate", "rework_rate"}
+    query = (
+        f"cell={territory.cell_a.full_code}&created_after={period[0]}&created_before={period[1]}"
+    )
+    assert row["links"]["cases_api"] == f"/api/v1/cases/?{query}"
+    assert row["links"]["cases_page"] == f"/cases/?{query}"
+    # the link leads to cases the reader can open
+    cases = client_for(street_staff).get(row["links"]["cases_api"])
+    assert cases.status_code == 200 and cases.json()["count"] >= 1
+
+
+def _make_cells(territory, n, day, *, first: int):
+    cells = [
+        GridCell.objects.create(
+            community=territory.community1, code=f"{i:03d}", name=f"C{i}", geometry=None
+        )
+        for i in range(first, first + n)
+    ]
+    for i, cell in enumerate(cells):
+        make_case(cell, status=S.CLOSED, created=at(day, 8), accepted_at=at(day, 9),
+                  closed_at=at(day, 10), late=False, department=territory.department,
+                  source="resident" if i % 2 else "patrol")  # fmt: skip
+    return cells
+
+
+@pytest.mark.parametrize("rolled", [False, True])
+def test_query_count_does_not_grow_with_units(client_for, street_staff, territory, period, rolled):
+    client = client_for(street_staff)
+    day = period[0] + timedelta(days=1)
+    counts = []
+    for first, n in ((100, 10), (200, 90)):  # 10 cells, then 100
+        _make_cells(territory, n, day, first=first)
+        if rolled:
+            roll_up_days(period[0], period[1])
+        for level in ("cell", "community", "street", "department", "worker"):
+            with CaptureQueriesContext(connection) as ctx:
+                response = _get(client, period, level=level)
+            assert response.status_code == 200
+            counts.append((level, len(ctx.captured_queries)))
+    first, second = counts[:5], counts[5:]
+    assert first == second
+    assert _get(client, period, level="cell").json()["count"] == 102  # A, B and 100
+
+
+def test_trend_by_day_and_month(client_for, street_staff, dataset, territory, period):
+    client = client_for(street_staff)
+    response = client.get(f"{URL}trend/", {"start": period[0], "end": period[1], "bucket": "day"})
+    assert response.status_code == 200
+    days = response.json()["results"]
+    assert len(days) == 7
+    assert sum(d["counts"]["filed"] for d in days) == 7
+    assert sum(d["counts"]["closed"] for d in days) == 4
+    assert days[-1]["counts"]["backlog"] == 4  # open at the end of D7
+    assert days[0]["counts"]["filed"] == 2  # c1, c2 on D1
+    roll_up_days(period[0] - timedelta(days=40), period[1])
+    months = client.get(
+        f"{URL}trend/", {"start": period[0], "end": period[1], "bucket": "month"}
+    ).json()["results"]
+    assert sum(m["counts"]["filed"] for m in months) == 7
+    assert months[-1]["counts"]["backlog"] == 4
+    assert client.get(f"{URL}trend/", {"bucket": "week"}).status_code == 400
+
+
+def test_export_csv_and_xlsx_respect_scope(
+    client_for, street_staff, dataset, street2_case, territory, period
+):
+    client = client_for(street_staff)
+    params = {"start": period[0], "end": period[1], "level": "cell"}
+    english = {"HTTP_ACCEPT_LANGUAGE": "en"}  # the header row is in the reader's language
+    response = client.get(f"{URL}export/", {**params, "as": "csv"}, **english)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    header, rows = lines[0], lines[1:]
+    codes = {row[header.index("code")] for row in rows}
+    assert codes == {territory.cell_a.full_code, territory.cell_b.full_code}
+    row_a = next(r for r in rows if r[header.index("code")] == territory.cell_a.full_code)
+    assert row_a[header.index("filed")] == "7"
+    assert row_a[header.index("grade")] == "C"
+
+    response = client.get(f"{URL}export/", {**params, "as": "xlsx"}, **english)
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = list(sheet.values)
+    assert len(values) == 3 and values[0][1] == "code"
+    assert {v[1] for v in values[1:]} == codes
+
+    assert client.get(f"{URL}export/", {**params, "as": "pdf"}).status_code == 400
+    worker = street2_case.reporter  # a grid worker: no assessments
+    assert client_for(worker).get(f"{URL}export/", params).status_code == 403

@@ -1,0 +1,179 @@
+"""Each indicator of DESIGN §5 on a small hand-built dataset, the answers worked out below."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from assessment.indicators import FALLBACK_SCHEME, empty_counts, grade, indicator_row, score
+from assessment.models import GradingScheme, Satisfaction
+from assessment.rollups import roll_up_days
+from assessment.selectors import AssessmentScope, Filters, indicator_table
+from grids.models import CommunityType
+
+from .conftest import make_case
+
+EVERYTHING = AssessmentScope(everything=True)
+
+
+# The answers for cell A over D1…D7:
+#   filed (立案): c1 c2 c3 c4 c5 c6 c9 = 7          (c8 filed before, c7 rejected, c10 after)
+#   filed by the public: c2 = 1                     → 监督举报率 1/7 = 0.1429
+#   closed: c1 c2 c3 c8 = 4; on time: c1 c3 c8 = 3  (c2 had an overdue notice)
+#   overdue open, due in the period: c4 = 1         (c5 fell due before D1)
+#   应结案数 = 4 + 1 = 5                             → 结案率 4/5 = 0.8, 按期结案率 3/5 = 0.6
+#   reworks 0+1+2+0 = 3 of 4+3 = 7 verifications    → 返工率 3/7 = 0.4286
+#   rated in the period: c1(5) c2(2) c3(4) = 3, satisfied (≥4): 2 → 满意率 2/3 = 0.6667
+#   handling: 24 + 48 + 48 + 120 = 240 h over 4     → 平均处置时长 60 h
+#   backlog at the end of D7: c4 c5 c6 c9 = 4       (c10 came later)
+EXPECTED_COUNTS = {
+    "filed": 7,
+    "filed_public": 1,
+    "closed": 4,
+    "closed_on_time": 3,
+    "reworks": 3,
+    "handling_seconds": 240 * 3600,
+    "rated": 3,
+    "satisfied": 2,
+    "overdue_open": 1,
+    "due": 5,
+    "backlog": 4,
+}
+EXPECTED_INDICATORS = {
+    "closing_rate": 0.8,
+    "on_time_rate": 0.6,
+    "rework_rate": 0.4286,
+    "satisfaction_rate": 0.6667,
+    "supervision_rate": 0.1429,
+    "avg_handling_hours": 60.0,
+}
+# Standard scheme (targets .98/.95/.95/.95/.90, weights 25/25/15/20/15):
+#   25·0.8/0.98 + 25·0.6/0.95 + 15·0.5714/0.95 + 20·0.6667/0.95 + 15·0.8571/0.90
+#   = 20.408 + 15.789 + 9.022 + 14.036 + 14.285 = 73.54 → 73.5, grade C (60 ≤ 73.5 < 75)
+# Gentler scheme for fringe communities (targets .92/.85/.90/.85/.75):
+#   25·0.8/0.92 + 25·0.6/0.85 + 15·0.5714/0.90 + 20·0.6667/0.85 + 15·min(1, 0.8571/0.75)
+#   = 21.739 + 17.647 + 9.523 + 15.687 + 15 = 79.60 → 79.6, grade B
+STANDARD_SCORE, GENTLE_SCORE = 73.5, 79.6
+
+
+def _row(rows, unit_id):
+    return next(r for r in rows if r["id"] == unit_id)
+
+
+def _cell_a(territory, period):
+    rows = indicator_table(
+        level="cell", scope=EVERYTHING, filters=Filters(start=period[0], end=period[1])
+    )
+    return _row(rows, territory.cell_a.pk)
+
+
+def test_each_indicator_of_a_cell_from_the_case_table(dataset, territory, period):
+    row = _cell_a(territory, period)
+    assert {k: row["counts"][k] for k in EXPECTED_COUNTS} == EXPECTED_COUNTS
+    assert {k: row["indicators"][k] for k in EXPECTED_INDICATORS} == EXPECTED_INDICATORS
+    assert (row["score"], row["grade"]) == (STANDARD_SCORE, "C")
+
+
+def test_the_same_indicators_from_the_rollups(dataset, territory, period):
+    roll_up_days(period[0] - timedelta(days=10), period[1] + timedelta(days=10))
+    row = _cell_a(territory, period)
+    assert {k: row["counts"][k] for k in EXPECTED_COUNTS} == EXPECTED_COUNTS
+    assert (row["score"], row["grade"]) == (STANDARD_SCORE, "C")
+
+
+def test_higher_levels_sum_their_cells(dataset, territory, period, worker_a):
+    filters = Filters(start=period[0], end=period[1])
+    for level, unit in [
+        ("community", territory.community1.pk),
+        ("street", territory.street1.pk),
+        ("district", territory.district.pk),
+        ("department", territory.department.pk),
+        ("worker", worker_a.pk),
+    ]:
+        row = _row(indicator_table(level=level, scope=EVERYTHING, filters=filters), unit)
+        counts = {k: row["counts"][k] for k in EXPECTED_COUNTS}
+        if level == "department":  # c6 and c7 never reached a department
+            assert counts == {**EXPECTED_COUNTS, "filed": 6, "backlog": 3}, level
+        else:
+            assert counts == EXPECTED_COUNTS, level
+    worker = _row(indicator_table(level="worker", scope=EVERYTHING, filters=filters), worker_a.pk)
+    assert worker["indicators"]["missed_rate"] == 0.1429  # 漏报率: 1 public report of 7
+
+
+def test_grade_follows_the_community_type(dataset, territory, period):
+    assert _cell_a(territory, period)["grade"] == "C"
+    territory.community1.type = CommunityType.FRINGE
+    territory.community1.save(update_fields=["type"])
+    row = _cell_a(territory, period)
+    assert (row["score"], row["grade"]) == (GENTLE_SCORE, "B")
+    # and the admin can move the bar: raise the fringe scheme's B threshold above the score
+    GradingScheme.objects.filter(community_type=CommunityType.FRINGE).update(grade_b=80)
+    assert _cell_a(territory, period)["grade"] == "C"
+
+
+def test_a_unit_with_no_cases_has_no_rates_and_no_grade(territory, period):
+    row = _cell_a(territory, period)
+    assert row["indicators"]["closing_rate"] is None
+    assert (row["score"], row["grade"]) == (None, None)
+
+
+@pytest.mark.parametrize("factor", [2, 3, 10, 1000])
+def test_volume_alone_never_raises_the_score(factor):
+    counts = {**empty_counts(), **{k: v for k, v in EXPECTED_COUNTS.items() if k != "due"}}
+    scaled = {k: v * factor for k, v in counts.items()}
+    base = indicator_row(counts, FALLBACK_SCHEME)
+    bigger = indicator_row(scaled, FALLBACK_SCHEME)
+    assert bigger["score"] == base["score"] == STANDARD_SCORE
+    assert bigger["grade"] == base["grade"]
+
+
+def test_more_cases_of_the_same_kind_in_a_cell_do_not_change_its_score(
+    dataset, territory, period, worker_a
+):
+    # Cell B gets every case of cell A three times over: three times the volume, same mix.
+    from cases.models import Case
+
+    for case in Case.objects.filter(cell=territory.cell_a):
+        for _copy in range(3):
+            copy = make_case(
+                territory.cell_b,
+                status=case.status,
+                created=case.created_at,
+                accepted_at=case.accepted_at,
+                closed_at=case.closed_at,
+                reported_at=case.reported_at,
+                due_at=case.due_at,
+                overdue=case.overdue,
+                rework_count=case.rework_count,
+                source=case.source,
+                step_started_at=case.step_started_at,
+                reporter=worker_a,
+                late=case.notifications.exists(),
+            )
+            rating = Satisfaction.objects.filter(case=case).first()
+            if rating:
+                Satisfaction.objects.create(
+                    case=copy, score=rating.score, rated_at=rating.rated_at, channel="link"
+                )
+    rows = indicator_table(
+        level="cell", scope=EVERYTHING, filters=Filters(start=period[0], end=period[1])
+    )
+    a, b = _row(rows, territory.cell_a.pk), _row(rows, territory.cell_b.pk)
+    assert b["counts"]["filed"] == 3 * a["counts"]["filed"]
+    assert (b["score"], b["grade"], b["indicators"]) == (a["score"], a["grade"], a["indicators"])
+
+
+def test_grade_thresholds():
+    assert [grade(v, FALLBACK_SCHEME) for v in (100, 90, 89.9, 75, 60, 59.9, 40, 39.9, 0)] == [
+        "A",
+        "A",
+        "B",
+        "B",
+        "C",
+        "D",
+        "D",
+        "E",
+        "E",
+    ]
+    assert score({k: None for k in EXPECTED_INDICATORS}, FALLBACK_SCHEME) is None
