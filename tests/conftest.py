@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.utils import translation
 
 from grids.models import Community, Department, District, GridCell, Role, Street
 from grids.spatial import invalidate_cell_index
@@ -29,6 +30,16 @@ class Territory:
     cell_b: GridCell
     cell_x: GridCell
     department: Department
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Tests read messages in English, the source language: a request without an
+    Accept-Language header gets English here, where a user gets zh-hans (the product's
+    default, checked in tests/gridgov/test_i18n.py; browsers send their own language)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)
