@@ -212,17 +212,23 @@ def staff_queue(user, *, tab: str) -> QuerySet[CaseModel]:
     )
 
 
-def worker_reports(user) -> QuerySet[CaseModel]:
-    """A field worker's own reports: open ones first (overdue first, then by deadline), then
-    the finished ones, newest first."""
+def worker_reports(user, *, limit: int = 20) -> list[CaseModel]:
+    """A field worker's latest ``limit`` reports: open ones first (overdue first, then by
+    deadline), then the finished ones, newest first.
+
+    The order is decided on the covering index ``case_reporter_board`` alone, then only the
+    rows shown are read: a worker of three years has ~700 reports scattered through the
+    table, and reading them all to keep 20 took 70 ms at the district scale.
+    """
     is_open = Case(When(status__in=_OPEN, then=Value(1)), default=Value(0))
-    return (
-        cases_visible_to(user)
-        .filter(reporter=user)
-        .order_by(
-            is_open.desc(), F("overdue").desc(), F("due_at").asc(nulls_last=True), "-created_at"
-        )
+    order = (is_open.desc(), F("overdue").desc(), F("due_at").asc(nulls_last=True))
+    newest = (F("created_at").desc(), F("id").desc())
+    ids = (
+        CaseModel.objects.filter(reporter=user)
+        .order_by(*order, *newest)
+        .values_list("pk", flat=True)[:limit]
     )
+    return list(cases_visible_to(user).filter(pk__in=list(ids)).order_by(*order, *newest))
 
 
 def to_verify(user) -> QuerySet[CaseModel]:

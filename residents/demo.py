@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from django.db import reset_queries, transaction
+from django.db import connection, reset_queries, transaction
 from stdnum.cn import ric
 from tqdm import tqdm
 
@@ -213,6 +213,12 @@ def create_residents(
         residents_made += len(residents)
         bar.update(len(residents))
     bar.close()
+    if connection.vendor == "postgresql":
+        # Statistics taken before the bulk load (or none) make the planner hash-join all
+        # resident tags for one cell's visit list (36 ms instead of 0.5 ms): refresh them.
+        with connection.cursor() as cursor:
+            for table in ("residents_household", "residents_resident", "residents_resident_tags"):
+                cursor.execute(f"ANALYZE {table}")
     return households_made, residents_made
 
 

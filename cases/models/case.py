@@ -264,6 +264,14 @@ class Case(models.Model):
                 name="case_department_open",
                 condition=Q(status__in=OPEN_STATUS_ORDER),
             ),
+            # A worker's own reports (their home page): the columns it sorts by, so the order
+            # is decided on the index and only the rows shown are read.
+            models.Index(
+                fields=["reporter", "status", "overdue", "due_at", "created_at", "id"],
+                name="case_reporter_board",
+            ),
+            # Cases waiting for a worker's verification.
+            models.Index(fields=["verifier", "status"], name="case_verifier_status"),
             # Street staff's overdue board: open and overdue, red first, then by deadline.
             models.Index(
                 F("street"),

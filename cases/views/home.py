@@ -46,7 +46,7 @@ def worker_home(request: HttpRequest) -> HttpResponse:
         "cases/worker_home.html",
         {
             "to_verify": with_actions(request, to_verify(user)[:HOME_LIST_SIZE]),
-            "reports": list(worker_reports(user)[:HOME_LIST_SIZE]),
+            "reports": worker_reports(user, limit=HOME_LIST_SIZE),
             "visits": households_due_visit(user),
         },
     )
