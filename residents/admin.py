@@ -24,6 +24,7 @@ from .models import (
     PIIAccessLog,
     Resident,
     Tag,
+    Visit,
     id_number_hash_of,
     phone_hash_of,
     years_before,
@@ -43,7 +44,7 @@ MAX_REVEAL = 20
 
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "builtin", "resident_count")
+    list_display = ("name", "code", "builtin", "visit_every_days", "resident_count")
     search_fields = ("name", "code")
     readonly_fields = ("builtin",)
 
@@ -62,6 +63,20 @@ class TagAdmin(admin.ModelAdmin):
         return not (obj is not None and obj.builtin) and super().has_delete_permission(request, obj)
 
 
+class VisitInline(admin.TabularInline):
+    """Visits (走访) are logged from the worker's home page; here they are read."""
+
+    model = Visit
+    extra = 0
+    fields = ("visited_at", "worker", "note")
+    readonly_fields = fields
+    can_delete = False
+    ordering = ("-visited_at",)
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 @admin.register(Household)
 class HouseholdAdmin(admin.ModelAdmin):
     list_display = ("address", "cell", "community", "created_at")
@@ -72,6 +87,7 @@ class HouseholdAdmin(admin.ModelAdmin):
     )
     search_fields = ("address",)
     raw_id_fields = ("cell",)
+    inlines = [VisitInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Household]:
         return households_visible_to(request.user).order_by(*self.get_ordering(request) or ["pk"])
