@@ -196,33 +196,25 @@ def _prefixed(q: Q, prefix: str) -> Q:
     return clone
 
 
-def overdue_open_counts(
+def open_case_counts(
     t0: datetime,
     t1: datetime,
     *,
     keys: Mapping[str, str],
     where: Q | None = None,
-    by_day: bool = False,
-) -> dict[Key, int]:
-    """Open cases overdue now whose deadline fell in ``[t0, t1)``, grouped by ``keys`` (and
-    by the local day of the deadline, with ``by_day``)."""
-    qs = Case.objects.order_by().filter(
-        where or Q(), overdue=True, status__in=OPEN_STATUSES, due_at__gte=t0, due_at__lt=t1
-    )
-    names = [*(["day"] if by_day else []), *keys]
-    grouped = _grouped(qs, keys, "due_at" if by_day else None)
-    return {_key(r, names): r["n"] for r in grouped.annotate(n=Count("*"))}
-
-
-def open_case_counts(
-    t0: datetime, t1: datetime, *, keys: Mapping[str, str], where: Q | None = None
+    by_due_day: bool = False,
 ) -> dict[Key, dict[str, int]]:
     """Cases open now (``open``) and, of those, the overdue ones whose deadline fell in
-    ``[t0, t1)`` (``overdue_open``), grouped by ``keys``: one scan of the open-case index."""
+    ``[t0, t1)`` (``overdue_open``), grouped by ``keys`` (and with ``by_due_day`` first by
+    the local day of the current deadline; None for no deadline): one scan of the
+    open-case index."""
     qs = Case.objects.order_by().filter(where or Q(), status__in=OPEN_STATUSES)
     overdue = Q(overdue=True, due_at__gte=t0, due_at__lt=t1)
-    grouped = _grouped(qs, keys, None).annotate(n=Count("*"), late=Count("due_at", filter=overdue))
-    return {_key(r, keys): {"open": r["n"], "overdue_open": r["late"]} for r in grouped}
+    names = [*(["day"] if by_due_day else []), *keys]
+    grouped = _grouped(qs, keys, "due_at" if by_due_day else None).annotate(
+        n=Count("*"), late=Count("due_at", filter=overdue)
+    )
+    return {_key(r, names): {"open": r["n"], "overdue_open": r["late"]} for r in grouped}
 
 
 # --- writing the rollups ----------------------------------------------------------------------

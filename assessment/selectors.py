@@ -43,7 +43,6 @@ from .rollups import (
     day_start,
     month_of,
     open_case_counts,
-    overdue_open_counts,
 )
 
 LEVELS = ("district", "street", "community", "cell", "department", "worker")
@@ -59,22 +58,19 @@ _ROLLUP_KEY = {
     "worker": "cell_id",
     "department": "department_id",
 }
+# The column of Case each level is counted by — no joins: a district's and a community's
+# counts are mapped from their streets' and cells' in Python (``CaseSide.remap``); joining
+# the territory tables cost more than the counting itself at 2M cases.
 _CASE_KEY = {
-    "district": "street__district_id",
+    "district": "street_id",
     "street": "street_id",
-    "community": "cell__community_id",
+    "community": "cell_id",
     "cell": "cell_id",
     "worker": "cell_id",
     "department": "department_id",
 }
-# Parent filters: the column on each rollup table and the path from Case.
+# Parent filters: the column on each rollup table.
 _PARENT_ROLLUP = {"district": "district_id", "street": "street_id", "community": "community_id"}
-_PARENT_CASE = {
-    "district": "street__district_id",
-    "street": "street_id",
-    "community": "cell__community_id",
-    "cell": "cell_id",
-}
 
 
 @dataclass(frozen=True)
@@ -192,29 +188,67 @@ class Filters:
         }
 
 
-def _where(level: str, scope: AssessmentScope, filters: Filters) -> tuple[Q, Q]:
-    """(Q over the level's rollup table, Q over Case): scope and parent filters."""
+def _rollup_where(level: str, scope: AssessmentScope, filters: Filters) -> Q:
+    """Q over the level's rollup table: scope and parent filters."""
     rollup_q = scope.q(district="district_id", street="street_id")
-    case_q = scope.q(district="street__district_id", street="street_id")
     for name, value in filters.parents().items():
         if name == "cell":
             has_cells = _rollup_model(level) is CellRollup
             rollup_q &= Q(cell_id=value) if has_cells else Q(pk__in=[])
         else:
             rollup_q &= Q(**{_PARENT_ROLLUP[name]: value})
-        case_q &= Q(**{_PARENT_CASE[name]: value})
-    return rollup_q, case_q
+    return rollup_q
+
+
+@dataclass
+class CaseSide:
+    """How to count cases for a level: ``where`` (scope and parents, over Case), the
+    grouping ``keys``, and ``remap`` from a key value to the level's unit (None: the same)."""
+
+    where: Q
+    keys: dict[str, str]
+    remap: dict[int, int] | None = None
+
+    def unit(self, key: int | None) -> int | None:
+        return key if self.remap is None else self.remap.get(key)
+
+
+def _case_side(level: str, scope: AssessmentScope, filters: Filters) -> CaseSide:
+    """The case side of ``level``: the streets in scope as a list of ids (one query; a
+    second for the cells when communities are counted)."""
+    streets = Street.objects.filter(scope.q(district="district_id", street="id"))
+    if filters.district is not None:
+        streets = streets.filter(district_id=filters.district)
+    if filters.street is not None:
+        streets = streets.filter(pk=filters.street)
+    street_rows = list(streets.order_by().values_list("id", "district_id"))
+    street_ids = sorted(street for street, _district in street_rows)
+    where = Q(street_id__in=street_ids)
+    if filters.community is not None:
+        where &= Q(cell__community_id=filters.community)
+    if filters.cell is not None:
+        where &= Q(cell_id=filters.cell)
+    remap = None
+    if level == "district":
+        remap = dict(street_rows)
+    elif level == "community":
+        remap = dict(
+            GridCell.objects.filter(community__street_id__in=street_ids)
+            .order_by()
+            .values_list("id", "community_id")
+        )
+    return CaseSide(where, {"unit": _CASE_KEY[level]}, remap)
 
 
 def unit_counts(
     level: str, scope: AssessmentScope, filters: Filters
 ) -> dict[int | None, dict[str, int]]:
     """Counts per unit of ``level`` (cell ids for the worker level) over the period."""
-    rollup_q, case_q = _where(level, scope, filters)
+    rollup_q = _rollup_where(level, scope, filters)
+    cases = _case_side(level, scope, filters)
     today = timezone.localdate()
     start, end = filters.start, min(filters.end, today)
     key = _ROLLUP_KEY[level]
-    case_keys = {"unit": _CASE_KEY[level]}
     out: dict[int | None, dict[str, int]] = defaultdict(empty_counts)
     last = last_rolled_day()
     rolled_to = min(end, last) if last and last >= start else start - timedelta(days=1)
@@ -225,21 +259,23 @@ def unit_counts(
         live = case_counts(
             day_start(rolled_to + timedelta(days=1)),
             min(day_start(end + timedelta(days=1)), timezone.now()),
-            keys=case_keys,
-            where=case_q,
+            keys=cases.keys,
+            where=cases.where,
         )
         for (unit,), row in live.items():
-            add_counts(out[unit], row)
+            add_counts(out[cases.unit(unit)], row)
     now_counts = open_case_counts(
         day_start(filters.start),
         day_start(filters.end + timedelta(days=1)),
-        keys=case_keys,
-        where=case_q,
+        keys=cases.keys,
+        where=cases.where,
     )
-    open_now = {unit: row["open"] for (unit,), row in now_counts.items()}
+    open_now: dict[int | None, int] = defaultdict(int)
     for (unit,), row in now_counts.items():
-        out[unit]["overdue_open"] += row["overdue_open"]
-    for unit, n in backlog_at(level, end, rollup_q, case_q, last=last, open_now=open_now).items():
+        out[cases.unit(unit)]["overdue_open"] += row["overdue_open"]
+        open_now[cases.unit(unit)] += row["open"]
+    backlog = backlog_at(level, end, rollup_q, cases, last=last, open_now=open_now)
+    for unit, n in backlog.items():
         out[unit]["backlog"] += n
     return out
 
@@ -248,14 +284,13 @@ def backlog_at(
     level: str,
     end: date,
     rollup_q: Q,
-    case_q: Q,
+    cases: CaseSide,
     *,
     last: date | None,
     open_now: dict,
 ) -> dict:
     """Cases open at the end of ``end`` per unit: open now (``open_now``, per unit), less
     what opened since, plus what was closed or rejected since."""
-    case_keys = {"unit": _CASE_KEY[level]}
     backlog = dict(open_now)
     today = timezone.localdate()
     if end >= today:
@@ -268,8 +303,9 @@ def backlog_at(
             unit = row[key]
             backlog[unit] = backlog.get(unit, 0) - row["opened"] + row["resolved"]
     live_from = max(first_after, rolled_to + timedelta(days=1))
-    live = case_counts(day_start(live_from), timezone.now(), keys=case_keys, where=case_q)
-    for (unit,), row in live.items():
+    live = case_counts(day_start(live_from), timezone.now(), keys=cases.keys, where=cases.where)
+    for (key_value,), row in live.items():
+        unit = cases.unit(key_value)
         backlog[unit] = backlog.get(unit, 0) - row["opened"] + row["resolved"]
     return backlog
 
@@ -476,7 +512,9 @@ def trend(*, scope: AssessmentScope, filters: Filters, bucket: str) -> list[dict
     per month of the period: one row per bucket, oldest first."""
     level = "cell" if filters.cell is not None else "community"
     model = _rollup_model(level)
-    rollup_q, case_q = _where(level, scope, filters)
+    rollup_q = _rollup_where(level, scope, filters)
+    cases = _case_side("street", scope, filters)
+    case_q = cases.where
     today = timezone.localdate()
     start, end = filters.start, min(filters.end, today)
     buckets: dict[date, dict[str, int]] = {}
@@ -510,22 +548,19 @@ def trend(*, scope: AssessmentScope, filters: Filters, bucket: str) -> list[dict
         )
         for (day,), row in live.items():
             add_counts(buckets[_bucket_of(day, bucket)], row)
-    overdue = overdue_open_counts(
+    now_counts = open_case_counts(
         day_start(filters.start),
         day_start(filters.end + timedelta(days=1)),
         keys={},
         where=case_q,
-        by_day=True,
+        by_due_day=True,
     )
-    for (day,), n in overdue.items():
-        buckets[_bucket_of(day, bucket)]["overdue_open"] += n
+    for (day,), row in now_counts.items():
+        if row["overdue_open"]:
+            buckets[_bucket_of(day, bucket)]["overdue_open"] += row["overdue_open"]
     # Backlog at each bucket's end, walking back from the end of the period.
-    open_now = open_case_counts(
-        day_start(start), day_start(start), keys={"unit": "street_id"}, where=case_q
-    )
-    total_open = {None: sum(row["open"] for row in open_now.values())}
-    level = "district"  # any key: the backlog is summed over the scope
-    backlog = sum(backlog_at(level, end, rollup_q, case_q, last=last, open_now=total_open).values())
+    total_open = {None: sum(row["open"] for row in now_counts.values())}
+    backlog = sum(backlog_at(level, end, rollup_q, cases, last=last, open_now=total_open).values())
     schemes = load_schemes()
     out = []
     for first in sorted(buckets, reverse=True):
