@@ -4,7 +4,8 @@ what a worker's page weighs on first load (goal ≤ 300 KB transferred, photos a
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/gridgov_bench python bench/pages.py
 
-Requests go through Django's test client in this process (server time, no network).
+Requests go through Django's test client in this process (server time, no network), with
+DEBUG off as in production (cached templates, no query log).
 Weight: the page's HTML, every stylesheet and script it loads and the JSON it fetches,
 each gzip-compressed as production serves them (whitenoise's precompressed static files;
 HTML and JSON compressed by the front proxy), and also uncompressed.
@@ -13,6 +14,7 @@ HTML and JSON compressed by the front proxy), and also uncompressed.
 from __future__ import annotations
 
 import gzip
+import os
 import re
 import statistics
 import sys
@@ -20,6 +22,9 @@ import time
 
 from _setup import ROOT, django_setup
 
+# As served in production: templates parsed once (the cached loader), no query log.
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 django_setup()
 
 from django.conf import settings  # noqa: E402
@@ -71,7 +76,9 @@ def server_times() -> float:
         ms = [timed(client, url) * 1000 for _ in range(ROUNDS)]
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
-        rows = len(re.findall(rb'data-testid="(?:case-row|queue-item|department-case)"', response.content))
+        rows = len(
+            re.findall(rb'data-testid="(?:case-row|queue-item|department-case)"', response.content)
+        )
         worst = max(worst, p95(ms))
         print(
             f"{label:<24} p50 {statistics.median(ms):6.1f} ms  p95 {p95(ms):6.1f} ms  "
@@ -81,7 +88,9 @@ def server_times() -> float:
 
 
 def static_file(url: str) -> bytes:
-    path = url.removeprefix(settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/" + settings.STATIC_URL)
+    path = url.removeprefix(
+        settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/" + settings.STATIC_URL
+    )
     return (ROOT / "static" / path).read_bytes()
 
 
@@ -108,7 +117,8 @@ def main() -> None:
         raw, compressed = weight(worker, url)
         print(
             f"worker page {url:<10} first load {compressed / 1024:6.1f} KB gzip "
-            f"({raw / 1024:6.1f} KB uncompressed); goal ≤ 300 KB, ratio {compressed / 1024 / 300:.2f}"
+            f"({raw / 1024:6.1f} KB uncompressed); goal ≤ 300 KB, "
+            f"ratio {compressed / 1024 / 300:.2f}"
         )
 
 
