@@ -35,6 +35,7 @@ def ping(token: str) -> str:
     max_retries=8,
     acks_late=True,
     reject_on_worker_lost=True,
+    ignore_result=True,
     soft_time_limit=30,
     time_limit=60,
 )
@@ -67,6 +68,8 @@ def route_case(case_id: int, version: int | None = None) -> int | None:
 
 # Shared by the tasks below: database hiccups are retried with backoff; every task is
 # idempotent (dedupe keys, claimed rows), so acks_late redelivery after a lost worker is safe.
+# Nobody waits for their results: with a result backend, a task that keeps its result costs
+# the sender two more broker round trips (subscribe, unsubscribe) and the worker a write.
 _RETRYING = {
     "autoretry_for": (OperationalError,),
     "retry_backoff": True,
@@ -75,6 +78,7 @@ _RETRYING = {
     "max_retries": 8,
     "acks_late": True,
     "reject_on_worker_lost": True,
+    "ignore_result": True,
 }
 
 
@@ -130,7 +134,17 @@ def queue_after_transition(case_id: int, action: str, version: int) -> None:
         request_satisfaction.delay(case_id)
 
 
+@shared_task(name="workflows.after_intake", soft_time_limit=30, time_limit=60, **_RETRYING)
+def after_intake(case_id: int) -> dict[str, int]:
+    """After a case is filed: tell the street's staff of it, then flag its duplicate
+    candidates (and tell staff of those). One task, so intake publishes one message; both
+    steps are idempotent, so a retry after a database error repeats neither notice."""
+    return {
+        "notified": notifications.notify_next_actor(case_id, "create", 1),
+        "duplicates": duplicates.flag_duplicates(case_id),
+    }
+
+
 def queue_after_intake(case_id: int) -> None:
-    """On commit of a new case: duplicate detection and street staff's notice."""
-    flag_duplicates.delay(case_id)
-    notify_after_transition.delay(case_id, "create", 1)
+    """On commit of a new case: its notice and duplicate detection (``after_intake``)."""
+    after_intake.delay(case_id)

@@ -89,10 +89,11 @@ def test_every_transition_queues_its_notice_and_closing_asks_for_satisfaction(
     monkeypatch.setattr(
         tasks.request_satisfaction, "delay", lambda *a: queued.append(("satisfaction", *a))
     )
-    monkeypatch.setattr(tasks.flag_duplicates, "delay", lambda *a: queued.append(("dup", *a)))
-    with django_capture_on_commit_callbacks(execute=True):
+    monkeypatch.setattr(tasks.after_intake, "delay", lambda *a: queued.append(("intake", *a)))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         case = new_case(cast)
-    assert queued == [("dup", case.pk), ("notify", case.pk, "create", 1)]
+    assert len(callbacks) == 1
+    assert queued == [("intake", case.pk)]  # one message: the notice and duplicate detection
     queued.clear()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         case = act(cast, "accept", case)
@@ -107,6 +108,17 @@ def test_every_transition_queues_its_notice_and_closing_asks_for_satisfaction(
         ("notify", case.pk, "verify_pass", case.version),
         ("satisfaction", case.pk),
     ]
+
+
+def test_after_intake_tells_staff_of_the_case_and_of_its_duplicates_once(cast):
+    earlier, case = new_case(cast), new_case(cast)  # the same place and category
+    Notification.objects.all().delete()
+    assert tasks.after_intake.run(case.pk) == {"notified": 1, "duplicates": 1}
+    assert inbox() == inbox(K.DUPLICATE) == {cast.staff.pk}
+    assert earlier.number in Notification.objects.get(kind=K.DUPLICATE).message
+    assert tasks.after_intake.run(case.pk) == {"notified": 0, "duplicates": 1}  # redelivered
+    assert Notification.objects.count() == 2
+    assert tasks.after_intake.run(10**9) == {"notified": 0, "duplicates": 0}
 
 
 def test_satisfaction_request_goes_to_the_reporter_of_a_closed_case_once(cast):
@@ -185,11 +197,14 @@ def test_tasks_retry_database_errors_and_have_time_limits():
     from django.db import OperationalError
 
     for task in (
+        tasks.route_case,
         tasks.scan_sla,
         tasks.notify_after_transition,
         tasks.flag_duplicates,
+        tasks.after_intake,
         tasks.send_notification_email,
         tasks.request_satisfaction,
     ):
         assert OperationalError in task.autoretry_for and task.retry_backoff
+        assert task.ignore_result  # nobody waits for it: no result round trips at send time
         assert task.max_retries and task.soft_time_limit < task.time_limit
