@@ -6,17 +6,20 @@ Transitions after intake live in ``workflows.services``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grids.models import GridCell
-from grids.selectors import CELL_LEVEL_PATH, TERRITORIAL_ROLES, active_assignments, territory_q
+from grids.models import GridCell, Role
+from grids.selectors import TERRITORIAL_ROLES, active_assignments
 from grids.spatial import cell_at
 from workflows.errors import ActionForbidden
 from workflows.services import check_photos, replayed_state, run_after_commit, start_step
+from workflows.transitions import Actor
 
 from .models import Attachment, Case, CaseEvent, CaseNumberCounter, CaseSource, Category, Priority
 
@@ -24,33 +27,59 @@ from .models import Attachment, Case, CaseEvent, CaseNumberCounter, CaseSource, 
 REPORTING_ROLES = TERRITORIAL_ROLES
 
 
-def _reporting_cell(*, by, lon: float, lat: float) -> GridCell:
+@dataclass(frozen=True)
+class Intake:
+    """What ``file_case`` returns: the new case, and the reporter as an ``Actor`` (their
+    roles, from the assignment rows intake read anyway) for deciding what they may do next."""
+
+    case: Case
+    actor: Actor
+
+
+def _serves_cell(rows, cell: GridCell) -> bool:
+    """Does one of the assignment rows (scope, district, street, community, cell ids) cover
+    ``cell``? The rule of ``grids.selectors.territory_q``, decided on the loaded cell rather
+    than by another query."""
+    street = cell.community.street
+    ids = {
+        "cell": cell.pk,
+        "community": cell.community_id,
+        "street": street.pk,
+        "district": street.district_id,
+    }
+    levels = ("district", "street", "community", "cell")
+    return any(dict(zip(levels, row[1:], strict=True))[row[0]] == ids[row[0]] for row in rows)
+
+
+def _reporting_cell(*, by, lon: float, lat: float) -> tuple[GridCell, Actor]:
+    """The cell at the point, if ``by`` may report there, and ``by`` as an Actor: one query
+    for the cell and one for the reporter's assignments."""
     cell = cell_at(lon, lat)
     if cell is None:
         message = _("This point is outside every grid cell.")
         raise ValidationError({"lon": message, "lat": message})
-    rows = (
-        list(
-            active_assignments(by).values_list(
-                "role", "scope", "district_id", "street_id", "community_id", "cell_id"
-            )
+    if by is None:  # an anonymous resident: no roles (``Actor(user=None)`` is the system)
+        return cell, Actor(user=AnonymousUser())
+    rows = list(
+        active_assignments(by).values_list(
+            "role", "scope", "district_id", "street_id", "community_id", "cell_id", "department_id"
         )
-        if by is not None
-        else []
     )
-    roles = {row[0] for row in rows}
-    if roles & REPORTING_ROLES:
-        serves = territory_q(
-            [row[1:] for row in rows if row[0] in REPORTING_ROLES], level_paths=CELL_LEVEL_PATH
-        )
-        if not GridCell.objects.filter(serves, pk=cell.pk).exists():
+    actor = Actor(
+        user=by,
+        roles=frozenset(row[0] for row in rows),
+        handler_departments=frozenset(row[6] for row in rows if row[0] == Role.HANDLER and row[6]),
+    )
+    if actor.roles & REPORTING_ROLES:
+        serves = [row[1:6] for row in rows if row[0] in REPORTING_ROLES]
+        if not _serves_cell(serves, cell):
             message = _("This point is in cell %(cell)s, outside the area you serve.") % {
                 "cell": cell
             }
             raise ValidationError({"lon": message, "lat": message})
-    elif roles:  # handlers report results, not new cases
+    elif actor.roles:  # handlers report results, not new cases
         raise ActionForbidden(action="create", reason=_("Your role may not report cases."))
-    return cell
+    return cell, actor
 
 
 def create_case(
@@ -73,13 +102,44 @@ def create_case(
     users without any assignment report as residents; handlers may not report.
     The cell comes from the point, the street from the cell; the number is
     ``<district>-<yyyymmdd>-<sequence>``; the acceptance deadline starts now. Writes the
-    first ``CaseEvent`` (``create``: "" → collected) and stores ``photos`` as report photos.
+    first ``CaseEvent`` (``create``: "" → collected) and stores ``photos`` as report photos
+    (the returned case has them loaded). After commit, one task flags duplicates and tells
+    the street's staff.
 
     Raises ``ValidationError`` for an unknown/inactive category (``category``), a bad
     priority or source, empty title/description, a point outside every cell or outside the
     reporter's territory (``lon``/``lat``), or a file that is not a JPEG/PNG/WebP ≤ 10 MB
     (``photos``); ``ActionForbidden`` for a handler.
     """
+    return file_case(
+        by=by,
+        title=title,
+        description=description,
+        category_code=category_code,
+        lon=lon,
+        lat=lat,
+        address=address,
+        priority=priority,
+        source=source,
+        photos=photos,
+    ).case
+
+
+def file_case(
+    *,
+    by,
+    title: str,
+    description: str,
+    category_code: str,
+    lon: float,
+    lat: float,
+    address: str = "",
+    priority: str | None = None,
+    source: str = CaseSource.PATROL,
+    photos: Sequence = (),
+) -> Intake:
+    """``create_case``, also returning the reporter as an ``Actor`` (for the API's
+    ``allowed_actions`` without reading their assignments again). Same rules and errors."""
     errors: dict[str, str] = {}
     if not (title or "").strip():
         errors["title"] = _("This field is required.")
@@ -95,7 +155,7 @@ def create_case(
     if errors:
         raise ValidationError(errors)
     check_photos(photos, required=False)
-    cell = _reporting_cell(by=by, lon=lon, lat=lat)
+    cell, actor = _reporting_cell(by=by, lon=lon, lat=lat)
     now = timezone.now()
     case = Case(
         title=title.strip(),
@@ -114,13 +174,13 @@ def create_case(
     )
     # Lengths and formats of the free-text fields (everything else was checked above).
     case.clean_fields(exclude={f.name for f in Case._meta.fields} - {"title", "address"})
-    # The day's counter row is locked only while the number is taken, not for the whole
-    # intake, which made concurrent reports wait in line (a failed insert leaves a gap).
-    case.number = CaseNumberCounter.next_number(
-        district_code=cell.community.street.district.code, day=timezone.localdate(now)
-    )
+    start_step(case, now=now)
     with transaction.atomic():
-        start_step(case, now=now)
+        # Taken in this transaction, as late as possible: the counter row stays locked only
+        # for the two inserts and the commit, and a failed intake gives its number back.
+        case.number = CaseNumberCounter.next_number(
+            district_code=cell.community.street.district.code, day=timezone.localdate(now)
+        )
         case.save(force_insert=True)
         event = CaseEvent.objects.create(
             case=case,
@@ -133,14 +193,29 @@ def create_case(
             note=description.strip(),
             payload={"changes": {k: v for k, v in replayed_state(case).items() if k != "status"}},
         )
-        for photo in photos:
-            Attachment.build(
-                case=case, stage=Attachment.Stage.REPORT, file=photo, event=event
-            ).save()
-        # After commit: duplicate detection and street staff's notice (robust: the case is
-        # filed even if the broker is down).
+        attachments = [
+            Attachment.build(case=case, stage=Attachment.Stage.REPORT, file=photo, event=event)
+            for photo in photos
+        ]
+        for attachment in attachments:
+            attachment.save()
+        # After commit: duplicate detection and street staff's notice, one task (robust:
+        # the case is filed even if the broker is down).
         run_after_commit(_queue_after_intake, case.pk)
-    return case
+    _set_loaded(case, "attachments", attachments)
+    return Intake(case=case, actor=actor)
+
+
+def _set_loaded(case: Case, related_name: str, rows: list) -> None:
+    """Mark ``case.<related_name>.all()`` as loaded with ``rows``, as ``prefetch_related``
+    would: the caller just wrote them, so showing them needs no query."""
+    queryset = getattr(case, related_name).all()
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    case._prefetched_objects_cache = {
+        **getattr(case, "_prefetched_objects_cache", {}),
+        related_name: queryset,
+    }
 
 
 def _queue_after_intake(case_id: int) -> None:

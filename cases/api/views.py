@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from cases.models import Case, Category
 from cases.selectors import case_events, cases_visible_to, category_choices, get_case_for
-from cases.services import create_case
+from cases.services import file_case
 from grids.models import Department, GridCell
 from grids.selectors import active_assignments, departments_visible_to, visible_cells
 from grids.spatial import cell_at
@@ -138,8 +138,9 @@ class CaseViewSet(
         """File a case at a point (``cases.services.create_case``)."""
         serializer = s.CaseCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        case = create_case(by=request.user, **serializer.validated_data)
-        return self._case_response(case, code=status.HTTP_201_CREATED)
+        intake = file_case(by=request.user, **serializer.validated_data)
+        self._actor = intake.actor  # the roles intake read: allowed_actions needs no query
+        return self._case_response(intake.case, code=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: s.CaseEventSerializer(many=True), 404: ERRORS[404]})
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)

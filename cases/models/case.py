@@ -14,7 +14,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import connection, models
 from django.db.models import F, Q
 from django.db.models.query_utils import DeferredAttribute
 from django.utils import timezone
@@ -103,19 +103,21 @@ class CaseNumberCounter(models.Model):
     def next_number(cls, *, district_code: str, day: date) -> str:
         """The next case number ``<district>-<yyyymmdd>-<6-digit sequence>``.
 
-        Race-free: the counter row is incremented with an UPDATE, which holds its row lock
-        until the surrounding transaction ends; the first number of a day inserts the row
-        (a concurrent insert loses on the unique constraint and retries the UPDATE).
+        One statement: an upsert that inserts the day's row at 1 or increments it, and
+        returns the new value. Race-free: the row stays locked until the surrounding
+        transaction ends, so call it inside the transaction that uses the number (a rollback
+        then gives the number back) and late in it (concurrent intakes of the district wait
+        for the lock). Outside a transaction it commits on its own.
         """
-        key = {"district_code": district_code, "day": day}
-        with transaction.atomic():
-            if not cls.objects.filter(**key).update(last=F("last") + 1):
-                try:
-                    with transaction.atomic():
-                        cls.objects.create(**key, last=1)
-                except IntegrityError:
-                    cls.objects.filter(**key).update(last=F("last") + 1)
-            last = cls.objects.filter(**key).values_list("last", flat=True).get()
+        table = connection.ops.quote_name(cls._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (district_code, day, last) VALUES (%s, %s, 1) "
+                f"ON CONFLICT (district_code, day) DO UPDATE SET last = {table}.last + 1 "
+                "RETURNING last",
+                [district_code, connection.ops.adapt_datefield_value(day)],
+            )
+            (last,) = cursor.fetchone()
         return f"{district_code}-{day:%Y%m%d}-{last:06d}"
 
 

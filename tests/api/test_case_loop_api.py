@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from cases.models import Case
@@ -176,6 +178,30 @@ def test_create_with_photos_over_multipart(cast, client_for):
     detail = client.get(f"{CASES}{response.json()['id']}/").json()
     assert [p["stage"] for p in detail["photos"]] == ["report"]
     assert detail["photos"][0]["url"].startswith("http://testserver/")
+
+
+def test_create_costs_the_same_few_queries_however_many_cases_and_photos(
+    cast, client_for, settings
+):
+    """Sign-in, category, cell, the reporter's assignments (scope and ``allowed_actions``),
+    then one transaction: number, case, event, one row per photo. Nothing is read back."""
+    settings.GRID_INDEX_RECHECK_SECONDS = 3600  # no index freshness check mid-test
+    client = client_for(cast.reporter)
+    client.post(CASES, create_body(), format="json")  # warm the cell index and calendar
+    counts = {}
+    for earlier, photos in ((1, 0), (6, 0), (6, 2)):
+        while Case.objects.count() < earlier:
+            client.post(CASES, create_body(), format="json")
+        body = create_body(photos=[photo() for _ in range(photos)])
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(CASES, body, format="multipart")
+        assert response.status_code == 201, response.json()
+        assert len(response.json()["photos"]) == photos
+        assert response.json()["allowed_actions"] == ["self_resolve"]
+        counts[(earlier, photos)] = len(queries)
+    sql = "\n".join(q["sql"][:80] for q in queries.captured_queries)
+    # 4 reads; savepoint (a transaction outside tests), number, case, event, photos, release.
+    assert counts == {(1, 0): 9, (6, 0): 9, (6, 2): 11}, sql
 
 
 def test_a_handler_may_not_file_cases(cast, client_for):

@@ -5,15 +5,21 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Attachment, Case, CaseEvent, CaseNumberCounter
-from cases.services import create_case
+from cases.services import REPORTING_ROLES, create_case, file_case
+from grids.models import Role
+from grids.selectors import visible_cells
 from workflows.calendar import TimeLimit, add_working_time
 from workflows.errors import ActionForbidden
+from workflows.transitions import Actor
 
+from ..factories import AssignmentFactory
 from .personas import PNG, POINT_A, POINT_B, POINT_NOWHERE, POINT_X, case_in, new_case, photo
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +63,14 @@ def test_numbers_count_per_district_and_day():
     assert [first[-6:], other[-6:], second[-6:]] == ["000001", "000001", "000002"]
 
 
+def test_a_number_taken_by_an_intake_that_rolls_back_is_given_back():
+    day = timezone.localdate()
+    with transaction.atomic():
+        CaseNumberCounter.next_number(district_code="110105", day=day)
+        transaction.set_rollback(True)
+    assert CaseNumberCounter.next_number(district_code="110105", day=day).endswith("-000001")
+
+
 def test_point_outside_every_cell_is_refused(cast):
     with pytest.raises(ValidationError) as exc:
         _create(cast.reporter, POINT_NOWHERE)
@@ -80,6 +94,46 @@ def test_volunteer_staff_and_residents_may_report(cast, volunteer, outsider):
     assert resident.cell.name == "X" and resident.reporter == outsider
     anonymous = _create(None, POINT_X, source="open311")
     assert anonymous.reporter is None and anonymous.events.get().actor is None
+
+
+@pytest.mark.parametrize("persona", ["worker_a", "volunteer", "street_staff", "district_admin"])
+def test_reporters_file_in_exactly_the_cells_they_serve(request, territory, persona):
+    """Intake decides the territory on the cell it loaded; the answer is the selectors'."""
+    user = request.getfixturevalue(persona)
+    served = set(visible_cells(user, roles=REPORTING_ROLES).values_list("pk", flat=True))
+    assert served
+    for cell, point in [
+        (territory.cell_a, POINT_A),
+        (territory.cell_b, POINT_B),
+        (territory.cell_x, POINT_X),
+    ]:
+        if cell.pk in served:
+            assert _create(user, point).cell == cell
+        else:
+            with pytest.raises(ValidationError):
+                _create(user, point)
+
+
+@pytest.mark.parametrize("persona", ["worker_a", "volunteer", "outsider", "worker_handler", None])
+def test_intake_returns_the_reporter_with_the_roles_they_act_with(request, cast, persona):
+    if persona == "worker_handler":  # handles for a department, reports in cell A
+        user = cast.handler
+        AssignmentFactory(
+            user=user, role=Role.GRID_WORKER, scope="cell", cell=cast.territory.cell_a
+        )
+    else:
+        user = request.getfixturevalue(persona) if persona else None
+    point = POINT_A if persona in ("worker_a", "worker_handler") else POINT_B
+    intake = file_case(
+        by=user,
+        title="路灯不亮",
+        description="路灯夜间不亮",
+        category_code="C0104",
+        lon=point[0],
+        lat=point[1],
+    )
+    assert intake.actor == Actor.of(user if user is not None else AnonymousUser())
+    assert intake.case.reporter == user
 
 
 def test_handlers_may_not_report(cast):
