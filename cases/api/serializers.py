@@ -35,7 +35,28 @@ def _username(source: str) -> serializers.CharField:
 # --- output -----------------------------------------------------------------------------------
 
 
-class CaseSerializer(serializers.ModelSerializer):
+class RememberedFieldsMixin:
+    """For a ModelSerializer: work out each model field's serializer field once per class.
+
+    DRF derives them from the model on every instance (labels, choices, validators), about
+    half the cost of rendering a case; the result depends only on the class, so it is kept
+    here. Fields are still built fresh per instance from the remembered class and
+    arguments (a copy, which DRF then trims for read-only fields).
+    """
+
+    _field_specs: dict[tuple[type, str], tuple[type, dict]] = {}
+
+    def build_field(self, field_name, info, model_class, nested_depth):
+        key = (type(self), field_name)
+        spec = self._field_specs.get(key)
+        if spec is None:
+            spec = super().build_field(field_name, info, model_class, nested_depth)
+            self._field_specs[key] = spec
+        field_class, field_kwargs = spec
+        return field_class, dict(field_kwargs)
+
+
+class CaseSerializer(RememberedFieldsMixin, serializers.ModelSerializer):
     """A case in a list. ``context["actor"]`` (a ``workflows.transitions.Actor``) is the
     requesting user's roles, loaded once per request for ``allowed_actions``."""
 
