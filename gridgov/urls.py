@@ -3,10 +3,11 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
+from assessment.dashboard import dashboard
 from cases.api.docs import api_docs
 
 from .health import healthz
@@ -18,9 +19,15 @@ urlpatterns = [
     path("api/v1/", include(("cases.api.urls", "api"), namespace="api")),
     path("satisfaction/", include("assessment.urls")),
     path("integrity/", include("integrity.urls")),
+    path("dashboard/", dashboard, name="dashboard"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
-    path("", RedirectView.as_view(url="/admin/", permanent=False), name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("workflows.urls")),
+    path("", include("residents.urls")),
+    path("", include("cases.urls")),
 ]
 
 if settings.DEBUG:

@@ -30,7 +30,6 @@ PHONE = {"width": 360, "height": 780}
 DESK = {"width": 1440, "height": 900}
 
 
-
 def pytest_collection_modifyitems(items) -> None:
     """Without Chromium (a laptop that never installed it) the browser tests are skipped,
     with the reason shown; CI installs it (.ci/run)."""
