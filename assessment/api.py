@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -142,7 +142,10 @@ class IndicatorTrendView(APIView):
     """``GET /api/v1/indicators/trend/?bucket=day|month&start=…&end=…[&street=<id>…]``: the
     indicators of your whole scope (or the parent unit given) per day or month."""
 
-    @extend_schema(parameters=[TrendQuerySerializer])
+    @extend_schema(
+        parameters=[TrendQuerySerializer],
+        responses={200: OpenApiResponse(description="{bucket, start, end, results}")},
+    )
     def get(self, request: Request) -> Response:
         scope = _scope(request)
         attrs = _parsed(TrendQuerySerializer, request)
@@ -181,7 +184,10 @@ class IndicatorExportView(APIView):
     ``/api/v1/indicators/`` (same scope and filters) as a CSV or Excel file."""
 
     @extend_schema(
-        parameters=[ExportQuerySerializer],
+        parameters=[
+            IndicatorQuerySerializer,
+            OpenApiParameter("as", str, enum=["csv", "xlsx"], description="file type"),
+        ],
         responses={200: OpenApiResponse(description="text/csv or an .xlsx workbook")},
     )
     def get(self, request: Request) -> HttpResponse:
