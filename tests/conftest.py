@@ -32,6 +32,25 @@ class Territory:
     department: Department
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _serialized_rollback_everywhere(django_db_setup):
+    """Make the database snapshot taken at setup reach every connection object.
+
+    ``serialized_rollback`` restores the rows data migrations made (categories, tags, the
+    calendar, beat schedules) from a snapshot Django keeps on the connection object. Once
+    Playwright's session-wide event loop runs in the main thread, Django hands tests a new
+    connection object without that attribute, so every later transactional test started
+    from an empty table. Kept on the class, the snapshot is found by all of them.
+    """
+    from django.db import connections
+
+    for alias in connections:
+        connection = connections[alias]
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents is not None:
+            type(connection)._test_serialized_contents = contents
+
+
 @pytest.fixture(autouse=True)
 def _english(settings):
     """Tests read messages in English, the source language: a request without an
