@@ -31,6 +31,15 @@ class CaseFilter(filters.FilterSet):
     category = filters.CharFilter(field_name="category__code", help_text="Category code, C0101")
     cell = filters.CharFilter(field_name="cell__full_code", help_text="15-digit cell code")
     street = filters.CharFilter(field_name="street__full_code", help_text="9-digit street code")
+    community = filters.CharFilter(
+        field_name="cell__community__full_code", help_text="12-digit community code"
+    )
+    district = filters.CharFilter(
+        field_name="street__district__full_code", help_text="6-digit district code"
+    )
+    department = filters.NumberFilter(
+        field_name="department_id", min_value=1, max_value=2**63 - 1, help_text="Department id"
+    )
     overdue = filters.BooleanFilter()
     source = filters.ChoiceFilter(choices=CaseSource.choices)
     created_after = filters.DateFilter(
