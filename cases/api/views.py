@@ -49,19 +49,22 @@ ERRORS = {
 # --- cases ------------------------------------------------------------------------------------
 
 
-def _transition_view(name: str, serializer_class: type[Serializer], *, files: bool = False):
-    """The ``POST /cases/{id}/<name>/`` endpoint: parse the body, call ``SERVICES[name]``.
+def _transition_view(name: str):
+    """The ``POST /cases/{id}/<name>/`` endpoint: parse the body with ``ACTION_INPUTS[name]``
+    (the pages use the same serializer), call ``SERVICES[name]``.
 
     The method is named after the action (``dispatch_``/``return_`` where the name is taken
     by ``APIView.dispatch`` or is a keyword); DRF maps the HTTP method to that name.
     """
+
+    serializer_class = s.ACTION_INPUTS[name]
 
     def view(self: CaseViewSet, request: Request, pk: str) -> Response:
         return self.run_transition(name, serializer_class, request, pk)
 
     view.__name__ = view.__qualname__ = TRANSITION_ATTRS.get(name, name)
     request_schema: object = serializer_class
-    if files:
+    if "photos" in serializer_class().fields:  # multipart, for the photos
         request_schema = {
             "multipart/form-data": serializer_class,
             "application/json": serializer_class,
@@ -158,20 +161,20 @@ class CaseViewSet(
         case = service(case_id=int(pk), by=request.user, **serializer.validated_data)
         return self._case_response(case)
 
-    accept = _transition_view("accept", s.AcceptSerializer)
-    reject = _transition_view("reject", s.ReasonSerializer)
-    merge = _transition_view("merge", s.MergeSerializer)
-    dispatch_ = _transition_view("dispatch", s.DispatchSerializer)
-    return_ = _transition_view("return", s.ReasonSerializer)
-    start = _transition_view("start", s.NoteSerializer)
-    report = _transition_view("report", s.ResultSerializer, files=True)
-    request_extension = _transition_view("request_extension", s.ExtensionSerializer)
-    approve_extension = _transition_view("approve_extension", s.NoteSerializer)
-    suspend = _transition_view("suspend", s.ReasonSerializer)
-    resume = _transition_view("resume", s.NoteSerializer)
-    verify_pass = _transition_view("verify_pass", s.ResultSerializer, files=True)
-    verify_fail = _transition_view("verify_fail", s.VerifyFailSerializer, files=True)
-    self_resolve = _transition_view("self_resolve", s.ResultSerializer, files=True)
+    accept = _transition_view("accept")
+    reject = _transition_view("reject")
+    merge = _transition_view("merge")
+    dispatch_ = _transition_view("dispatch")
+    return_ = _transition_view("return")
+    start = _transition_view("start")
+    report = _transition_view("report")
+    request_extension = _transition_view("request_extension")
+    approve_extension = _transition_view("approve_extension")
+    suspend = _transition_view("suspend")
+    resume = _transition_view("resume")
+    verify_pass = _transition_view("verify_pass")
+    verify_fail = _transition_view("verify_fail")
+    self_resolve = _transition_view("self_resolve")
 
 
 # --- reference lists --------------------------------------------------------------------------
