@@ -447,6 +447,33 @@ def dispatch_case(
     return _transition("dispatch", case_id=case_id, by=by, apply=apply, note=note)
 
 
+def accept_and_dispatch_case(
+    *,
+    case_id: int,
+    by,
+    department_id: int | None,
+    handler_id: int | None = None,
+    category_code: str | None = None,
+    priority: str | None = None,
+    cell_code: str | None = None,
+    note: str = "",
+) -> Case:
+    """Street staff's one-step path from the queue: ``accept_case`` then ``dispatch_case``,
+    in one transaction — both steps (two events) or neither. Errors as the two services."""
+    with transaction.atomic():
+        accept_case(
+            case_id=case_id,
+            by=by,
+            category_code=category_code,
+            priority=priority,
+            cell_code=cell_code,
+            note=note,
+        )
+        return dispatch_case(
+            case_id=case_id, by=by, department_id=department_id, handler_id=handler_id
+        )
+
+
 def return_case(*, case_id: int, by, reason: str) -> Case:
     """回退: dispatched → accepted (the department's handler), with a reason; the street
     dispatches again."""

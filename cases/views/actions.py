@@ -13,7 +13,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -24,13 +23,13 @@ from cases.api.serializers import ACTION_INPUTS
 from cases.models import Case
 from cases.selectors import get_case_for, suggested_departments
 from workflows.errors import WorkflowError
-from workflows.services import SERVICES, accept_case, dispatch_case
+from workflows.services import SERVICES, accept_and_dispatch_case
 from workflows.transitions import ACTION_LABELS
 
 from .case_page import case_context
 from .common import dispatch_targets, with_actions
 
-# The queue's one-keystroke path: accept and dispatch in one step (both or neither).
+# The queue's one-keystroke path (``accept_and_dispatch_case``: both steps or neither).
 ACCEPT_AND_DISPATCH = "accept_dispatch"
 
 
@@ -56,11 +55,8 @@ def _run(action: str, case_id: int, request: HttpRequest) -> Case:
     """Call the action's service; turn every refusal into ``Refused``."""
     try:
         if action == ACCEPT_AND_DISPATCH:
-            accept_input, dispatch_input = _parsed("accept", request), _parsed("dispatch", request)
-            dispatch_input.pop("note", None)
-            with transaction.atomic():
-                accept_case(case_id=case_id, by=request.user, **accept_input)
-                return dispatch_case(case_id=case_id, by=request.user, **dispatch_input)
+            fields = {**_parsed("dispatch", request), **_parsed("accept", request)}
+            return accept_and_dispatch_case(case_id=case_id, by=request.user, **fields)
         return SERVICES[action](case_id=case_id, by=request.user, **_parsed(action, request))
     except ValidationError as exc:
         raise Refused(status=400, errors=validation_detail(exc)) from exc
