@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cases.models import Attachment
+from cases.views.common import serve_photo
 
 from .models import FlagStatus, IntegrityFlag, Rule
 from .selectors import flags_visible_to, get_flag_for, is_reviewer
@@ -127,14 +128,4 @@ def flag_photo(request: HttpRequest, pk: int, attachment_id: int) -> FileRespons
     flag = get_flag_for(request.user, pk)
     if attachment_id not in photo_ids(flag):
         raise Http404("not a photo of this flag")
-    try:
-        photo = Attachment.objects.get(pk=attachment_id)
-    except Attachment.DoesNotExist:
-        raise Http404("no such photo") from None
-    try:
-        handle = photo.file.open("rb")
-    except OSError:  # the row outlived its file (restored database, cleaned media folder)
-        raise Http404("photo file missing") from None
-    response = FileResponse(handle, content_type=photo.content_type)
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    return serve_photo(Attachment.objects.all(), attachment_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +15,7 @@ from cases.models import Attachment, Case
 from cases.selectors import case_events, cases_visible_to, get_case_for
 from workflows.transitions import ACTION_LABELS
 
-from .common import dispatch_targets, with_actions
+from .common import dispatch_targets, serve_photo, with_actions
 
 LIST_PAGE_SIZE = 50
 # A timeline step is named after its action; the first step is the report itself.
@@ -56,14 +56,7 @@ def case_page(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def case_photo(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
     """A case's photo, to users who may see the case (photos may show people: not public)."""
-    case = get_case_for(request.user, pk)
-    try:
-        photo = case.attachments.get(pk=attachment_id)
-    except Attachment.DoesNotExist:
-        raise Http404("no such photo") from None
-    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    return serve_photo(get_case_for(request.user, pk).attachments.all(), attachment_id)
 
 
 @login_required

@@ -7,9 +7,10 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 
-from cases.models import Case
+from cases.models import Attachment, Case
 from grids.selectors import departments_visible_to, user_roles
 from workflows.transitions import ACTION_LABELS, Actor, allowed_actions
 
@@ -54,3 +55,19 @@ def role_required(*roles: str) -> Callable:
         return wrapper
 
     return decorate
+
+
+def serve_photo(attachments: QuerySet[Attachment], attachment_id: int) -> FileResponse:
+    """The photo ``attachment_id`` among ``attachments`` (already narrowed to what the user
+    may see), privately cached; 404 if it is not among them or its file is gone."""
+    try:
+        photo = attachments.get(pk=attachment_id)
+    except Attachment.DoesNotExist:
+        raise Http404("no such photo") from None
+    try:
+        handle = photo.file.open("rb")
+    except OSError:  # the row outlived its file (restored database, cleaned media folder)
+        raise Http404("photo file missing") from None
+    response = FileResponse(handle, content_type=photo.content_type)
+    response["Cache-Control"] = "private, max-age=86400"  # photos may show people: not public
+    return response

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases.models import Case, CaseStatus
+from cases.services import create_case
 from residents.models import Household, Tag, Visit
 
 from ..factories import ResidentFactory
@@ -220,3 +221,23 @@ def test_households_due_a_visit_and_logging_one(cast, as_user, worker_x):
     assert Visit.objects.get().household == household
     assert household.address.encode() not in client.get(reverse("home")).content
     assert Household.objects.count() == 1
+
+
+def test_a_photo_is_served_in_scope_and_a_lost_file_is_404_not_500(cast, as_user):
+    case = create_case(
+        by=cast.reporter,
+        title="井盖丢失",
+        description="人行道上水井盖丢失",
+        category_code="C0101",
+        lon=POINT_A[0],
+        lat=POINT_A[1],
+        photos=[photo()],
+    )
+    (stored,) = case.attachments.all()
+    url = reverse("case-photo", args=[case.pk, stored.pk])
+    client = as_user(cast.staff)
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+    stored.file.storage.delete(stored.file.name)
+    assert client.get(url).status_code == 404
