@@ -48,5 +48,12 @@ def shell_for(user) -> Shell:
     )
 
 
+def request_shell(request) -> Shell:
+    """The user's Shell, read once per request (the home view and the header share it)."""
+    if not hasattr(request, "_gridgov_shell"):
+        request._gridgov_shell = shell_for(request.user)
+    return request._gridgov_shell
+
+
 def shell(request) -> dict:
-    return {"shell": SimpleLazyObject(lambda: shell_for(request.user))}
+    return {"shell": SimpleLazyObject(lambda: request_shell(request))}

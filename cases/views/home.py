@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 
-from accounts.context_processors import shell_for
+from accounts.context_processors import request_shell
 from cases.selectors import to_verify, worker_reports
 from residents.selectors import households_due_visit
 
@@ -20,7 +20,7 @@ HOME_LIST_SIZE = 20
 def home(request: HttpRequest) -> HttpResponse:
     """A field worker's *today*; street staff go to their queue, handlers to their
     department's cases, district admins to the dashboard (or the case list before it exists)."""
-    shell = shell_for(request.user)
+    shell = request_shell(request)
     if shell.is_field:
         return worker_home(request)
     if shell.is_staff:
