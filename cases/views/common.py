@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
@@ -10,9 +11,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 
+from cases.api.serializers import ACTION_INPUTS
 from cases.models import Attachment, Case
 from grids.selectors import departments_visible_to, user_roles
-from workflows.transitions import ACTION_LABELS, Actor, allowed_actions
+from workflows.transitions import ACTION_LABELS, TRANSITIONS, Actor, allowed_actions
 
 
 def actor_of(request: HttpRequest) -> Actor:
@@ -22,17 +24,39 @@ def actor_of(request: HttpRequest) -> Actor:
     return request._gridgov_actor
 
 
+@dataclass(frozen=True)
+class ActionForm:
+    """An action offered on a page, with what its form asks for: the fields of its input
+    serializer (``ACTION_INPUTS``) and those the transition requires (``TRANSITIONS``)."""
+
+    action: str
+    label: str
+    fields: frozenset[str]
+    required: frozenset[str]
+
+    @classmethod
+    def of(cls, action: str) -> ActionForm:
+        return cls(
+            action=action,
+            label=ACTION_LABELS[action],
+            fields=frozenset(ACTION_INPUTS[action]().fields),
+            required=frozenset(TRANSITIONS[action].required),
+        )
+
+
+ACTION_FORMS = {action: ActionForm.of(action) for action in ACTION_INPUTS}
+
+
 def with_actions(request: HttpRequest, cases) -> list[Case]:
-    """The cases, each with ``.actions``: [(action, label)] the user may take now, and
-    ``.action_names``, the set of those actions."""
+    """The cases, each with ``.actions``: the ``ActionForm`` of every action the user may
+    take now, and ``.action_names``, the set of those actions."""
     actor = actor_of(request)
     cases = list(cases)
     for case in cases:
         case.actions = [
-            (action, ACTION_LABELS[action])
-            for action in allowed_actions(case, request.user, actor=actor)
+            ACTION_FORMS[action] for action in allowed_actions(case, request.user, actor=actor)
         ]
-        case.action_names = {action for action, _label in case.actions}
+        case.action_names = {form.action for form in case.actions}
     return cases
 
 
