@@ -102,7 +102,7 @@ def review(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     try:
         flag = REVIEWS[decision](flag_id=pk, by=request.user, note=request.POST.get("note", ""))
     except ValidationError as exc:
-        errors = [m for messages_ in exc.message_dict.values() for m in messages_]
+        errors = list(exc.messages)  # field or not, the messages the reviewer reads
         status = 400
     if not request.htmx:
         if errors:
