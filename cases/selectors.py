@@ -20,12 +20,33 @@ from django.db.models import (
 )
 from django.http import Http404
 
+from gridgov.caching import ProcessCache
 from grids.models import Community, Department, GridCell, Role, Street
 from grids.selectors import TERRITORIAL_ROLES, active_assignments, territory_q
 
 from .models import Attachment, CaseEvent, CaseStatus, Category, DuplicateCandidate, RoutingRule
 from .models import Case as CaseModel
 from .models.case import OPEN_STATUS_ORDER
+
+CATEGORY_CACHE_SECONDS = 60
+
+
+def _load_fileable() -> dict[str, Category]:
+    return {category.code: category for category in Category.objects.fileable()}
+
+
+# Every intake looks its category up; the table has ~50 rows and changes a few times a year.
+_fileable = ProcessCache(_load_fileable, seconds=CATEGORY_CACHE_SECONDS)
+# Connected to category saves and deletes (cases.apps).
+invalidate_categories = _fileable.invalidate
+
+
+def fileable_category(code: str) -> Category | None:
+    """The sub-category ``code`` if a case can be filed under it now (``fileable``), else
+    None. Read from this process's copy of the fileable categories: an edit made here is
+    seen at once, one made in another process within ``CATEGORY_CACHE_SECONDS``. The
+    instance is shared: read it, do not change it."""
+    return _fileable.get().get(code)
 
 
 def category_choices(*, family: str | None = None) -> QuerySet[Category]:

@@ -21,7 +21,8 @@ from workflows.errors import ActionForbidden
 from workflows.services import check_photos, replayed_state, run_after_commit, start_step
 from workflows.transitions import Actor
 
-from .models import Attachment, Case, CaseEvent, CaseNumberCounter, CaseSource, Category, Priority
+from .models import Attachment, Case, CaseEvent, CaseNumberCounter, CaseSource, Priority
+from .selectors import fileable_category
 
 # Roles that report cases, each only inside the territory of their assignment.
 REPORTING_ROLES = TERRITORIAL_ROLES
@@ -145,7 +146,7 @@ def file_case(
         errors["title"] = _("This field is required.")
     if not (description or "").strip():
         errors["description"] = _("This field is required.")
-    category = Category.objects.fileable().filter(code=category_code).first()
+    category = fileable_category(category_code)
     if category is None:
         errors["category"] = _("Choose an active sub-category.")
     if priority is not None and priority not in Priority.values:

@@ -7,6 +7,11 @@ saved by the worker or the admin through a cheap count/max(updated_at) stamp).
 
 A point on an edge shared by two cells belongs to the cell with the lowest full code, so the
 same fix always files into the same cell.
+
+The index also keeps each cell's codes and parents (community, street, district), so filing a
+point needs no query at all: ``cell_at`` hands out a fresh ``GridCell`` with those parents
+attached, every other field deferred (read from the database only if a caller touches it).
+Parents are watched like cells: a saved community, street or district rebuilds the index.
 """
 
 from __future__ import annotations
@@ -20,13 +25,27 @@ import shapely
 from django.conf import settings
 from django.db.models import Count, Max
 
-from .models import GridCell
+from .models import Community, District, GridCell, Street
+
+# What the index keeps of each cell besides its polygon, by model: the fields ``cell_at``
+# fills in (a cell's own, then its community's, street's and district's).
+PARENT_FIELDS: tuple[tuple[type, str, tuple[str, ...]], ...] = (
+    (GridCell, "", ("id", "name", "code", "full_code", "community_id")),
+    (Community, "community__", ("id", "name", "code", "full_code", "street_id")),
+    (Street, "community__street__", ("id", "name", "code", "full_code", "district_id")),
+    (District, "community__street__district__", ("id", "name", "code", "full_code")),
+)
+_ROW_FIELDS = [prefix + name for _model, prefix, names in PARENT_FIELDS for name in names]
 
 
 class CellIndex:
-    """An immutable spatial index over a set of cells."""
+    """An immutable spatial index over a set of cells.
 
-    def __init__(self, cells: Sequence[tuple[int, str, dict]]) -> None:
+    ``cells`` are ``(id, full_code, geometry)`` rows, optionally followed by the values of
+    ``_ROW_FIELDS`` (what ``from_queryset`` reads) for ``cell``.
+    """
+
+    def __init__(self, cells: Sequence[tuple]) -> None:
         # Sorted by full code: the tree index order is the tie-break order on shared edges.
         ordered = sorted(cells, key=lambda row: row[1])
         self.ids = np.array([row[0] for row in ordered], dtype=np.int64)
@@ -34,6 +53,7 @@ class CellIndex:
         self.geoms = np.array([shapely.geometry.shape(row[2]) for row in ordered], dtype=object)
         shapely.prepare(self.geoms)
         self.tree = shapely.STRtree(self.geoms)
+        self._rows = {row[0]: row[3:] for row in ordered if len(row) > 3}
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -56,12 +76,33 @@ class CellIndex:
         out[found] = self.ids[best[found]]
         return out
 
+    def cell(self, cell_id: int) -> GridCell | None:
+        """A new ``GridCell`` for ``cell_id`` with its community, street and district, built
+        from what the index keeps (no query); None for a cell this index does not know or
+        keeps no parents of. Fields the index does not keep are deferred."""
+        row = self._rows.get(cell_id)
+        if row is None:
+            return None
+        parts, at = [], 0
+        for model, _prefix, names in PARENT_FIELDS:
+            values = dict(zip(names, row[at : at + len(names)], strict=True))
+            # from_db takes the loaded values in the model's field order, the rest deferred.
+            loaded = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+            parts.append(model.from_db("default", loaded, [values[name] for name in loaded]))
+            at += len(names)
+        cell, community, street, district = parts
+        street.district = district
+        community.street = street
+        cell.community = community
+        return cell
+
     @classmethod
     def from_queryset(cls, queryset=None) -> CellIndex:
         queryset = GridCell.objects.all() if queryset is None else queryset
-        return cls(
-            list(queryset.values_list("id", "full_code", "geometry").iterator(chunk_size=1000))
-        )
+        rows = queryset.values_list("geometry", *_ROW_FIELDS)
+        # (id, full_code, geometry, *the _ROW_FIELDS): the cell's id and full code are the
+        # first and fourth of those.
+        return cls([(row[1], row[4], *row) for row in rows.iterator(chunk_size=1000)])
 
 
 _lock = threading.Lock()
@@ -71,8 +112,12 @@ _checked_at = 0.0
 
 
 def _current_stamp() -> tuple:
-    row = GridCell.objects.aggregate(n=Count("id"), changed=Max("updated_at"))
-    return (row["n"], row["changed"])
+    """How many rows each level has and when one last changed: cells, and the parents whose
+    codes and ids the index keeps."""
+    return tuple(
+        tuple(model.objects.aggregate(n=Count("id"), changed=Max("updated_at")).values())
+        for model, _prefix, _names in PARENT_FIELDS
+    )
 
 
 def get_cell_index() -> CellIndex:
@@ -99,18 +144,8 @@ def cell_id_at(lon: float, lat: float) -> int | None:
 
 
 def cell_at(lon: float, lat: float) -> GridCell | None:
-    """The grid cell a point (WGS-84 lon, lat) falls in, with its community and street."""
-    cell_id = cell_id_at(lon, lat)
-    if cell_id is None:
-        return None
-    return (
-        GridCell.objects.select_related("community__street__district")
-        # The parents' polygons are large and not needed by callers filing a point.
-        .defer(
-            "community__geometry",
-            "community__street__geometry",
-            "community__street__district__geometry",
-        )
-        .filter(pk=cell_id)
-        .first()
-    )
+    """The grid cell a point (WGS-84 lon, lat) falls in, with its community, street and
+    district (ids, codes and names loaded; no query once the index is built)."""
+    index = get_cell_index()
+    cell_id = index.lookup(lon, lat)
+    return None if cell_id is None else index.cell(cell_id)

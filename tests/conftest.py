@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pytest
 from django.utils import translation
 
+from cases.selectors import invalidate_categories
 from grids.models import Community, Department, District, GridCell, Role, Street
 from grids.spatial import invalidate_cell_index
 from workflows.calendar import invalidate_calendar
@@ -61,15 +62,20 @@ def _english(settings):
         yield
 
 
+PROCESS_CACHES = (invalidate_cell_index, invalidate_calendar, invalidate_categories)
+
+
 @pytest.fixture(autouse=True)
-def _fresh_cell_index():
-    """Each test builds its own cells (and SQLite may reuse ids after a rollback): never let
-    the process-wide point → cell index of an earlier test answer."""
-    invalidate_cell_index()
-    invalidate_calendar()  # and the cached working calendar (rollbacks send no signals)
+def _fresh_process_caches():
+    """Each test builds its own cells and may change categories or the calendar, and a
+    rollback sends no signals (SQLite may even reuse the ids): never let a process-wide
+    copy made in an earlier test answer (the point → cell index, the working calendar, the
+    fileable categories)."""
+    for invalidate in PROCESS_CACHES:
+        invalidate()
     yield
-    invalidate_cell_index()
-    invalidate_calendar()
+    for invalidate in PROCESS_CACHES:
+        invalidate()
 
 
 @pytest.fixture

@@ -22,16 +22,16 @@ when none is given::
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
-from time import monotonic
 
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from gridgov.caching import ProcessCache
 
 from .models import DEFAULT_PERIODS, DEFAULT_WEEKEND_DAYS, CalendarDay, WorkSchedule
 
@@ -160,17 +160,13 @@ class WorkingCalendar:
         when a schedule or calendar day is saved here (``invalidate_calendar``). Every intake
         and transition computes a deadline; two queries each for a table that changes a few
         times a year is not worth it. Another process sees an edit within the minute."""
-        global _cached
         around = around or timezone.localdate()
-        with _cache_lock:
-            if _cached is not None:
-                loaded_at, calendar = _cached
-                first, last = calendar._loaded or (around, around)
-                if monotonic() - loaded_at < CACHE_SECONDS and first <= around <= last:
-                    return calendar
-            calendar = cls.load(around=around)
-            _cached = (monotonic(), calendar)
-            return calendar
+
+        def covers(calendar: WorkingCalendar) -> bool:
+            first, last = calendar._loaded or (around, around)
+            return first <= around <= last
+
+        return _calendar_cache.get(load=lambda: cls.load(around=around), usable=covers)
 
     def _fetch(self, first: date, last: date) -> None:
         rows = CalendarDay.objects.filter(date__range=(first, last)).values_list("date", "kind")
@@ -331,12 +327,8 @@ def activate_work_schedule(*, schedule_id: int) -> WorkSchedule:
 
 
 CACHE_SECONDS = 60
-_cache_lock = threading.Lock()
-_cached: tuple[float, WorkingCalendar] | None = None
-
-
-def invalidate_calendar(**_kwargs) -> None:
-    """Forget the cached calendar (connected to schedule and calendar-day saves/deletes)."""
-    global _cached
-    with _cache_lock:
-        _cached = None
+_calendar_cache: ProcessCache[WorkingCalendar] = ProcessCache(
+    WorkingCalendar.load, seconds=CACHE_SECONDS
+)
+# Forget the cached calendar (connected to schedule and calendar-day saves/deletes).
+invalidate_calendar = _calendar_cache.invalidate

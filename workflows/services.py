@@ -39,7 +39,7 @@ from cases.models import (
     Priority,
     validate_image_file,
 )
-from cases.selectors import cases_visible_to, get_case_for
+from cases.selectors import cases_visible_to, fileable_category, get_case_for
 from grids.models import Assignment, Department, Role
 from grids.selectors import visible_cells
 
@@ -355,7 +355,7 @@ def accept_case(
                 raise ValidationError({"cell": _("Choose a grid cell of the area you serve.")})
             case.cell, case.street = cell, cell.community.street
         if category_code and category_code != case.category.code:
-            category = Category.objects.fileable().filter(code=category_code).first()
+            category = fileable_category(category_code)
             if category is None:
                 raise ValidationError({"category": _("Choose an active sub-category.")})
             case.category = category

@@ -22,7 +22,7 @@ from cases.selectors import case_events, cases_visible_to, category_choices, get
 from cases.services import file_case
 from grids.models import Department, GridCell
 from grids.selectors import active_assignments, departments_visible_to, visible_cells
-from grids.spatial import cell_at
+from grids.spatial import cell_id_at
 from workflows.models import Notification
 from workflows.notifications import inbox, mark_read
 from workflows.services import SERVICES
@@ -218,8 +218,8 @@ class CellListView(APIView):
         query.is_valid(raise_exception=True)
         cells: QuerySet[GridCell] = visible_cells(request.user)
         if "lon" in query.validated_data:
-            found = cell_at(query.validated_data["lon"], query.validated_data["lat"])
-            cells = cells.filter(pk=found.pk) if found else cells.none()
+            found = cell_id_at(query.validated_data["lon"], query.validated_data["lat"])
+            cells = cells.filter(pk=found) if found else cells.none()
         return Response(s.CellSerializer(cells, many=True).data)
 
 

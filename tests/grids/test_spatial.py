@@ -20,11 +20,44 @@ def test_a_point_inside_a_cell_finds_it(territory):
     assert cell_at(116.425, 39.905) == territory.cell_x
 
 
-def test_the_found_cell_comes_with_its_street(territory, django_assert_num_queries):
+def test_the_found_cell_comes_with_its_parents_without_a_query(
+    territory, django_assert_num_queries
+):
     cell_id_at(116.405, 39.905)  # warm the index
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(0):
         cell = cell_at(116.405, 39.905)
-        assert cell.community.street.district.code == "110105"
+        assert (cell.pk, cell.full_code, str(cell)) == (
+            territory.cell_a.pk,
+            territory.cell_a.full_code,
+            str(territory.cell_a),
+        )
+        assert cell.community_id == territory.cell_a.community_id
+        street = cell.community.street
+        assert (street.pk, street.full_code, street.district_id) == (
+            territory.street1.pk,
+            territory.street1.full_code,
+            territory.street1.district_id,
+        )
+        assert street.district.code == "110105"
+    # A field the index does not keep is read when asked for, never made up.
+    with django_assert_num_queries(1):
+        assert cell.geometry == territory.cell_a.geometry
+
+
+def test_each_lookup_hands_out_its_own_cell(territory):
+    first = cell_at(116.405, 39.905)
+    first.name = "changed by a caller"
+    first.community.street.code = "999"
+    again = cell_at(116.405, 39.905)
+    assert again.name == territory.cell_a.name
+    assert again.community.street.code == territory.street1.code
+
+
+def test_the_index_follows_a_renamed_street(territory):
+    assert cell_at(116.405, 39.905).community.street.name == territory.street1.name
+    territory.street1.name = "新街道"
+    territory.street1.save()
+    assert cell_at(116.405, 39.905).community.street.name == "新街道"
 
 
 def test_a_point_outside_every_cell_finds_none(territory):
