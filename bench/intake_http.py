@@ -34,6 +34,9 @@ CLIENTS = 32
 if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
     sys.exit("Set DATABASE_URL to a PostgreSQL database of its own (it gets bench rows).")
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/2")
+# No worker consumes during the bench: its after-intake sweeps go to a queue of their own,
+# purged at the end (a worker must not later look for the deleted bench cases).
+os.environ["CELERY_TASK_DEFAULT_QUEUE"] = QUEUE = "gridgov-intake-bench"
 subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, check=True)
 subprocess.run(
     [sys.executable, "manage.py", "seed_demo", "--if-empty", "--no-progress"],
@@ -141,6 +144,16 @@ def cpu_seconds(pids: list[int]) -> dict[int, float]:
     return out
 
 
+def drop_queue() -> None:
+    """Purge the tasks the bench queued from the broker."""
+    from kombu import Queue
+
+    from gridgov.celery import app
+
+    with app.connection_for_write() as conn:
+        Queue(QUEUE, channel=conn.default_channel).purge()
+
+
 def summary(rounds: list[dict]) -> dict:
     """Throughput (responses within the windows over their length), p50/p95 and errors."""
     latencies = sorted(x for r in rounds for x in r["latencies"])
@@ -241,6 +254,7 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=20)
         delete_cases(Case.objects.filter(created_at__gte=since))
+        drop_queue()
     for name, r in (("bare DRF create", baseline), ("GridGov intake", intake)):
         print(
             f"{name:<16} {r['rps']:7.1f} req/s  p50 {r['p50']:6.1f} ms  p95 {r['p95']:6.1f} ms"
