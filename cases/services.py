@@ -104,8 +104,9 @@ def create_case(
     The cell comes from the point, the street from the cell; the number is
     ``<district>-<yyyymmdd>-<sequence>``; the acceptance deadline starts now. Writes the
     first ``CaseEvent`` (``create``: "" → collected) and stores ``photos`` as report photos
-    (the returned case has them loaded). After commit, one task flags duplicates and tells
-    the street's staff.
+    (the returned case has them loaded). The case is marked ``intake_pending``; after commit
+    a sweep (``workflows.tasks.follow_up_intakes``) tells the street's staff and flags
+    duplicates.
 
     Raises ``ValidationError`` for an unknown/inactive category (``category``), a bad
     priority or source, empty title/description, a point outside every cell or outside the
@@ -172,6 +173,7 @@ def file_case(
         reporter=by,
         created_at=now,
         version=1,
+        intake_pending=True,
     )
     # Lengths and formats of the free-text fields (everything else was checked above).
     case.clean_fields(exclude={f.name for f in Case._meta.fields} - {"title", "address"})
@@ -200,9 +202,10 @@ def file_case(
         ]
         for attachment in attachments:
             attachment.save()
-        # After commit: duplicate detection and street staff's notice, one task (robust:
-        # the case is filed even if the broker is down).
-        run_after_commit(_queue_after_intake, case.pk)
+        # After commit: street staff's notice and duplicate detection, by a sweep shared
+        # with the intakes around this one. The case is filed even if the broker is down;
+        # its mark (intake_pending) keeps the work until a sweep does it.
+        run_after_commit(_request_follow_up)
     _set_loaded(case, "attachments", attachments)
     return Intake(case=case, actor=actor)
 
@@ -219,7 +222,7 @@ def _set_loaded(case: Case, related_name: str, rows: list) -> None:
     }
 
 
-def _queue_after_intake(case_id: int) -> None:
-    from workflows.tasks import queue_after_intake  # tasks import cases modules
+def _request_follow_up() -> None:
+    from workflows.tasks import request_intake_follow_up  # tasks import cases modules
 
-    queue_after_intake(case_id)
+    request_intake_follow_up()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 
 from celery import shared_task
 from django.core.exceptions import ValidationError
@@ -101,12 +103,6 @@ def notify_after_transition(case_id: int, action: str, version: int) -> int:
     return notifications.notify_next_actor(case_id, action, version)
 
 
-@shared_task(name="workflows.flag_duplicates", soft_time_limit=30, time_limit=60, **_RETRYING)
-def flag_duplicates(case_id: int) -> int:
-    """Store a new case's duplicate candidates and tell street staff. Returns how many."""
-    return duplicates.flag_duplicates(case_id)
-
-
 @shared_task(
     name="workflows.send_notification_email",
     soft_time_limit=30,
@@ -134,17 +130,68 @@ def queue_after_transition(case_id: int, action: str, version: int) -> None:
         request_satisfaction.delay(case_id)
 
 
-@shared_task(name="workflows.after_intake", soft_time_limit=30, time_limit=60, **_RETRYING)
-def after_intake(case_id: int) -> dict[str, int]:
-    """After a case is filed: tell the street's staff of it, then flag its duplicate
-    candidates (and tell staff of those). One task, so intake publishes one message; both
-    steps are idempotent, so a retry after a database error repeats neither notice."""
+def follow_up_intake(case_id: int) -> dict[str, int]:
+    """The after-intake work of one case: tell the street's staff of it, then flag its
+    duplicate candidates (and tell staff of those). Both steps are idempotent, so doing it
+    again after a crash or by two sweeps at once repeats neither notice."""
     return {
         "notified": notifications.notify_next_actor(case_id, "create", 1),
         "duplicates": duplicates.flag_duplicates(case_id),
     }
 
 
-def queue_after_intake(case_id: int) -> None:
-    """On commit of a new case: its notice and duplicate detection (``after_intake``)."""
-    after_intake.delay(case_id)
+FOLLOW_UP_BATCH = 200
+
+
+@shared_task(name="workflows.follow_up_intakes", soft_time_limit=50, time_limit=58, **_RETRYING)
+def follow_up_intakes() -> int:
+    """Do the after-intake work (``follow_up_intake``) of every case still marked
+    ``intake_pending``, oldest first, and clear the mark. Returns how many cases were done.
+
+    Queued shortly after intakes (``request_intake_follow_up``) and by beat every minute, which
+    catches up whatever a broker outage left. A batch that fills up queues the next one at
+    once. A case whose work fails is logged and keeps its mark (it is tried again next time)
+    without holding up the others.
+    """
+    pending = list(
+        Case.objects.filter(intake_pending=True)
+        .order_by("id")
+        .values_list("id", flat=True)[:FOLLOW_UP_BATCH]
+    )
+    done = []
+    for case_id in pending:
+        try:
+            follow_up_intake(case_id)
+        except OperationalError:
+            raise  # the database is away: retry the sweep with backoff
+        except Exception:
+            logger.exception("after-intake work of case %s failed; it stays pending", case_id)
+            continue
+        done.append(case_id)
+    Case.objects.filter(pk__in=done).update(intake_pending=False)
+    if len(pending) == FOLLOW_UP_BATCH:
+        follow_up_intakes.delay()
+    return len(done)
+
+
+# Intakes within this many seconds share one sweep.
+FOLLOW_UP_DELAY_SECONDS = 1.0
+_follow_up_lock = threading.Lock()
+_follow_up_queued_until = 0.0  # monotonic time at which the sweep this process queued starts
+
+
+def request_intake_follow_up() -> None:
+    """On commit of a new case: make sure a ``follow_up_intakes`` sweep starts after now.
+
+    The sweep is queued to start ``FOLLOW_UP_DELAY_SECONDS`` later, and every intake this
+    process commits before then is left to it, so a busy web process sends one message a
+    second instead of one per case, while a single report is still followed up within about
+    a second. If sending fails, the next intake tries again; beat's sweep catches up.
+    """
+    global _follow_up_queued_until
+    with _follow_up_lock:
+        now = time.monotonic()
+        if now < _follow_up_queued_until:
+            return
+        follow_up_intakes.apply_async(countdown=FOLLOW_UP_DELAY_SECONDS)
+        _follow_up_queued_until = now + FOLLOW_UP_DELAY_SECONDS

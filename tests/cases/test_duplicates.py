@@ -7,10 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from cases.duplicates import find_duplicate_candidates, haversine_m
+from cases.duplicates import find_duplicate_candidates, flag_duplicates, haversine_m
 from cases.models import Case, DuplicateCandidate
 from cases.services import create_case
-from workflows import tasks
 from workflows.models import Notification, NotificationKind
 
 from .personas import POINT_A, act
@@ -83,11 +82,11 @@ def test_rejected_cases_and_later_cases_are_not_candidates(cast):
 def test_flag_duplicates_twice_stores_one_row_and_tells_staff_once(cast):
     earlier = report(cast, hours_ago=10)
     case = report(cast, lon=east(30))
-    assert tasks.flag_duplicates.run(case.pk) == 1
-    assert tasks.flag_duplicates.run(case.pk) == 1
+    assert flag_duplicates(case.pk) == 1
+    assert flag_duplicates(case.pk) == 1
     assert DuplicateCandidate.objects.filter(case=case).count() == 1
     note = Notification.objects.get(kind=NotificationKind.DUPLICATE)
     assert note.user == cast.staff and note.case == case
     assert earlier.number in note.message
-    assert tasks.flag_duplicates.run(earlier.pk) == 0  # nothing before it
-    assert tasks.flag_duplicates.run(10**9) == 0
+    assert flag_duplicates(earlier.pk) == 0  # nothing before it
+    assert flag_duplicates(10**9) == 0

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.core import mail
 
+from cases.models import Case
 from grids.models import Role
 from workflows import notifications, tasks
 from workflows.models import Notification, NotificationKind
@@ -89,11 +92,16 @@ def test_every_transition_queues_its_notice_and_closing_asks_for_satisfaction(
     monkeypatch.setattr(
         tasks.request_satisfaction, "delay", lambda *a: queued.append(("satisfaction", *a))
     )
-    monkeypatch.setattr(tasks.after_intake, "delay", lambda *a: queued.append(("intake", *a)))
+    monkeypatch.setattr(
+        tasks.follow_up_intakes, "apply_async", lambda **kw: queued.append(("follow_up", kw))
+    )
+    monkeypatch.setattr(tasks, "_follow_up_queued_until", 0.0)  # no sweep queued yet
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         case = new_case(cast)
     assert len(callbacks) == 1
-    assert queued == [("intake", case.pk)]  # one message: the notice and duplicate detection
+    # One message: the sweep that sends the notice and flags duplicates, a second later.
+    assert queued == [("follow_up", {"countdown": tasks.FOLLOW_UP_DELAY_SECONDS})]
+    assert Case.objects.get(pk=case.pk).intake_pending
     queued.clear()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         case = act(cast, "accept", case)
@@ -110,15 +118,86 @@ def test_every_transition_queues_its_notice_and_closing_asks_for_satisfaction(
     ]
 
 
-def test_after_intake_tells_staff_of_the_case_and_of_its_duplicates_once(cast):
+def test_the_sweep_tells_staff_of_new_cases_and_their_duplicates_once(cast):
     earlier, case = new_case(cast), new_case(cast)  # the same place and category
-    Notification.objects.all().delete()
-    assert tasks.after_intake.run(case.pk) == {"notified": 1, "duplicates": 1}
+    assert tasks.follow_up_intakes.run() == 2
     assert inbox() == inbox(K.DUPLICATE) == {cast.staff.pk}
-    assert earlier.number in Notification.objects.get(kind=K.DUPLICATE).message
-    assert tasks.after_intake.run(case.pk) == {"notified": 0, "duplicates": 1}  # redelivered
-    assert Notification.objects.count() == 2
-    assert tasks.after_intake.run(10**9) == {"notified": 0, "duplicates": 0}
+    notices = Notification.objects.filter(kind=K.ACTION_NEEDED)
+    assert sorted(n.case_id for n in notices) == [earlier.pk, case.pk]
+    duplicate = Notification.objects.get(kind=K.DUPLICATE)
+    assert duplicate.case_id == case.pk and earlier.number in duplicate.message
+    assert not Case.objects.filter(intake_pending=True).exists()
+    assert tasks.follow_up_intakes.run() == 0  # nothing left, nothing sent again
+    # Work done again (a redelivery, two sweeps at once) repeats no notice.
+    assert tasks.follow_up_intake(case.pk) == {"notified": 0, "duplicates": 1}
+    assert tasks.follow_up_intake(10**9) == {"notified": 0, "duplicates": 0}
+    assert Notification.objects.count() == 3
+
+
+def test_a_case_accepted_before_the_sweep_gets_no_stale_notice(cast):
+    act(cast, "accept", new_case(cast))
+    Notification.objects.all().delete()
+    assert tasks.follow_up_intakes.run() == 1
+    assert not Notification.objects.filter(kind=K.ACTION_NEEDED).exists()
+
+
+def test_a_failing_case_stays_pending_without_holding_up_the_others(cast, monkeypatch, caplog):
+    broken, fine = new_case(cast), new_case(cast)
+    follow_up = tasks.follow_up_intake
+
+    def fail_for_broken(case_id: int) -> dict[str, int]:
+        if case_id == broken.pk:
+            raise ValueError("a bug in one case's data")
+        return follow_up(case_id)
+
+    monkeypatch.setattr(tasks, "follow_up_intake", fail_for_broken)
+    assert tasks.follow_up_intakes.run() == 1
+    assert list(Case.objects.filter(intake_pending=True)) == [broken]
+    assert Notification.objects.filter(case=fine, kind=K.ACTION_NEEDED).exists()
+    assert f"case {broken.pk} failed" in caplog.text
+    monkeypatch.setattr(tasks, "follow_up_intake", follow_up)  # fixed: the next sweep does it
+    assert tasks.follow_up_intakes.run() == 1
+    assert not Case.objects.filter(intake_pending=True).exists()
+
+
+def test_a_full_batch_queues_the_next_one(cast, monkeypatch):
+    queued: list[tuple] = []
+    monkeypatch.setattr(tasks, "FOLLOW_UP_BATCH", 2)
+    monkeypatch.setattr(tasks.follow_up_intakes, "delay", lambda *a: queued.append(a))
+    for _ in range(3):
+        new_case(cast)
+    assert tasks.follow_up_intakes.run() == 2
+    assert queued == [()]
+    assert tasks.follow_up_intakes.run() == 1
+    assert queued == [()]  # the last batch was not full
+
+
+def test_intakes_close_together_share_one_sweep(monkeypatch):
+    sent: list[dict] = []
+    monkeypatch.setattr(tasks.follow_up_intakes, "apply_async", lambda **kw: sent.append(kw))
+    monkeypatch.setattr(tasks, "_follow_up_queued_until", 0.0)
+    monkeypatch.setattr(tasks, "FOLLOW_UP_DELAY_SECONDS", 0.2)
+    for _ in range(5):
+        tasks.request_intake_follow_up()
+    assert sent == [{"countdown": 0.2}]  # the queued sweep starts after all five committed
+    time.sleep(0.25)  # that sweep has started: the next intake needs one of its own
+    tasks.request_intake_follow_up()
+    assert len(sent) == 2
+
+
+def test_a_failed_send_is_tried_again_by_the_next_intake(monkeypatch):
+    sent: list[dict] = []
+
+    def broker_down(**kw):
+        raise OSError("broker down")
+
+    monkeypatch.setattr(tasks, "_follow_up_queued_until", 0.0)
+    monkeypatch.setattr(tasks.follow_up_intakes, "apply_async", broker_down)
+    with pytest.raises(OSError):
+        tasks.request_intake_follow_up()
+    monkeypatch.setattr(tasks.follow_up_intakes, "apply_async", lambda **kw: sent.append(kw))
+    tasks.request_intake_follow_up()
+    assert len(sent) == 1
 
 
 def test_satisfaction_request_goes_to_the_reporter_of_a_closed_case_once(cast):
@@ -200,11 +279,18 @@ def test_tasks_retry_database_errors_and_have_time_limits():
         tasks.route_case,
         tasks.scan_sla,
         tasks.notify_after_transition,
-        tasks.flag_duplicates,
-        tasks.after_intake,
+        tasks.follow_up_intakes,
         tasks.send_notification_email,
         tasks.request_satisfaction,
     ):
         assert OperationalError in task.autoretry_for and task.retry_backoff
         assert task.ignore_result  # nobody waits for it: no result round trips at send time
         assert task.max_retries and task.soft_time_limit < task.time_limit
+
+
+def test_the_beat_schedule_catches_up_after_intake_work_every_minute():
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    task = PeriodicTask.objects.get(name="After-intake catch-up")
+    assert task.task == tasks.follow_up_intakes.name and task.enabled
+    assert (task.interval.every, task.interval.period) == (1, IntervalSchedule.MINUTES)

@@ -245,7 +245,7 @@ def test_the_beat_schedule_runs_the_scanner_every_minute():
 )
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_locked_case_is_skipped_not_waited_for(cast, monkeypatch):
-    monkeypatch.setattr(tasks, "queue_after_intake", lambda case_id: None)
+    monkeypatch.setattr(tasks, "request_intake_follow_up", lambda: None)
     locked, free = new_case(cast), new_case(cast)
     now = free.due_at + SECOND
     holding, release = threading.Event(), threading.Event()

@@ -1,5 +1,6 @@
-"""A real Celery worker process, on the configured broker and the test database, dispatches
-a case by its routing rule after street staff accept it (DESIGN §4: Celery drives the loop)."""
+"""A real Celery worker process, on the configured broker and the test database, follows up
+a new case (the street's notice) and dispatches a case by its routing rule after street staff
+accept it (DESIGN §4: Celery drives the loop)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from django.db import connection
 from kombu import Connection, Queue
 
 from cases.models import Case, Category, RoutingRule
-from workflows import services
+from workflows import services, tasks
+from workflows.models import Notification
 
 from ..cases.personas import new_case
 from ..celery_worker import celery_worker
@@ -60,3 +62,22 @@ def test_a_real_worker_dispatches_an_accepted_case_by_its_routing_rule(cast):
     dispatch = case.events.get(action="dispatch")
     assert dispatch.actor is None  # the system, not a person
     assert Case.objects.filter(pk=case.pk, version=3).exists()
+
+
+def test_a_real_worker_follows_up_a_new_case(cast, monkeypatch):
+    monkeypatch.setattr(tasks, "_follow_up_queued_until", 0.0)  # no sweep queued before
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    _purge(queue)
+    with celery_worker(queue, DATABASE_URL=_test_database_url()) as worker:
+        # The intake commits, then queues the sweep on the broker; nothing here runs it.
+        case = new_case(cast)
+        for _ in range(120):
+            if not Case.objects.filter(pk=case.pk, intake_pending=True).exists():
+                break
+            if not worker.alive:
+                break
+            time.sleep(0.5)
+    output = worker.output
+    assert not Case.objects.get(pk=case.pk).intake_pending, f"worker output:\n{output}"
+    notice = Notification.objects.get(case=case)
+    assert notice.user == cast.staff and case.number in notice.message
