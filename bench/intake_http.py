@@ -34,8 +34,8 @@ CLIENTS = 32
 if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
     sys.exit("Set DATABASE_URL to a PostgreSQL database of its own (it gets bench rows).")
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/2")
-# No worker consumes during the bench: its after-intake sweeps go to a queue of their own,
-# purged at the end (a worker must not later look for the deleted bench cases).
+# No worker consumes during the bench: the after-intake sweeps it queues go to a queue of
+# their own, purged at the end, rather than piling up where a real worker would run them.
 os.environ["CELERY_TASK_DEFAULT_QUEUE"] = QUEUE = "gridgov-intake-bench"
 subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, check=True)
 subprocess.run(

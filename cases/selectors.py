@@ -32,7 +32,9 @@ CATEGORY_CACHE_SECONDS = 60
 
 
 def _load_fileable() -> dict[str, Category]:
-    return {category.code: category for category in Category.objects.fileable()}
+    # The major class comes along: pages show it, and the shared instances stay unchanged.
+    categories = Category.objects.fileable().select_related("parent")
+    return {category.code: category for category in categories}
 
 
 # Every intake looks its category up; the table has ~50 rows and changes a few times a year.
@@ -44,8 +46,8 @@ invalidate_categories = _fileable.invalidate
 def fileable_category(code: str) -> Category | None:
     """The sub-category ``code`` if a case can be filed under it now (``fileable``), else
     None. Read from this process's copy of the fileable categories: an edit made here is
-    seen at once, one made in another process within ``CATEGORY_CACHE_SECONDS``. The
-    instance is shared: read it, do not change it."""
+    seen once it commits, one made in another process within ``CATEGORY_CACHE_SECONDS``.
+    The instance is shared: read it, do not change it."""
     return _fileable.get().get(code)
 
 

@@ -1,10 +1,11 @@
 """Values worth keeping in a process: small tables read by every request, changed rarely.
 
 A ``ProcessCache`` loads its value on first use and again once it is ``seconds`` old, and
-forgets it at once on ``invalidate()`` (connect that to the model's save and delete signals,
-so the process that made an edit sees it immediately). Another process sees the edit within
-``seconds``. Values handed out are shared by every caller in the process: treat them as
-read-only.
+forgets it on ``invalidate()``: connect that to the model's save and delete signals, so the
+process that made an edit sees it as soon as the edit commits (the value is forgotten at the
+save and again at the commit, since another thread may reload the old rows in between).
+Another process sees the edit within ``seconds``. Values handed out are shared by every caller
+in the process: treat them as read-only.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import threading
 from collections.abc import Callable
 from time import monotonic
 from typing import Generic, TypeVar
+
+from django.db import transaction
 
 T = TypeVar("T")
 
@@ -39,6 +42,12 @@ class ProcessCache(Generic[T]):
             return value
 
     def invalidate(self, **_signal_kwargs) -> None:
-        """Forget the value (usable as a signal receiver)."""
+        """Forget the value now and once the current transaction commits (usable as a
+        signal receiver)."""
+        self._forget()
+        if transaction.get_connection().in_atomic_block:
+            transaction.on_commit(self._forget)
+
+    def _forget(self) -> None:
         with self._lock:
             self._entry = None

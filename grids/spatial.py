@@ -9,7 +9,8 @@ A point on an edge shared by two cells belongs to the cell with the lowest full 
 same fix always files into the same cell.
 
 The index also keeps each cell's codes and parents (community, street, district), so filing a
-point needs no query at all: ``cell_at`` hands out a fresh ``GridCell`` with those parents
+point needs no query of its own (only the index's freshness check, at most every
+``GRID_INDEX_RECHECK_SECONDS``): ``cell_at`` hands out a fresh ``GridCell`` with those parents
 attached, every other field deferred (read from the database only if a caller touches it).
 Parents are watched like cells: a saved community, street or district rebuilds the index.
 """

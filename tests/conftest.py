@@ -15,6 +15,7 @@ from django.utils import translation
 from cases.selectors import invalidate_categories
 from grids.models import Community, Department, District, GridCell, Role, Street
 from grids.spatial import invalidate_cell_index
+from workflows import tasks
 from workflows.calendar import invalidate_calendar
 
 from .factories import DepartmentFactory, UserFactory, assigned_user, grid_box
@@ -66,11 +67,12 @@ PROCESS_CACHES = (invalidate_cell_index, invalidate_calendar, invalidate_categor
 
 
 @pytest.fixture(autouse=True)
-def _fresh_process_caches():
+def _fresh_process_caches(monkeypatch):
     """Each test builds its own cells and may change categories or the calendar, and a
     rollback sends no signals (SQLite may even reuse the ids): never let a process-wide
     copy made in an earlier test answer (the point → cell index, the working calendar, the
-    fileable categories)."""
+    fileable categories). Nor a note that an earlier test's intake queued a sweep."""
+    monkeypatch.setattr(tasks, "_follow_up_queued_until", 0.0)
     for invalidate in PROCESS_CACHES:
         invalidate()
     yield

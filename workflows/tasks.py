@@ -1,4 +1,5 @@
-"""Celery tasks of the closed loop. Tasks take ids, are idempotent and call services."""
+"""Celery tasks of the closed loop. Tasks take ids (or find their rows, as the sweeps do), are
+idempotent and call services."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import threading
 import time
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import ValidationError
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 
 from cases import duplicates
 from cases.models import Case, CaseStatus
@@ -98,8 +100,8 @@ def scan_sla() -> dict[str, int]:
     name="workflows.notify_after_transition", soft_time_limit=30, time_limit=60, **_RETRYING
 )
 def notify_after_transition(case_id: int, action: str, version: int) -> int:
-    """Tell whoever must act after ``action`` took the case to ``version`` (or after intake,
-    action ``"create"``). Skipped if the case has moved on. Returns new notifications."""
+    """Tell whoever must act after ``action`` took the case to ``version``. Skipped if the
+    case has moved on. Returns new notifications."""
     return notifications.notify_next_actor(case_id, action, version)
 
 
@@ -141,37 +143,55 @@ def follow_up_intake(case_id: int) -> dict[str, int]:
 
 
 FOLLOW_UP_BATCH = 200
+# A sweep stops taking cases after this long (well inside its soft time limit) and leaves the
+# rest to a fresh sweep it queues.
+FOLLOW_UP_SECONDS = 40
 
 
 @shared_task(name="workflows.follow_up_intakes", soft_time_limit=50, time_limit=58, **_RETRYING)
 def follow_up_intakes() -> int:
-    """Do the after-intake work (``follow_up_intake``) of every case still marked
-    ``intake_pending``, oldest first, and clear the mark. Returns how many cases were done.
+    """Do the after-intake work (``follow_up_intake``) of every case marked
+    ``intake_pending``, oldest first, clearing each mark as its work commits. Returns how
+    many cases were done.
 
     Queued shortly after intakes (``request_intake_follow_up``) and by beat every minute, which
-    catches up whatever a broker outage left. A batch that fills up queues the next one at
-    once. A case whose work fails is logged and keeps its mark (it is tried again next time)
-    without holding up the others.
+    catches up whatever a broker outage left. Each case is claimed with ``SKIP LOCKED``, so
+    sweeps running at once share the work instead of repeating it. A case whose work fails
+    is rolled back, logged and left marked for the next sweep; this one goes on past it. A
+    sweep that runs out of time queues the next one.
     """
-    pending = list(
-        Case.objects.filter(intake_pending=True)
-        .order_by("id")
-        .values_list("id", flat=True)[:FOLLOW_UP_BATCH]
-    )
-    done = []
-    for case_id in pending:
-        try:
+    started, done, after = time.monotonic(), 0, 0
+    while True:
+        batch = list(
+            Case.objects.filter(intake_pending=True, pk__gt=after)
+            .order_by("id")
+            .values_list("id", flat=True)[:FOLLOW_UP_BATCH]
+        )
+        if not batch:
+            return done
+        for case_id in batch:
+            if time.monotonic() - started > FOLLOW_UP_SECONDS:
+                follow_up_intakes.delay()
+                return done
+            done += _follow_up_claimed(case_id)
+            after = case_id
+
+
+def _follow_up_claimed(case_id: int) -> int:
+    """The work of one case if it is still pending and no other sweep holds it: 1 if done."""
+    try:
+        with transaction.atomic():
+            pending = Case.objects.filter(pk=case_id, intake_pending=True)
+            if not list(pending.select_for_update(skip_locked=True).values_list("pk")):
+                return 0  # done meanwhile, or another sweep holds it
             follow_up_intake(case_id)
-        except OperationalError:
-            raise  # the database is away: retry the sweep with backoff
-        except Exception:
-            logger.exception("after-intake work of case %s failed; it stays pending", case_id)
-            continue
-        done.append(case_id)
-    Case.objects.filter(pk__in=done).update(intake_pending=False)
-    if len(pending) == FOLLOW_UP_BATCH:
-        follow_up_intakes.delay()
-    return len(done)
+            pending.update(intake_pending=False)
+            return 1
+    except SoftTimeLimitExceeded:
+        raise
+    except Exception:  # one case's failure must not hold up the others
+        logger.exception("after-intake work of case %s failed; it stays pending", case_id)
+        return 0
 
 
 # Intakes within this many seconds share one sweep.
@@ -186,12 +206,13 @@ def request_intake_follow_up() -> None:
     The sweep is queued to start ``FOLLOW_UP_DELAY_SECONDS`` later, and every intake this
     process commits before then is left to it, so a busy web process sends one message a
     second instead of one per case, while a single report is still followed up within about
-    a second. If sending fails, the next intake tries again; beat's sweep catches up.
+    a second. A failed send raises (``run_after_commit`` logs it); the intakes of that second
+    then wait for beat's sweep, rather than each waiting for the broker in turn.
     """
     global _follow_up_queued_until
     with _follow_up_lock:
         now = time.monotonic()
         if now < _follow_up_queued_until:
             return
-        follow_up_intakes.apply_async(countdown=FOLLOW_UP_DELAY_SECONDS)
         _follow_up_queued_until = now + FOLLOW_UP_DELAY_SECONDS
+    follow_up_intakes.apply_async(countdown=FOLLOW_UP_DELAY_SECONDS)

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='case',
             name='intake_pending',
-            field=models.BooleanField(default=False, editable=False, verbose_name='after-intake work pending'),
+            field=models.BooleanField(db_default=False, default=False, editable=False, verbose_name='after-intake work pending'),
         ),
         migrations.AddIndex(
             model_name='case',

@@ -215,7 +215,7 @@ class Case(models.Model):
     # duplicate flags: workflows.tasks.follow_up_intakes). Kept on the row, so a broker
     # outage at intake delays that work but never loses it.
     intake_pending = models.BooleanField(
-        _("after-intake work pending"), default=False, editable=False
+        _("after-intake work pending"), default=False, db_default=False, editable=False
     )
     duplicate_of = models.ForeignKey(
         "self",

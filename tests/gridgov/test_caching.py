@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.db import connections, transaction
 
 from cases.models import Category
 from cases.selectors import fileable_category
@@ -59,4 +62,23 @@ def test_a_category_switched_off_here_is_refused_at_once():
     category.parent.save()
     category.is_active = True
     category.save(update_fields=["is_active"])
+    assert fileable_category(category.code) is None
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_copy_reloaded_before_the_edit_commits_is_dropped_at_the_commit():
+    category = Category.objects.fileable().first()
+    with transaction.atomic():
+        category.is_active = False
+        category.save()
+
+        def another_request() -> None:  # reads the committed rows: still active
+            try:
+                assert fileable_category(category.code) is not None
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=another_request)
+        thread.start()
+        thread.join()
     assert fileable_category(category.code) is None

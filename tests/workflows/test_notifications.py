@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
 from django.core import mail
+from django.db import OperationalError, connection, connections, transaction
 
-from cases.models import Case
+from cases.models import Case, DuplicateCandidate
 from grids.models import Role
 from workflows import notifications, tasks
 from workflows.models import Notification, NotificationKind
@@ -95,7 +97,6 @@ def test_every_transition_queues_its_notice_and_closing_asks_for_satisfaction(
     monkeypatch.setattr(
         tasks.follow_up_intakes, "apply_async", lambda **kw: queued.append(("follow_up", kw))
     )
-    monkeypatch.setattr(tasks, "_follow_up_queued_until", 0.0)  # no sweep queued yet
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         case = new_case(cast)
     assert len(callbacks) == 1
@@ -141,41 +142,63 @@ def test_a_case_accepted_before_the_sweep_gets_no_stale_notice(cast):
     assert not Notification.objects.filter(kind=K.ACTION_NEEDED).exists()
 
 
-def test_a_failing_case_stays_pending_without_holding_up_the_others(cast, monkeypatch, caplog):
-    broken, fine = new_case(cast), new_case(cast)
+def test_failing_cases_stay_pending_without_holding_up_the_others(cast, monkeypatch, caplog):
+    monkeypatch.setattr(tasks, "FOLLOW_UP_BATCH", 2)  # the failures fill a whole batch
+    chained: list[tuple] = []
+    monkeypatch.setattr(tasks.follow_up_intakes, "delay", lambda *a: chained.append(a))
+    broken, timed_out, fine = new_case(cast), new_case(cast), new_case(cast)
     follow_up = tasks.follow_up_intake
 
-    def fail_for_broken(case_id: int) -> dict[str, int]:
+    def fail_for_two(case_id: int) -> dict[str, int]:
         if case_id == broken.pk:
             raise ValueError("a bug in one case's data")
+        if case_id == timed_out.pk:
+            raise OperationalError("canceling statement due to statement timeout")
         return follow_up(case_id)
 
-    monkeypatch.setattr(tasks, "follow_up_intake", fail_for_broken)
+    monkeypatch.setattr(tasks, "follow_up_intake", fail_for_two)
     assert tasks.follow_up_intakes.run() == 1
-    assert list(Case.objects.filter(intake_pending=True)) == [broken]
+    pending = Case.objects.filter(intake_pending=True).order_by("id")
+    assert list(pending) == [broken, timed_out]
     assert Notification.objects.filter(case=fine, kind=K.ACTION_NEEDED).exists()
     assert f"case {broken.pk} failed" in caplog.text
-    monkeypatch.setattr(tasks, "follow_up_intake", follow_up)  # fixed: the next sweep does it
-    assert tasks.follow_up_intakes.run() == 1
+    assert f"case {timed_out.pk} failed" in caplog.text
+    assert chained == []  # nothing left that this sweep could do: no next sweep queued
+    monkeypatch.setattr(tasks, "follow_up_intake", follow_up)  # fixed: the next sweep does them
+    assert tasks.follow_up_intakes.run() == 2
     assert not Case.objects.filter(intake_pending=True).exists()
 
 
-def test_a_full_batch_queues_the_next_one(cast, monkeypatch):
-    queued: list[tuple] = []
-    monkeypatch.setattr(tasks, "FOLLOW_UP_BATCH", 2)
-    monkeypatch.setattr(tasks.follow_up_intakes, "delay", lambda *a: queued.append(a))
-    for _ in range(3):
-        new_case(cast)
-    assert tasks.follow_up_intakes.run() == 2
-    assert queued == [()]
+def test_a_failed_case_keeps_none_of_its_work(cast, monkeypatch):
+    earlier, case = new_case(cast), new_case(cast)  # ``case`` duplicates ``earlier``
+    follow_up = tasks.follow_up_intake
+
+    def fail_after_the_work(case_id: int) -> dict[str, int]:
+        done = follow_up(case_id)
+        if case_id == case.pk:
+            raise ValueError("failed after writing its notices")
+        return done
+
+    monkeypatch.setattr(tasks, "follow_up_intake", fail_after_the_work)
     assert tasks.follow_up_intakes.run() == 1
-    assert queued == [()]  # the last batch was not full
+    assert not Notification.objects.filter(case=case).exists()  # rolled back with the case
+    assert not DuplicateCandidate.objects.filter(case=case).exists()
+    assert Notification.objects.filter(case=earlier).exists()
+
+
+def test_a_sweep_out_of_time_queues_the_next_one(cast, monkeypatch):
+    chained: list[tuple] = []
+    monkeypatch.setattr(tasks.follow_up_intakes, "delay", lambda *a: chained.append(a))
+    monkeypatch.setattr(tasks, "FOLLOW_UP_SECONDS", -1)  # out of time before the first case
+    new_case(cast)
+    assert tasks.follow_up_intakes.run() == 0
+    assert chained == [()]
+    assert Case.objects.filter(intake_pending=True).count() == 1
 
 
 def test_intakes_close_together_share_one_sweep(monkeypatch):
     sent: list[dict] = []
     monkeypatch.setattr(tasks.follow_up_intakes, "apply_async", lambda **kw: sent.append(kw))
-    monkeypatch.setattr(tasks, "_follow_up_queued_until", 0.0)
     monkeypatch.setattr(tasks, "FOLLOW_UP_DELAY_SECONDS", 0.2)
     for _ in range(5):
         tasks.request_intake_follow_up()
@@ -185,17 +208,20 @@ def test_intakes_close_together_share_one_sweep(monkeypatch):
     assert len(sent) == 2
 
 
-def test_a_failed_send_is_tried_again_by_the_next_intake(monkeypatch):
+def test_a_failed_send_is_tried_again_after_its_window(monkeypatch):
     sent: list[dict] = []
 
     def broker_down(**kw):
         raise OSError("broker down")
 
-    monkeypatch.setattr(tasks, "_follow_up_queued_until", 0.0)
+    monkeypatch.setattr(tasks, "FOLLOW_UP_DELAY_SECONDS", 0.2)
     monkeypatch.setattr(tasks.follow_up_intakes, "apply_async", broker_down)
     with pytest.raises(OSError):
         tasks.request_intake_follow_up()
     monkeypatch.setattr(tasks.follow_up_intakes, "apply_async", lambda **kw: sent.append(kw))
+    tasks.request_intake_follow_up()  # the same second: left to beat, not waited for again
+    assert sent == []
+    time.sleep(0.25)
     tasks.request_intake_follow_up()
     assert len(sent) == 1
 
@@ -294,3 +320,35 @@ def test_the_beat_schedule_catches_up_after_intake_work_every_minute():
     task = PeriodicTask.objects.get(name="After-intake catch-up")
     assert task.task == tasks.follow_up_intakes.name and task.enabled
     assert (task.interval.every, task.interval.period) == (1, IntervalSchedule.MINUTES)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="select_for_update is a no-op on SQLite; row locking needs PostgreSQL",
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_case_another_sweep_holds_is_left_to_it_not_waited_for(cast, monkeypatch):
+    monkeypatch.setattr(tasks, "request_intake_follow_up", lambda: None)
+    held, free = new_case(cast), new_case(cast)
+    holding, release = threading.Event(), threading.Event()
+
+    def other_sweep() -> None:
+        try:
+            with transaction.atomic():
+                Case.objects.select_for_update().get(pk=held.pk)
+                holding.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other_sweep)
+    thread.start()
+    try:
+        assert holding.wait(timeout=10)
+        assert tasks.follow_up_intakes.run() == 1  # would block without SKIP LOCKED
+        assert list(Case.objects.filter(intake_pending=True)) == [held]
+        assert not Notification.objects.filter(case=held).exists()
+    finally:
+        release.set()
+        thread.join(timeout=30)
+    assert Notification.objects.filter(case=free, kind=K.ACTION_NEEDED).count() == 1

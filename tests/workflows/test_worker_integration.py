@@ -12,7 +12,7 @@ from django.db import connection
 from kombu import Connection, Queue
 
 from cases.models import Case, Category, RoutingRule
-from workflows import services, tasks
+from workflows import services
 from workflows.models import Notification
 
 from ..cases.personas import new_case
@@ -64,8 +64,7 @@ def test_a_real_worker_dispatches_an_accepted_case_by_its_routing_rule(cast):
     assert Case.objects.filter(pk=case.pk, version=3).exists()
 
 
-def test_a_real_worker_follows_up_a_new_case(cast, monkeypatch):
-    monkeypatch.setattr(tasks, "_follow_up_queued_until", 0.0)  # no sweep queued before
+def test_a_real_worker_follows_up_a_new_case(cast):
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
     _purge(queue)
     with celery_worker(queue, DATABASE_URL=_test_database_url()) as worker:
