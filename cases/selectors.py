@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from operator import attrgetter
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
@@ -11,7 +12,6 @@ from django.db.models import (
     DateTimeField,
     ExpressionWrapper,
     F,
-    IntegerField,
     Prefetch,
     Q,
     QuerySet,
@@ -66,38 +66,46 @@ def category_choices(*, family: str | None = None) -> QuerySet[Category]:
     )
 
 
-def route_for(*, category: Category, cell: GridCell) -> Department | None:
-    """The department that handles ``category`` in ``cell``, or ``None`` if no rule says.
-
-    Among active rules of the category whose territory contains the cell, the most specific
-    wins: a community rule over a street rule over a district rule. Rules pointing at an
-    inactive department are skipped. Runs one query whatever is loaded on ``cell`` (only
-    ``cell.community_id`` is read; the street and district come from subqueries).
-    """
-    street_id = Community.objects.filter(pk=cell.community_id).values("street_id")
-    district_id = Street.objects.filter(communities=cell.community_id).values("district_id")
-    rule = (
+def _active_rules(*, categories, communities, streets, districts) -> QuerySet[RoutingRule]:
+    """Active rules of ``categories`` to an active department whose territory is one of
+    ``communities``, ``streets`` (street-wide rules) or ``districts`` (district-wide rules):
+    each a collection of ids or a subquery giving them."""
+    return (
         RoutingRule.objects.filter(
-            Q(community_id=cell.community_id)
-            | Q(community__isnull=True, street_id__in=street_id)
-            | Q(street__isnull=True, community__isnull=True, district_id__in=district_id),
-            category_id=category.pk,
+            Q(community_id__in=communities)
+            | Q(community__isnull=True, street_id__in=streets)
+            | Q(street__isnull=True, community__isnull=True, district_id__in=districts),
+            category_id__in=categories,
             is_active=True,
             department__is_active=True,
         )
-        .annotate(
-            specificity=Case(
-                When(community__isnull=False, then=Value(2)),
-                When(street__isnull=False, then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            )
-        )
         .select_related("department")
-        .order_by("-specificity")
-        .first()
+        .order_by()
     )
+
+
+def _narrowest(rules: Iterable[RoutingRule]) -> Department | None:
+    """The department of the narrowest rule: a community's over a street's over the
+    district's."""
+    rule = max(rules, key=attrgetter("level"), default=None)
     return rule.department if rule else None
+
+
+def route_for(*, category: Category, cell: GridCell) -> Department | None:
+    """The department that handles ``category`` in ``cell``, or ``None`` if no rule says.
+
+    Among active rules of the category whose territory contains the cell, the narrowest
+    wins (``RoutingRule.level``). Rules pointing at an inactive department are skipped. Runs
+    one query whatever is loaded on ``cell`` (only ``cell.community_id`` is read; the street
+    and district come from subqueries).
+    """
+    rules = _active_rules(
+        categories=[category.pk],
+        communities=[cell.community_id],
+        streets=Community.objects.filter(pk=cell.community_id).values("street_id"),
+        districts=Street.objects.filter(communities=cell.community_id).values("district_id"),
+    )
+    return _narrowest(rules)
 
 
 # Roles that work in the field: they also see the cases they reported or must verify.
@@ -278,41 +286,24 @@ def suggested_departments(cases: Iterable[CaseModel]) -> dict[int, Department]:
     cases = list(cases)
     if not cases:
         return {}
-    communities = {c.cell.community_id for c in cases}
-    streets = {c.street_id for c in cases}
-    districts = {c.street.district_id for c in cases}
-    rules = (
-        RoutingRule.objects.filter(
-            Q(community_id__in=communities)
-            | Q(community__isnull=True, street_id__in=streets)
-            | Q(street__isnull=True, community__isnull=True, district_id__in=districts),
-            category_id__in={c.category_id for c in cases},
-            is_active=True,
-            department__is_active=True,
+    rules = list(
+        _active_rules(
+            categories={c.category_id for c in cases},
+            communities={c.cell.community_id for c in cases},
+            streets={c.street_id for c in cases},
+            districts={c.street.district_id for c in cases},
         )
-        .select_related("department")
-        .order_by()
     )
-    # Keyed by the rule's own level, so the most specific key can be tried first.
-    by_category: dict[int, dict[tuple[str, int], RoutingRule]] = {}
-    for rule in rules:
-        key = (
-            ("community", rule.community_id)
-            if rule.community_id
-            else ("street", rule.street_id)
-            if rule.street_id
-            else ("district", rule.district_id)
-        )
-        by_category.setdefault(rule.category_id, {})[key] = rule
     suggestions = {}
     for case in cases:
-        by_territory = by_category.get(case.category_id, {})
-        for key in (
-            ("community", case.cell.community_id),
-            ("street", case.street_id),
-            ("district", case.street.district_id),
-        ):
-            if key in by_territory:
-                suggestions[case.pk] = by_territory[key].department
-                break
+        place = {
+            "community_id": case.cell.community_id,
+            "street_id": case.street_id,
+            "district_id": case.street.district_id,
+        }
+        department = _narrowest(
+            rule for rule in rules if rule.category_id == case.category_id and rule.covers(**place)
+        )
+        if department is not None:
+            suggestions[case.pk] = department
     return suggestions

@@ -293,7 +293,7 @@ class RoutingRule(models.Model):
 
     The territory is a district, a street of it, or a community of that street (``street``
     and ``community`` empty for the whole district). One rule per (category, territory);
-    the most specific active rule wins (``cases.selectors.route_for``).
+    the narrowest active rule wins (``level``; ``cases.selectors.route_for``).
     """
 
     category = models.ForeignKey(
@@ -366,6 +366,20 @@ class RoutingRule(models.Model):
     def __str__(self) -> str:
         territory = self.community or self.street or self.district
         return f"{self.category} @ {territory} → {self.department}"
+
+    @property
+    def level(self) -> int:
+        """How narrow the rule's territory is: 2 a community, 1 a street, 0 the district.
+        Among the rules covering a place, the narrowest wins."""
+        return 2 if self.community_id else 1 if self.street_id else 0
+
+    def covers(self, *, community_id: int, street_id: int, district_id: int) -> bool:
+        """Is a place in that community, street and district inside the rule's territory?"""
+        if self.community_id:
+            return self.community_id == community_id
+        if self.street_id:
+            return self.street_id == street_id
+        return self.district_id == district_id
 
     @property
     def territory(self) -> District | Street | Community:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from cases.models import Category, RoutingRule
-from cases.selectors import route_for
+from cases.models import Case, Category, RoutingRule
+from cases.selectors import route_for, suggested_departments
 from grids.models import District, GridCell, Street
 
 from ..factories import DepartmentFactory
@@ -110,6 +110,29 @@ def test_route_for_is_one_query(
     assert (
         department == three_levels["community" if cell_name == "cell_a" else "district"].department
     )
+
+
+def test_a_list_is_suggested_what_route_for_decides(territory, manhole, three_levels):
+    """``suggested_departments`` (a whole queue in one query) picks as ``route_for`` does."""
+    t = territory
+    other = Category.objects.get(code="E0402")  # no rule anywhere
+    places = [
+        Case(pk=k, category=category, cell=cell, street=cell.community.street)
+        for k, (category, cell) in enumerate(
+            ((c, cell) for c in (manhole, other) for cell in (t.cell_a, t.cell_b, t.cell_x)),
+            start=1,
+        )
+    ]
+    for rule in ("community", "street", None):
+        expected = {
+            case.pk: route_for(category=case.category, cell=case.cell)
+            for case in places
+            if route_for(category=case.category, cell=case.cell)
+        }
+        assert suggested_departments(places) == expected
+        assert expected  # the district rule always covers the manhole cases
+        if rule:
+            three_levels[rule].delete()
 
 
 def test_clean_refuses_street_outside_district(territory, manhole):
