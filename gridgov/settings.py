@@ -7,6 +7,7 @@ start without its secrets.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "guardian",
+    "axes",
     "accounts",
     "grids",
     "residents",
@@ -88,6 +90,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a locked-out sign-in into the lockout answer (accounts.lockout).
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Benchmarks swap in a URL conf with a bare baseline endpoint (bench/bare_urls.py).
@@ -95,6 +99,8 @@ ROOT_URLCONF = env.str("ROOT_URLCONF", default="gridgov.urls")
 WSGI_APPLICATION = "gridgov.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a sign-in while its username is locked out from that address.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -248,3 +254,14 @@ LOGGING = {
 
 # GridGov's own knobs.
 GRID_INDEX_RECHECK_SECONDS = env.float("GRID_INDEX_RECHECK_SECONDS", default=2.0)
+
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username
+# from one address, that pair is refused for AXES_COOLOFF_MINUTES (a correct password too),
+# on the sign-in page and the API's token endpoint alike. Keyed on the pair, so a stranger
+# cannot lock a worker out from their own phone. The address is REMOTE_ADDR: behind a reverse
+# proxy, add django-ipware and set AXES_IPWARE_PROXY_COUNT (see django-axes' docs).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"

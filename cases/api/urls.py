@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import SimpleRouter
 
 from . import views
@@ -13,7 +12,7 @@ router.register("cases", views.CaseViewSet, basename="case")
 router.register("notifications", views.NotificationViewSet, basename="notification")
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", views.TokenView.as_view(), name="api-token"),
     path("categories/", views.CategoryListView.as_view(), name="category-list"),
     path("departments/", views.DepartmentListView.as_view(), name="department-list"),
     path("cells/", views.CellListView.as_view(), name="cell-list"),

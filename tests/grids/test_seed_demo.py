@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import RequestFactory
 from stdnum.cn import ric
 
 from grids.coverage import check_community
@@ -16,6 +17,9 @@ from residents.models import Household, Resident
 from residents.validators import validate_id_number
 
 pytestmark = pytest.mark.django_db
+
+# The sign-in throttle (django-axes) needs the request a password comes with.
+SIGN_IN = RequestFactory().post("/accounts/login/")
 
 DEMO_USERS = {
     "demo_admin": Role.DISTRICT_ADMIN,
@@ -48,14 +52,14 @@ def test_small_demo_cells_tile_their_communities(seeded):
 
 def test_demo_logins_exist_with_their_roles(seeded):
     for username, role in DEMO_USERS.items():
-        user = authenticate(username=username, password="gridgov-demo")
+        user = authenticate(request=SIGN_IN, username=username, password="gridgov-demo")
         assert user is not None, username
         assert user_roles(user) == {role}
-    worker = authenticate(username="demo_worker", password="gridgov-demo")
-    worker2 = authenticate(username="demo_worker2", password="gridgov-demo")
+    worker = authenticate(request=SIGN_IN, username="demo_worker", password="gridgov-demo")
+    worker2 = authenticate(request=SIGN_IN, username="demo_worker2", password="gridgov-demo")
     (cell1,), (cell2,) = visible_cells(worker), visible_cells(worker2)
     assert cell1 != cell2 and cell1.community_id == cell2.community_id
-    staff = authenticate(username="demo_staff", password="gridgov-demo")
+    staff = authenticate(request=SIGN_IN, username="demo_staff", password="gridgov-demo")
     assert {c.community.street.code for c in visible_cells(staff)} == {"001"}
 
 
@@ -78,7 +82,8 @@ def test_rerunning_refuses_and_reset_recreates_without_duplicates(seeded):
     call_command("seed_demo", scale="small", reset=True, no_progress=True)
     assert GridCell.objects.count() == 20
     assert Resident.objects.count() == 2000
-    assert authenticate(username="demo_worker", password="gridgov-demo") is not None
+    worker = authenticate(request=SIGN_IN, username="demo_worker", password="gridgov-demo")
+    assert worker is not None
 
 
 def test_small_demo_cases_cover_the_loop_and_replay_exactly(seeded):
