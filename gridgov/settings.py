@@ -156,6 +156,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(BROKER_DIR / "processed"),
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
+        # The worker looks for new files this often (kombu's default is 1 s). With one
+        # message prefetched per process, 1 s meant two tasks a second: the demo seed's
+        # notices took minutes to drain and held up the first real ones behind them.
+        "polling_interval": 0.1,
     }
     _default_result_backend = f"file://{VAR_DIR / 'celery-results'}"
     (VAR_DIR / "celery-results").mkdir(exist_ok=True)
