@@ -6,7 +6,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django_celery_beat.models import PeriodicTask
 
 from integrity.models import IntegrityFlag, Rule
 from integrity.rules import RULES
@@ -15,13 +14,6 @@ from integrity.tasks import scan_recent
 from ..cases.personas import case_in
 
 pytestmark = pytest.mark.django_db
-
-
-def test_the_scan_is_scheduled_by_migration():
-    task = PeriodicTask.objects.get(name="Integrity scan")
-    assert task.task == "integrity.scan_recent"
-    assert task.enabled
-    assert (task.interval.every, task.interval.period) == (30, "minutes")
 
 
 def test_the_task_runs_every_rule_and_is_idempotent(cast):

@@ -314,14 +314,6 @@ def test_tasks_retry_database_errors_and_have_time_limits():
         assert task.max_retries and task.soft_time_limit < task.time_limit
 
 
-def test_the_beat_schedule_catches_up_after_intake_work_every_minute():
-    from django_celery_beat.models import IntervalSchedule, PeriodicTask
-
-    task = PeriodicTask.objects.get(name="After-intake catch-up")
-    assert task.task == tasks.follow_up_intakes.name and task.enabled
-    assert (task.interval.every, task.interval.period) == (1, IntervalSchedule.MINUTES)
-
-
 @pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="select_for_update is a no-op on SQLite; row locking needs PostgreSQL",

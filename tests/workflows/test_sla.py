@@ -231,14 +231,6 @@ def test_scan_sla_task_returns_the_counts(cast):
     assert tasks.scan_sla.soft_time_limit and tasks.scan_sla.time_limit
 
 
-def test_the_beat_schedule_runs_the_scanner_every_minute():
-    from django_celery_beat.models import IntervalSchedule, PeriodicTask
-
-    task = PeriodicTask.objects.get(name="SLA scanner")
-    assert task.task == tasks.scan_sla.name and task.enabled
-    assert (task.interval.every, task.interval.period) == (1, IntervalSchedule.MINUTES)
-
-
 @pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="select_for_update is a no-op on SQLite; row locking needs PostgreSQL",
