@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
 from django.core import mail
-from django.db import OperationalError, connection, connections, transaction
+from django.db import OperationalError
 
 from cases.models import Case, DuplicateCandidate
 from grids.models import Role
@@ -16,6 +15,7 @@ from workflows.models import Notification, NotificationKind
 
 from ..cases.personas import act, case_in, new_case
 from ..factories import assigned_user
+from .locking import case_locked_elsewhere, needs_row_locks
 
 pytestmark = pytest.mark.django_db
 K = NotificationKind
@@ -314,33 +314,13 @@ def test_tasks_retry_database_errors_and_have_time_limits():
         assert task.max_retries and task.soft_time_limit < task.time_limit
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="select_for_update is a no-op on SQLite; row locking needs PostgreSQL",
-)
+@needs_row_locks
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_case_another_sweep_holds_is_left_to_it_not_waited_for(cast, monkeypatch):
     monkeypatch.setattr(tasks, "request_intake_follow_up", lambda: None)
     held, free = new_case(cast), new_case(cast)
-    holding, release = threading.Event(), threading.Event()
-
-    def other_sweep() -> None:
-        try:
-            with transaction.atomic():
-                Case.objects.select_for_update().get(pk=held.pk)
-                holding.set()
-                release.wait(timeout=30)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=other_sweep)
-    thread.start()
-    try:
-        assert holding.wait(timeout=10)
+    with case_locked_elsewhere(held):
         assert tasks.follow_up_intakes.run() == 1  # would block without SKIP LOCKED
         assert list(Case.objects.filter(intake_pending=True)) == [held]
         assert not Notification.objects.filter(case=held).exists()
-    finally:
-        release.set()
-        thread.join(timeout=30)
     assert Notification.objects.filter(case=free, kind=K.ACTION_NEEDED).count() == 1

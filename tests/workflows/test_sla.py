@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -17,6 +16,7 @@ from workflows.models import Notification, NotificationKind
 from workflows.sla import scan_deadlines
 
 from ..cases.personas import act, case_in, new_case
+from .locking import case_locked_elsewhere, needs_row_locks
 
 pytestmark = pytest.mark.django_db
 
@@ -231,36 +231,16 @@ def test_scan_sla_task_returns_the_counts(cast):
     assert tasks.scan_sla.soft_time_limit and tasks.scan_sla.time_limit
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="select_for_update is a no-op on SQLite; row locking needs PostgreSQL",
-)
+@needs_row_locks
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_locked_case_is_skipped_not_waited_for(cast, monkeypatch):
     monkeypatch.setattr(tasks, "request_intake_follow_up", lambda: None)
     locked, free = new_case(cast), new_case(cast)
     now = free.due_at + SECOND
-    holding, release = threading.Event(), threading.Event()
-
-    def hold_lock() -> None:
-        try:
-            with transaction.atomic():
-                Case.objects.select_for_update().get(pk=locked.pk)
-                holding.set()
-                release.wait(timeout=30)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=hold_lock)
-    thread.start()
-    try:
-        assert holding.wait(timeout=10)
+    with case_locked_elsewhere(locked):
         result = scan_deadlines(now=now)  # would block without SKIP LOCKED
         assert result.overdue == 1
         assert set(Case.objects.filter(overdue=True).values_list("pk", flat=True)) == {free.pk}
-    finally:
-        release.set()
-        thread.join(timeout=30)
     assert scan_deadlines(now=now).overdue == 1
     assert Case.objects.filter(overdue=True).count() == 2
     assert not CaseEvent.objects.filter(action__in=["escalate", "overdue"]).exists()
