@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
+from time import monotonic
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
@@ -160,7 +160,7 @@ def follow_up_intakes() -> int:
     is rolled back, logged and left marked for the next sweep; this one goes on past it. A
     sweep that runs out of time queues the next one.
     """
-    started, done, after = time.monotonic(), 0, 0
+    started, done, after = monotonic(), 0, 0
     while True:
         batch = list(
             Case.objects.filter(intake_pending=True, pk__gt=after)
@@ -170,7 +170,7 @@ def follow_up_intakes() -> int:
         if not batch:
             return done
         for case_id in batch:
-            if time.monotonic() - started > FOLLOW_UP_SECONDS:
+            if monotonic() - started > FOLLOW_UP_SECONDS:
                 follow_up_intakes.delay()
                 return done
             done += _follow_up_claimed(case_id)
@@ -211,7 +211,7 @@ def request_intake_follow_up() -> None:
     """
     global _follow_up_queued_until
     with _follow_up_lock:
-        now = time.monotonic()
+        now = monotonic()
         if now < _follow_up_queued_until:
             return
         _follow_up_queued_until = now + FOLLOW_UP_DELAY_SECONDS

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.core import mail
 from django.db import OperationalError
@@ -196,32 +194,40 @@ def test_a_sweep_out_of_time_queues_the_next_one(cast, monkeypatch):
     assert Case.objects.filter(intake_pending=True).count() == 1
 
 
+class Clock:
+    """``workflows.tasks``' monotonic clock, moved by hand."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.now = 1000.0
+        monkeypatch.setattr(tasks, "monotonic", lambda: self.now)
+
+
 def test_intakes_close_together_share_one_sweep(monkeypatch):
-    sent: list[dict] = []
+    clock, sent = Clock(monkeypatch), []
     monkeypatch.setattr(tasks.follow_up_intakes, "apply_async", lambda **kw: sent.append(kw))
-    monkeypatch.setattr(tasks, "FOLLOW_UP_DELAY_SECONDS", 0.2)
     for _ in range(5):
         tasks.request_intake_follow_up()
-    assert sent == [{"countdown": 0.2}]  # the queued sweep starts after all five committed
-    time.sleep(0.25)  # that sweep has started: the next intake needs one of its own
+        clock.now += 0.19
+    assert sent == [{"countdown": 1.0}]  # the queued sweep starts after all five committed
+    clock.now += 0.1  # that sweep has started: the next intake needs one of its own
     tasks.request_intake_follow_up()
     assert len(sent) == 2
 
 
 def test_a_failed_send_is_tried_again_after_its_window(monkeypatch):
-    sent: list[dict] = []
+    clock, sent = Clock(monkeypatch), []
 
     def broker_down(**kw):
         raise OSError("broker down")
 
-    monkeypatch.setattr(tasks, "FOLLOW_UP_DELAY_SECONDS", 0.2)
     monkeypatch.setattr(tasks.follow_up_intakes, "apply_async", broker_down)
     with pytest.raises(OSError):
         tasks.request_intake_follow_up()
     monkeypatch.setattr(tasks.follow_up_intakes, "apply_async", lambda **kw: sent.append(kw))
+    clock.now += 0.5
     tasks.request_intake_follow_up()  # the same second: left to beat, not waited for again
     assert sent == []
-    time.sleep(0.25)
+    clock.now += 0.5
     tasks.request_intake_follow_up()
     assert len(sent) == 1
 
