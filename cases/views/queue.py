@@ -25,20 +25,23 @@ def queue(request: HttpRequest) -> HttpResponse:
     tab = request.GET.get("tab", "new")
     if tab not in QUEUE_TABS:
         raise Http404("no such queue")
-    cases = with_actions(request, staff_queue(request.user, tab=tab)[:QUEUE_SIZE])
+    waiting = staff_queue(request.user, tab=tab)
+    cases = with_actions(request, waiting[:QUEUE_SIZE])
     suggestions = suggested_departments(cases) if tab == "new" else {}
     for case in cases:
         case.suggested = suggestions.get(case.pk)
-    return render(
-        request,
-        "cases/queue.html",
-        {
-            "tab": tab,
-            "tabs": QUEUE_TABS,
-            "cases": cases,
-            "departments": dispatch_targets(request) if cases else [],
-        },
-    )
+    context = {
+        "tab": tab,
+        "tabs": QUEUE_TABS,
+        "cases": cases,
+        # All that waits, when a page does not show it all: the list's footer offers the
+        # next ones (the list reloaded in place, without the items dealt with meanwhile).
+        "waiting": waiting.count() if len(cases) == QUEUE_SIZE else len(cases),
+        "departments": dispatch_targets(request) if cases else [],
+    }
+    # The list alone, when its footer asks for the next reports through htmx.
+    template = "cases/_queue_list.html" if request.htmx else "cases/queue.html"
+    return render(request, template, context)
 
 
 @role_required(Role.HANDLER)

@@ -27,6 +27,9 @@
       focus(next || items()[0]);
     } else if (e.detail.elt && e.detail.elt.matches && e.detail.elt.matches("[data-queue-item]")) {
       focus(e.detail.elt);
+    } else if (e.detail.target === queue) {  // the next reports, the list reloaded in place
+      current = null;
+      focus(items()[0]);
     }
   });
   document.addEventListener("keydown", function (e) {

@@ -61,7 +61,22 @@ def test_staff_queue_query_count_does_not_grow_with_rows(cast, as_user):
     _reports(cast, 90)
     large, response = queries(client, reverse("queue"))
     assert response.content.count(b'data-testid="queue-item"') == 50  # a page of the queue
-    assert small == large
+    assert b"50 of 100 shown." in response.content  # and a footer offering the rest
+    assert small + 1 == large  # that footer's count, only when a page is full
+
+
+def test_the_queue_shows_the_next_reports_in_place(cast, as_user):
+    client = as_user(cast.staff)
+    _reports(cast, 52)
+    page = client.get(reverse("queue")).content.decode()
+    assert page.count('data-testid="queue-item"') == 50 and "50 of 52 shown." in page
+    for case in Case.objects.filter(status=CaseStatus.COLLECTED).order_by("due_at", "id")[:50]:
+        act(cast, "reject", case)  # dealt with from the page
+    response = client.get(reverse("queue") + "?tab=new", HTTP_HX_REQUEST="true")
+    part = response.content.decode()
+    assert "<html" not in part  # the list alone, swapped into the page
+    assert part.count('data-testid="queue-item"') == 2
+    assert 'data-testid="queue-more"' not in part  # nothing more waits
 
 
 @pytest.mark.parametrize("tab", ["approvals", "overdue"])

@@ -3,6 +3,8 @@ switch, and scope (another street's case is a 404)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
@@ -88,3 +90,27 @@ def test_dashboard_shows_indicators_and_drills_down(browser, live_server, demo_s
     admin.get_by_test_id("ranking-row").filter(has_text="光华社区").locator("a").first.click()
     admin.wait_for_url("**/cases/?*")
     expect(admin.get_by_test_id("case-list-row")).to_have_count(3)
+
+
+def test_the_queue_brings_the_next_reports_without_a_reload(browser, live_server, demo_site):
+    cases = [_report(demo_site, WORKER_CELL, "demo_worker") for _ in range(51)]
+    staff = sign_in(browser, live_server, "demo_staff", viewport=DESK)  # lands on the queue
+    expect(staff.get_by_test_id("queue-item")).to_have_count(50)
+    expect(staff.get_by_test_id("queue-more")).to_contain_text("51")  # how many wait
+    # The first 50 are dealt with (here by a colleague, as the page would do one by one).
+    colleague = User.objects.get(username="demo_staff")
+    shown = staff.get_by_test_id("queue-item").evaluate_all("items => items.map(i => i.id)")
+    for case in cases:
+        if f"case-{case.pk}" in shown:
+            reject_case(case_id=case.pk, by=colleague, reason="重复上报")
+    staff.get_by_test_id("queue-more").scroll_into_view_if_needed()
+    screenshot(staff, "queue-more")
+    staff.evaluate("window.__stillHere = true")  # gone if the page were reloaded
+    staff.get_by_test_id("queue-more").get_by_role("button").click()
+    expect(staff.get_by_test_id("queue-item")).to_have_count(1)
+    (last,) = [c for c in cases if f"case-{c.pk}" not in shown]
+    item = staff.get_by_test_id("queue-item")
+    expect(item).to_have_attribute("id", f"case-{last.pk}")
+    expect(item).to_have_class(re.compile(r"\bfocused\b"))  # ready for the keyboard
+    expect(staff.get_by_test_id("queue-more")).to_have_count(0)
+    assert staff.evaluate("window.__stillHere") is True
