@@ -8,15 +8,13 @@ import threading
 from time import monotonic
 
 from celery import shared_task
-from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import ValidationError
-from django.db import OperationalError, transaction
+from django.db import OperationalError
 
-from cases import duplicates
 from cases.models import Case, CaseStatus
 from cases.selectors import route_for
 
-from . import notifications, sla
+from . import intake_follow_up, notifications, sla
 from .errors import TransitionNotAllowed
 from .services import dispatch_case
 
@@ -132,17 +130,6 @@ def queue_after_transition(case_id: int, action: str, version: int) -> None:
         request_satisfaction.delay(case_id)
 
 
-def follow_up_intake(case_id: int) -> dict[str, int]:
-    """The after-intake work of one case: tell the street's staff of it, then flag its
-    duplicate candidates (and tell staff of those). Both steps are idempotent, so doing it
-    again after a crash or by two sweeps at once repeats neither notice."""
-    return {
-        "notified": notifications.notify_next_actor(case_id, "create", 1),
-        "duplicates": duplicates.flag_duplicates(case_id),
-    }
-
-
-FOLLOW_UP_BATCH = 200
 # A sweep stops taking cases after this long (well inside its soft time limit) and leaves the
 # rest to a fresh sweep it queues.
 FOLLOW_UP_SECONDS = 40
@@ -150,48 +137,14 @@ FOLLOW_UP_SECONDS = 40
 
 @shared_task(name="workflows.follow_up_intakes", soft_time_limit=50, time_limit=58, **_RETRYING)
 def follow_up_intakes() -> int:
-    """Do the after-intake work (``follow_up_intake``) of every case marked
-    ``intake_pending``, oldest first, clearing each mark as its work commits. Returns how
-    many cases were done.
-
-    Queued shortly after intakes (``request_intake_follow_up``) and by beat every minute, which
-    catches up whatever a broker outage left. Each case is claimed with ``SKIP LOCKED``, so
-    sweeps running at once share the work instead of repeating it. A case whose work fails
-    is rolled back, logged and left marked for the next sweep; this one goes on past it. A
-    sweep that runs out of time queues the next one.
-    """
-    started, done, after = monotonic(), 0, 0
-    while True:
-        batch = list(
-            Case.objects.filter(intake_pending=True, pk__gt=after)
-            .order_by("id")
-            .values_list("id", flat=True)[:FOLLOW_UP_BATCH]
-        )
-        if not batch:
-            return done
-        for case_id in batch:
-            if monotonic() - started > FOLLOW_UP_SECONDS:
-                follow_up_intakes.delay()
-                return done
-            done += _follow_up_claimed(case_id)
-            after = case_id
-
-
-def _follow_up_claimed(case_id: int) -> int:
-    """The work of one case if it is still pending and no other sweep holds it: 1 if done."""
-    try:
-        with transaction.atomic():
-            pending = Case.objects.filter(pk=case_id, intake_pending=True)
-            if not list(pending.select_for_update(skip_locked=True).values_list("pk")):
-                return 0  # done meanwhile, or another sweep holds it
-            follow_up_intake(case_id)
-            pending.update(intake_pending=False)
-            return 1
-    except SoftTimeLimitExceeded:
-        raise
-    except Exception:  # one case's failure must not hold up the others
-        logger.exception("after-intake work of case %s failed; it stays pending", case_id)
-        return 0
+    """The after-intake work of every case marked ``intake_pending``
+    (``intake_follow_up.follow_up_pending``). Queued shortly after intakes
+    (``request_intake_follow_up``) and by beat every minute, which catches up whatever a
+    broker outage left. Returns how many cases were done; out of time, queues the next."""
+    sweep = intake_follow_up.follow_up_pending(seconds=FOLLOW_UP_SECONDS)
+    if not sweep.finished:
+        follow_up_intakes.delay()
+    return sweep.done
 
 
 # Intakes within this many seconds share one sweep.

@@ -8,7 +8,7 @@ from django.db import OperationalError
 
 from cases.models import Case, DuplicateCandidate
 from grids.models import Role
-from workflows import notifications, tasks
+from workflows import intake_follow_up, notifications, tasks
 from workflows.models import Notification, NotificationKind
 
 from ..cases.personas import act, case_in, new_case
@@ -128,8 +128,8 @@ def test_the_sweep_tells_staff_of_new_cases_and_their_duplicates_once(cast):
     assert not Case.objects.filter(intake_pending=True).exists()
     assert tasks.follow_up_intakes.run() == 0  # nothing left, nothing sent again
     # Work done again (a redelivery, two sweeps at once) repeats no notice.
-    assert tasks.follow_up_intake(case.pk) == {"notified": 0, "duplicates": 1}
-    assert tasks.follow_up_intake(10**9) == {"notified": 0, "duplicates": 0}
+    assert intake_follow_up.follow_up_intake(case.pk) == {"notified": 0, "duplicates": 1}
+    assert intake_follow_up.follow_up_intake(10**9) == {"notified": 0, "duplicates": 0}
     assert Notification.objects.count() == 3
 
 
@@ -141,11 +141,11 @@ def test_a_case_accepted_before_the_sweep_gets_no_stale_notice(cast):
 
 
 def test_failing_cases_stay_pending_without_holding_up_the_others(cast, monkeypatch, caplog):
-    monkeypatch.setattr(tasks, "FOLLOW_UP_BATCH", 2)  # the failures fill a whole batch
+    monkeypatch.setattr(intake_follow_up, "BATCH", 2)  # the failures fill a whole batch
     chained: list[tuple] = []
     monkeypatch.setattr(tasks.follow_up_intakes, "delay", lambda *a: chained.append(a))
     broken, timed_out, fine = new_case(cast), new_case(cast), new_case(cast)
-    follow_up = tasks.follow_up_intake
+    follow_up = intake_follow_up.follow_up_intake
 
     def fail_for_two(case_id: int) -> dict[str, int]:
         if case_id == broken.pk:
@@ -154,7 +154,7 @@ def test_failing_cases_stay_pending_without_holding_up_the_others(cast, monkeypa
             raise OperationalError("canceling statement due to statement timeout")
         return follow_up(case_id)
 
-    monkeypatch.setattr(tasks, "follow_up_intake", fail_for_two)
+    monkeypatch.setattr(intake_follow_up, "follow_up_intake", fail_for_two)
     assert tasks.follow_up_intakes.run() == 1
     pending = Case.objects.filter(intake_pending=True).order_by("id")
     assert list(pending) == [broken, timed_out]
@@ -162,14 +162,15 @@ def test_failing_cases_stay_pending_without_holding_up_the_others(cast, monkeypa
     assert f"case {broken.pk} failed" in caplog.text
     assert f"case {timed_out.pk} failed" in caplog.text
     assert chained == []  # nothing left that this sweep could do: no next sweep queued
-    monkeypatch.setattr(tasks, "follow_up_intake", follow_up)  # fixed: the next sweep does them
+    # Fixed: the next sweep does them.
+    monkeypatch.setattr(intake_follow_up, "follow_up_intake", follow_up)
     assert tasks.follow_up_intakes.run() == 2
     assert not Case.objects.filter(intake_pending=True).exists()
 
 
 def test_a_failed_case_keeps_none_of_its_work(cast, monkeypatch):
     earlier, case = new_case(cast), new_case(cast)  # ``case`` duplicates ``earlier``
-    follow_up = tasks.follow_up_intake
+    follow_up = intake_follow_up.follow_up_intake
 
     def fail_after_the_work(case_id: int) -> dict[str, int]:
         done = follow_up(case_id)
@@ -177,7 +178,7 @@ def test_a_failed_case_keeps_none_of_its_work(cast, monkeypatch):
             raise ValueError("failed after writing its notices")
         return done
 
-    monkeypatch.setattr(tasks, "follow_up_intake", fail_after_the_work)
+    monkeypatch.setattr(intake_follow_up, "follow_up_intake", fail_after_the_work)
     assert tasks.follow_up_intakes.run() == 1
     assert not Notification.objects.filter(case=case).exists()  # rolled back with the case
     assert not DuplicateCandidate.objects.filter(case=case).exists()
