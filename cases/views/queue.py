@@ -39,8 +39,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         "waiting": waiting.count() if len(cases) == QUEUE_SIZE else len(cases),
         "departments": dispatch_targets(request) if cases else [],
     }
-    # The list alone, when its footer asks for the next reports through htmx.
-    template = "cases/_queue_list.html" if request.htmx else "cases/queue.html"
+    # The list alone, when its footer asks for the next reports (htmx, swapped into #queue).
+    template = "cases/_queue_list.html" if request.htmx.target == "queue" else "cases/queue.html"
     return render(request, template, context)
 
 

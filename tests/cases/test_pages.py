@@ -72,11 +72,16 @@ def test_the_queue_shows_the_next_reports_in_place(cast, as_user):
     assert page.count('data-testid="queue-item"') == 50 and "50 of 52 shown." in page
     for case in Case.objects.filter(status=CaseStatus.COLLECTED).order_by("due_at", "id")[:50]:
         act(cast, "reject", case)  # dealt with from the page
-    response = client.get(reverse("queue") + "?tab=new", HTTP_HX_REQUEST="true")
+    response = client.get(
+        reverse("queue") + "?tab=new", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="queue"
+    )
     part = response.content.decode()
     assert "<html" not in part  # the list alone, swapped into the page
     assert part.count('data-testid="queue-item"') == 2
     assert 'data-testid="queue-more"' not in part  # nothing more waits
+    # Any other htmx request for the page (a boosted link, say) still gets the whole page.
+    whole = client.get(reverse("queue"), HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" in whole
 
 
 @pytest.mark.parametrize("tab", ["approvals", "overdue"])
