@@ -8,8 +8,6 @@ columns, so any period and any level is a ``SUM(...) GROUP BY`` away.
 
 from __future__ import annotations
 
-import secrets
-
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -231,26 +229,23 @@ class RolledDay(models.Model):
 # --- satisfaction -----------------------------------------------------------------------------
 
 
-def new_token() -> str:
-    return secrets.token_urlsafe(24)
-
-
 class Satisfaction(models.Model):
-    """满意度评价 — the reporter's 1–5 rating of a closed case, given once.
+    """满意度评价 — a resident's 1–5 rating of a closed case, given once (DESIGN §5: 满意率
+    counts residents' ratings only).
 
-    The row is made when the reporter is asked (``token`` is the secret of their link); it
-    counts as a rating once ``score`` is set (``rated_at``). Staff enter a phone callback
-    (电话回访) with ``channel = phone`` and themselves as ``entered_by``.
+    Residents who reported through the portal, Open311 or the hotline rate on their tracking
+    page (``channel = link``); for a case a worker found, street staff may enter a phone
+    callback to the affected household (``channel = phone``, ``entered_by`` themselves, never
+    the case's reporter). A worker never rates a case.
     """
 
     class Channel(models.TextChoices):
-        LINK = "link", _("link sent to the reporter")
+        LINK = "link", _("the resident, on the tracking page")
         PHONE = "phone", _("电话回访 phone callback")
 
     SATISFIED_FROM = 4  # 4 满意 and 5 非常满意 count as satisfied
 
     case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="satisfaction")
-    token = models.CharField(max_length=48, unique=True, default=new_token, editable=False)
     score = models.PositiveSmallIntegerField(
         _("score (1–5)"),
         null=True,
@@ -267,7 +262,7 @@ class Satisfaction(models.Model):
         related_name="+",
         verbose_name=_("entered by (callbacks)"),
     )
-    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
 
     class Meta:
@@ -297,3 +292,57 @@ class Satisfaction(models.Model):
     @property
     def is_rated(self) -> bool:
         return self.score is not None
+
+
+# --- the grid-service survey ------------------------------------------------------------------
+
+
+def quarter_of(day) -> str:
+    """``2026Q4`` for a date in October–December 2026."""
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+class GridSurveyAnswer(models.Model):
+    """网格服务满意度测评 — a resident's answer to "How well does your grid worker serve you?"
+    (1–5 and a comment), from the survey link or QR poster of their cell.
+
+    One answer per person (phone or email, kept only as a keyed hash) per cell and quarter.
+    ``worker`` is the grid worker who served the cell when the answer came in, so a worker's
+    居民满意率 follows them and not the cell.
+    """
+
+    cell = models.ForeignKey(
+        "grids.GridCell", on_delete=models.CASCADE, related_name="+", verbose_name=_("grid cell")
+    )
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("grid worker"),
+    )
+    score = models.PositiveSmallIntegerField(
+        _("score (1–5)"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    comment = models.TextField(_("comment"), blank=True, max_length=1000)
+    contact_hash = models.CharField(max_length=64, editable=False)
+    quarter = models.CharField(_("quarter"), max_length=6, editable=False)
+    answered_at = models.DateTimeField(_("answered at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("grid-service survey answer (网格服务测评)")
+        verbose_name_plural = _("grid-service survey answers (网格服务测评)")
+        ordering = ["-answered_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cell", "contact_hash", "quarter"], name="survey_once_per_quarter"
+            ),
+            models.CheckConstraint(
+                name="survey_score_range", condition=Q(score__gte=1, score__lte=5)
+            ),
+        ]
+        indexes = [models.Index(fields=["answered_at"], name="survey_answered_at")]
+
+    def __str__(self) -> str:
+        return f"{self.cell_id} {self.quarter}: {self.score}"

@@ -53,9 +53,10 @@ class CategoryAdmin(admin.ModelAdmin):
         "limit_unit",
         "urgent_limit_hours",
         "default_department_kind",
+        "public",
         "is_active",
     )
-    list_filter = ("family", MajorClassFilter, "default_priority", "is_active")
+    list_filter = ("family", MajorClassFilter, "default_priority", "public", "is_active")
     list_select_related = ("parent",)
     search_fields = ("code", "name")
     autocomplete_fields = ("parent",)
@@ -81,6 +82,7 @@ class CategoryAdmin(admin.ModelAdmin):
                     "requires_result_photo",
                     "requires_verification_photo",
                     "default_department_kind",
+                    "public",
                 )
             },
         ),

@@ -7,11 +7,11 @@ the ``WINDOW`` before the new one, that was not rejected. Candidates are stored 
 
 from __future__ import annotations
 
-import math
 from datetime import timedelta
 
 from django.utils.translation import gettext as _
 
+from grids.geometry import degree_box, haversine_m
 from workflows.models import NotificationKind
 from workflows.notifications import Recipients, notify
 
@@ -19,16 +19,6 @@ from .models import Case, CaseStatus, DuplicateCandidate
 
 RADIUS_M = 50.0
 WINDOW = timedelta(hours=72)
-EARTH_RADIUS_M = 6_371_008.8
-_METRES_PER_DEGREE_LAT = math.pi * EARTH_RADIUS_M / 180
-
-
-def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Great-circle distance in metres between two WGS-84 points (degrees)."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlmb = phi2 - phi1, math.radians(lon2 - lon1)
-    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
 def find_duplicate_candidates(case: Case) -> list[tuple[Case, float]]:
@@ -38,9 +28,7 @@ def find_duplicate_candidates(case: Case) -> list[tuple[Case, float]]:
     A bounding box on lon/lat narrows the rows in SQL (index-friendly, no GIS needed); the
     exact haversine distance decides.
     """
-    dlat = RADIUS_M / _METRES_PER_DEGREE_LAT
-    # Widen the longitude span by 1/cos(lat); clamp near the poles.
-    dlon = dlat / max(math.cos(math.radians(case.lat)), 1e-6)
+    dlon, dlat = degree_box(case.lat, RADIUS_M)
     rows = (
         Case.objects.filter(
             category_id=case.category_id,

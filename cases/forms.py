@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
+from cases.services import ReporterContact
 
 TITLE_LENGTH = Case._meta.get_field("title").max_length
 
@@ -56,3 +58,40 @@ class ReportForm(forms.Form):
             "lat": data["lat"],
             "address": data["address"],
         }
+
+
+class ContactFields(forms.Form):
+    """How to reach a resident reporter or a caller (each optional: anonymous reports are
+    welcome)."""
+
+    name = forms.CharField(label=_("Name (optional)"), max_length=32, required=False)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)
+    email = forms.CharField(label=_("or email"), max_length=254, required=False)
+
+    def contact(self) -> ReporterContact:
+        data = self.cleaned_data
+        return ReporterContact(name=data["name"], phone=data["phone"], email=data["email"])
+
+
+class HotlineForm(ReportForm, ContactFields):
+    """A call taken by street staff (热线): the caller's problem, where, and how to reach them."""
+
+
+# A service's field names that a form shows under another field.
+_FORM_FIELD_OF = {"title": "description", "category_code": "category"}
+
+
+def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Put a service's ``ValidationError`` on the form: field errors under their fields
+    (``title`` under the description it was derived from), the rest (``photos``, which has
+    its own input) at the top, named."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.message_dict.items():
+        target = _FORM_FIELD_OF.get(field, field)
+        if target in form.fields:
+            form.add_error(target, errors)
+        else:
+            label = gettext("Photo") if field == "photos" else field
+            form.add_error(None, [f"{label}: {message}" for message in errors])

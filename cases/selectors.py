@@ -24,7 +24,15 @@ from gridgov.caching import ProcessCache
 from grids.models import Community, Department, GridCell, Role, Street
 from grids.selectors import TERRITORIAL_ROLES, active_assignments, territory_q
 
-from .models import Attachment, CaseEvent, CaseStatus, Category, DuplicateCandidate, RoutingRule
+from .models import (
+    Attachment,
+    CaseEvent,
+    CaseStatus,
+    Category,
+    DuplicateCandidate,
+    ReopenRequest,
+    RoutingRule,
+)
 from .models import Case as CaseModel
 from .models.case import OPEN_STATUS_ORDER
 
@@ -212,8 +220,10 @@ def staff_queue(user, *, tab: str) -> QuerySet[CaseModel]:
     """Street staff's work lists (受理/审批/超期), most urgent first.
 
     ``new``: reports waiting to be accepted, by time left; ``approvals``: extension requests
-    waiting and suspended cases; ``overdue``: open cases past their deadline, red first.
-    Report photos and duplicate candidates are prefetched for the queue's side-by-side view.
+    waiting, suspended cases and residents' requests to reopen a closed case (oldest first,
+    after the deadlines); ``overdue``: open cases past their deadline, red first. Report
+    photos, duplicate candidates and pending reopen requests are prefetched for the queue's
+    side-by-side view.
     """
     cases = cases_visible_to(user)
     if tab == "new":
@@ -222,7 +232,8 @@ def staff_queue(user, *, tab: str) -> QuerySet[CaseModel]:
         cases = cases.filter(
             Q(status=CaseStatus.HANDLING, requested_due_at__isnull=False)
             | Q(status=CaseStatus.SUSPENDED)
-        ).order_by("due_at", "id")
+            | Q(status=CaseStatus.CLOSED, reopen_requested_at__isnull=False)
+        ).order_by(F("due_at").asc(nulls_last=True), "reopen_requested_at", "id")
     elif tab == "overdue":
         cases = cases.filter(overdue=True, status__in=_OPEN).order_by(
             "-escalation_level", "due_at", "id"
@@ -239,6 +250,11 @@ def staff_queue(user, *, tab: str) -> QuerySet[CaseModel]:
             "duplicate_candidates",
             queryset=DuplicateCandidate.objects.select_related("candidate").order_by("distance_m"),
             to_attr="nearby_duplicates",
+        ),
+        Prefetch(
+            "reopen_requests",
+            queryset=ReopenRequest.objects.filter(status=ReopenRequest.Status.PENDING),
+            to_attr="pending_reopen",
         ),
     )
 

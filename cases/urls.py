@@ -9,10 +9,16 @@ from .views import actions, case_page, home, queue, report
 urlpatterns = [
     path("", home.home, name="home"),
     path("report/", report.report, name="report"),
+    path("hotline/", report.hotline, name="hotline"),
     path("queue/", queue.queue, name="queue"),
     path("department/", queue.department, name="department"),
     path("cases/", case_page.case_list, name="case-list"),
     path("cases/<int:pk>/", case_page.case_page, name="case-page"),
     path("cases/<int:pk>/photos/<int:attachment_id>/", case_page.case_photo, name="case-photo"),
+    path(
+        "cases/<int:pk>/photos/<int:attachment_id>/public/",
+        case_page.photo_public,
+        name="case-photo-public",
+    ),
     path("cases/<int:pk>/act/<str:action>/", actions.case_action, name="case-action"),
 ]

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "workflows",
     "assessment",
     "integrity",
+    "public",
 ]
 
 MIDDLEWARE = [
@@ -224,6 +225,11 @@ EMAIL_BACKEND = env.str(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="gridgov@localhost")
+# Messages to residents (their tracking link, their case's progress): SMS through this backend
+# (workflows.sms: the default logs them; write a class for your provider), email through
+# EMAIL_BACKEND. SITE_URL makes the links in them absolute.
+SMS_BACKEND = env.str("SMS_BACKEND", default="workflows.sms.LogBackend")
+SITE_URL = env.str("SITE_URL", default="" if PRODUCTION else "http://127.0.0.1:8000")
 
 if PRODUCTION:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)

@@ -22,6 +22,10 @@ from shapely.validation import explain_validity
 # Metres per degree of latitude (mean) and of longitude at the equator (WGS-84).
 M_PER_DEG_LAT = 110_574.0
 M_PER_DEG_LON_EQUATOR = 111_320.0
+# Great-circle distances (haversine on the mean Earth radius) and square boxes around a point,
+# for "what is near this fix" searches narrowed by a lon/lat box before the exact distance.
+EARTH_RADIUS_M = 6_371_008.8
+METRES_PER_DEGREE_LAT = math.pi * EARTH_RADIUS_M / 180
 # Slivers smaller than this (floating-point noise on shared edges) are not gaps or overlaps.
 AREA_TOLERANCE_M2 = 1.0
 
@@ -116,3 +120,18 @@ def describe_point(geom: BaseGeometry) -> str:
     """A representative point inside ``geom`` as "lon, lat" for messages."""
     p = geom.representative_point()
     return f"{p.x:.6f}, {p.y:.6f}"
+
+
+def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance in metres between two WGS-84 points (degrees)."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlmb = phi2 - phi1, math.radians(lon2 - lon1)
+    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def degree_box(lat: float, metres: float) -> tuple[float, float]:
+    """``(dlon, dlat)``: the half-sides in degrees of a square of ``2 × metres`` around a point
+    at latitude ``lat`` (longitude widened by 1/cos(lat), clamped near the poles)."""
+    dlat = metres / METRES_PER_DEGREE_LAT
+    return dlat / max(math.cos(math.radians(lat)), 1e-6), dlat

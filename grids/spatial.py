@@ -26,6 +26,7 @@ import shapely
 from django.conf import settings
 from django.db.models import Count, Max
 
+from .geometry import degree_box
 from .models import Community, District, GridCell, Street
 
 # What the index keeps of each cell besides its polygon, by model: the fields ``cell_at``
@@ -65,6 +66,13 @@ class CellIndex:
         if hits.size == 0:
             return None
         return int(self.ids[hits.min()])
+
+    def ids_within(self, min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> list:
+        """Ids of the cells whose shape meets the box (a point's neighbourhood)."""
+        hits = self.tree.query(
+            shapely.box(min_lon, min_lat, max_lon, max_lat), predicate="intersects"
+        )
+        return sorted(int(i) for i in self.ids[hits])
 
     def lookup_many(self, lons: Sequence[float], lats: Sequence[float]) -> np.ndarray:
         """Vectorised lookup: an array of cell ids, -1 where a point is in no cell."""
@@ -142,6 +150,13 @@ def invalidate_cell_index() -> None:
 
 def cell_id_at(lon: float, lat: float) -> int | None:
     return get_cell_index().lookup(lon, lat)
+
+
+def cell_ids_near(lon: float, lat: float, *, metres: float) -> list[int]:
+    """Ids of the cells within about ``metres`` of a point (those meeting the square around
+    it): the cells whose cases a "nearby" search must look at."""
+    dlon, dlat = degree_box(lat, metres)
+    return get_cell_index().ids_within(lon - dlon, lat - dlat, lon + dlon, lat + dlat)
 
 
 def cell_at(lon: float, lat: float) -> GridCell | None:

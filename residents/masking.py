@@ -31,3 +31,12 @@ def mask_phone(value: str | None) -> str:
     if not value:
         return ""
     return _mask(value, 3, 4)
+
+
+def mask_email(value: str | None) -> str:
+    """``wang.li@example.org`` → ``w*****i@example.org``: the mailbox hidden, the domain kept
+    (it says only which provider)."""
+    if not value:
+        return ""
+    local, _at, domain = value.partition("@")
+    return _mask(local, 1, 1 if len(local) > 5 else 0) + ("@" + domain if domain else "")

@@ -51,3 +51,20 @@ class ActionForbidden(WorkflowError):
     def __init__(self, *, action: str, reason: str) -> None:
         self.action = action
         super().__init__(reason)
+
+
+class ReopenClosed(WorkflowError):
+    """409: a resident may no longer ask to reopen this case (too long after closing, or
+    asked once already for this closing)."""
+
+    http_status = 409
+
+    def __init__(self, *, days: int, again: bool = False) -> None:
+        super().__init__(
+            _(
+                "This case was already sent back once after closing; call the hotline if it "
+                "is still not fixed."
+            )
+            if again
+            else _("A case can be reopened within %(days)d days of closing.") % {"days": days}
+        )

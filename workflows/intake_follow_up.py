@@ -21,7 +21,7 @@ from django.db import transaction
 from cases import duplicates
 from cases.models import Case
 
-from . import notifications
+from . import notifications, resident_notices
 
 logger = logging.getLogger(__name__)
 
@@ -35,11 +35,13 @@ class Sweep:
 
 
 def follow_up_intake(case_id: int) -> dict[str, int]:
-    """The after-intake work of one case: tell the street's staff of it, then flag its
-    duplicate candidates (and tell staff of those). Both steps are idempotent, so doing it
-    again after a crash or by two sweeps at once repeats neither notice."""
+    """The after-intake work of one case: tell the street's staff of it (and a resident
+    reporter their tracking code), then flag its duplicate candidates (and tell staff of
+    those). Every step is idempotent, so doing it again after a crash or by two sweeps at once
+    repeats no notice."""
     return {
         "notified": notifications.notify_next_actor(case_id, "create", 1),
+        "resident": resident_notices.tell_resident(case_id, "create"),
         "duplicates": duplicates.flag_duplicates(case_id),
     }
 

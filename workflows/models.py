@@ -204,3 +204,35 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.message[:40]}"
+
+
+class ResidentMessage(models.Model):
+    """A message to a resident reporter or hotline caller about their case (by SMS, else
+    email): received with the tracking code, accepted or not, with which department, closed
+    with the rating link, reopened or not.
+
+    The address is read from the case's contact when sending, so an erased contact is never
+    written to; ``dedupe_key`` (case, occasion) makes sending idempotent, and ``sent_at`` is
+    claimed before sending so two deliveries never both send.
+    """
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("email")
+
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="resident_messages"
+    )
+    channel = models.CharField(_("channel"), max_length=5, choices=Channel.choices)
+    body = models.TextField(_("message"))
+    dedupe_key = models.CharField(max_length=120, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message to a resident (居民通知)")
+        verbose_name_plural = _("messages to residents (居民通知)")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.channel}: {self.body[:40]}"

@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
@@ -211,6 +210,8 @@ def _load_case(case_id: int) -> Case | None:
 def next_actors(case: Case, action: str, recipients: Recipients | None = None) -> set[int]:
     """Who must act after ``action`` brought ``case`` to its current state."""
     recipients = recipients or Recipients([case])
+    if action == "request_reopen":  # a resident says it is not fixed: staff decide
+        return recipients.street_staff(case)
     if case.status in (S.CLOSED, S.REJECTED):
         return {case.reporter_id} if case.reporter_id else set()
     if case.status == S.HANDLING:
@@ -232,6 +233,16 @@ def _action_message(case: Case, action: str) -> str:
         S.CLOSED: _("Case %(number)s “%(title)s” you reported is closed."),
         S.REJECTED: _("Case %(number)s “%(title)s” you reported was not accepted."),
     }
+    if action == "request_reopen":
+        return _("Case %(number)s “%(title)s”: the resident says it is not fixed.") % params
+    if action == "reopen":
+        return (
+            _(
+                "Case %(number)s “%(title)s” was reopened at the resident's request: please "
+                "handle it again."
+            )
+            % params
+        )
     if case.status == S.HANDLING and action == "request_extension":
         return _("Case %(number)s “%(title)s”: the handler asks for an extension.") % params
     return messages.get(case.status, _("Case %(number)s “%(title)s” changed.")) % params
@@ -252,31 +263,6 @@ def notify_next_actor(case_id: int, action: str, version: int | None = None) -> 
         kind=NotificationKind.ACTION_NEEDED,
         message=_action_message(case, action),
         key=f"action:{case.pk}:{case.version}",
-    )
-
-
-def request_satisfaction(case_id: int) -> int:
-    """满意度回访: ask the reporter of a closed case (if a signed-in user reported it) to rate
-    the result from 1 to 5. Once per case. Returns the number of new notifications."""
-    case = _load_case(case_id)
-    if case is None or case.status != S.CLOSED or not case.reporter_id:
-        return 0
-    if not get_user_model().objects.filter(pk=case.reporter_id, is_active=True).exists():
-        return 0
-    message = _(
-        "Case %(number)s “%(title)s” you reported is closed. How satisfied are you with the "
-        "result? Please rate it from 1 (very unsatisfied) to 5 (very satisfied)."
-    ) % {"number": case.number, "title": case.title}
-    from assessment.services import satisfaction_link  # assessment builds on workflows
-
-    link = satisfaction_link(case_id=case.pk)
-    message += " " + _("Rate it here: %(link)s") % {"link": link}
-    return notify(
-        users=[case.reporter_id],
-        case=case,
-        kind=NotificationKind.SATISFACTION,
-        message=message,
-        key=f"satisfaction:{case.pk}",
     )
 
 

@@ -14,7 +14,7 @@ from django.db import OperationalError
 from cases.models import Case, CaseStatus
 from cases.selectors import route_for
 
-from . import intake_follow_up, notifications, sla
+from . import intake_follow_up, notifications, resident_notices, sla
 from .errors import TransitionNotAllowed
 from .services import dispatch_case
 
@@ -98,9 +98,12 @@ def scan_sla() -> dict[str, int]:
     name="workflows.notify_after_transition", soft_time_limit=30, time_limit=60, **_RETRYING
 )
 def notify_after_transition(case_id: int, action: str, version: int) -> int:
-    """Tell whoever must act after ``action`` took the case to ``version``. Skipped if the
-    case has moved on. Returns new notifications."""
-    return notifications.notify_next_actor(case_id, action, version)
+    """Tell whoever must act after ``action`` took the case to ``version``, and the resident
+    behind it what became of their report. Skipped if the case has moved on. Returns new
+    notifications and messages."""
+    return notifications.notify_next_actor(
+        case_id, action, version
+    ) + resident_notices.tell_resident(case_id, action, version)
 
 
 @shared_task(
@@ -114,20 +117,23 @@ def send_notification_email(notification_id: int) -> bool:
     return notifications.send_email_for(notification_id)
 
 
-@shared_task(name="workflows.request_satisfaction", soft_time_limit=30, time_limit=60, **_RETRYING)
-def request_satisfaction(case_id: int) -> int:
-    """满意度回访: ask the reporter of a closed case for a 1–5 rating (once per case)."""
-    return notifications.request_satisfaction(case_id)
+@shared_task(
+    name="workflows.send_resident_message",
+    soft_time_limit=30,
+    time_limit=60,
+    **{**_RETRYING, "autoretry_for": (OperationalError, OSError)},  # OSError: SMTP, network
+)
+def send_resident_message(message_id: int) -> bool:
+    """SMS or email one message to a resident (at most once: claimed before sending)."""
+    return resident_notices.send_message(message_id)
 
 
 def queue_after_transition(case_id: int, action: str, version: int) -> None:
-    """On commit of a transition: auto-routing after accept, the next actor's notice, and
-    the satisfaction request after closing. Called by ``workflows.services``."""
+    """On commit of a transition: auto-routing after accept, and the notices of the next
+    actor and of the resident behind the case. Called by ``workflows.services``."""
     if action == "accept":
         route_case.delay(case_id, version)
     notify_after_transition.delay(case_id, action, version)
-    if action == "verify_pass":
-        request_satisfaction.delay(case_id)
 
 
 # A sweep stops taking cases after this long (well inside its soft time limit) and leaves the

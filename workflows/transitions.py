@@ -84,6 +84,10 @@ def _extension_pending(case: Case) -> bool:
     return case.requested_due_at is not None
 
 
+def _reopen_pending(case: Case) -> bool:
+    return case.reopen_requested_at is not None
+
+
 @dataclass(frozen=True)
 class Transition:
     sources: frozenset[str]
@@ -119,6 +123,9 @@ TRANSITIONS: dict[str, Transition] = {
     "resume": _t({S.SUSPENDED}, S.HANDLING, STAFF),
     "verify_pass": _t({S.FEEDBACK}, S.CLOSED, WORKER_ROLES, ["note"], who=_is_verifier),
     "verify_fail": _t({S.FEEDBACK}, S.DISPATCHED, WORKER_ROLES, ["reason"], who=_is_verifier),
+    # A resident's "not fixed" on a closed case (ReopenRequest), decided by street staff.
+    "reopen": _t({S.CLOSED}, S.DISPATCHED, STAFF, when=_reopen_pending),
+    "decline_reopen": _t({S.CLOSED}, S.CLOSED, STAFF, ["reason"], when=_reopen_pending),
 }
 ACTIONS: tuple[str, ...] = tuple(TRANSITIONS)
 # What each action is called on a button or in a message.
@@ -137,6 +144,8 @@ ACTION_LABELS: dict[str, str] = {
     "resume": _("resume"),
     "verify_pass": _("verify and close"),
     "verify_fail": _("send back for rework"),
+    "reopen": _("reopen as rework"),
+    "decline_reopen": _("decline the reopen request"),
 }
 
 

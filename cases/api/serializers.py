@@ -16,7 +16,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cases.models import Attachment, Case, CaseEvent, CaseSource, Category, Priority
+from cases.models import Attachment, Case, CaseEvent, Category, Priority
+from cases.services import MAX_DESCRIPTION
 from grids.models import Department, GridCell
 from workflows.models import Notification
 from workflows.transitions import allowed_actions
@@ -252,13 +253,33 @@ def _text(max_length: int | None = None, **kwargs) -> serializers.CharField:
 
 
 class CaseCreateSerializer(PointSerializer):
+    """A new case from the field. ``source`` is the channel's (patrol here) and ``priority``
+    the category's, corrected by street staff at acceptance: a body that sends either is
+    refused with a 400 naming the field, rather than silently ignored."""
+
+    CHANNEL_FIELDS = ("source", "priority")
+
     title = _text(max_length=Case._meta.get_field("title").max_length)
-    description = _text()
+    description = _text(max_length=MAX_DESCRIPTION)
     category = _text(max_length=16, source="category_code", help_text="Sub-category code, C0101")
     address = _text(max_length=Case._meta.get_field("address").max_length)
-    priority = serializers.ChoiceField(choices=Priority.choices, allow_null=True, default=None)
-    source = serializers.ChoiceField(choices=CaseSource.choices, default=CaseSource.PATROL)
     photos = _photos()
+
+    def validate(self, attrs: dict) -> dict:
+        sent = [name for name in self.CHANNEL_FIELDS if name in self.initial_data]
+        if sent:
+            raise serializers.ValidationError(
+                {
+                    name: [
+                        _(
+                            "Set by the channel and by street staff, not by the reporter: "
+                            "leave it out."
+                        )
+                    ]
+                    for name in sent
+                }
+            )
+        return attrs
 
 
 class NoteSerializer(serializers.Serializer):
@@ -317,4 +338,6 @@ ACTION_INPUTS: dict[str, type[serializers.Serializer]] = {
     "verify_pass": ResultSerializer,
     "verify_fail": VerifyFailSerializer,
     "self_resolve": ResultSerializer,
+    "reopen": NoteSerializer,
+    "decline_reopen": ReasonSerializer,
 }

@@ -179,6 +179,8 @@ class CaseViewSet(
     verify_pass = _transition_view("verify_pass")
     verify_fail = _transition_view("verify_fail")
     self_resolve = _transition_view("self_resolve")
+    reopen = _transition_view("reopen")
+    decline_reopen = _transition_view("decline_reopen")
 
 
 # --- reference lists --------------------------------------------------------------------------

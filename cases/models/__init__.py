@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .case import (
     OPEN_STATUSES,
+    RESIDENT_SOURCES,
     Attachment,
     Case,
     CaseEvent,
@@ -29,19 +30,33 @@ from .categories import (
     category_code_validator,
 )
 from .duplicates import DuplicateCandidate
+from .resident import (
+    TRACKING_ALPHABET,
+    TRACKING_LENGTH,
+    CaseContact,
+    CaseSupporter,
+    ReopenRequest,
+    new_tracking_code,
+    normalize_tracking_code,
+)
 
 __all__ = [
     "CODE_RE",
     "LIMIT_STEPS",
     "OPEN_STATUSES",
+    "RESIDENT_SOURCES",
     "SUBCATEGORY_FIELDS",
     "SUBCATEGORY_REQUIRED",
+    "TRACKING_ALPHABET",
+    "TRACKING_LENGTH",
     "Attachment",
     "Case",
+    "CaseContact",
     "CaseEvent",
     "CaseNumberCounter",
     "CaseSource",
     "CaseStatus",
+    "CaseSupporter",
     "Category",
     "CategoryFamily",
     "CategoryQuerySet",
@@ -49,8 +64,11 @@ __all__ = [
     "EscalationLevel",
     "LimitUnit",
     "Priority",
+    "ReopenRequest",
     "RoutingRule",
     "category_code_validator",
+    "new_tracking_code",
+    "normalize_tracking_code",
     "sniff_image_type",
     "validate_image_file",
 ]

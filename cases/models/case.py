@@ -50,11 +50,19 @@ OPEN_STATUS_ORDER = [status for status in CaseStatus.values if status in OPEN_ST
 
 
 class CaseSource(models.TextChoices):
+    """The channel a case came in by. Set by the channel that received it (the worker's page
+    or API, the resident portal, Open311, the staff hotline page), never by a client."""
+
     PATROL = "patrol", _("巡查 patrol")
     RESIDENT = "resident", _("居民上报 resident")
     HOTLINE = "hotline", _("热线 hotline")
     VISIT = "visit", _("走访 visit")
     OPEN311 = "open311", _("Open311")
+
+
+# Cases the public reported (监督举报): their reporter is a resident with a contact and a
+# tracking code, and rates the result (满意率 counts residents only, DESIGN §5).
+RESIDENT_SOURCES = frozenset({CaseSource.RESIDENT, CaseSource.OPEN311, CaseSource.HOTLINE})
 
 
 class EscalationLevel(models.IntegerChoices):
@@ -201,6 +209,11 @@ class Case(models.Model):
     requested_due_at = models.DateTimeField(
         _("extension requested until (延期申请)"), null=True, blank=True
     )
+    # When the resident asked to reopen the closed case, while street staff have not decided
+    # (the request itself is a ReopenRequest row); on the case so allowed_actions needs no query.
+    reopen_requested_at = models.DateTimeField(
+        _("reopen requested at (重新处理申请)"), null=True, blank=True
+    )
     overdue = models.BooleanField(_("overdue"), default=False)
     escalation_level = models.PositiveSmallIntegerField(
         _("escalation (督办)"), choices=EscalationLevel.choices, default=EscalationLevel.NONE
@@ -211,6 +224,15 @@ class Case(models.Model):
     reminded_for = models.DateTimeField(_("reminder sent for (催办)"), null=True, blank=True)
     red_at = models.DateTimeField(_("red escalation at (红牌督办)"), null=True, blank=True)
     rework_count = models.PositiveSmallIntegerField(_("rework count (返工)"), default=0)
+    # The resident reporter's key to the case (public tracking page, Open311 token); only on
+    # cases from residents and callers (RESIDENT_SOURCES).
+    tracking_code = models.CharField(
+        _("tracking code"), max_length=10, unique=True, null=True, blank=True, editable=False
+    )
+    # "Me too" count (附议), kept beside the rows in CaseSupporter so lists need no join.
+    supporters = models.PositiveIntegerField(
+        _("supporters (附议)"), default=0, db_default=0, editable=False
+    )
     # Set by intake, cleared once the after-intake work is done (the street's notice and the
     # duplicate flags: workflows.tasks.follow_up_intakes). Kept on the row, so a broker
     # outage at intake delays that work but never loses it.
@@ -419,6 +441,8 @@ class Attachment(models.Model):
         CaseEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="attachments"
     )
     stage = models.CharField(_("stage"), max_length=12, choices=Stage.choices)
+    # Street staff mark a photo publishable before the public map may show it.
+    public = models.BooleanField(_("shown publicly"), default=False, db_default=False)
     file = models.FileField(_("file"), upload_to=attachment_path, validators=[validate_image_file])
     content_type = models.CharField(_("content type"), max_length=32, editable=False)
     size = models.PositiveIntegerField(_("size (bytes)"), editable=False)

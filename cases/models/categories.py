@@ -73,6 +73,7 @@ SUBCATEGORY_FIELDS: dict[str, object] = {
     "requires_result_photo": False,
     "requires_verification_photo": False,
     "default_department_kind": "",
+    "public": False,
 }
 # Of those, the ones every sub-category must set.
 SUBCATEGORY_REQUIRED = (
@@ -152,6 +153,15 @@ class Category(models.Model):
     )
     sort_order = models.PositiveSmallIntegerField(
         _("sort order"), default=0, help_text=_("Order among siblings in pickers, then by code.")
+    )
+    public = models.BooleanField(
+        _("residents may report"),
+        default=False,
+        db_default=False,
+        help_text=_(
+            "Offered on the resident portal and Open311, and shown on the public map. Leave "
+            "off for sensitive service categories (elderly, disability, assistance, disputes)."
+        ),
     )
 
     # --- sub-category only ---------------------------------------------------------------

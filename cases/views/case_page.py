@@ -4,22 +4,39 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from cases.api.filters import CaseFilter
 from cases.api.pagination import COUNT_CAP, CappedCountPaginator
-from cases.models import Attachment, Case
+from cases.models import Attachment, Case, CaseContact
 from cases.selectors import case_events, cases_visible_to, get_case_for
+from cases.services import set_photo_public
+from grids.models import Role
+from residents.masking import mask_email, mask_phone
+from workflows.errors import WorkflowError
 from workflows.transitions import ACTION_LABELS
 
-from .common import dispatch_targets, serve_photo, with_actions
+from .common import actor_of, dispatch_targets, serve_photo, with_actions
 
 LIST_PAGE_SIZE = 50
 # A timeline step is named after its action; the first step is the report itself.
-EVENT_LABELS = {"create": _("reported")} | ACTION_LABELS
+EVENT_LABELS = {"create": _("reported"), "request_reopen": _("resident says it is not fixed")} | (
+    ACTION_LABELS
+)
+
+
+def _actor_label(event, case: Case) -> str:
+    """Who took a step: the user, a resident (no account), or GridGov itself (routing)."""
+    if event.actor is not None:
+        return str(event.actor)
+    if event.payload.get("by") == "resident" or (event.action == "create" and not case.reporter_id):
+        return str(_("a resident"))
+    return "GridGov"
 
 
 def case_context(request: HttpRequest, case: Case, **extra) -> dict:
@@ -33,7 +50,9 @@ def case_context(request: HttpRequest, case: Case, **extra) -> dict:
     )
     for event in events:
         event.action_label = EVENT_LABELS.get(event.action, event.action)
+        event.actor_label = _actor_label(event, case)
     offered = case.action_names
+    street_staff = Role.STREET_STAFF in actor_of(request).roles
     return {
         "case": case,
         "events": events,
@@ -43,7 +62,23 @@ def case_context(request: HttpRequest, case: Case, **extra) -> dict:
             if "merge" in offered
             else []
         ),
+        # The street's staff call residents back and decide what the public sees.
+        "contact": _contact(case) if street_staff else None,
+        "can_publish": street_staff and case.category.public,
         **extra,
+    }
+
+
+def _contact(case: Case) -> dict | None:
+    """The resident reporter's contact as the case page shows it: masked (the whole number is
+    for the call itself, not for the screen)."""
+    contact = CaseContact.objects.filter(case=case).first()
+    if contact is None or contact.erased_at:
+        return None
+    return {
+        "name": contact.name,
+        "phone": mask_phone(contact.phone) if contact.phone else "",
+        "email": mask_email(contact.email) if contact.email else "",
     }
 
 
@@ -57,6 +92,27 @@ def case_page(request: HttpRequest, pk: int) -> HttpResponse:
 def case_photo(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
     """A case's photo, to users who may see the case (photos may show people: not public)."""
     return serve_photo(get_case_for(request.user, pk).attachments.all(), attachment_id)
+
+
+@login_required
+@require_POST
+def photo_public(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
+    """Street staff show a photo on the public map, or take it back (the case panel again)."""
+    try:
+        set_photo_public(
+            case_id=pk,
+            attachment_id=attachment_id,
+            by=request.user,
+            public=request.POST.get("public") == "1",
+        )
+    except WorkflowError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except ValidationError as exc:
+        return HttpResponse(" ".join(exc.messages), status=400)
+    case = get_case_for(request.user, pk)
+    if request.htmx:
+        return render(request, "cases/_case_panel.html", case_context(request, case))
+    return redirect("case-page", pk=pk)
 
 
 @login_required

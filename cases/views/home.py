@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -16,10 +15,12 @@ from .common import with_actions
 HOME_LIST_SIZE = 20
 
 
-@login_required
 def home(request: HttpRequest) -> HttpResponse:
     """A field worker's *today*; street staff go to their queue, handlers to their
-    department's cases, district admins to the dashboard (or the case list before it exists)."""
+    department's cases, district admins to the dashboard (or the case list before it exists).
+    Someone not signed in is most likely a resident: the portal (it links to sign-in)."""
+    if not request.user.is_authenticated:
+        return redirect("public:index")
     shell = request_shell(request)
     if shell.is_field:
         return worker_home(request)

@@ -1,4 +1,5 @@
-"""``/report/``: a grid worker files a case from the phone in a few taps."""
+"""``/report/``: a grid worker files a case from the phone in a few taps; ``/hotline/``:
+street staff enter a resident's call (the same form, with the caller's contact)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from cases.forms import ReportForm
-from cases.models import Case
+from cases.forms import HotlineForm, ReportForm, add_service_errors
+from cases.models import Case, CaseSource
 from cases.selectors import category_choices
 from cases.services import create_case
+from grids.models import Role
 from workflows.errors import WorkflowError
+
+from .common import role_required
 
 FAVOURITES = 6
 
@@ -32,22 +36,40 @@ def _favourite_codes(user) -> list[str]:
 
 @login_required
 def report(request: HttpRequest) -> HttpResponse:
-    form = ReportForm(request.POST or None)
+    """A field worker's report (巡查上报)."""
+    return _report_page(request, form_class=ReportForm, source=CaseSource.PATROL)
+
+
+@role_required(Role.STREET_STAFF)
+def hotline(request: HttpRequest) -> HttpResponse:
+    """A call to the street office's hotline (热线), entered by street staff: the caller is a
+    resident, who gets a tracking code (read out on the phone, and by SMS) and rates the
+    result like any resident."""
+    return _report_page(request, form_class=HotlineForm, source=CaseSource.HOTLINE)
+
+
+def _report_page(request: HttpRequest, *, form_class, source: str) -> HttpResponse:
+    hotline = source == CaseSource.HOTLINE
+    form = form_class(request.POST or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
                 case = create_case(
                     by=request.user,
+                    source=source,
                     photos=request.FILES.getlist("photos"),
+                    contact=form.contact() if hotline else None,
                     **form.service_kwargs(),
                 )
             except ValidationError as exc:
-                _add_service_errors(form, exc)
+                add_service_errors(form, exc)
             except WorkflowError as exc:
                 form.add_error(None, str(exc))
                 status = exc.http_status
             else:
+                if hotline:  # the code is read out to the caller now, and never shown again
+                    return render(request, "cases/hotline_done.html", {"case": case})
                 messages.success(
                     request, _("Reported as %(number)s. Thank you.") % {"number": case.number}
                 )
@@ -61,24 +83,10 @@ def report(request: HttpRequest) -> HttpResponse:
         "cases/report.html",
         {
             "form": form,
+            "hotline": hotline,
             "categories": categories,
             "favourites": [by_code[code] for code in favourites if code in by_code]
             or categories[:FAVOURITES],
         },
         status=status,
     )
-
-
-def _add_service_errors(form: ReportForm, exc: ValidationError) -> None:
-    """A service's field errors on the form's fields (``title`` is derived from the
-    description, ``photos`` has its own input shown by the template)."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.message_dict.items():
-        target = {"title": "description", "category_code": "category"}.get(field, field)
-        if target in form.fields:
-            form.add_error(target, errors)
-        else:
-            label = _("Photo") if field == "photos" else field
-            form.add_error(None, [f"{label}: {message}" for message in errors])

@@ -17,15 +17,14 @@ nothing). The flag sits on the later case and names the earlier one(s).
 
 from __future__ import annotations
 
-import math
 import re
 from collections import defaultdict
 from difflib import SequenceMatcher
 
 from django.db.models import Q
 
-from cases.duplicates import EARTH_RADIUS_M, haversine_m
 from cases.models import Case, CaseStatus
+from grids.geometry import degree_box, haversine_m
 
 from ..conf import hours, setting
 from ..models import Rule
@@ -94,7 +93,6 @@ def near_duplicates(window: Window) -> list[FlagDraft]:
             by_reporter[(row["category_id"], row["reporter_id"])].append(row)
         by_cell[(row["category_id"], row["cell_id"])].append(row)
 
-    dlat = radius / (math.pi * EARTH_RADIUS_M / 180)
     texts: dict[int, str] = {}
 
     def text(row: dict) -> str:
@@ -111,7 +109,7 @@ def near_duplicates(window: Window) -> list[FlagDraft]:
                 *by_cell.get((case["category_id"], case["cell_id"]), ()),
             )
         }
-        dlon = dlat / max(math.cos(math.radians(case["lat"])), 1e-6)
+        dlon, dlat = degree_box(case["lat"], radius)
         matches = []
         for other in others.values():
             earlier = (other["created_at"], other["id"]) < (case["created_at"], case["id"])

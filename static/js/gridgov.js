@@ -56,6 +56,10 @@
     var input = event.target;
     if (!input.matches || !input.matches("input[type=file][data-downscale]") || !window.DataTransfer) return;
     if (input.dataset.busy) return;
+    // A form that takes at most n photos says so at once, not after a slow upload.
+    var most = parseInt(input.dataset.maxFiles || "0", 10);
+    input.setCustomValidity(most && input.files.length > most ? input.dataset.maxMessage : "");
+    if (most && input.files.length > most) { input.reportValidity(); return; }
     var maxSide = parseInt(input.dataset.downscale, 10);
     var form = input.form, button = form && form.querySelector("button:not([type=button])");
     if (button) button.disabled = true;
@@ -78,5 +82,24 @@
         });
       }
     });
+  });
+
+  // A search box that narrows a <select>'s options (input[data-filter-select="#id"]) and
+  // picks the first match, so a long category list is found by typing.
+  document.addEventListener("input", function (event) {
+    var search = event.target;
+    if (!search.matches || !search.matches("input[data-filter-select]")) return;
+    var select = document.querySelector(search.dataset.filterSelect);
+    var q = search.value.trim().toLowerCase(), first = null;
+    select.querySelectorAll("option").forEach(function (o) {
+      var group = (o.parentNode.label || "").toLowerCase();
+      var hit = !q || !o.value || o.textContent.toLowerCase().indexOf(q) >= 0 || group.indexOf(q) >= 0;
+      o.hidden = !hit;
+      if (hit && o.value && !first) first = o;
+    });
+    if (q && first) {
+      select.value = first.value;
+      select.dispatchEvent(new Event("change", { bubbles: true }));
+    }
   });
 })();

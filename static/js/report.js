@@ -1,5 +1,5 @@
 /* The report form: point from GPS or a tap, its cell shown; favourite categories as chips;
- * a search over all categories. */
+ * the search over all categories is gridgov.js's data-filter-select. */
 (function () {
   "use strict";
   var form = document.getElementById("report-form");
@@ -34,15 +34,4 @@
   });
   select.addEventListener("change", markChip);
   markChip();
-
-  var search = document.getElementById("category-search");
-  search.addEventListener("input", function () {
-    var q = search.value.trim().toLowerCase(), first = null;
-    select.querySelectorAll("option").forEach(function (o) {
-      var hit = !q || !o.value || o.textContent.toLowerCase().indexOf(q) >= 0 || (o.parentNode.label || "").toLowerCase().indexOf(q) >= 0;
-      o.hidden = !hit;
-      if (hit && o.value && !first) first = o;
-    });
-    if (q && first) { select.value = first.value; markChip(); }
-  });
 })();

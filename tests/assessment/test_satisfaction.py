@@ -1,30 +1,21 @@
-"""Satisfaction (满意度): the reporter's link after close, staff phone callbacks, and the
-ratings feeding 满意率."""
+"""Satisfaction (满意度): the resident's rating on their tracking page, staff phone callbacks,
+and the ratings feeding 满意率 (residents only, DESIGN §5)."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
+from django.http import Http404
 from django.test import Client
 from django.utils import timezone
 
 from assessment.models import Satisfaction
 from assessment.selectors import AssessmentScope, Filters, indicator_table
-from cases.models import CaseStatus
+from assessment.services import rate_by_resident
+from cases.models import Case, CaseStatus
 from workflows import tasks
 from workflows.models import Notification, NotificationKind
 
 from ..cases.personas import case_in
-
-LINK = re.compile(r"/satisfaction/([A-Za-z0-9_-]+)/")
-
-
-def _link_of(case) -> str:
-    message = Notification.objects.get(case=case, kind=NotificationKind.SATISFACTION).message
-    match = LINK.search(message)
-    assert match, message
-    return match.group(0)
 
 
 def _satisfaction_rate(territory):
@@ -38,45 +29,53 @@ def _satisfaction_rate(territory):
     return row["counts"]["rated"], row["indicators"]["satisfaction_rate"]
 
 
-def test_the_reporter_rates_a_closed_case_once_by_the_link(cast):
-    case = case_in(cast, CaseStatus.CLOSED)
-    assert tasks.request_satisfaction.run(case.pk) == 1
-    link = _link_of(case)
-    browser = Client()  # the reporter need not be signed in: the token is the key
+def test_the_resident_rates_their_closed_case_once_on_the_tracking_page(cast):
+    case = case_in(cast, CaseStatus.CLOSED, resident=True)
+    page_url = f"/public/track/{case.tracking_code}/"
+    browser = Client()  # no account: the tracking code is the resident's key
 
-    page = browser.get(link)
+    page = browser.get(page_url)
     assert page.status_code == 200
-    assert case.number in page.content.decode()
-    assert 'name="score"' in page.content.decode()
+    assert 'name="rate-score"' in page.content.decode()
 
-    bad = browser.post(link, {"score": "9", "comment": "?"})
+    bad = browser.post(page_url, {"rate-score": "9", "rate-comment": "?"})
     assert bad.status_code == 400
-    assert not Satisfaction.objects.get(case=case).is_rated
+    assert not Satisfaction.objects.filter(case=case, score__isnull=False).exists()
 
-    good = browser.post(link, {"score": "4", "comment": "修得很快"})
-    assert good.status_code == 200
+    good = browser.post(page_url, {"rate-score": "4", "rate-comment": "修得很快"})
+    assert good.status_code == 302
     rating = Satisfaction.objects.get(case=case)
     assert (rating.score, rating.comment, rating.channel) == (4, "修得很快", "link")
     assert rating.entered_by is None and rating.rated_at is not None
 
-    again = browser.post(link, {"score": "1"})
-    assert again.status_code == 409
+    again = browser.post(page_url, {"rate-score": "1"})
+    assert again.status_code == 400 and "already been rated" in again.content.decode()
     assert Satisfaction.objects.get(case=case).score == 4
-    assert 'name="score"' not in browser.get(link).content.decode()  # thanks, no form
+    assert 'name="rate-score"' not in browser.get(page_url).content.decode()  # thanks, no form
 
     assert _satisfaction_rate(cast.territory) == (1, 1.0)
 
 
-def test_an_unknown_token_is_404(db):
-    assert Client().get("/satisfaction/not-a-token/").status_code == 404
-    assert Client().post("/satisfaction/not-a-token/", {"score": "5"}).status_code == 404
-
-
-def test_a_repeated_request_keeps_one_link(cast):
+def test_a_worker_never_rates_the_case_they_reported(cast, client_for):
+    """Before: closing a case sent its reporting worker a rating link, and 满意率 was mostly
+    workers rating work in their own cells."""
     case = case_in(cast, CaseStatus.CLOSED)
-    tasks.request_satisfaction.run(case.pk)
-    tasks.request_satisfaction.run(case.pk)
-    assert Satisfaction.objects.filter(case=case).count() == 1
+    tasks.notify_after_transition.run(case.pk, "verify_pass", case.version)
+    assert not Notification.objects.filter(kind=NotificationKind.SATISFACTION).exists()
+    assert case.tracking_code is None  # a worker's case has no resident page to rate on
+    with pytest.raises(Http404):
+        rate_by_resident(tracking_code="", score=5)
+    # The old rating page is gone.
+    assert Client().get("/satisfaction/anything/").status_code == 404
+
+
+def test_a_reporter_may_not_enter_a_callback_for_their_own_case(cast, client_for, territory):
+    reporter_staff = cast.staff  # street staff who filed a hotline case themselves
+    case = case_in(cast, CaseStatus.CLOSED)
+    Case.objects.filter(pk=case.pk).update(reporter=reporter_staff)
+    response = client_for(reporter_staff).post(CALLBACKS, {"case": case.pk, "score": 5})
+    assert response.status_code == 403
+    assert not Satisfaction.objects.filter(case=case, score__isnull=False).exists()
 
 
 CALLBACKS = "/api/v1/satisfaction/callbacks/"

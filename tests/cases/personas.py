@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from cases.models import Case, CaseStatus
-from cases.services import create_case
+from cases.services import ReporterContact, create_case
 from grids.models import Role
 from workflows import services
 
@@ -86,15 +86,22 @@ def cast(territory, worker_a, worker_a2, worker_b, street_staff, handler):
     return cast
 
 
-def new_case(cast, *, category_code: str = "C0101", priority: str | None = None) -> Case:
+def new_case(cast, *, category_code: str = "C0101", resident: bool = False) -> Case:
+    """A report in cell A: the worker's, or (``resident``) an anonymous resident's from the
+    portal, with a contact and a tracking code. Priority is the category's (E0501 is an
+    urgent one)."""
+    extra = (
+        {"by": None, "source": "resident", "contact": ReporterContact(phone="13912345678")}
+        if resident
+        else {"by": cast.reporter}
+    )
     return create_case(
-        by=cast.reporter,
         title="井盖丢失",
         description="人行道上水井盖丢失",
         category_code=category_code,
         lon=POINT_A[0],
         lat=POINT_A[1],
-        priority=priority,
+        **extra,
     )
 
 
@@ -144,6 +151,8 @@ def kwargs_for(cast, action: str, case: Case) -> dict:
         "resume": {},
         "verify_pass": {"note": "现场核查合格", "photos": [photo()]},
         "verify_fail": {"reason": "井盖未固定"},
+        "reopen": {},
+        "decline_reopen": {"reason": "已核实修复，井盖完好"},
     }[action]
 
 

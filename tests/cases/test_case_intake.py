@@ -8,11 +8,17 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from cases.models import Attachment, Case, CaseEvent, CaseNumberCounter
-from cases.services import REPORTING_ROLES, create_case, file_case
+from cases.models import Attachment, Case, CaseContact, CaseEvent, CaseNumberCounter, Category
+from cases.services import (
+    MAX_DESCRIPTION,
+    REPORTING_ROLES,
+    ReporterContact,
+    create_case,
+    file_case,
+)
 from grids.models import Role
 from grids.selectors import visible_cells
 from workflows.calendar import TimeLimit, add_working_time
@@ -86,14 +92,89 @@ def test_reporters_stay_inside_their_territory(cast, persona, point):
     assert "lon" in exc.value.message_dict
 
 
-def test_volunteer_staff_and_residents_may_report(cast, volunteer, outsider):
+def test_volunteers_staff_and_anonymous_residents_may_report(cast, volunteer):
     assert _create(volunteer, POINT_B).cell.name == "B"
     hotline = _create(cast.staff, POINT_B, source="hotline")
     assert hotline.source == "hotline" and hotline.reporter == cast.staff
-    resident = _create(outsider, POINT_X, source="resident")
-    assert resident.cell.name == "X" and resident.reporter == outsider
+    assert len(hotline.tracking_code) == 10
     anonymous = _create(None, POINT_X, source="open311")
     assert anonymous.reporter is None and anonymous.events.get().actor is None
+    assert anonymous.tracking_code and anonymous.tracking_code != hotline.tracking_code
+
+
+def test_a_user_whose_assignment_ended_may_not_report(cast, territory):
+    """Before: a user with no current assignment filed anywhere as a "resident"."""
+    from datetime import timedelta
+
+    ended = AssignmentFactory(
+        role=Role.GRID_WORKER,
+        scope="cell",
+        cell=territory.cell_a,
+        valid_from=timezone.localdate() - timedelta(days=30),
+        valid_to=timezone.localdate() - timedelta(days=1),
+    ).user
+    with pytest.raises(ActionForbidden, match="no current assignment"):
+        _create(ended, POINT_A)
+    assert not Case.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("persona", "source"),
+    [("worker_a", "resident"), ("worker_a", "open311"), (None, "patrol"), (None, "hotline")],
+)
+def test_the_channel_decides_the_source(cast, persona, source):
+    """A signed-in user never files as a resident or Open311, an anonymous one never as
+    patrol or hotline: the interface passes its own channel, a client never does."""
+    by = cast.reporter if persona else None
+    with pytest.raises(ValueError):
+        _create(by, POINT_A, source=source)
+
+
+def test_only_street_staff_take_hotline_calls(cast):
+    with pytest.raises(ActionForbidden):
+        _create(cast.reporter, POINT_A, source="hotline")
+
+
+def test_residents_report_only_under_public_categories(cast):
+    assert Category.objects.get(code="S0101").public is False  # 独居老人关爱: about a person
+    with pytest.raises(ValidationError) as exc:
+        _create(None, POINT_A, source="resident", category_code="S0101")
+    assert "category" in exc.value.message_dict
+    assert _create(cast.reporter, POINT_A, category_code="S0101").category.code == "S0101"
+
+
+def test_a_resident_contact_is_kept_encrypted_with_the_case(cast):
+    contact = ReporterContact(name="王女士", phone="139 1234 5678", email="")
+    case = _create(None, POINT_A, source="resident", contact=contact)
+    stored = CaseContact.objects.get(case=case)
+    assert (stored.name, stored.phone) == ("王女士", "13912345678")
+    raw = CaseContact.objects.filter(case=case).values_list("phone", flat=True).query
+    with connection.cursor() as cursor:
+        cursor.execute(*raw.sql_with_params())
+        assert "13912345678" not in cursor.fetchone()[0]
+    assert stored.contact_hash == ReporterContact(phone="13912345678").key
+
+
+@pytest.mark.parametrize(
+    ("contact", "field"),
+    [
+        (ReporterContact(phone="12345"), "phone"),
+        (ReporterContact(email="not-an-address"), "email"),
+        (ReporterContact(name="名" * 33), "name"),
+    ],
+)
+def test_a_bad_contact_part_is_a_field_error(cast, contact, field):
+    with pytest.raises(ValidationError) as exc:
+        _create(None, POINT_A, source="resident", contact=contact)
+    assert field in exc.value.message_dict
+
+
+def test_a_description_has_a_length_limit(cast):
+    """Before: 2.4 MB of description was accepted."""
+    with pytest.raises(ValidationError) as exc:
+        _create(cast.reporter, POINT_A, description="很" * (MAX_DESCRIPTION + 1))
+    assert "description" in exc.value.message_dict
+    assert _create(cast.reporter, POINT_A, description="很" * MAX_DESCRIPTION).pk
 
 
 @pytest.mark.parametrize("persona", ["worker_a", "volunteer", "street_staff", "district_admin"])
@@ -114,7 +195,7 @@ def test_reporters_file_in_exactly_the_cells_they_serve(request, territory, pers
                 _create(user, point)
 
 
-@pytest.mark.parametrize("persona", ["worker_a", "volunteer", "outsider", "worker_handler", None])
+@pytest.mark.parametrize("persona", ["worker_a", "volunteer", "worker_handler", None])
 def test_intake_returns_the_reporter_with_the_roles_they_act_with(request, cast, persona):
     if persona == "worker_handler":  # handles for a department, reports in cell A
         user = cast.handler
@@ -126,6 +207,7 @@ def test_intake_returns_the_reporter_with_the_roles_they_act_with(request, cast,
     point = POINT_A if persona in ("worker_a", "worker_handler") else POINT_B
     intake = file_case(
         by=user,
+        source="patrol" if user else "resident",
         title="路灯不亮",
         description="路灯夜间不亮",
         category_code="C0104",
@@ -146,8 +228,6 @@ def test_handlers_may_not_report(cast):
     [
         ({"category_code": "C01"}, "category"),  # a major class
         ({"category_code": "C9999"}, "category"),
-        ({"priority": "whenever"}, "priority"),
-        ({"source": "pigeon"}, "source"),
         ({"title": " "}, "title"),
         ({"description": ""}, "description"),
     ],
@@ -159,7 +239,8 @@ def test_invalid_fields(cast, extra, field):
 
 
 def test_urgent_case_runs_on_calendar_hours(cast):
-    case = _create(cast.reporter, POINT_A, priority="urgent")
+    case = _create(cast.reporter, POINT_A, category_code="E0501")  # urgent by default
+    assert case.priority == "urgent"
     hours = case.category.urgent_limit_hours
     assert case.due_at - case.step_started_at == timezone.timedelta(hours=float(hours))
 

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from cases.duplicates import find_duplicate_candidates, flag_duplicates, haversine_m
+from cases.duplicates import find_duplicate_candidates, flag_duplicates
 from cases.models import Case, DuplicateCandidate
 from cases.services import create_case
+from grids.geometry import haversine_m
 from workflows.models import Notification, NotificationKind
 
 from .personas import POINT_A, act

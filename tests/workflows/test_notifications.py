@@ -81,16 +81,11 @@ def test_notices_are_sent_once_and_skipped_once_the_case_moved_on(cast):
     assert tasks.notify_after_transition.run(10**9, "accept", 1) == 0
 
 
-def test_every_transition_queues_its_notice_and_closing_asks_for_satisfaction(
-    cast, django_capture_on_commit_callbacks, monkeypatch
-):
+def test_every_transition_queues_its_notice(cast, django_capture_on_commit_callbacks, monkeypatch):
     queued: list[tuple] = []
     monkeypatch.setattr(tasks.route_case, "delay", lambda *a: queued.append(("route", *a)))
     monkeypatch.setattr(
         tasks.notify_after_transition, "delay", lambda *a: queued.append(("notify", *a))
-    )
-    monkeypatch.setattr(
-        tasks.request_satisfaction, "delay", lambda *a: queued.append(("satisfaction", *a))
     )
     monkeypatch.setattr(
         tasks.follow_up_intakes, "apply_async", lambda **kw: queued.append(("follow_up", kw))
@@ -111,10 +106,8 @@ def test_every_transition_queues_its_notice_and_closing_asks_for_satisfaction(
     queued.clear()
     with django_capture_on_commit_callbacks(execute=True):
         case = act(cast, "verify_pass", case)
-    assert queued == [
-        ("notify", case.pk, "verify_pass", case.version),
-        ("satisfaction", case.pk),
-    ]
+    # No rating request to the worker who reported it: a worker never rates a case.
+    assert queued == [("notify", case.pk, "verify_pass", case.version)]
 
 
 def test_the_sweep_tells_staff_of_new_cases_and_their_duplicates_once(cast):
@@ -128,8 +121,16 @@ def test_the_sweep_tells_staff_of_new_cases_and_their_duplicates_once(cast):
     assert not Case.objects.filter(intake_pending=True).exists()
     assert tasks.follow_up_intakes.run() == 0  # nothing left, nothing sent again
     # Work done again (a redelivery, two sweeps at once) repeats no notice.
-    assert intake_follow_up.follow_up_intake(case.pk) == {"notified": 0, "duplicates": 1}
-    assert intake_follow_up.follow_up_intake(10**9) == {"notified": 0, "duplicates": 0}
+    assert intake_follow_up.follow_up_intake(case.pk) == {
+        "notified": 0,
+        "resident": 0,
+        "duplicates": 1,
+    }
+    assert intake_follow_up.follow_up_intake(10**9) == {
+        "notified": 0,
+        "resident": 0,
+        "duplicates": 0,
+    }
     assert Notification.objects.count() == 3
 
 
@@ -233,23 +234,6 @@ def test_a_failed_send_is_tried_again_after_its_window(monkeypatch):
     assert len(sent) == 1
 
 
-def test_satisfaction_request_goes_to_the_reporter_of_a_closed_case_once(cast):
-    open_case = case_in(cast, "feedback")
-    assert tasks.request_satisfaction.run(open_case.pk) == 0
-    case = case_in(cast, "closed")
-    assert tasks.request_satisfaction.run(case.pk) == 1
-    assert tasks.request_satisfaction.run(case.pk) == 0
-    note = Notification.objects.get(kind=K.SATISFACTION)
-    assert note.user == cast.reporter and note.case == case
-    assert "1" in note.message and "5" in note.message
-
-
-def test_no_satisfaction_request_for_an_anonymous_report(cast):
-    case = case_in(cast, "closed")
-    case.__class__.objects.filter(pk=case.pk).update(reporter=None)
-    assert tasks.request_satisfaction.run(case.pk) == 0
-
-
 def test_emails_are_queued_for_users_with_an_address_and_sent_once(
     cast, django_capture_on_commit_callbacks, monkeypatch
 ):
@@ -314,7 +298,7 @@ def test_tasks_retry_database_errors_and_have_time_limits():
         tasks.notify_after_transition,
         tasks.follow_up_intakes,
         tasks.send_notification_email,
-        tasks.request_satisfaction,
+        tasks.send_resident_message,
     ):
         assert OperationalError in task.autoretry_for and task.retry_backoff
         assert task.ignore_result  # nobody waits for it: no result round trips at send time

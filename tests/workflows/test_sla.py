@@ -121,7 +121,8 @@ def test_red_when_the_step_has_taken_twice_its_limit_on_the_working_calendar(cas
 
 
 def test_urgent_cases_turn_red_on_calendar_time(cast, district_admin):
-    case = new_case(cast, priority="urgent")
+    case = new_case(cast, category_code="E0501")  # 路面塌陷: urgent by default
+    assert case.priority == "urgent"
     span = case.due_at - case.step_started_at
     assert span == timedelta(hours=float(case.category.urgent_limit_hours))
     scan_deadlines(now=case.step_started_at + 2 * span - SECOND)

@@ -34,6 +34,8 @@ def test_table_matches_design():
         "resume": ({"suspended"}, "handling"),
         "verify_pass": ({"feedback"}, "closed"),
         "verify_fail": ({"feedback"}, "dispatched"),
+        "reopen": ({"closed"}, "dispatched"),
+        "decline_reopen": ({"closed"}, "closed"),
     }
     assert {a: (set(t.sources), t.target) for a, t in TRANSITIONS.items()} == expected
     assert set(services.SERVICES) == set(ACTIONS)
@@ -42,9 +44,13 @@ def test_table_matches_design():
 @pytest.mark.parametrize("state", STATES)
 @pytest.mark.parametrize("action", ACTIONS)
 def test_every_state_action_pair(cast, state, action):
-    case = case_in(cast, state)
+    reopening = action in ("reopen", "decline_reopen")
+    case = case_in(cast, state, resident=reopening)
     if action == "approve_extension" and state == CaseStatus.HANDLING:
         case = act(cast, "request_extension", case)
+    if reopening and state == CaseStatus.CLOSED:
+        services.request_reopen(tracking_code=case.tracking_code, reason="井盖还是松的")
+        case.refresh_from_db()
     allowed = state in TRANSITIONS[action].sources
     events_before = case.events.count()
     if allowed:
