@@ -275,14 +275,14 @@ def where(request: HttpRequest) -> JsonResponse:
 @require_POST
 def support(request: HttpRequest, number: str) -> HttpResponse:
     """附议 "me too" on an open public case: one per browser."""
-    case = selectors.public_cases().filter(number=number).only("pk").first()
-    if case is None:
+    case_id = selectors.public_cases().filter(number=number).values_list("pk", flat=True).first()
+    if case_id is None:
         raise Http404("No such public case.")
     device, new = _device(request)
     if over_limit(request, "support"):
         return JsonResponse({"error": _("Too many submissions from here.")}, status=429)
     try:
-        count = support_case(case_id=case.pk, fingerprint=pii_hash(f"device:{device}"))
+        count = support_case(case_id=case_id, fingerprint=pii_hash(f"device:{device}"))
     except ValidationError as exc:
         return JsonResponse({"error": exc.messages[0]}, status=409)
     response = JsonResponse({"supporters": count})
