@@ -31,6 +31,7 @@ INDICATOR_FIELDS = (
     "satisfaction_rate",
     "supervision_rate",
     "avg_handling_hours",
+    "survey_rate",
 )
 
 
@@ -163,7 +164,10 @@ EXPORT_HEADERS = (
     ("code", gettext_lazy("code")),
     ("name", gettext_lazy("name")),
     ("community_type", gettext_lazy("community type")),
-    *((f"counts.{name}", name) for name in (*COUNT_FIELDS, "overdue_open", "due", "backlog")),
+    *(
+        (f"counts.{name}", name)
+        for name in (*COUNT_FIELDS, "overdue_open", "due", "backlog", "survey_answers")
+    ),
     *((f"indicators.{name}", name) for name in INDICATOR_FIELDS),
     ("indicators.missed_rate", "missed_rate"),
     ("score", gettext_lazy("score")),

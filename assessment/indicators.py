@@ -17,8 +17,12 @@ Definitions (a period is ``[start, end]``, whole local days, Asia/Shanghai):
 - 返工率 ``rework_rate`` = failed verifications / verifications, over the cases closed in
   the period: a closed case was verified ``1 + rework_count`` times and failed
   ``rework_count`` times (attributing them to the close keeps each day's rollup final).
-- 满意率 ``satisfaction_rate`` = satisfied (score 4–5) / rated, over ratings given in the
-  period.
+- 满意率 ``satisfaction_rate`` = satisfied (score 4–5) / rated, over residents' ratings given
+  in the period (the reporter of a resident, Open311 or hotline case on their tracking page,
+  or a staff phone callback; never a worker). Fewer than ``MIN_RATINGS`` ratings give no
+  rate (shown "—", left out of the score): one happy resident is not "100 %".
+- 居民满意率 ``survey_rate``: satisfied / answers of the grid-service survey in the period
+  (``assessment.survey``; shown beside, not in the score).
 - 平均处置时长 ``avg_handling_hours`` = mean of (closed_at − filed time) over closed cases.
 - 监督举报率 ``supervision_rate`` = filed public reports (source resident, hotline or Open311:
   the public found it before a worker did) / filed.
@@ -62,6 +66,9 @@ def add_counts(into: dict[str, int], other: Mapping[str, int | None]) -> dict[st
     return into
 
 
+MIN_RATINGS = 5
+
+
 def _ratio(numerator: int, denominator: int) -> float | None:
     return round(numerator / denominator, 4) if denominator else None
 
@@ -75,7 +82,9 @@ def rates(c: Mapping[str, int]) -> dict[str, float | None]:
         "closing_rate": _ratio(c["closed"], due),
         "on_time_rate": _ratio(c["closed_on_time"], due),
         "rework_rate": _ratio(c["reworks"], verifications),
-        "satisfaction_rate": _ratio(c["satisfied"], c["rated"]),
+        "satisfaction_rate": (
+            _ratio(c["satisfied"], c["rated"]) if c["rated"] >= MIN_RATINGS else None
+        ),
         "supervision_rate": _ratio(c["filed_public"], c["filed"]),
         "avg_handling_hours": (
             round(c["handling_us"] / c["closed"] / 3_600_000_000, 2) if c["closed"] else None

@@ -44,6 +44,7 @@ from .rollups import (
     month_of,
     open_case_counts,
 )
+from .survey import survey_by_bucket, survey_counts, survey_rate
 
 LEVELS = ("district", "street", "community", "cell", "department", "worker")
 ASSESSING_ROLES = (Role.STREET_STAFF, Role.DISTRICT_ADMIN)
@@ -473,6 +474,7 @@ def indicator_table(*, level: str, scope: AssessmentScope, filters: Filters) -> 
     schemes = load_schemes()
     units = units_of(level, scope, filters)
     counts = unit_counts(level, scope, filters)
+    surveys = survey_counts(level, scope, filters)
     rows = []
     for unit in units:
         if level == "worker":
@@ -486,6 +488,7 @@ def indicator_table(*, level: str, scope: AssessmentScope, filters: Filters) -> 
         if level == "worker":
             # 漏报率: public reports in the worker's cells (DESIGN §5).
             row["indicators"]["missed_rate"] = row["indicators"]["supervision_rate"]
+        _add_survey(row, surveys.get(unit.id, (0, 0)))
         rows.append(
             {
                 "level": level,
@@ -562,11 +565,21 @@ def trend(*, scope: AssessmentScope, filters: Filters, bucket: str) -> list[dict
     total_open = {None: sum(row["open"] for row in now_counts.values())}
     backlog = sum(backlog_at(level, end, rollup_q, cases, last=last, open_now=total_open).values())
     schemes = load_schemes()
+    surveys = survey_by_bucket(scope, filters, bucket_of=lambda day: _bucket_of(day, bucket))
     out = []
     for first in sorted(buckets, reverse=True):
         counts = buckets[first]
         counts["backlog"] = backlog if first <= end else 0
         if first <= end:
             backlog += counts["resolved"] - counts["opened"]
-        out.append({"period": first.isoformat(), **indicator_row(counts, schemes[""])})
+        row = {"period": first.isoformat(), **indicator_row(counts, schemes[""])}
+        _add_survey(row, surveys.get(first, (0, 0)))
+        out.append(row)
     return out[::-1]
+
+
+def _add_survey(row: dict, answers_satisfied: tuple[int, int]) -> None:
+    answers, satisfied = answers_satisfied
+    row["counts"]["survey_answers"] = answers
+    row["counts"]["survey_satisfied"] = satisfied
+    row["indicators"]["survey_rate"] = survey_rate(answers, satisfied)

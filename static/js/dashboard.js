@@ -7,7 +7,10 @@
   if (!root) return;
   var form = document.getElementById("period");
   var topLevel = root.dataset.topLevel;
-  var RATES = ["closing_rate", "on_time_rate", "rework_rate", "satisfaction_rate"];
+  var RATES = ["closing_rate", "on_time_rate", "rework_rate", "satisfaction_rate", "survey_rate"];
+  // Rates made of residents' answers show how many there were: "—" under five is not "no
+  // problem", it is "too few to say".
+  var COUNT_OF = { satisfaction_rate: "rated", survey_rate: "survey_answers" };
   var GRADE_COLOURS = { A: "#217a3c", B: "#5b9a2f", C: "#c9a000", D: "#d9731a", E: "#b4232a" };
 
   function params(extra) {
@@ -26,6 +29,7 @@
   }
   function pct(v) { return v === null || v === undefined ? "–" : (v * 100).toFixed(1) + "%"; }
   function num(v) { return v === null || v === undefined ? "–" : String(v); }
+  function rated(v, n) { return pct(v) + " (" + (n || 0) + ")"; }
   function label(key) {
     var el = root.querySelector('[data-kpi="' + key + '"] .kpi-label');
     return el ? el.textContent : key;
@@ -52,7 +56,8 @@
       if (row && data.results.length === 1) indicators = row.indicators;
       root.querySelectorAll("[data-kpi]").forEach(function (el) {
         var key = el.dataset.kpi, value;
-        if (key in indicators) value = key === "avg_handling_hours" ? num(indicators[key] && indicators[key].toFixed(1)) : pct(indicators[key]);
+        if (key in COUNT_OF) value = rated(indicators[key], counts[COUNT_OF[key]]);
+        else if (key in indicators) value = key === "avg_handling_hours" ? num(indicators[key] && indicators[key].toFixed(1)) : pct(indicators[key]);
         else value = num(counts[key]);
         el.querySelector("strong").textContent = value;
         if (row) el.href = key === "overdue_open" || key === "backlog" ? row.links.overdue_page : row.links.cases_page;
@@ -154,7 +159,8 @@
         [cell(gradeBadge(r.grade)), cell(r.name, r.links.cases_page), cell(num(r.score)),
          cell(num(r.counts.filed), r.links.cases_page), cell(pct(r.indicators.closing_rate)),
          cell(pct(r.indicators.on_time_rate)), cell(pct(r.indicators.rework_rate)),
-         cell(pct(r.indicators.satisfaction_rate)), cell(num(r.counts.backlog), r.links.overdue_page),
+         cell(rated(r.indicators.satisfaction_rate, r.counts.rated)),
+         cell(rated(r.indicators.survey_rate, r.counts.survey_answers)), cell(num(r.counts.backlog), r.links.overdue_page),
          cell(num(r.counts.overdue_open), r.links.overdue_page)].forEach(function (td) { tr.appendChild(td); });
         return tr;
       }));

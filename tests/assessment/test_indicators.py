@@ -24,7 +24,8 @@ EVERYTHING = AssessmentScope(everything=True)
 #   overdue open, due in the period: c4 = 1         (c5 fell due before D1)
 #   应结案数 = 4 + 1 = 5                             → 结案率 4/5 = 0.8, 按期结案率 3/5 = 0.6
 #   reworks 0+1+2+0 = 3 of 4+3 = 7 verifications    → 返工率 3/7 = 0.4286
-#   rated in the period: c1(5) c2(2) c3(4) = 3, satisfied (≥4): 2 → 满意率 2/3 = 0.6667
+#   rated in the period: c1(5) c2(2) c3(4) = 3, satisfied (≥4): 2 → 满意率 none: 3 ratings are
+#                                                     fewer than 5, too few to say (shown "—")
 #   handling: 24 + 48 + 48 + 120 = 240 h over 4     → 平均处置时长 60 h
 #   backlog at the end of D7: c4 c5 c6 c9 = 4       (c10 came later)
 EXPECTED_COUNTS = {
@@ -44,17 +45,18 @@ EXPECTED_INDICATORS = {
     "closing_rate": 0.8,
     "on_time_rate": 0.6,
     "rework_rate": 0.4286,
-    "satisfaction_rate": 0.6667,
+    "satisfaction_rate": None,
     "supervision_rate": 0.1429,
     "avg_handling_hours": 60.0,
 }
-# Standard scheme (targets .98/.95/.95/.95/.90, weights 25/25/15/20/15):
-#   25·0.8/0.98 + 25·0.6/0.95 + 15·0.5714/0.95 + 20·0.6667/0.95 + 15·0.8571/0.90
-#   = 20.408 + 15.789 + 9.022 + 14.036 + 14.285 = 73.54 → 73.5, grade C (60 ≤ 73.5 < 75)
+# Standard scheme (targets .98/.95/.95/.95/.90, weights 25/25/15/20/15), satisfaction left out
+# (no rate: its weight too):
+#   (25·0.8/0.98 + 25·0.6/0.95 + 15·0.5714/0.95 + 15·0.8571/0.90) / 80
+#   = (20.408 + 15.789 + 9.022 + 14.285) / 80 = 74.38 → 74.4, grade C (60 ≤ 74.4 < 75)
 # Gentler scheme for fringe communities (targets .92/.85/.90/.85/.75):
-#   25·0.8/0.92 + 25·0.6/0.85 + 15·0.5714/0.90 + 20·0.6667/0.85 + 15·min(1, 0.8571/0.75)
-#   = 21.739 + 17.647 + 9.523 + 15.687 + 15 = 79.60 → 79.6, grade B
-STANDARD_SCORE, GENTLE_SCORE = 73.5, 79.6
+#   (25·0.8/0.92 + 25·0.6/0.85 + 15·0.5714/0.90 + 15·min(1, 0.8571/0.75)) / 80
+#   = (21.739 + 17.647 + 9.523 + 15) / 80 = 79.89 → 79.9, grade B
+STANDARD_SCORE, GENTLE_SCORE = 74.4, 79.9
 
 
 def _row(rows, unit_id):
@@ -120,11 +122,14 @@ def test_a_unit_with_no_cases_has_no_rates_and_no_grade(territory, period):
 
 @pytest.mark.parametrize("factor", [2, 3, 10, 1000])
 def test_volume_alone_never_raises_the_score(factor):
+    # Six ratings (4 satisfied): enough for a 满意率 of 0.6667, so it enters the score —
+    # 25·0.8/0.98 + 25·0.6/0.95 + 15·0.5714/0.95 + 20·0.6667/0.95 + 15·0.8571/0.90 = 73.54.
     counts = {**empty_counts(), **{k: v for k, v in EXPECTED_COUNTS.items() if k != "due"}}
+    counts.update(rated=6, satisfied=4)
     scaled = {k: v * factor for k, v in counts.items()}
     base = indicator_row(counts, FALLBACK_SCHEME)
     bigger = indicator_row(scaled, FALLBACK_SCHEME)
-    assert bigger["score"] == base["score"] == STANDARD_SCORE
+    assert bigger["score"] == base["score"] == 73.5
     assert bigger["grade"] == base["grade"]
 
 
@@ -161,7 +166,11 @@ def test_more_cases_of_the_same_kind_in_a_cell_do_not_change_its_score(
     )
     a, b = _row(rows, territory.cell_a.pk), _row(rows, territory.cell_b.pk)
     assert b["counts"]["filed"] == 3 * a["counts"]["filed"]
-    assert (b["score"], b["grade"], b["indicators"]) == (a["score"], a["grade"], a["indicators"])
+    # The same rates, but B's nine ratings make a 满意率 (A's three are too few): that is the
+    # only figure volume brings in, and here it lowers the score.
+    assert b["indicators"] == {**a["indicators"], "satisfaction_rate": 0.6667}
+    assert a["indicators"]["satisfaction_rate"] is None
+    assert b["score"] <= a["score"] and b["grade"] == a["grade"]
 
 
 def test_grade_thresholds():

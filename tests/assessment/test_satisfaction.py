@@ -53,7 +53,7 @@ def test_the_resident_rates_their_closed_case_once_on_the_tracking_page(cast):
     assert Satisfaction.objects.get(case=case).score == 4
     assert 'name="rate-score"' not in browser.get(page_url).content.decode()  # thanks, no form
 
-    assert _satisfaction_rate(cast.territory) == (1, 1.0)
+    assert _satisfaction_rate(cast.territory) == (1, None)  # one rating: too few to say
 
 
 def test_a_worker_never_rates_the_case_they_reported(cast, client_for):
@@ -95,7 +95,7 @@ def test_street_staff_enter_a_phone_callback(cast, client_for, staff2):
     assert (rating.score, rating.channel, rating.entered_by) == (2, "phone", cast.staff)
     second = client_for(cast.staff).post(CALLBACKS, body)
     assert second.status_code == 400 and "score" in second.json()
-    assert _satisfaction_rate(cast.territory) == (1, 0.0)  # rated 1, satisfied 0
+    assert _satisfaction_rate(cast.territory) == (1, None)  # rated 1: too few to say
 
 
 @pytest.mark.parametrize("status", [CaseStatus.HANDLING, CaseStatus.FEEDBACK])
@@ -104,3 +104,14 @@ def test_an_open_case_cannot_be_rated(cast, client_for, status):
     response = client_for(cast.staff).post(CALLBACKS, {"case": case.pk, "score": 5})
     assert response.status_code == 400
     assert not Satisfaction.objects.filter(case=case).exists()
+
+
+def test_five_residents_make_a_rate_and_fewer_show_nothing(cast):
+    """Before: one rating showed 满意率 100 %."""
+    for score in (5, 4, 4, 2):
+        case = case_in(cast, CaseStatus.CLOSED, resident=True)
+        rate_by_resident(tracking_code=case.tracking_code, score=score)
+    assert _satisfaction_rate(cast.territory) == (4, None)
+    case = case_in(cast, CaseStatus.CLOSED, resident=True)
+    rate_by_resident(tracking_code=case.tracking_code, score=1)
+    assert _satisfaction_rate(cast.territory) == (5, 0.6)
