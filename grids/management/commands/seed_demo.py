@@ -23,7 +23,10 @@ from cases.models import Case
 from grids import demo
 from grids.models import Assignment, Community, Department, District, GridCell, Street
 from grids.spatial import invalidate_cell_index
+from public.demo import create_resident_demo
 from residents.demo import create_residents, delete_residents
+
+RESIDENT_CASES = 40
 
 
 class Command(BaseCommand):
@@ -93,6 +96,15 @@ class Command(BaseCommand):
                 territory.cells, total=plan.history, rng=rng, progress=not no_progress
             )
         self.stdout.write(f"Cases: {cases:,} across every state; {rules} routing rules.")
+        if not plan.history:  # the small demo: residents' side too
+            residents_side = create_resident_demo(territory.cells, count=RESIDENT_CASES, rng=rng)
+            self.stdout.write(
+                f"Residents' reports: {residents_side['cases']} (portal and hotline), "
+                f"{residents_side['ratings']} ratings, {residents_side['answers']} survey answers."
+            )
+            if residents_side["try_code"]:
+                code = residents_side["try_code"]
+                self.stdout.write(f"A resident's tracking code to try: /public/track/{code}/")
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ({scale}) ready in {time.monotonic() - started:.0f} s.")
         )
