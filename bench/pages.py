@@ -13,21 +13,20 @@ HTML and JSON compressed by the front proxy), and also uncompressed.
 
 from __future__ import annotations
 
-import gzip
 import os
 import re
 import statistics
 import sys
 import time
 
-from _setup import ROOT, django_setup
+from _setup import django_setup
 
 # As served in production: templates parsed once (the cached loader), no query log.
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 django_setup()
 
-from django.conf import settings  # noqa: E402
+from _weight import page_weight  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, reset_queries  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -87,23 +86,6 @@ def server_times() -> float:
     return worst
 
 
-def static_file(url: str) -> bytes:
-    path = url.removeprefix(
-        settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/" + settings.STATIC_URL
-    )
-    return (ROOT / "static" / path).read_bytes()
-
-
-def weight(client: Client, url: str) -> tuple[int, int]:
-    html = client.get(url).content
-    parts = [html]
-    for asset in re.findall(rb'(?:src|href)="(/static/[^"]+\.(?:js|css))"', html):
-        parts.append(static_file(asset.decode()))
-    for fetch in WORKER_FETCHES:
-        parts.append(client.get(fetch).content)
-    return sum(map(len, parts)), sum(len(gzip.compress(p, 6)) for p in parts)
-
-
 def main() -> None:
     total = Case.objects.count()
     if total < 1_000_000:
@@ -114,7 +96,7 @@ def main() -> None:
     worker = Client()
     worker.force_login(User.objects.get(username="demo_worker"))
     for url in WORKER_PAGES:
-        raw, compressed = weight(worker, url)
+        raw, compressed = page_weight(worker, url, WORKER_FETCHES)
         print(
             f"worker page {url:<10} first load {compressed / 1024:6.1f} KB gzip "
             f"({raw / 1024:6.1f} KB uncompressed); goal ≤ 300 KB, "
