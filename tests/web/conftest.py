@@ -14,9 +14,11 @@ import zlib
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from shapely.geometry import shape
 
 from cases.demo import create_routing_rules
+from cases.services import create_case
 from grids import demo
 from grids.models import GridCell
 
@@ -61,6 +63,19 @@ def demo_site(transactional_db, live_server):
         point = shape(cell.geometry).representative_point()
         points[cell.full_code] = (point.x, point.y)
     return points
+
+
+def report_case(points: dict, cell: str, username: str):
+    """A case reported by ``username`` at the point of ``cell`` (through the intake service)."""
+    lon, lat = points[cell]
+    return create_case(
+        by=get_user_model().objects.get(username=username),
+        title="路灯不亮",
+        description="小区南门路灯不亮",
+        category_code="C0101",
+        lon=lon,
+        lat=lat,
+    )
 
 
 WORKER_CELL, WORKER2_CELL, OTHER_STREET_CELL = (
