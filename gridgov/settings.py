@@ -75,6 +75,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, to see every response: under DEBUG, Django's technical error pages are for
+    # signed-in superusers only (absent when DEBUG is off).
+    "gridgov.errors.TechnicalPagesForSuperusersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -16,6 +16,7 @@ from .conftest import (
     OTHER_STREET_CELL,
     PHONE,
     WORKER_CELL,
+    new_page,
     report_case,
     screenshot,
     sign_in,
@@ -67,6 +68,24 @@ def test_a_worker_cannot_open_another_streets_case(browser, live_server, demo_si
     expect(worker.locator("body")).not_to_contain_text(other.title)
     response = worker.goto(f"{live_server.url}/cases/{other.pk}/photos/1/")
     assert response.status == 404
+
+
+def test_error_pages_are_in_the_site_layout_and_language(browser, live_server, demo_site):
+    """A missing page, and a worker opening the staff queue: GridGov's page in Chinese with a
+    way home, not a bare "403 Forbidden" (and under the CSP, with no console error)."""
+    anonymous = new_page(browser, "anonymous", viewport=PHONE)
+    response = anonymous.goto(f"{live_server.url}/no-such-page/")
+    assert response.status == 404
+    expect(anonymous.locator("html")).to_have_attribute("lang", "zh-hans")
+    expect(anonymous.get_by_test_id("error-page")).to_have_attribute("data-status", "404")
+    expect(anonymous.locator("header.topbar")).to_be_visible()
+    worker = sign_in(browser, live_server, "demo_worker", viewport=PHONE)
+    response = worker.goto(f"{live_server.url}/queue/")
+    assert response.status == 403
+    expect(worker.get_by_test_id("error-page")).to_have_attribute("data-status", "403")
+    screenshot(worker, "error-403-phone")
+    worker.get_by_test_id("error-home").click()
+    expect(worker.locator("h2#verify-h")).to_be_visible()  # back on their own start page
 
 
 def test_dashboard_shows_indicators_and_drills_down(browser, live_server, demo_site):
