@@ -80,7 +80,7 @@ MIDDLEWARE = [
     "gridgov.errors.TechnicalPagesForSuperusersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "gridgov.csp.GridGovCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -246,7 +246,8 @@ if PRODUCTION:
 # Pages run only GridGov's own static files: no inline script or style element (data for
 # scripts travels in <script type="application/json"> blocks), nothing from another origin
 # (DESIGN §7: no CDN), and no other site may frame them. Styles set from JavaScript
-# (Leaflet, ECharts) go through the CSSOM, which the policy allows.
+# (Leaflet, ECharts) go through the CSSOM, which the policy allows. The middleware
+# (gridgov.csp) lets DRF's browsable API pages, and only those, use inline styles.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

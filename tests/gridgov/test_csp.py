@@ -32,3 +32,15 @@ def test_pages_run_only_their_own_scripts_and_styles(client):
 def test_every_answer_carries_the_policy(client, path):
     """The API docs page, an error page and an API answer alike."""
     assert "'self'" in policy(client.get(path))["default-src"]
+
+
+def test_only_the_browsable_api_may_style_inline(client, django_user_model):
+    """DRF's browsable API pages (its own templates) carry style attributes and a <style>
+    block: there, and only there, inline styles are allowed; scripts stay GridGov's own."""
+    client.force_login(django_user_model.objects.create_user("u", password="pw-for-tests"))
+    page = client.get("/api/v1/me/", headers={"accept": "text/html"})
+    assert page["Content-Type"].startswith("text/html")
+    assert policy(page)["style-src"] == {"'self'", "'unsafe-inline'"}
+    assert policy(page)["script-src"] == {"'self'"}
+    as_json = client.get("/api/v1/me/", headers={"accept": "application/json"})
+    assert policy(as_json)["style-src"] == {"'self'"}
