@@ -8,14 +8,17 @@ keeps them for a signed-in superuser and gives everyone else what production giv
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.views import defaults
 from django.views.debug import ExceptionReporter
 from rest_framework import exceptions as api_exceptions
+
+logger = logging.getLogger(__name__)
 
 # Paths whose clients read JSON, whatever went wrong (the Open311 interface joins when added).
 API_PATH_PREFIXES = ("/api/",)
@@ -27,6 +30,7 @@ _API_DETAIL = {
     404: api_exceptions.NotFound.default_detail,
     500: api_exceptions.APIException.default_detail,
 }
+FALLBACK_500 = "<!doctype html><title>GridGov</title><h1>Server Error (500)</h1>"
 _PAGES: dict[int, Callable[..., HttpResponse]] = {
     400: defaults.bad_request,
     403: defaults.permission_denied,
@@ -46,8 +50,18 @@ def error_response(
     if is_api_request(request):
         return JsonResponse({"detail": str(_API_DETAIL[status])}, status=status)
     if status == 500:
-        return defaults.server_error(request)
+        return _server_error_page(request)
     return _PAGES[status](request, exception=exception or Exception())
+
+
+def _server_error_page(request: HttpRequest) -> HttpResponse:
+    try:
+        return defaults.server_error(request)
+    except Exception:
+        # The page failed too (a static file missing from the manifest made every page a 500
+        # here once): a bare answer, not an exception escaping to the WSGI server.
+        logger.exception("The 500 page could not be rendered")
+        return HttpResponseServerError(FALLBACK_500)
 
 
 # Django's error handlers (gridgov.urls: handler400 ... handler500).

@@ -65,6 +65,19 @@ def test_a_server_error(browser_client):
     assert "Something went wrong on our side" in html
 
 
+def test_a_server_error_whose_page_breaks_too(browser_client, settings, tmp_path):
+    """The 500 page names static files: with no manifest to find them in (a broken
+    collectstatic), it cannot render, and a bare 500 answers instead of nothing."""
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    response = browser_client.get("/broken/")
+    assert response.status_code == 500
+    assert b"Server Error (500)" in response.content and SECRET not in response.content
+
+
 def test_a_bad_request(browser_client):
     branded(browser_client.get("/suspicious/"), 400)
 
