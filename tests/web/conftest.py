@@ -103,9 +103,10 @@ document.addEventListener("securitypolicyviolation", (e) => console.error(
 @pytest.fixture(autouse=True)
 def no_browser_errors():
     """Every browser test ends with no console error, uncaught exception, Content-Security-
-    Policy violation or failed page asset on any page it opened (``new_page`` watches)."""
+    Policy violation or failed page asset on any page it opened (``new_page`` watches).
+    Yields the list of problems so far: a test that provokes one on purpose clears it."""
     _browser_problems.clear()
-    yield
+    yield _browser_problems
     while _contexts:  # closing delivers the events still on their way
         _contexts.pop().close()
     problems = list(_browser_problems)

@@ -13,12 +13,12 @@ from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 from playwright.sync_api import expect
 
-from .conftest import WORKER_CELL, _browser_problems, new_page, report_case, sign_in
+from .conftest import WORKER_CELL, new_page, report_case, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def test_an_inline_script_is_refused_and_reported(browser, live_server):
+def test_an_inline_script_is_refused_and_reported(browser, live_server, no_browser_errors):
     page = new_page(browser, "anonymous")
     page.goto(f"{live_server.url}/accounts/login/")
     with page.expect_console_message(lambda m: m.text.startswith("CSP violation")):
@@ -30,8 +30,8 @@ def test_an_inline_script_is_refused_and_reported(browser, live_server):
             }"""
         )
     assert page.evaluate("window.injected") is None  # it never ran
-    assert any("script-src" in problem for problem in _browser_problems)
-    _browser_problems.clear()  # seen: this test's one expected violation
+    assert any("script-src" in problem for problem in no_browser_errors)
+    no_browser_errors.clear()  # seen: this test's one expected violation
 
 
 def test_staff_pages_and_api_docs_run_under_the_policy(browser, live_server, demo_site):
