@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .test_settings import SETTINGS_VARIABLES
+from .test_settings import clean_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,7 +30,7 @@ def run_instructions() -> list[str]:
 def test_the_build_step_collects_static_files_under_production_checks(tmp_path):
     (command,) = [run for run in run_instructions() if "collectstatic" in run]
     assert "KEY=build" not in command and "change-me" not in command
-    env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
+    env = clean_environment()
     env.update(
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
         STATIC_ROOT=str(tmp_path),

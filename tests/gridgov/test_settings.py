@@ -41,12 +41,21 @@ def good_keys() -> dict[str, str]:
     }
 
 
+def clean_environment() -> dict[str, str]:
+    """This process's environment without the settings asked about, nor the test run's own
+    Django switches (tests/web sets DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy refuses)."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if k not in SETTINGS_VARIABLES and not k.startswith("DJANGO_")
+    }
+
+
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env={**clean, **env},
+        env={**clean_environment(), **env},
         capture_output=True,
         text=True,
         timeout=60,
