@@ -2,7 +2,8 @@
 
 The defaults give a laptop setup that needs no server: SQLite under var/ and kombu's
 filesystem transport as the Celery broker. Production (GRIDGOV_ENV=production) refuses to
-start without its secrets.
+start without strong secrets of its own (gridgov.production_keys) and sends HSTS, redirects
+plain HTTP to HTTPS and marks cookies secure unless told otherwise.
 """
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from gridgov.production_keys import DEV_PII_HASH_KEY, DEV_PII_KEY, DEV_SECRET_KEY, key_problems
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -25,31 +29,21 @@ GRIDGOV_ENV = env.str("GRIDGOV_ENV", default="development")
 PRODUCTION = GRIDGOV_ENV == "production"
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 
-# Development keys are fixed so a laptop works out of the box; production must bring its own.
-_DEV_SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production"
-_DEV_PII_KEY = "ZGV2LW9ubHktcGlpLWtleS0zMi1ieXRlcy1sb25nISE="  # Fernet key (32 bytes, b64)
-_DEV_PII_HASH_KEY = "dev-only-pii-hash-key"
-
 SECRET_KEY = env.str("SECRET_KEY", default="")
 PII_ENCRYPTION_KEYS = env.list("PII_ENCRYPTION_KEYS", default=[])
 PII_HASH_KEY = env.str("PII_HASH_KEY", default="")
 if PRODUCTION:
-    missing = [
-        name
-        for name, value in (
-            ("SECRET_KEY", SECRET_KEY),
-            ("PII_ENCRYPTION_KEYS", PII_ENCRYPTION_KEYS),
-            ("PII_HASH_KEY", PII_HASH_KEY),
-        )
-        if not value
-    ]
-    if missing:
+    problems = key_problems(
+        secret_key=SECRET_KEY, pii_encryption_keys=PII_ENCRYPTION_KEYS, pii_hash_key=PII_HASH_KEY
+    )
+    if problems:
         raise ImproperlyConfigured(
-            f"GRIDGOV_ENV=production needs these environment variables: {', '.join(missing)}"
+            "GRIDGOV_ENV=production refuses to start with these keys:\n- " + "\n- ".join(problems)
         )
-SECRET_KEY = SECRET_KEY or _DEV_SECRET_KEY
-PII_ENCRYPTION_KEYS = PII_ENCRYPTION_KEYS or [_DEV_PII_KEY]
-PII_HASH_KEY = PII_HASH_KEY or _DEV_PII_HASH_KEY
+# Development keys are fixed so a laptop works out of the box; production must bring its own.
+SECRET_KEY = SECRET_KEY or DEV_SECRET_KEY
+PII_ENCRYPTION_KEYS = PII_ENCRYPTION_KEYS or [DEV_PII_KEY]
+PII_HASH_KEY = PII_HASH_KEY or DEV_PII_HASH_KEY
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -70,6 +64,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "guardian",
     "axes",
+    "csp",
     "accounts",
     "grids",
     "residents",
@@ -81,8 +76,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, to see every response: under DEBUG, Django's technical error pages are for
+    # signed-in superusers only (absent when DEBUG is off).
+    "gridgov.errors.TechnicalPagesForSuperusersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "gridgov.csp.GridGovCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -231,6 +230,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="gridgov@localhost")
 SMS_BACKEND = env.str("SMS_BACKEND", default="workflows.sms.LogBackend")
 SITE_URL = env.str("SITE_URL", default="" if PRODUCTION else "http://127.0.0.1:8000")
 
+# --- HTTPS (production) ---------------------------------------------------------------------
+# Defaults pass `manage.py check --deploy --fail-level WARNING`; each can be turned down from
+# the environment (README, "Production").
 if PRODUCTION:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
@@ -238,6 +240,33 @@ if PRODUCTION:
     # without one, any client could claim to be on HTTPS.
     if env.bool("TLS_AT_PROXY", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Container health checks probe over plain HTTP from inside (docker-compose.yml).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # A year, as the preload list asks; start lower (3600) while HTTPS is new on the host.
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+
+# --- Content-Security-Policy (django-csp) -----------------------------------------------------
+# Pages run only GridGov's own static files: no inline script or style element (data for
+# scripts travels in <script type="application/json"> blocks), nothing from another origin
+# (DESIGN §7: no CDN), and no other site may frame them. Styles set from JavaScript
+# (Leaflet, ECharts) go through the CSSOM, which the policy allows. The middleware
+# (gridgov.csp) lets DRF's browsable API pages, and only those, use inline styles.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # Photo previews before upload are blob: URLs; the favicon placeholder is data:.
+        "img-src": [SELF, "data:", "blob:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

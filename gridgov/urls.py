@@ -32,3 +32,9 @@ urlpatterns = [
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Branded pages for people, JSON on API paths (gridgov.errors).
+handler400 = "gridgov.errors.bad_request"
+handler403 = "gridgov.errors.permission_denied"
+handler404 = "gridgov.errors.page_not_found"
+handler500 = "gridgov.errors.server_error"

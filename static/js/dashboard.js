@@ -76,7 +76,8 @@
       trendChart = trendChart || echarts.init(document.getElementById("trend"), null, { locale: root.dataset.lang === "en" ? "EN" : "ZH" });
       var periods = data.results.map(function (r) { return r.period; });
       trendChart.setOption({
-        tooltip: { trigger: "axis" },
+        // Drawn on the canvas: the HTML tooltip writes style attributes the CSP refuses.
+        tooltip: { trigger: "axis", renderMode: "richText" },
         legend: { type: "scroll", top: 0 },
         grid: { left: 40, right: 40, top: 40, bottom: 30 },
         xAxis: { type: "category", data: periods },

@@ -163,14 +163,19 @@ def _get(port: int, path: str, *, cookies: dict | None = None, **kw) -> Response
     return _request(port, "GET", path, cookies=cookies, **kw)
 
 
-def _request(port, method, path, *, cookies=None, body=None, headers=None) -> Response:
+def _request(
+    port, method, path, *, cookies=None, body=None, headers=None, via_proxy=True
+) -> Response:
+    """A request as the TLS-terminating proxy forwards it (``via_proxy``), else one straight
+    over plain HTTP, as a container health check sends it."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     all_headers = {
         "Host": f"127.0.0.1:{port}",
-        "X-Forwarded-Proto": "https",  # as the TLS-terminating proxy would say
         "Accept-Encoding": "identity",
         **(headers or {}),
     }
+    if via_proxy:
+        all_headers["X-Forwarded-Proto"] = "https"
     if cookies:
         all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
     try:
@@ -214,6 +219,30 @@ def test_debug_is_off_and_a_missing_page_is_a_plain_404(production):
     response = _get(production, "/no-such-page/")
     assert response.status == 404
     assert "Traceback" not in response.text and "URLconf" not in response.text
+    assert 'data-testid="error-page"' in response.text  # GridGov's page, in its layout
+
+
+def test_a_missing_api_endpoint_answers_json(production):
+    response = _get(production, "/api/v1/no-such-endpoint/")
+    assert response.status == 404
+    assert response.headers["Content-Type"] == "application/json"
+
+
+def test_plain_http_is_sent_to_https_except_the_health_check(production):
+    page = _get(production, "/accounts/login/", via_proxy=False)
+    assert page.status == 301
+    assert page.headers["Location"] == f"https://127.0.0.1:{production}/accounts/login/"
+    assert _get(production, "/healthz", via_proxy=False).status in (200, 503)
+
+
+def test_https_answers_carry_hsts_and_the_content_security_policy(production):
+    response = _get(production, "/accounts/login/")
+    assert response.status == 200
+    assert response.headers["Strict-Transport-Security"] == (
+        "max-age=31536000; includeSubDomains; preload"
+    )
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
 
 
 @pytest.mark.parametrize("username", sorted(PERSONA_PAGES))
@@ -223,6 +252,7 @@ def test_each_persona_gets_their_pages_and_static_files(production, username):
     for path in PERSONA_PAGES[username]:
         response = _get(production, path, cookies=cookies)
         assert response.status == 200, f"{username} {path}: {response.status}"
+        assert "Content-Security-Policy" in response.headers, path
         assets.update(ASSET.findall(response.text))
     assert assets, "the pages name no static files"
     for asset in sorted(assets):

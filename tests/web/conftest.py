@@ -14,9 +14,11 @@ import zlib
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from shapely.geometry import shape
 
 from cases.demo import create_routing_rules
+from cases.services import create_case
 from grids import demo
 from grids.models import GridCell
 
@@ -63,6 +65,19 @@ def demo_site(transactional_db, live_server):
     return points
 
 
+def report_case(points: dict, cell: str, username: str):
+    """A case reported by ``username`` at the point of ``cell`` (through the intake service)."""
+    lon, lat = points[cell]
+    return create_case(
+        by=get_user_model().objects.get(username=username),
+        title="路灯不亮",
+        description="小区南门路灯不亮",
+        category_code="C0101",
+        lon=lon,
+        lat=lat,
+    )
+
+
 WORKER_CELL, WORKER2_CELL, OTHER_STREET_CELL = (
     "110105001001001",
     "110105001001002",
@@ -70,16 +85,69 @@ WORKER_CELL, WORKER2_CELL, OTHER_STREET_CELL = (
 )
 
 
-def sign_in(browser, live_server, username: str, *, viewport=DESK, **context_args):
-    """A new browser context signed in as ``username`` (demo password); returns the page."""
-    gps = context_args.pop("gps", None)
+# The contexts the current test opened and what their pages reported (``no_browser_errors``).
+_contexts: list = []
+_browser_problems: list[str] = []
+# Files a page loads by itself: one of them failing is a broken page. A document, fetch or
+# htmx request answering 4xx is often the point of a test (a 404 out of scope, a 409 refusal);
+# tests assert those statuses themselves.
+ASSET_TYPES = {"stylesheet", "script", "image", "font", "media"}
+# Chromium logs a violation as a console error too; this names the directive and the source.
+CSP_WATCH_SCRIPT = """
+document.addEventListener("securitypolicyviolation", (e) => console.error(
+  `CSP violation: ${e.effectiveDirective} blocked ${e.blockedURI || "inline"} `
+  + `at ${e.sourceFile || e.documentURI}:${e.lineNumber}`));
+"""
+
+
+@pytest.fixture(autouse=True)
+def no_browser_errors():
+    """Every browser test ends with no console error, uncaught exception, Content-Security-
+    Policy violation or failed page asset on any page it opened (``new_page`` watches).
+    Yields the list of problems so far: a test that provokes one on purpose clears it."""
+    _browser_problems.clear()
+    yield _browser_problems
+    while _contexts:  # closing delivers the events still on their way
+        _contexts.pop().close()
+    problems = list(_browser_problems)
+    _browser_problems.clear()
+    assert not problems, "the browser reported:\n" + "\n".join(problems)
+
+
+def _console(label: str, message) -> None:
+    print(f"[{label} console] {message.type}: {message.text}")
+    # "Failed to load resource" repeats a response's status: judged by _response instead.
+    if message.type == "error" and not message.text.startswith("Failed to load resource"):
+        _browser_problems.append(f"[{label}] console error: {message.text} ({message.location})")
+
+
+def _response(label: str, response) -> None:
+    if response.status < 400:
+        return
+    print(f"[{label}] {response.status} {response.url}")
+    if response.request.resource_type in ASSET_TYPES:
+        _browser_problems.append(f"[{label}] {response.status} for a page asset: {response.url}")
+
+
+def new_page(browser, label: str, *, viewport=DESK, gps=None, **context_args):
+    """A page in a new browser context (locale zh-CN) whose console errors, uncaught
+    exceptions, CSP violations and failed assets fail the test (``no_browser_errors``)."""
     context = browser.new_context(viewport=viewport, locale="zh-CN", **context_args)
+    _contexts.append(context)
+    context.add_init_script(CSP_WATCH_SCRIPT)
     if gps:
         context.add_init_script(GPS_SCRIPT % gps)
     page = context.new_page()
-    page.on("console", lambda m: print(f"[{username} console] {m.type}: {m.text}"))
-    page.on("requestfailed", lambda r: print(f"[{username}] failed: {r.url}"))
-    page.on("response", lambda r: r.status >= 400 and print(f"[{username}] {r.status} {r.url}"))
+    page.on("console", lambda m: _console(label, m))
+    page.on("pageerror", lambda e: _browser_problems.append(f"[{label}] uncaught: {e}"))
+    page.on("requestfailed", lambda r: print(f"[{label}] failed: {r.url} {r.failure}"))
+    page.on("response", lambda r: _response(label, r))
+    return page
+
+
+def sign_in(browser, live_server, username: str, *, viewport=DESK, **context_args):
+    """A new browser context signed in as ``username`` (demo password); returns the page."""
+    page = new_page(browser, username, viewport=viewport, **context_args)
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("[name=username]", username)
     page.fill("[name=password]", demo.DEMO_PASSWORD)

@@ -9,29 +9,25 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from cases.services import create_case
 from workflows.services import accept_case, reject_case
 
-from .conftest import DESK, OTHER_STREET_CELL, PHONE, WORKER_CELL, screenshot, sign_in
+from .conftest import (
+    DESK,
+    OTHER_STREET_CELL,
+    PHONE,
+    WORKER_CELL,
+    new_page,
+    report_case,
+    screenshot,
+    sign_in,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 User = get_user_model()
 
 
-def _report(points, cell: str, username: str):
-    lon, lat = points[cell]
-    return create_case(
-        by=User.objects.get(username=username),
-        title="路灯不亮",
-        description="小区南门路灯不亮",
-        category_code="C0101",
-        lon=lon,
-        lat=lat,
-    )
-
-
 def test_a_refused_action_shows_why(browser, live_server, demo_site):
-    case = _report(demo_site, WORKER_CELL, "demo_worker")
+    case = report_case(demo_site, WORKER_CELL, "demo_worker")
     staff = sign_in(browser, live_server, "demo_staff", viewport=DESK)
     staff.goto(f"{live_server.url}/cases/{case.pk}/")
 
@@ -65,7 +61,7 @@ def test_language_switch(browser, live_server, demo_site):
 
 
 def test_a_worker_cannot_open_another_streets_case(browser, live_server, demo_site):
-    other = _report(demo_site, OTHER_STREET_CELL, "worker_" + OTHER_STREET_CELL)
+    other = report_case(demo_site, OTHER_STREET_CELL, "worker_" + OTHER_STREET_CELL)
     worker = sign_in(browser, live_server, "demo_worker", viewport=PHONE)
     response = worker.goto(f"{live_server.url}/cases/{other.pk}/")
     assert response.status == 404
@@ -74,13 +70,35 @@ def test_a_worker_cannot_open_another_streets_case(browser, live_server, demo_si
     assert response.status == 404
 
 
+def test_error_pages_are_in_the_site_layout_and_language(browser, live_server, demo_site):
+    """A missing page, and a worker opening the staff queue: GridGov's page in Chinese with a
+    way home, not a bare "403 Forbidden" (and under the CSP, with no console error)."""
+    anonymous = new_page(browser, "anonymous", viewport=PHONE)
+    response = anonymous.goto(f"{live_server.url}/no-such-page/")
+    assert response.status == 404
+    expect(anonymous.locator("html")).to_have_attribute("lang", "zh-hans")
+    expect(anonymous.get_by_test_id("error-page")).to_have_attribute("data-status", "404")
+    expect(anonymous.locator("header.topbar")).to_be_visible()
+    worker = sign_in(browser, live_server, "demo_worker", viewport=PHONE)
+    response = worker.goto(f"{live_server.url}/queue/")
+    assert response.status == 403
+    expect(worker.get_by_test_id("error-page")).to_have_attribute("data-status", "403")
+    screenshot(worker, "error-403-phone")
+    worker.get_by_test_id("error-home").click()
+    expect(worker.locator("h2#verify-h")).to_be_visible()  # back on their own start page
+
+
 def test_dashboard_shows_indicators_and_drills_down(browser, live_server, demo_site):
     staff = User.objects.get(username="demo_staff")
     for _ in range(3):  # 立案: reported and accepted
-        accept_case(case_id=_report(demo_site, WORKER_CELL, "demo_worker").pk, by=staff)
+        accept_case(case_id=report_case(demo_site, WORKER_CELL, "demo_worker").pk, by=staff)
     admin = sign_in(browser, live_server, "demo_admin", viewport=DESK)
     admin.goto(f"{live_server.url}/dashboard/")
     expect(admin.locator('[data-kpi="filed"] strong')).to_have_text("3")
+    # The trend chart's tooltip opens under the Content-Security-Policy as well.
+    expect(admin.locator("#trend canvas")).to_be_visible()
+    admin.locator("#trend").hover()
+    admin.evaluate("() => new Promise((done) => requestAnimationFrame(() => done()))")
     rows = admin.get_by_test_id("ranking-row")
     expect(rows).to_have_count(2)  # the demo district's two streets
     screenshot(admin, "dashboard")
@@ -93,7 +111,7 @@ def test_dashboard_shows_indicators_and_drills_down(browser, live_server, demo_s
 
 
 def test_the_queue_brings_the_next_reports_without_a_reload(browser, live_server, demo_site):
-    cases = [_report(demo_site, WORKER_CELL, "demo_worker") for _ in range(51)]
+    cases = [report_case(demo_site, WORKER_CELL, "demo_worker") for _ in range(51)]
     staff = sign_in(browser, live_server, "demo_staff", viewport=DESK)  # lands on the queue
     expect(staff.get_by_test_id("queue-item")).to_have_count(50)
     expect(staff.get_by_test_id("queue-more")).to_contain_text("51")  # how many wait

@@ -1,0 +1,23 @@
+"""The Content-Security-Policy middleware: django-csp's, with one exception for a page whose
+templates are not ours (settings.CONTENT_SECURITY_POLICY holds the policy itself)."""
+
+from __future__ import annotations
+
+from csp.constants import UNSAFE_INLINE
+from csp.middleware import CSPMiddleware, PolicyParts
+from django.http import HttpRequest, HttpResponseBase
+from rest_framework.renderers import BrowsableAPIRenderer
+
+
+class GridGovCSPMiddleware(CSPMiddleware):
+    """DRF's browsable API (``/api/v1/…`` opened in a browser) styles its pages with style
+    attributes and a ``<style>`` block in its own templates: its responses, and no others, may
+    use inline styles. Scripts stay GridGov's own everywhere."""
+
+    def get_policy_parts(
+        self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
+    ) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        if isinstance(getattr(response, "accepted_renderer", None), BrowsableAPIRenderer):
+            parts.update = {**(parts.update or {}), "style-src": [UNSAFE_INLINE]}
+        return parts

@@ -1,0 +1,142 @@
+"""Error answers: the branded pages (templates/400.html, 403.html, 404.html, 500.html) for
+people, JSON for API clients; under DEBUG, Django's technical pages for superusers only.
+
+Django shows its technical 404 and 500 pages (the URL list, tracebacks, settings) to anyone
+while DEBUG is on, which ``make run`` turns on; ``TechnicalPagesForSuperusersMiddleware``
+keeps them for a signed-in superuser and gives everyone else what production gives.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.exceptions import MiddlewareNotUsed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.views import defaults
+from django.views.debug import ExceptionReporter
+from rest_framework import exceptions as api_exceptions
+
+logger = logging.getLogger(__name__)
+
+# Paths whose clients read JSON, whatever went wrong (the Open311 interface joins when added).
+API_PATH_PREFIXES = ("/api/",)
+
+# The API's error shape (as DRF answers): {"detail": "..."}, in DRF's translated words.
+_API_DETAIL = {
+    400: api_exceptions.ParseError.default_detail,
+    403: api_exceptions.PermissionDenied.default_detail,
+    404: api_exceptions.NotFound.default_detail,
+    500: api_exceptions.APIException.default_detail,
+}
+FALLBACK_500 = "<!doctype html><title>GridGov</title><h1>Server Error (500)</h1>"
+_PAGES: dict[int, Callable[..., HttpResponse]] = {
+    400: defaults.bad_request,
+    403: defaults.permission_denied,
+    404: defaults.page_not_found,
+}
+
+
+def is_api_request(request: HttpRequest) -> bool:
+    return request.path_info.startswith(API_PATH_PREFIXES)
+
+
+def error_response(
+    request: HttpRequest, *, status: int, exception: Exception | None = None
+) -> HttpResponse:
+    """The answer for an error ``status`` (400, 403, 404, 500): JSON on API paths, else the
+    branded page (500.html is rendered without the request: its context may be what broke)."""
+    if is_api_request(request):
+        return JsonResponse({"detail": str(_API_DETAIL[status])}, status=status)
+    if status == 500:
+        return _server_error_page(request)
+    return _PAGES[status](request, exception=exception or Exception())
+
+
+def _server_error_page(request: HttpRequest) -> HttpResponse:
+    try:
+        return defaults.server_error(request)
+    except Exception:
+        # The page failed too (a static file missing from the manifest made every page a 500
+        # here once): a bare answer, not an exception escaping to the WSGI server.
+        logger.exception("The 500 page could not be rendered")
+        return HttpResponseServerError(FALLBACK_500)
+
+
+# Django's error handlers (gridgov.urls: handler400 ... handler500).
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return error_response(request, status=400, exception=exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return error_response(request, status=403, exception=exception)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return error_response(request, status=404, exception=exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return error_response(request, status=500)
+
+
+# --- DEBUG ----------------------------------------------------------------------------------
+
+
+def may_see_technical_pages(request: HttpRequest) -> bool:
+    """A signed-in superuser. Anything failing on the way (the session's database) means no."""
+    try:
+        user = request.user
+        return bool(user.is_authenticated and user.is_active and user.is_superuser)
+    except Exception:
+        return False
+
+
+class _TracebackForSuperusersReporter(ExceptionReporter):
+    """Django's technical 500 (and its DEBUG 400) page, for superusers only. For anyone else
+    the page is left empty and the request marked: the middleware answers in its place.
+    Logging is not affected (loggers and mail use their own reporter)."""
+
+    def _hidden(self) -> bool:
+        if self.request is None or may_see_technical_pages(self.request):
+            return False
+        self.request._technical_page_hidden = True
+        return True
+
+    def get_traceback_html(self) -> str:
+        return "" if self._hidden() else super().get_traceback_html()
+
+    def get_traceback_text(self) -> str:
+        return "" if self._hidden() else super().get_traceback_text()
+
+
+class TechnicalPagesForSuperusersMiddleware:
+    """Under DEBUG only (absent otherwise): what is not for a signed-in superuser gets the
+    production answer instead of Django's technical 404 or 500 page.
+
+    First in MIDDLEWARE, so it sees every response, also one made from an exception raised in
+    another middleware. Technical 500 (and 400) pages come through Django's per-request
+    exception reporter; technical 404 pages have no such hook: a 404 the view raised is
+    answered in ``process_exception``, a path that matched no URL is answered here.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        if not settings.DEBUG:
+            raise MiddlewareNotUsed
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.exception_reporter_class = _TracebackForSuperusersReporter
+        response = self.get_response(request)
+        if getattr(request, "_technical_page_hidden", False):
+            return error_response(request, status=response.status_code)
+        unmatched = response.status_code == 404 and request.resolver_match is None
+        if unmatched and not may_see_technical_pages(request):
+            return error_response(request, status=404)
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, Http404) and not may_see_technical_pages(request):
+            return error_response(request, status=404, exception=exception)
+        return None
