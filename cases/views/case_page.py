@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -13,6 +12,7 @@ from cases.api.filters import CaseFilter
 from cases.api.pagination import COUNT_CAP, CappedCountPaginator
 from cases.models import Attachment, Case
 from cases.selectors import case_events, cases_visible_to, get_case_for
+from grids.access import assignment_required
 from workflows.transitions import ACTION_LABELS
 
 from .common import dispatch_targets, serve_photo, with_actions
@@ -47,19 +47,19 @@ def case_context(request: HttpRequest, case: Case, **extra) -> dict:
     }
 
 
-@login_required
+@assignment_required
 def case_page(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_case_for(request.user, pk)
     return render(request, "cases/case_page.html", case_context(request, case))
 
 
-@login_required
+@assignment_required
 def case_photo(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
     """A case's photo, to users who may see the case (photos may show people: not public)."""
     return serve_photo(get_case_for(request.user, pk).attachments.all(), attachment_id)
 
 
-@login_required
+@assignment_required
 def case_list(request: HttpRequest) -> HttpResponse:
     """Cases in scope with the API's filters (status, category, cell, street, overdue,
     source, date range), newest first, 50 a page; the count stops at 10,000."""

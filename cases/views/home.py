@@ -9,6 +9,7 @@ from django.urls import NoReverseMatch, reverse
 
 from accounts.context_processors import request_shell
 from cases.selectors import to_verify, worker_reports
+from grids.access import no_assignment_page
 from residents.selectors import households_due_visit
 
 from .common import with_actions
@@ -19,7 +20,9 @@ HOME_LIST_SIZE = 20
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """A field worker's *today*; street staff go to their queue, handlers to their
-    department's cases, district admins to the dashboard (or the case list before it exists)."""
+    department's cases, district admins to the dashboard (or the case list before it exists);
+    someone without a current assignment gets the no-role page (403), or the admin if they
+    have a staff account."""
     shell = request_shell(request)
     if shell.is_field:
         return worker_home(request)
@@ -34,7 +37,7 @@ def home(request: HttpRequest) -> HttpResponse:
             return redirect("case-list")
     if request.user.is_staff:
         return redirect("admin:index")
-    return render(request, "cases/no_role.html")
+    return no_assignment_page(request)
 
 
 def worker_home(request: HttpRequest) -> HttpResponse:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
@@ -14,6 +13,7 @@ from cases.forms import ReportForm
 from cases.models import Case
 from cases.selectors import category_choices
 from cases.services import create_case
+from grids.access import assignment_required
 from workflows.errors import WorkflowError
 
 FAVOURITES = 6
@@ -30,7 +30,7 @@ def _favourite_codes(user) -> list[str]:
     )
 
 
-@login_required
+@assignment_required
 def report(request: HttpRequest) -> HttpResponse:
     form = ReportForm(request.POST or None)
     status = 200
