@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox.auth import TokenAuthentication
 
 
@@ -21,3 +22,11 @@ class ApiTokenAuthentication(TokenAuthentication):
             auth_token.delete()
             return True
         return False
+
+
+class ApiTokenScheme(KnoxTokenScheme):
+    """The schema's description of it (drf-spectacular matches knox's class, not subclasses);
+    named as DRF's token scheme was, so clients of the schema see the same name."""
+
+    target_class = "accounts.authentication.ApiTokenAuthentication"
+    name = "tokenAuth"
