@@ -149,14 +149,16 @@ def department_scope_q(user) -> Q:
     if getattr(user, "is_superuser", False):
         return Q()
     rows = _scope_rows(user, on=None, roles=TERRITORIAL_ROLES)
-    return (
-        Q(community__isnull=False)
-        & territory_q(rows, level_paths=WITHIN_PATH["community"], path="community__")
-        | Q(community__isnull=True, street__isnull=False)
-        & territory_q(rows, level_paths=WITHIN_PATH["street"], path="street__")
-        | Q(community__isnull=True, street__isnull=True)
-        & territory_q(rows, level_paths=WITHIN_PATH["district"], path="district__")
+    by_community = Q(community__isnull=False) & territory_q(
+        rows, level_paths=WITHIN_PATH["community"], path="community__"
     )
+    by_street = Q(community__isnull=True, street__isnull=False) & territory_q(
+        rows, level_paths=WITHIN_PATH["street"], path="street__"
+    )
+    district_wide = Q(community__isnull=True, street__isnull=True) & territory_q(
+        rows, level_paths=WITHIN_PATH["district"], path="district__"
+    )
+    return by_community | by_street | district_wide
 
 
 def visible_cells(

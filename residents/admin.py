@@ -254,6 +254,7 @@ class PIIAccessLogAdmin(ScopedAdminMixin, admin.ModelAdmin):
     it is about (``access_logs_visible_to``)."""
 
     list_display = ("at", "user", "resident", "fields", "reason")
+    list_select_related = ("user", "resident")
     list_filter = ("at",)
     search_fields = ("user__username", "resident__name", "reason")
     date_hierarchy = "at"

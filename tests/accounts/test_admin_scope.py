@@ -18,15 +18,19 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.admin import SUPERUSER_ONLY
 from assessment.models import Satisfaction
-from grids.admin_scope import ScopedAdminMixin
 from grids.models import Assignment, Role
 from integrity.models import IntegrityFlag, Rule
 from residents.models import PIIAccessLog, Visit
 
 from ..cases.personas import new_case
-from ..factories import HouseholdFactory, ResidentFactory, UserFactory, assigned_user
+from ..factories import (
+    DepartmentFactory,
+    HouseholdFactory,
+    ResidentFactory,
+    UserFactory,
+    assigned_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -223,6 +227,20 @@ def test_staff_assign_within_their_street_only(cast, insider_client):
     assert not Assignment.objects.filter(cell=territory.cell_x).exists()
 
 
+def test_staff_make_handlers_only_of_departments_serving_their_street(cast, insider_client):
+    territory = cast.territory
+    local = DepartmentFactory(district=territory.district, street=territory.street1, name="街道办")
+
+    def handler_of(department):
+        form = _assignment_form(cast.worker_b, scope="street", street=territory.street1.pk)
+        form |= {"role": Role.HANDLER, "department": department.pk}
+        return insider_client.post("/admin/grids/assignment/add/", form)
+
+    assert handler_of(local).status_code == 302
+    district_wide = handler_of(territory.department)  # its cases span every street
+    assert "department" in district_wide.context["adminform"].form.errors
+
+
 def test_a_staff_flag_with_an_ended_assignment_shows_nothing(street1, cast):
     today = timezone.localdate()
     Assignment.objects.filter(user=cast.staff).update(
@@ -234,21 +252,42 @@ def test_a_staff_flag_with_an_ended_assignment_shows_nothing(street1, cast):
         assert listing.context["cl"].result_count == 0, model
 
 
-def test_user_and_assignment_lists_cost_the_same_queries_for_more_rows(cast, insider_client):
-    counts = []
-    for first, n in ((0, 5), (5, 25)):
-        for i in range(first, n):
+def _add_rows(model: str, cast, first: int, last: int) -> None:
+    """Rows ``first``..``last`` of ``model`` in street 1."""
+    for i in range(first, last):
+        if model in ("accounts/user", "grids/assignment"):
             assigned_user(Role.GRID_WORKER, "cell", cast.territory.cell_a, f"w{i}")
-        for url in ("/admin/accounts/user/", "/admin/grids/assignment/"):
-            with CaptureQueriesContext(connection) as ctx:
-                assert insider_client.get(url).status_code == 200
-            counts.append(len(ctx))
-    assert counts[:2] == counts[2:]
+        elif model == "residents/piiaccesslog":
+            resident = ResidentFactory(household=HouseholdFactory(cell=cast.territory.cell_a))
+            PIIAccessLog.objects.create(
+                user=cast.staff, resident=resident, fields="phone", reason="回访"
+            )
+        else:
+            Satisfaction.objects.create(case=new_case(cast))
+
+
+@pytest.mark.parametrize(
+    "model",
+    ["accounts/user", "grids/assignment", "residents/piiaccesslog", "assessment/satisfaction"],
+)
+def test_scoped_lists_cost_the_same_queries_for_more_rows(model, cast, insider_client):
+    counts = []
+    for first, last in ((0, 5), (5, 25)):
+        _add_rows(model, cast, first, last)
+        with CaptureQueriesContext(connection) as ctx:
+            response = insider_client.get(f"/admin/{model}/")
+        assert response.status_code == 200
+        assert response.context["cl"].result_count >= last
+        counts.append(len(ctx))
+    assert counts[0] == counts[1], model
 
 
 def test_every_admin_is_scoped_superuser_only_or_configuration():
     """A new admin must choose: scoped by a selector, for superusers only, or configuration
     that holds no personal data (shared by every staff account with the model permission)."""
+    from accounts.admin import SUPERUSER_ONLY
+    from grids.admin_scope import ScopedAdminMixin
+
     configuration = {
         "grids.District",
         "grids.Street",
