@@ -52,6 +52,9 @@ class UserAdmin(ScopedAdminMixin, BaseUserAdmin):
             narrowed.append((name, {**options, "fields": fields}))
         return narrowed
 
+    def get_list_filter(self, request):
+        return super().get_list_filter(request) if request.user.is_superuser else ("is_active",)
+
     def has_add_permission(self, request) -> bool:
         # A new account has no assignment yet, so it would be in nobody's scope.
         return request.user.is_superuser

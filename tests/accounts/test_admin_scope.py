@@ -190,6 +190,8 @@ def test_staff_may_not_see_a_superuser_or_grant_privileges(cast, insider_client,
         .form
     )
     assert not {"is_staff", "is_superuser", "groups", "user_permissions"} & set(form.fields)
+    filters = insider_client.get("/admin/accounts/user/").context["cl"].list_filter
+    assert filters == ("is_active",)  # no group names, no who-is-superuser
     assert "is_active" in form.fields
     assert insider_client.get("/admin/accounts/user/add/").status_code == 403
 
