@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from django.utils.functional import SimpleLazyObject
 
+from grids.access import current_roles
 from grids.models import Role
-from grids.selectors import user_roles
 
 FIELD_ROLES = frozenset({Role.GRID_WORKER, Role.FUNCTIONAL_WORKER, Role.VOLUNTEER})
 
@@ -37,21 +37,23 @@ class Shell:
         return Role.DISTRICT_ADMIN in self.roles
 
 
-def shell_for(user) -> Shell:
+def shell_for(request) -> Shell:
+    user = request.user
     if not user.is_authenticated:
         return Shell()
     from workflows.models import Notification  # workflows imports accounts' user model
 
     return Shell(
-        roles=frozenset(user_roles(user)),
+        roles=current_roles(request),
         unread=Notification.objects.filter(user=user, read_at__isnull=True).count(),
     )
 
 
 def request_shell(request) -> Shell:
-    """The user's Shell, read once per request (the home view and the header share it)."""
+    """The user's Shell, read once per request (the home view, the pages' assignment check
+    and the header share it)."""
     if not hasattr(request, "_gridgov_shell"):
-        request._gridgov_shell = shell_for(request.user)
+        request._gridgov_shell = shell_for(request)
     return request._gridgov_shell
 
 

@@ -3,6 +3,10 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from cases.models import Case
+from cases.selectors import case_scope_q
+from grids.admin_scope import ScopedAdminMixin
+
 from .models import GradingScheme, RolledDay, Satisfaction
 
 
@@ -42,9 +46,14 @@ class GradingSchemeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Satisfaction)
-class SatisfactionAdmin(admin.ModelAdmin):
+class SatisfactionAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Ratings of the cases the user may see (``case_scope_q``). The ``token`` is the
+    secret of the reporter's rating link: never shown here, to anyone."""
+
     list_display = ("case", "score", "channel", "entered_by", "rated_at")
     list_filter = ("channel", "score")
+    list_select_related = ("case", "entered_by")
+    exclude = ("token",)
     readonly_fields = (
         "case",
         "score",
@@ -54,6 +63,10 @@ class SatisfactionAdmin(admin.ModelAdmin):
         "created_at",
         "rated_at",
     )
+
+    def get_queryset(self, request):
+        cases = Case.objects.filter(case_scope_q(request.user))
+        return super().get_queryset(request).filter(case__in=cases)
 
     def has_add_permission(self, request) -> bool:  # ratings come from the link or a callback
         return False

@@ -7,11 +7,12 @@ The page is a shell: its numbers come from the same JSON endpoints a client woul
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+
+from grids.access import assignment_required
 
 from .selectors import assessment_scope
 
@@ -19,7 +20,7 @@ from .selectors import assessment_scope
 RANKINGS = ("street", "community", "cell", "department", "worker")
 
 
-@login_required
+@assignment_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     scope = assessment_scope(request.user)
     if scope is None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from grids.admin_scope import ScopedAdminMixin
+
 from .models import Case, CaseEvent, Category, RoutingRule
 from .selectors import cases_visible_to
 
@@ -129,7 +131,7 @@ class CaseEventInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Cases in the admin's scope (``cases_visible_to``). Status and the workflow fields are
     read-only: state changes go through ``workflows.services``."""
 

@@ -57,7 +57,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "django_celery_beat",
@@ -65,6 +64,8 @@ INSTALLED_APPS = [
     "guardian",
     "axes",
     "csp",
+    "knox",
+    # After knox, axes and celery-beat: its admin module takes theirs from non-superusers.
     "accounts",
     "grids",
     "residents",
@@ -269,15 +270,31 @@ CONTENT_SECURITY_POLICY = {
 }
 
 REST_FRAMEWORK = {
+    # Token first: DRF answers an anonymous call with the first class's challenge, so it gets
+    # 401 with `WWW-Authenticate: Token` (session first would make it a bare 403). The pages'
+    # own fetch calls still sign in by their session.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "grids.access.HasCurrentAssignment",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "cases.api.exceptions.exception_handler",
+}
+# API tokens (django-rest-knox): one per device (each sign-in makes one), stored as a hash,
+# valid for API_TOKEN_TTL_DAYS from sign-in (not extended by use, so a stolen token dies on
+# time). Revoked by logout/logoutall, a password change and deactivation (accounts.models).
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
+if API_TOKEN_TTL_DAYS < 1:
+    raise ImproperlyConfigured("API_TOKEN_TTL_DAYS must be a whole number of days, 1 or more")
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS),
+    "AUTO_REFRESH": False,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "GridGov API",

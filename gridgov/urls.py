@@ -15,6 +15,7 @@ from .health import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/v1/auth/", include("accounts.api_urls")),
     path("api/v1/", include("assessment.api_urls")),
     path("api/v1/", include(("cases.api.urls", "api"), namespace="api")),
     path("integrity/", include("integrity.urls")),

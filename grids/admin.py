@@ -10,8 +10,16 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .admin_scope import ScopedAdminMixin
 from .coverage import check_community
 from .models import Assignment, Community, Department, District, GridCell, Street
+from .selectors import (
+    TERRITORIAL_ROLES,
+    assignment_scope_q,
+    department_scope_q,
+    territory_scope_q,
+    users_visible_to,
+)
 
 FOOTPRINT = ("area_m2", "min_lon", "min_lat", "max_lon", "max_lat", "full_code")
 
@@ -97,8 +105,33 @@ ASSIGNMENT_FIELDS = (
 )
 
 
+class AssignmentScopeMixin:
+    """Assignments within the user's territory, and only choices within it: a street's staff
+    may assign people to their street, its communities and cells (and departments serving
+    there), never to the district or another street — nor themselves above their own
+    assignment. Superusers choose from everything."""
+
+    TERRITORY_FIELDS = ("district", "street", "community", "cell")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(assignment_scope_q(request.user))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Set even for autocomplete fields: without a queryset Django would accept any id.
+        user = request.user
+        if db_field.name in self.TERRITORY_FIELDS:
+            kwargs["queryset"] = db_field.related_model.objects.filter(
+                territory_scope_q(user, db_field.name, roles=TERRITORIAL_ROLES)
+            )
+        elif db_field.name == "department":
+            kwargs["queryset"] = Department.objects.filter(department_scope_q(user))
+        elif db_field.name == "user":
+            kwargs["queryset"] = users_visible_to(user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(ScopedAdminMixin, AssignmentScopeMixin, admin.ModelAdmin):
     list_display = ("user", "role", "scope", "target", "department", "valid_from", "valid_to")
     list_filter = ("role", "scope", "valid_from")
     list_select_related = ("user", "district", "street", "community", "cell", "department")
@@ -107,7 +140,7 @@ class AssignmentAdmin(admin.ModelAdmin):
     fields = ASSIGNMENT_FIELDS
 
 
-class AssignmentInline(admin.TabularInline):
+class AssignmentInline(AssignmentScopeMixin, admin.TabularInline):
     model = Assignment
     fk_name = "user"
     extra = 0

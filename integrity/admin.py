@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from grids.admin_scope import ScopedAdminMixin
+
 from .models import IntegrityFlag, PhotoHash
 from .selectors import flag_scope_q
 
 
 @admin.register(IntegrityFlag)
-class IntegrityFlagAdmin(admin.ModelAdmin):
+class IntegrityFlagAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("id", "rule", "case", "subject", "status", "reviewer", "created_at")
     list_filter = ("rule", "status", "created_at")
     list_select_related = ("case", "subject", "reviewer")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from cases.models import Attachment
 from cases.views.common import serve_photo
+from grids.access import assignment_required
 
 from .models import FlagStatus, IntegrityFlag, Rule
 from .selectors import flags_visible_to, get_flag_for, is_reviewer
@@ -58,7 +58,7 @@ def attach_photos(flags: list[IntegrityFlag]) -> None:
         ]
 
 
-@login_required
+@assignment_required
 def flag_list(request: HttpRequest) -> HttpResponse:
     """Flags in the reviewer's street or district, newest first, 50 a page; by default the
     open ones. ``?status=`` and ``?rule=`` narrow the list."""
@@ -91,7 +91,7 @@ def flag_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@assignment_required
 @require_POST
 def review(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     """Dismiss or confirm a flag with the posted ``note``."""
@@ -121,7 +121,7 @@ def review(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     )
 
 
-@login_required
+@assignment_required
 def flag_photo(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
     """A photo named in a flag's evidence, to those who may review the flag — also when the
     earlier case lies outside their street: judging reuse needs both pictures."""

@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from grids.admin_scope import ScopedAdminMixin
+
 from .forms import ResidentForm, RevealReasonForm
 from .models import (
     ELDERLY_AGE,
@@ -30,6 +32,7 @@ from .models import (
     years_before,
 )
 from .selectors import (
+    access_logs_visible_to,
     can_reveal_pii_in_bulk,
     cells_open_to,
     households_visible_to,
@@ -78,7 +81,7 @@ class VisitInline(admin.TabularInline):
 
 
 @admin.register(Household)
-class HouseholdAdmin(admin.ModelAdmin):
+class HouseholdAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("address", "cell", "community", "created_at")
     list_select_related = ("cell__community",)
     list_filter = (
@@ -119,7 +122,7 @@ class ElderlyFilter(admin.SimpleListFilter):
 
 
 @admin.register(Resident)
-class ResidentAdmin(admin.ModelAdmin):
+class ResidentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     form = ResidentForm
     list_display = (
         "name",
@@ -246,14 +249,18 @@ class ResidentAdmin(admin.ModelAdmin):
 
 
 @admin.register(PIIAccessLog)
-class PIIAccessLogAdmin(admin.ModelAdmin):
-    """Read-only: the log is written by services and never edited."""
+class PIIAccessLogAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Read-only: the log is written by services and never edited. Scoped by the residents
+    it is about (``access_logs_visible_to``)."""
 
     list_display = ("at", "user", "resident", "fields", "reason")
     list_select_related = ("user", "resident")
     list_filter = ("at",)
     search_fields = ("user__username", "resident__name", "reason")
     date_hierarchy = "at"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PIIAccessLog]:
+        return access_logs_visible_to(request.user).order_by(*self.get_ordering(request) or ["-at"])
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

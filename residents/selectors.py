@@ -19,7 +19,14 @@ from django.utils import timezone
 from grids.models import GridCell, Role
 from grids.selectors import cell_scope_q, user_roles
 
-from .models import Household, Resident, Visit, id_number_hash_of, phone_hash_of
+from .models import (
+    Household,
+    PIIAccessLog,
+    Resident,
+    Visit,
+    id_number_hash_of,
+    phone_hash_of,
+)
 from .validators import looks_like_id_number
 
 RESIDENT_ROLES: frozenset[str] = frozenset(
@@ -39,6 +46,15 @@ def households_visible_to(user) -> QuerySet[Household]:
     return Household.objects.filter(
         cell_scope_q(user, "cell__", roles=set(RESIDENT_ROLES))
     ).select_related("cell__community")
+
+
+def access_logs_visible_to(user) -> QuerySet[PIIAccessLog]:
+    """Whole views of personal data about residents the user may see (the audit trail of
+    their territory), by the same rule as ``residents_visible_to``. Rows whose resident was
+    deleted belong to no territory: superusers only."""
+    return PIIAccessLog.objects.filter(
+        cell_scope_q(user, "resident__cell__", roles=set(RESIDENT_ROLES))
+    ).select_related("user", "resident")
 
 
 @dataclass(frozen=True)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from grids.access import assignment_required
+
 from .models import Household
 from .services import record_visit
 
 
-@login_required
+@assignment_required
 @require_POST
 def visited(request: HttpRequest, pk: int) -> HttpResponse:
     try:

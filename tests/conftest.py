@@ -8,9 +8,10 @@ district 110105
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from cases.selectors import invalidate_categories
 from grids.models import Community, Department, District, GridCell, Role, Street
@@ -18,7 +19,7 @@ from grids.spatial import invalidate_cell_index
 from workflows import tasks
 from workflows.calendar import invalidate_calendar
 
-from .factories import DepartmentFactory, UserFactory, assigned_user, grid_box
+from .factories import AssignmentFactory, DepartmentFactory, UserFactory, assigned_user, grid_box
 
 
 @dataclass
@@ -155,3 +156,19 @@ def district_admin(territory):
 def outsider(db):
     """Signed-in user with no assignment at all."""
     return UserFactory(username="outsider")
+
+
+@pytest.fixture
+def former_worker(territory):
+    """A grid worker of cell A whose assignment ended yesterday: still an account, no role."""
+    today = timezone.localdate()
+    user = UserFactory(username="former_worker")
+    AssignmentFactory(
+        user=user,
+        role=Role.GRID_WORKER,
+        scope="cell",
+        cell=territory.cell_a,
+        valid_from=today - timedelta(days=365),
+        valid_to=today - timedelta(days=1),
+    )
+    return user

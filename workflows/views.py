@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
+
+from grids.access import assignment_required
 
 from .models import Notification
 from .notifications import inbox as inbox_of
@@ -14,14 +15,14 @@ from .notifications import mark_read
 INBOX_SIZE = 50
 
 
-@login_required
+@assignment_required
 def inbox(request: HttpRequest) -> HttpResponse:
     return render(
         request, "workflows/inbox.html", {"notifications": inbox_of(request.user)[:INBOX_SIZE]}
     )
 
 
-@login_required
+@assignment_required
 @require_POST
 def read(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one notification read; then follow it to its case when asked to (``open``)."""

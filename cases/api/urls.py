@@ -12,7 +12,6 @@ router.register("cases", views.CaseViewSet, basename="case")
 router.register("notifications", views.NotificationViewSet, basename="notification")
 
 urlpatterns = [
-    path("auth/token/", views.TokenView.as_view(), name="api-token"),
     path("categories/", views.CategoryListView.as_view(), name="category-list"),
     path("departments/", views.DepartmentListView.as_view(), name="department-list"),
     path("cells/", views.CellListView.as_view(), name="cell-list"),

@@ -5,14 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from axes.helpers import get_client_ip_address
-from axes.utils import reset as reset_sign_in_failures
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
@@ -253,29 +249,6 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         except Notification.DoesNotExist as exc:
             raise NotFound() from exc
         return Response(self.get_serializer(notification).data)
-
-
-class TokenView(ObtainAuthToken):
-    """``POST`` username and password → ``{"token": …}`` for ``Authorization: Token …``.
-
-    Throttled like the sign-in page: the credentials are checked against Django's own
-    request, where django-axes marks a locked-out sign-in (so too many wrong passwords answer
-    429 here too), and a success clears the earlier failures of that username from that
-    address (the page does it through ``user_logged_in``, which would start a session here).
-    """
-
-    def get_serializer_context(self) -> dict:
-        return {**super().get_serializer_context(), "request": self.request._request}
-
-    def post(self, request: Request, *args, **kwargs) -> Response:
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        user = serializer.validated_data["user"]
-        reset_sign_in_failures(
-            ip=get_client_ip_address(request._request), username=user.get_username()
-        )
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
 
 
 class MeView(APIView):

@@ -11,7 +11,6 @@ Status codes as in the API: 400 field errors, 403 not this user's to do, 404 out
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,6 +21,7 @@ from cases.api.exceptions import validation_detail
 from cases.api.serializers import ACTION_INPUTS
 from cases.models import Case
 from cases.selectors import get_case_for, suggested_departments
+from grids.access import assignment_required
 from workflows.errors import WorkflowError
 from workflows.services import SERVICES, accept_and_dispatch_case
 from workflows.transitions import ACTION_LABELS
@@ -64,7 +64,7 @@ def _run(action: str, case_id: int, request: HttpRequest) -> Case:
         raise Refused(status=exc.http_status, message=str(exc)) from exc
 
 
-@login_required
+@assignment_required
 @require_POST
 def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in SERVICES and action != ACCEPT_AND_DISPATCH:

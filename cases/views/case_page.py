@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -16,6 +15,7 @@ from cases.api.pagination import COUNT_CAP, CappedCountPaginator
 from cases.models import Attachment, Case, CaseContact
 from cases.selectors import case_events, cases_visible_to, get_case_for
 from cases.services import set_photo_public
+from grids.access import assignment_required
 from grids.models import Role
 from residents.masking import mask_email, mask_phone
 from workflows.errors import WorkflowError
@@ -82,19 +82,19 @@ def _contact(case: Case) -> dict | None:
     }
 
 
-@login_required
+@assignment_required
 def case_page(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_case_for(request.user, pk)
     return render(request, "cases/case_page.html", case_context(request, case))
 
 
-@login_required
+@assignment_required
 def case_photo(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
     """A case's photo, to users who may see the case (photos may show people: not public)."""
     return serve_photo(get_case_for(request.user, pk).attachments.all(), attachment_id)
 
 
-@login_required
+@assignment_required
 @require_POST
 def photo_public(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
     """Street staff show a photo on the public map, or take it back (the case panel again)."""
@@ -115,7 +115,7 @@ def photo_public(request: HttpRequest, pk: int, attachment_id: int) -> HttpRespo
     return redirect("case-page", pk=pk)
 
 
-@login_required
+@assignment_required
 def case_list(request: HttpRequest) -> HttpResponse:
     """Cases in scope with the API's filters (status, category, cell, street, overdue,
     source, date range), newest first, 50 a page; the count stops at 10,000."""

@@ -6,14 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 
 from cases.api.serializers import ACTION_INPUTS
 from cases.models import Attachment, Case
-from grids.selectors import departments_visible_to, user_roles
+from grids.access import assignment_required, current_roles
+from grids.selectors import departments_visible_to
 from workflows.transitions import ACTION_LABELS, TRANSITIONS, Actor, allowed_actions
 
 
@@ -66,13 +66,14 @@ def dispatch_targets(request: HttpRequest) -> list:
 
 
 def role_required(*roles: str) -> Callable:
-    """A page for these roles only: others get 403 (signed out: the login page)."""
+    """A page for these roles only: others get 403 (signed out: the login page; without a
+    current assignment: the no-role page)."""
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @login_required
+        @assignment_required
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if not user_roles(request.user) & set(roles):
+            if not current_roles(request) & set(roles):
                 raise PermissionDenied("This page is for another role.")
             return view(request, *args, **kwargs)
 

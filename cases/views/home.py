@@ -8,6 +8,7 @@ from django.urls import NoReverseMatch, reverse
 
 from accounts.context_processors import request_shell
 from cases.selectors import to_verify, worker_reports
+from grids.access import no_assignment_page
 from residents.selectors import households_due_visit
 
 from .common import with_actions
@@ -17,8 +18,10 @@ HOME_LIST_SIZE = 20
 
 def home(request: HttpRequest) -> HttpResponse:
     """A field worker's *today*; street staff go to their queue, handlers to their
-    department's cases, district admins to the dashboard (or the case list before it exists).
-    Someone not signed in is most likely a resident: the portal (it links to sign-in)."""
+    department's cases, district admins to the dashboard (or the case list before it exists);
+    someone without a current assignment gets the no-role page (403), or the admin if they
+    have a staff account. Someone not signed in is most likely a resident: the portal (it
+    links to sign-in)."""
     if not request.user.is_authenticated:
         return redirect("public:index")
     shell = request_shell(request)
@@ -35,7 +38,7 @@ def home(request: HttpRequest) -> HttpResponse:
             return redirect("case-list")
     if request.user.is_staff:
         return redirect("admin:index")
-    return render(request, "cases/no_role.html")
+    return no_assignment_page(request)
 
 
 def worker_home(request: HttpRequest) -> HttpResponse:

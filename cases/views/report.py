@@ -4,7 +4,6 @@ street staff enter a resident's call (the same form, with the caller's contact).
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
@@ -15,6 +14,7 @@ from cases.forms import HotlineForm, ReportForm, add_service_errors
 from cases.models import Case, CaseSource
 from cases.selectors import category_choices
 from cases.services import create_case
+from grids.access import assignment_required
 from grids.models import Role
 from workflows.errors import WorkflowError
 
@@ -34,7 +34,7 @@ def _favourite_codes(user) -> list[str]:
     )
 
 
-@login_required
+@assignment_required
 def report(request: HttpRequest) -> HttpResponse:
     """A field worker's report (巡查上报)."""
     return _report_page(request, form_class=ReportForm, source=CaseSource.PATROL)

@@ -183,7 +183,8 @@ def test_create_with_photos_over_multipart(cast, client_for):
 def test_create_costs_the_same_few_queries_however_many_cases_and_photos(
     cast, client_for, settings
 ):
-    """Sign-in and the reporter's assignments (scope and ``allowed_actions``), then one
+    """Sign-in (the token with its user), the gate's check for a current assignment
+    (``grids.access``) and the reporter's assignments (scope and ``allowed_actions``), then one
     transaction: number, case, event, one row per photo. The category and the cell with its
     parents come from the process's copies (warmed by the first post); nothing is read back."""
     settings.GRID_INDEX_RECHECK_SECONDS = 3600  # no index freshness check mid-test
@@ -201,8 +202,8 @@ def test_create_costs_the_same_few_queries_however_many_cases_and_photos(
         assert response.json()["allowed_actions"] == ["self_resolve"]
         counts[(earlier, photos)] = len(queries)
     sql = "\n".join(q["sql"][:80] for q in queries.captured_queries)
-    # 2 reads; savepoint (a transaction outside tests), number, case, event, photos, release.
-    assert counts == {(1, 0): 7, (6, 0): 7, (6, 2): 9}, sql
+    # 3 reads; savepoint (a transaction outside tests), number, case, event, photos, release.
+    assert counts == {(1, 0): 8, (6, 0): 8, (6, 2): 10}, sql
 
 
 def test_a_handler_may_not_file_cases(cast, client_for):

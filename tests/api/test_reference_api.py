@@ -31,7 +31,9 @@ def test_departments_of_the_users_districts(cast, client_for, outsider, other_de
     rows = client_for(cast.reporter).get("/api/v1/departments/").json()
     assert {row["name"] for row in rows} == {cast.department.name, other_department.name}
     assert set(rows[0]) == {"id", "name", "kind"}
-    assert client_for(outsider).get("/api/v1/departments/").json() == []
+    refused = client_for(outsider).get("/api/v1/departments/")  # no assignment: nothing to serve
+    assert refused.status_code == 403
+    assert "no current assignment" in refused.json()["detail"]
 
 
 def test_cells_the_user_serves_with_geometry(cast, client_for, outsider):
@@ -47,7 +49,9 @@ def test_cells_the_user_serves_with_geometry(cast, client_for, outsider):
         territory.cell_a.full_code,
         territory.cell_b.full_code,
     ]
-    assert client_for(outsider).get("/api/v1/cells/").json() == []
+    refused = client_for(outsider).get("/api/v1/cells/")  # no assignment: nothing to serve
+    assert refused.status_code == 403
+    assert "no current assignment" in refused.json()["detail"]
 
 
 def test_cell_at_a_point(cast, client_for):

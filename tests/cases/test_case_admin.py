@@ -45,7 +45,7 @@ def test_case_admin_hides_other_streets(client, cast, staff2):
     staff2.save()
     staff2.user_permissions.add(Permission.objects.get(codename="view_case"))
     client.force_login(staff2)
-    assert client.get(f"/admin/cases/case/{case.pk}/change/").status_code == 302
+    assert client.get(f"/admin/cases/case/{case.pk}/change/").status_code == 404  # as the API
     assert client.get("/admin/cases/case/").context["cl"].result_count == 0
     assert Case.objects.count() == 1
 

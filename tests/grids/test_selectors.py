@@ -5,12 +5,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from grids.models import Assignment, GridCell, Role
-from grids.selectors import can_see_cell, cell_scope_q, visible_cells
+from grids.models import Assignment, Department, GridCell, Role
+from grids.selectors import (
+    assignment_scope_q,
+    can_see_cell,
+    cell_scope_q,
+    department_scope_q,
+    users_visible_to,
+    visible_cells,
+)
 
-from ..factories import AssignmentFactory, UserFactory
+from ..factories import AssignmentFactory, DepartmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +138,44 @@ def test_assignment_validation_says_what_is_wrong(territory):
     with pytest.raises(ValidationError) as exc:
         two_targets.full_clean()
     assert "cell" in exc.value.message_dict
+
+
+# --- what lies within a user's territory (the admin's users, assignments, departments) -------
+
+
+def _assignment_targets(user) -> set[str]:
+    return {str(a.target) for a in Assignment.objects.filter(assignment_scope_q(user))}
+
+
+def test_street_staff_see_assignments_within_their_street_only(
+    territory, street_staff, district_admin, worker_a, worker_x
+):
+    AssignmentFactory(role=Role.GRID_WORKER, scope="community", community=territory.community1)
+    within = _assignment_targets(street_staff)
+    assert within == {str(territory.street1), str(territory.community1), str(territory.cell_a)}
+    assert _assignment_targets(district_admin) == within | {
+        str(territory.district),
+        str(territory.cell_x),
+    }
+    assert _assignment_targets(worker_a) == {str(territory.cell_a)}
+
+
+def test_the_accounts_a_street_manages(territory, street_staff, worker_a, worker_x, outsider):
+    boss = UserFactory(is_superuser=True)
+    AssignmentFactory(user=boss, scope="cell", cell=territory.cell_a)
+    managed = {user.username for user in users_visible_to(street_staff)}
+    assert managed == {"staff1", "worker_a"}  # not street 2's, not the unassigned, no superuser
+    assert users_visible_to(boss).count() == get_user_model().objects.count()
+
+
+def test_departments_within_a_street(territory, street_staff, district_admin):
+    district = territory.district
+    local = DepartmentFactory(district=district, street=territory.street1, name="一街道城管")
+    other = DepartmentFactory(district=district, street=territory.street2, name="二街道城管")
+
+    def names(user) -> set[str]:
+        departments = Department.objects.filter(department_scope_q(user))
+        return set(departments.values_list("name", flat=True))
+
+    assert names(street_staff) == {local.name}  # not the district-wide one, not street 2's
+    assert names(district_admin) == {local.name, other.name, territory.department.name}

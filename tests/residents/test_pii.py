@@ -314,7 +314,7 @@ def test_staff_cannot_file_a_resident_into_a_household_outside_their_scope(
     assert "household" in response.context["adminform"].form.errors
     assert not Resident.objects.filter(name="越界").exists()
     url = reverse("admin:residents_resident_change", args=[people.x.pk])
-    assert client.get(url).status_code == 302  # out of scope: "doesn't exist", back to the list
+    assert client.get(url).status_code == 404  # out of scope, as on the pages and the API
 
 
 def test_admin_can_remove_a_phone(people, admin_client):

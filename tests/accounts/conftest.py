@@ -1,0 +1,12 @@
+"""Accounts fixtures: the case personas and token clients of the API tests."""
+
+from __future__ import annotations
+
+from ..api.conftest import PASSWORD, client_for  # noqa: F401  (fixtures are found by name)
+from ..cases.personas import (  # noqa: F401
+    _media_in_tmp,
+    _no_cross_check,
+    cast,
+    staff2,
+    worker_a2,
+)
