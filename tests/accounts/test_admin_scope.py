@@ -19,6 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assessment.models import Satisfaction
+from cases.models import Case
 from grids.models import Assignment, Role
 from integrity.models import IntegrityFlag, Rule
 from residents.models import PIIAccessLog, Visit
@@ -163,13 +164,17 @@ def test_the_index_does_not_offer_them(street1, outsider_client, client_for, cas
     assert "/admin/cases/case/" in index
 
 
-def test_the_satisfaction_token_is_never_shown(street1, superuser_client):
-    token = street1.satisfaction.token
+def test_a_satisfaction_rating_carries_no_secret_to_show(street1, superuser_client):
+    """Residents rate by their case's tracking code; the rating row has no token of its own
+    and its admin page shows no code."""
+    assert "token" not in {f.name for f in Satisfaction._meta.get_fields()}
+    case = street1.satisfaction.case
+    Case.objects.filter(pk=case.pk).update(tracking_code="ABCDEFGHJK")
     pk = street1.satisfaction.pk
     for url in (f"/admin/assessment/satisfaction/{pk}/change/", "/admin/assessment/satisfaction/"):
         response = superuser_client.get(url)
         assert response.status_code == 200
-        assert token not in response.content.decode(), url
+        assert "ABCDEFGHJK" not in response.content.decode(), url
 
 
 # --- what a street's staff may do to accounts and assignments --------------------------------

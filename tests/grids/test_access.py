@@ -121,6 +121,8 @@ def page_requests(t: Traces) -> list[tuple[str, str, dict]]:
         ("get", "/cases/", {}),
         ("get", case, {}),
         ("get", f"{case}photos/{t.photo.pk}/", {}),
+        ("post", f"{case}photos/{t.photo.pk}/public/", {"public": "1"}),
+        ("get", "/hotline/", {}),
         ("post", f"{case}act/self_resolve/", {"note": "已处理"}),
         ("get", "/inbox/", {}),
         ("post", f"/inbox/{t.notice.pk}/read/", {}),
@@ -176,9 +178,22 @@ def test_the_same_worker_with_a_current_assignment_gets_in(traces, former_worker
     assert client.get(f"/cases/{traces.mine.pk}/").status_code == 200
 
 
-# Routes anyone may call, or that answer only for themselves (sign-in, sign-out, the
-# resident's rating link, health, the schema), and the admin with its own rules.
+# Routes anyone may call, or that answer only for themselves (sign-in, sign-out, health, the
+# schema, the resident portal), and the admin with its own rules.
 PUBLIC_ROUTES = {
+    "public:index",
+    "public:report",
+    "public:where",
+    "public:area-json",
+    "public:track-lookup",
+    "public:track",
+    "public:track-photo",
+    "public:map",
+    "public:map-json",
+    "public:photo",
+    "public:support",
+    "public:survey",
+    "public:poster",
     "healthz",
     "login",
     "logout",
@@ -188,7 +203,6 @@ PUBLIC_ROUTES = {
     "api-token",
     "api-logout",
     "api-logoutall",
-    "satisfaction-rate",
 }
 
 
