@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
 
 from residents.models import Resident
 from residents.services import create_household, create_resident
@@ -41,3 +43,21 @@ def people(territory) -> People:
             territory.cell_x, "张敏", make_id_number(birth=date(2015, 6, 1), seq=44), "010-65529988"
         ),
     )
+
+
+@pytest.fixture
+def admin_as(db):
+    """``admin_as(user)``: a test client signed in as ``user`` made staff with every
+    permission on the residents app (what a district would grant its resident desk), so
+    what they see is decided by the residents' scope rules alone."""
+
+    def login(user) -> Client:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+        user.user_permissions.add(*Permission.objects.filter(content_type__app_label="residents"))
+        client = Client()
+        client.force_login(user)
+        client.user = user
+        return client
+
+    return login
