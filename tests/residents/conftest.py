@@ -14,8 +14,9 @@ from residents.services import create_household, create_resident
 
 from ..factories import make_id_number
 
-# The example from DESIGN §3, and its masked form.
-ID_A, ID_A_MASKED = "11010519491231002X", "110105********002X"
+# The example from DESIGN §3, and its masked form (the check digit hidden too: see
+# residents.masking.mask_id_number).
+ID_A, ID_A_MASKED = "11010519491231002X", "110105********002*"
 PHONE_A, PHONE_A_MASKED = "13912345678", "139****5678"
 
 

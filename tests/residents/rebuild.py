@@ -35,22 +35,17 @@ MONTHS = {
     )
 }
 _Y, _M, _D = r"(\d{4})", r"(\d{1,2})", r"(\d{1,2})"
-# (pattern, order of the groups as year/month/day)
+_MON = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+# (pattern, what its groups are: y year, m month, M month name, d day)
 FULL_DATE_FORMATS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"(?<!\d){_Y}[-/.]{_M}[-/.]{_D}(?!\d)"), "ymd"),
     (re.compile(rf"(?<!\d){_Y}年{_M}月{_D}日"), "ymd"),
     (re.compile(r"(?<!\d)((?:19|20)\d{2})(\d{2})(\d{2})(?!\d)"), "ymd"),
     (re.compile(rf"(?<!\d){_M}/{_D}/{_Y}(?!\d)"), "mdy"),
     (re.compile(rf"(?<!\d){_D}[./]{_M}[./]{_Y}(?!\d)"), "dmy"),
-    (
-        re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2}),?\s+(\d{4})", re.I),
-        "Mdy",
-    ),
-    (
-        re.compile(r"\b(\d{1,2})\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+(\d{4})", re.I),
-        "dMy",
-    ),
-]  # fmt: skip
+    (re.compile(rf"\b{_MON}\s+(\d{{1,2}}),?\s+(\d{{4}})", re.I), "Mdy"),
+    (re.compile(rf"\b(\d{{1,2}})\s+{_MON},?\s+(\d{{4}})", re.I), "dMy"),
+]
 YEAR_SPAN_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:–|—|-|~|至|to)\s*((?:19|20)\d{2})(?!\d)")
 YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 SMALL_NUMBER_RE = re.compile(r"(?<![\d.])(\d{1,3})(?![\d.])")

@@ -102,7 +102,9 @@ def test_a_user_who_serves_one_cell_and_oversees_more_filters_only_the_served(
 
     from ..factories import AssignmentFactory
 
-    AssignmentFactory(user=district_admin, role=Role.GRID_WORKER, scope="cell", cell=territory.cell_x)
+    AssignmentFactory(
+        user=district_admin, role=Role.GRID_WORKER, scope="cell", cell=territory.cell_x
+    )
     tagged.x.tags.add(Tag.objects.get(code="disabled"))
     disabled = Tag.objects.get(code="disabled")
     html = admin_as(district_admin).get(reverse(CHANGELIST), {"tag": disabled.pk}).content.decode()
@@ -130,7 +132,9 @@ def test_served_change_page_is_editable(tagged, admin_as, street_staff):
     assert 'name="name"' in html and "王芳" in html
 
 
-def test_household_admin_masks_addresses_for_overseers(tagged, admin_as, district_admin, street_staff):
+def test_household_admin_masks_addresses_for_overseers(
+    tagged, admin_as, district_admin, street_staff
+):
     url = reverse("admin:residents_household_changelist")
     address = tagged.a.household.address
     assert address not in admin_as(district_admin).get(url).content.decode()
@@ -190,7 +194,9 @@ def _cells(response) -> list[str]:
     return re.findall(r"<td[^>]*>([^<]*)</td>", response.content.decode())
 
 
-def test_overseer_list_query_count_does_not_grow_with_rows(tagged, admin_as, district_admin, territory):
+def test_overseer_list_query_count_does_not_grow_with_rows(
+    tagged, admin_as, district_admin, territory
+):
     client = admin_as(district_admin)
 
     def count() -> int:

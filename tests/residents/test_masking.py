@@ -39,7 +39,9 @@ def everyone(people, territory, worker_a) -> list[Resident]:
         household=household,
         name="刘小宝",
         gender="M",
-        id_number=make_id_number(birth=max(today - timedelta(days=3), date(today.year, 1, 1)), seq=5),
+        id_number=make_id_number(
+            birth=max(today - timedelta(days=3), date(today.year, 1, 1)), seq=5
+        ),
     )
     leap = create_resident(
         household=household,
@@ -117,7 +119,9 @@ def test_no_admin_page_or_export_lets_an_id_number_be_rebuilt(everyone, persona,
     # Not vacuous: the list and each resident's page in scope do show the mask.
     by_label = dict(pages)
     changelist = by_label[reverse("admin:residents_resident_changelist")]
-    in_scope = [r for r in everyone if r.cell_id != everyone[2].cell_id or persona != "street_staff"]
+    in_scope = [
+        r for r in everyone if r.cell_id != everyone[2].cell_id or persona != "street_staff"
+    ]
     for resident in in_scope:
         assert shows_mask_of(changelist, resident.id_number), resident.name
         change = by_label[reverse("admin:residents_resident_change", args=[resident.pk])]
