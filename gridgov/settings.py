@@ -291,6 +291,8 @@ AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 # Personal data (residents app, README "Personal data").
 # Searches of residents by a whole ID number or phone, per user and hour (each is logged).
 RESIDENT_NUMBER_SEARCHES_PER_HOUR = env.int("RESIDENT_NUMBER_SEARCHES_PER_HOUR", default=20)
+# django_ratelimit is used as a library, not an installed app: its system check refuses the
+# database cache outright, which is the laptop's deliberate choice (see Cache above).
 RATELIMIT_VIEW = "residents.views.rate_limited"
 # Retention (PIPL): days after which residents who moved out are anonymised.
 RETAIN_MOVED_OUT_DAYS = env.int("RETAIN_MOVED_OUT_DAYS", default=730)

@@ -104,3 +104,28 @@ def test_reveal_refused_outside_scope_and_for_volunteers(people, persona, reques
 def test_reveal_of_a_missing_resident_looks_like_a_refusal(people, district_admin):
     with pytest.raises(PermissionDenied):
         reveal_resident_pii(resident_id=10**9, by=district_admin, reason="x")
+
+
+def test_visits_fall_due_where_the_user_serves_and_not_for_who_moved_out(
+    people, worker_a, district_admin
+):
+    from django.utils import timezone
+
+    from residents.models import Resident, Tag
+    from residents.selectors import households_due_visit
+
+    people.a.tags.add(Tag.objects.get(code="elderly_alone"))
+    assert [due.household for due in households_due_visit(worker_a)] == [people.a.household]
+    # A district admin oversees: no visit list of the district's addresses.
+    assert households_due_visit(district_admin) == []
+    Resident.objects.filter(pk=people.a.pk).update(moved_out_at=timezone.localdate())
+    assert households_due_visit(worker_a) == []
+
+
+def test_only_those_who_serve_a_household_log_a_visit(people, district_admin, worker_a):
+    from residents.models import Household
+    from residents.services import record_visit
+
+    with pytest.raises(Household.DoesNotExist):
+        record_visit(household_id=people.a.household_id, by=district_admin)
+    assert record_visit(household_id=people.a.household_id, by=worker_a).worker == worker_a
