@@ -169,7 +169,7 @@ def record_list_view(
     by,
     where: str,
     rows: int,
-    filters: Mapping[str, str] | None = None,
+    filters: Mapping[str, str | list[str]] | None = None,
     search: str = "",
     kind: str = PIIListLog.Kind.LIST,
 ) -> PIIListLog:
