@@ -127,3 +127,37 @@ def test_access_log_lists_are_read_only(people, admin_as, district_admin):
     change = reverse("admin:residents_piilistlog_change", args=[log.pk])
     assert client.post(change, {"rows": 0}).status_code == 403
     assert PIIListLog.objects.get().rows == log.rows
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "admin:residents_household_changelist",
+        "admin:residents_tag_changelist",
+        "admin:residents_piiaccesslog_changelist",
+        "admin:residents_piilistlog_changelist",
+    ],
+)
+def test_other_admin_lists_query_count_does_not_grow_with_rows(
+    name, people, admin_as, district_admin, territory
+):
+    from residents.services import record_list_view, reveal_resident_pii
+
+    client = admin_as(district_admin)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse(name)).status_code == 200
+        return len(ctx.captured_queries)
+
+    def more() -> None:
+        for resident in ResidentFactory.create_batch(4, household__cell=territory.cell_b):
+            resident.tags.add(Tag.objects.get(code="disabled"))
+            reveal_resident_pii(resident_id=resident.pk, by=district_admin, reason="核对")
+            record_list_view(by=district_admin, where="test", rows=1)
+
+    more()
+    small = count()
+    more()
+    more()
+    assert count() == small
