@@ -91,6 +91,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Answers a Ratelimited raised anywhere (e.g. too many whole-number searches of
+    # residents) with RATELIMIT_VIEW: 429 and the limit's message.
+    "django_ratelimit.middleware.RatelimitMiddleware",
     # Last: turns a locked-out sign-in into the lockout answer (accounts.lockout).
     "axes.middleware.AxesMiddleware",
 ]
@@ -144,6 +147,18 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache ----------------------------------------------------------------------------------
+# Shared by every process, because per-user limits (django-ratelimit) count in it: Redis when
+# CACHE_URL or REDIS_URL is set (production), else a database table, so a laptop needs no
+# server (the table is made by `migrate`, residents migration 0006). The database cache's
+# increment is not atomic: two searches in the same instant may count once. Redis's is.
+_CACHE_URL = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
+CACHES = {
+    "default": env.cache_url_config(_CACHE_URL)
+    if _CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "gridgov_cache"}
+}
 
 # --- Celery ---------------------------------------------------------------------------------
 BROKER_DIR = VAR_DIR / "broker"
@@ -324,3 +339,15 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+
+# Personal data (residents app, README "Personal data").
+# Searches of residents by a whole ID number or phone, per user and hour (each is logged).
+RESIDENT_NUMBER_SEARCHES_PER_HOUR = env.int("RESIDENT_NUMBER_SEARCHES_PER_HOUR", default=20)
+# django_ratelimit is used as a library, not an installed app: its system check refuses the
+# database cache outright, which is the laptop's deliberate choice (see Cache above).
+RATELIMIT_VIEW = "residents.views.rate_limited"
+# Retention (PIPL): days after which residents who moved out are anonymised.
+RETAIN_MOVED_OUT_DAYS = env.int("RETAIN_MOVED_OUT_DAYS", default=730)
+# A resident reporter's or caller's contact is erased this many days after their case closed
+# (or was not accepted): long enough to hear back, reopen and be called back about it.
+RETAIN_REPORTER_CONTACT_DAYS = env.int("RETAIN_REPORTER_CONTACT_DAYS", default=365)

@@ -19,7 +19,7 @@ from grids.demo import chinese_name
 from grids.models import CommunityType, GridCell
 
 from .crypto import pii_hash
-from .models import Household, PIIAccessLog, Resident, Tag
+from .models import Household, PIIAccessLog, PIIListLog, Resident, Tag
 
 # Where demo residents were born: mostly the district itself, some from elsewhere (codes that
 # were valid for every birth year, so the GB 11643 region check passes).
@@ -254,3 +254,11 @@ def delete_residents(cells) -> None:
             Household.objects.filter(cell__in=cells),
         ):
             queryset._raw_delete(queryset.db)
+
+
+def delete_access_logs_by(users) -> None:
+    """Delete the access-log rows made by ``users`` (a queryset), so demo users can go:
+    the logs protect the users they name. For demo data only; real accounts are
+    deactivated, never deleted."""
+    for model in (PIIAccessLog, PIIListLog):
+        model.objects.filter(user__in=users).delete()

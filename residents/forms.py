@@ -7,18 +7,22 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .masking import shown_birth_year
 from .models import Resident
 from .validators import birth_date_from_id_number, normalize_cn_phone, validate_id_number
 
 
 class ResidentForm(forms.ModelForm):
-    """Resident form whose ID number and phone inputs start empty.
+    """Resident form whose ID number, phone and birth date inputs start empty.
 
-    On change, the masked value is shown in the help text and a blank input keeps the stored
-    value; on add, the ID number is required. The birth date may be left blank: it is taken
-    from the ID number. Errors appear on the field that caused them.
+    On change, the masked value (the birth year for the date: the whole date beside the
+    masked ID number would give the number away) is shown in the help text and a blank
+    input keeps the stored value; on add, the ID number is required. A blank birth date is
+    taken from the ID number when one is typed. Errors appear on the field that caused them.
+    For those who serve the resident only (the admin shows others a masked view).
     """
 
     id_number = forms.CharField(label=_("ID number (身份证号)"), max_length=32, required=False)
@@ -27,7 +31,16 @@ class ResidentForm(forms.ModelForm):
 
     class Meta:
         model = Resident
-        fields = ["household", "name", "gender", "birth_date", "id_number", "phone", "tags"]
+        fields = [
+            "household",
+            "name",
+            "gender",
+            "birth_date",
+            "id_number",
+            "phone",
+            "tags",
+            "moved_out_at",
+        ]
         widgets = {"tags": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -35,11 +48,15 @@ class ResidentForm(forms.ModelForm):
         # model_to_dict put the decrypted values in initial; the page must never carry them.
         self.initial["id_number"] = ""
         self.initial["phone"] = ""
+        self.initial["birth_date"] = None
         self.fields["birth_date"].required = False
         self.fields["birth_date"].help_text = _("Leave blank to take it from the ID number.")
         if self.instance.pk is None:
             self.fields["id_number"].required = True
             return
+        self.fields["birth_date"].help_text = _(
+            "Born in %(year)s. Leave blank to keep it (or to take it from a new ID number)."
+        ) % {"year": shown_birth_year(self.instance.birth_date, today=timezone.localdate())}
         self.fields["id_number"].help_text = _("Now %(masked)s. Leave blank to keep it.") % {
             "masked": self.instance.id_number_masked
         }
@@ -66,10 +83,14 @@ class ResidentForm(forms.ModelForm):
             if self.data.get(self.add_prefix("phone"), "").strip():
                 self.add_error("clear_phone", _("Either type a new phone or remove it, not both."))
             cleaned["phone"] = ""
-        if not cleaned.get("birth_date") and cleaned.get("id_number"):
-            # An invalid number has its own error from clean_id_number already.
-            with contextlib.suppress(ValidationError):
-                cleaned["birth_date"] = birth_date_from_id_number(cleaned["id_number"])
+        if not cleaned.get("birth_date"):
+            number = cleaned.get("id_number")
+            if self.instance.pk is not None and number == self.instance.id_number:
+                cleaned["birth_date"] = self.instance.birth_date
+            elif number:
+                # An invalid number has its own error from clean_id_number already.
+                with contextlib.suppress(ValidationError):
+                    cleaned["birth_date"] = birth_date_from_id_number(number)
         return cleaned
 
 

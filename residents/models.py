@@ -1,9 +1,12 @@
-"""Households, residents, service tags and the personal-data access log (DESIGN §3).
+"""Households, residents, service tags and the personal-data access logs (DESIGN §3).
 
 ID numbers (身份证号) and phones are encrypted at rest (``EncryptedTextField``); a keyed hash
-beside each makes exact lookup and uniqueness possible without the plaintext. Lists show the
-masked forms; a whole view goes through ``services.reveal_resident_pii`` and is logged in
-``PIIAccessLog``.
+beside each makes exact lookup and uniqueness possible without the plaintext. Names and
+addresses are not encrypted but restricted by role (see ``selectors``: only those who serve a
+resident see them whole; ``__str__`` gives the masked forms, so admin titles, history and
+log entries never carry them). A whole view goes through ``services.reveal_resident_pii``
+and is logged in ``PIIAccessLog``; list views, exports and whole-number searches in
+``PIIListLog``.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from grids.models import GridCell
 
 from .crypto import pii_hash
 from .fields import EncryptedTextField
-from .masking import mask_id_number, mask_phone
+from .masking import mask_address, mask_id_number, mask_name, mask_phone
 from .validators import normalize_cn_phone, normalize_id_number_text, validate_id_number
 
 ELDERLY_AGE = 60  # 老年人: 60 and over (老年人权益保障法 art. 2)
@@ -63,6 +66,15 @@ class Tag(models.Model):
         editable=False,
         help_text=_("Created by GridGov; other apps may rely on its code."),
     )
+    sensitive = models.BooleanField(
+        _("sensitive"),
+        default=False,
+        help_text=_(
+            "Shown only to those who serve the resident (grid and functional workers of the "
+            "cell, street staff of the street); others see only how many such tags a "
+            "resident has. E.g. 残疾人, 低保, 优抚对象, 失业."
+        ),
+    )
     visit_every_days = models.PositiveSmallIntegerField(
         _("visit every (days)"),
         null=True,
@@ -83,7 +95,8 @@ class Tag(models.Model):
 
 
 class Household(models.Model):
-    """户 — an address in a grid cell where residents live."""
+    """户 — an address in a grid cell where residents live. The address is emptied when
+    every resident has been anonymised (``retention``)."""
 
     cell = models.ForeignKey(
         GridCell, on_delete=models.PROTECT, related_name="households", verbose_name=_("grid cell")
@@ -97,7 +110,7 @@ class Household(models.Model):
         ordering = ["cell", "address"]
 
     def __str__(self) -> str:
-        return self.address
+        return mask_address(self.address)
 
     def save(self, *args, **kwargs) -> None:
         adding = self._state.adding
@@ -121,7 +134,12 @@ class ResidentQuerySet(models.QuerySet):
 
 
 class Resident(models.Model):
-    """居民. ``id_number`` and ``phone`` are encrypted; never show them whole in a list."""
+    """居民. ``id_number`` and ``phone`` are encrypted; never show them whole in a list, nor
+    the birth date beside the masked ID number (see ``masking.shown_birth_year``).
+
+    ``moved_out_at`` starts the retention period; ``anonymised_at`` marks a resident whose
+    name, ID number and phone were erased and birth date cut to 1 January (``retention``).
+    """
 
     household = models.ForeignKey(
         Household, on_delete=models.CASCADE, related_name="residents", verbose_name=_("household")
@@ -138,10 +156,23 @@ class Resident(models.Model):
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
     birth_date = models.DateField(_("birth date"))
     id_number = EncryptedTextField(_("ID number (身份证号)"))
-    id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # NULL once anonymised: every erased ID number would otherwise share one hash.
+    id_number_hash = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, editable=False
+    )
     phone = EncryptedTextField(_("phone"), blank=True)
     phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     tags = models.ManyToManyField(Tag, blank=True, related_name="residents", verbose_name=_("tags"))
+    moved_out_at = models.DateField(
+        _("moved out on"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The day the resident left. Their personal data is anonymised "
+            "RETAIN_MOVED_OUT_DAYS days later (PIPL)."
+        ),
+    )
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = ResidentQuerySet.as_manager()
@@ -152,7 +183,7 @@ class Resident(models.Model):
         ordering = ["household", "name"]
 
     def __str__(self) -> str:
-        return self.name
+        return mask_name(self.name)
 
     def save(self, *args, **kwargs) -> None:
         """Normalise the ID number and phone, set their hashes and copy the household's cell.
@@ -161,7 +192,7 @@ class Resident(models.Model):
         stored as typed rather than lost.
         """
         self.id_number = normalize_id_number_text(self.id_number)
-        self.id_number_hash = id_number_hash_of(self.id_number)
+        self.id_number_hash = id_number_hash_of(self.id_number) if self.id_number else None
         try:
             self.phone = normalize_cn_phone(self.phone) if self.phone else ""
             self.phone_hash = phone_hash_of(self.phone)
@@ -218,6 +249,8 @@ class Resident(models.Model):
                 errors["phone"] = exc.messages
         if self.birth_date and self.birth_date > timezone.localdate():
             errors["birth_date"] = [_("The birth date is in the future.")]
+        if self.moved_out_at and self.moved_out_at > timezone.localdate():
+            errors["moved_out_at"] = [_("Record a move-out on the day it happens, not in advance.")]
         if errors:
             raise ValidationError(errors)
 
@@ -254,6 +287,61 @@ class PIIAccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.resident} · {self.fields}"
+
+
+class PIIListLog(models.Model):
+    """One list view, export or whole-number search of residents (个人信息列表查询记录): who,
+    when, where, with which filters, what kind of search, how many residents it showed.
+
+    One row per view, not per resident. A search is kept as its kind and a keyed hash
+    (``crypto.pii_hash``, the same as the lookup columns), never as typed: an auditor can
+    check whether a given number was searched without the log holding any. Append-only, and
+    the viewer cannot be deleted while rows name them, as for ``PIIAccessLog``.
+    """
+
+    class Kind(models.TextChoices):
+        LIST = "list", _("list view")
+        EXPORT = "export", _("export")
+        SEARCH = "search", _("whole-number search")
+
+    class SearchKind(models.TextChoices):
+        NONE = "", _("no search")
+        TEXT = "text", _("name or address")
+        ID_NUMBER = "id_number", _("whole ID number")
+        PHONE = "phone", _("whole phone number")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="pii_list_logs",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    # "where" is an SQL keyword: a column of that name would need quoting in every report.
+    where = models.CharField(_("where"), max_length=100, db_column="place")
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    search_kind = models.CharField(
+        _("search"), max_length=10, choices=SearchKind.choices, blank=True
+    )
+    search_hash = models.CharField(_("search (keyed hash)"), max_length=64, blank=True)
+    rows = models.PositiveIntegerField(
+        _("residents shown"), null=True, help_text=_("Empty when the search was refused.")
+    )
+    refused = models.BooleanField(
+        _("refused"),
+        default=False,
+        help_text=_("Over the per-user limit of whole-number searches."),
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("personal data list or search (个人信息列表查询记录)")
+        verbose_name_plural = _("personal data lists and searches (个人信息列表查询记录)")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["user", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_kind_display()} · {self.where}"
 
 
 class Visit(models.Model):

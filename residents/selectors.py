@@ -1,10 +1,23 @@
-"""Reads of households and residents, scoped by the reader's assignments (DESIGN §6).
+"""Reads of households and residents, scoped by the reader's assignments (DESIGN §6). This
+module is the one place deciding who sees which residents, and how much of them.
 
-Who sees residents: grid and functional workers (their cells or community), street staff
-(their street), district admins (their district), superusers (all). Volunteers see no
-personal data (DESIGN §1). Handlers are left out too: they act on cases dispatched to their
-department (DESIGN §6), and a district-wide 物业/职能部门 account must not list a million
-residents.
+Two levels, both from assignments:
+
+- **Visible** (the resident is listed at all, masked): grid and functional workers (their
+  cells, community or street), street staff (their street), district admins (their
+  district), superusers (all). Volunteers see no personal data (DESIGN §1). Handlers are
+  left out too: they act on cases dispatched to their department (DESIGN §6), and a
+  district-wide 物业/职能部门 account must not list a million residents.
+- **Served** (name, address and sensitive tags whole): those whose job is to serve the
+  resident — grid and functional workers of the resident's cell (or community, or street),
+  and street staff of the street, whose office runs the 民政 services (低保, 残疾人 cards)
+  the tags are about. District admins and superusers oversee rather than serve: they see
+  ``王*``, the road without the door, a count of sensitive tags, and the whole values only
+  through the logged reveal (``services.reveal_resident_pii``). Serving is a job, not a
+  privilege, so a superuser serves only where an assignment says so.
+
+Querysets from ``residents_visible_to`` and ``households_visible_to`` carry a ``served``
+column computed in the same query, which ``display`` reads row by row.
 """
 
 from __future__ import annotations
@@ -12,49 +25,92 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.core.exceptions import ValidationError
-from django.db.models import Max, Min, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Max, Min, Q, QuerySet, Value
 from django.utils import timezone
 
-from grids.models import GridCell, Role
-from grids.selectors import cell_scope_q, user_roles
+from grids.models import Assignment, GridCell, Role
+from grids.selectors import CELL_LEVEL_PATH, active_assignments, territory_q, user_roles
 
-from .models import (
-    Household,
-    PIIAccessLog,
-    Resident,
-    Visit,
-    id_number_hash_of,
-    phone_hash_of,
-)
-from .validators import looks_like_id_number
+from .models import Household, PIIAccessLog, PIIListLog, Resident, Visit
 
 RESIDENT_ROLES: frozenset[str] = frozenset(
     {Role.GRID_WORKER, Role.FUNCTIONAL_WORKER, Role.STREET_STAFF, Role.DISTRICT_ADMIN}
 )
+SERVING_ROLES: frozenset[str] = frozenset(
+    {Role.GRID_WORKER, Role.FUNCTIONAL_WORKER, Role.STREET_STAFF}
+)
+
+_NOTHING = Q(pk__in=[])
+
+
+def _scope_qs(user, path: str) -> tuple[Q, Q | None]:
+    """(visible, served) as Q objects over rows reaching a cell through ``path``, from one
+    read of the user's assignments. ``served`` is None when the user serves nowhere."""
+    if not getattr(user, "is_authenticated", False):
+        return _NOTHING, None
+    rows = list(
+        active_assignments(user)
+        .filter(role__in=RESIDENT_ROLES)
+        .values_list("role", "scope", "district_id", "street_id", "community_id", "cell_id")
+    )
+    visible = (
+        Q()
+        if user.is_superuser
+        else territory_q([row[1:] for row in rows], level_paths=CELL_LEVEL_PATH, path=path)
+    )
+    serving = [row[1:] for row in rows if row[0] in SERVING_ROLES]
+    served = territory_q(serving, level_paths=CELL_LEVEL_PATH, path=path) if serving else None
+    return visible, served
+
+
+def _served_column(served: Q | None) -> ExpressionWrapper | Value:
+    if served is None:
+        return Value(False)
+    return ExpressionWrapper(served, output_field=BooleanField())
 
 
 def residents_visible_to(user) -> QuerySet[Resident]:
-    """Residents whose cell the user serves in a role that may see personal data."""
-    return Resident.objects.filter(
-        cell_scope_q(user, "cell__", roles=set(RESIDENT_ROLES))
-    ).select_related("household", "cell__community")
+    """Residents the user may see, each with ``served`` (True: the user serves them)."""
+    visible, served = _scope_qs(user, "cell__")
+    return (
+        Resident.objects.filter(visible)
+        .annotate(served=_served_column(served))
+        .select_related("household", "cell__community")
+    )
 
 
 def households_visible_to(user) -> QuerySet[Household]:
-    """Households the user may see, by the same rule as ``residents_visible_to``."""
-    return Household.objects.filter(
-        cell_scope_q(user, "cell__", roles=set(RESIDENT_ROLES))
-    ).select_related("cell__community")
+    """Households the user may see, by the same rule, each with ``served``."""
+    visible, served = _scope_qs(user, "cell__")
+    return (
+        Household.objects.filter(visible)
+        .annotate(served=_served_column(served))
+        .select_related("cell__community")
+    )
 
 
-def access_logs_visible_to(user) -> QuerySet[PIIAccessLog]:
-    """Whole views of personal data about residents the user may see (the audit trail of
-    their territory), by the same rule as ``residents_visible_to``. Rows whose resident was
-    deleted belong to no territory: superusers only."""
-    return PIIAccessLog.objects.filter(
-        cell_scope_q(user, "resident__cell__", roles=set(RESIDENT_ROLES))
-    ).select_related("user", "resident")
+def households_served_by(user) -> QuerySet[Household]:
+    """Households in the cells the user serves (where they may register and visit)."""
+    _, served = _scope_qs(user, "cell__")
+    return Household.objects.filter(served if served is not None else _NOTHING).select_related(
+        "cell__community"
+    )
+
+
+def residents_served_by(user) -> QuerySet[Resident]:
+    _, served = _scope_qs(user, "cell__")
+    return Resident.objects.filter(served if served is not None else _NOTHING)
+
+
+def serves_anyone(user) -> bool:
+    """Does the user serve any cell (and so see some names, addresses, sensitive tags)?"""
+    return _scope_qs(user, "")[1] is not None
+
+
+def resident_scope_q(user, path: str) -> Q:
+    """The visibility rule as a Q over residents reached through ``path`` (e.g.
+    ``"residents__"`` from a Tag), for counts that must not include residents out of scope."""
+    return _scope_qs(user, f"{path}cell__")[0]
 
 
 @dataclass(frozen=True)
@@ -70,17 +126,18 @@ class VisitDue:
 
 
 def households_due_visit(user, *, now: datetime | None = None, limit: int = 20) -> list[VisitDue]:
-    """Households in the user's cells that are due a visit (走访), most overdue first.
+    """Households in the cells the user serves that are due a visit (走访), most overdue first.
 
-    A household is due when one of its residents carries a tag with ``visit_every_days``
-    (the shortest such interval counts) and its last visit is older than that, or it was
-    never visited. Three small queries, each on an index (residents by cell, visits by
-    household, the households shown), so a cell's worth of rows is read, not the district's.
+    A household is due when one of its residents (not moved out) carries a tag with
+    ``visit_every_days`` (the shortest such interval counts) and its last visit is older
+    than that, or it was never visited. Three small queries, each on an index (residents by
+    cell, visits by household, the households shown), so a cell's worth of rows is read,
+    not the district's.
     """
     now = now or timezone.now()
     every = dict(
-        residents_visible_to(user)
-        .filter(tags__visit_every_days__isnull=False)
+        residents_served_by(user)
+        .filter(tags__visit_every_days__isnull=False, moved_out_at__isnull=True)
         .order_by()
         .values("household_id")
         .annotate(every_days=Min("tags__visit_every_days"))
@@ -109,8 +166,10 @@ def households_due_visit(user, *, now: datetime | None = None, limit: int = 20) 
 
 
 def cells_open_to(user) -> QuerySet[GridCell]:
-    """Cells where the user may register households and residents (same rule as above)."""
-    return GridCell.objects.filter(cell_scope_q(user, roles=set(RESIDENT_ROLES))).select_related(
+    """Cells where the user may register households and residents: those they serve (an
+    overseer would type a name they are then not shown)."""
+    _, served = _scope_qs(user, "")
+    return GridCell.objects.filter(served if served is not None else _NOTHING).select_related(
         "community"
     )
 
@@ -122,23 +181,24 @@ def can_reveal_pii_in_bulk(user) -> bool:
     return Role.DISTRICT_ADMIN in user_roles(user)
 
 
-def find_resident_by_id_number(user, id_number: str) -> Resident | None:
-    """The resident in the user's scope with this ID number (as typed), or None.
+def _log_scope_q(user) -> Q:
+    """Access-log rows the user may read: a superuser all, a district admin those of anyone
+    who works in their district (and their own), anyone else their own."""
+    if user.is_superuser:
+        return Q()
+    districts = active_assignments(user).filter(role=Role.DISTRICT_ADMIN).values("district_id")
+    colleagues = Assignment.objects.filter(
+        Q(district__in=districts)
+        | Q(street__district__in=districts)
+        | Q(community__street__district__in=districts)
+        | Q(cell__community__street__district__in=districts)
+    ).values("user_id")
+    return Q(user=user) | Q(user_id__in=colleagues)
 
-    Matches on the keyed hash: the encrypted column cannot be searched.
-    """
-    if not looks_like_id_number(id_number):
-        return None
-    return residents_visible_to(user).filter(id_number_hash=id_number_hash_of(id_number)).first()
+
+def reveal_logs_visible_to(user) -> QuerySet[PIIAccessLog]:
+    return PIIAccessLog.objects.filter(_log_scope_q(user)).select_related("user", "resident")
 
 
-def find_residents_by_phone(user, phone: str) -> QuerySet[Resident]:
-    """Residents in the user's scope with this phone (any usual CN spelling); none if the
-    text is not a valid CN phone."""
-    try:
-        digest = phone_hash_of(phone)
-    except ValidationError:
-        return Resident.objects.none()
-    if not digest:
-        return Resident.objects.none()
-    return residents_visible_to(user).filter(phone_hash=digest)
+def list_logs_visible_to(user) -> QuerySet[PIIListLog]:
+    return PIIListLog.objects.filter(_log_scope_q(user)).select_related("user")

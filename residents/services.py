@@ -1,24 +1,50 @@
-"""Writes for households and residents, and the one way to see personal data whole."""
+"""Writes for households and residents, the one way to see personal data whole, and the
+logged (and limited) ways to list and search it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Mapping
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import TextField, Value
+from django.db.models import QuerySet, TextField, Value
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
+from django_ratelimit.core import get_usage
+from django_ratelimit.exceptions import Ratelimited
 
 from grids.models import GridCell
 
-from .crypto import InvalidToken, rotate
-from .models import Household, PIIAccessLog, Resident, Tag, Visit
-from .selectors import households_visible_to, residents_visible_to
-from .validators import birth_date_from_id_number
+from .crypto import InvalidToken, pii_hash, rotate
+from .models import (
+    Household,
+    PIIAccessLog,
+    PIIListLog,
+    Resident,
+    Tag,
+    Visit,
+    id_number_hash_of,
+    phone_hash_of,
+)
+from .selectors import households_served_by, residents_visible_to
+from .validators import birth_date_from_id_number, looks_like_id_number
 
-PII_FIELDS = ("id_number", "phone")
+PII_FIELDS = ("name", "address", "id_number", "phone")
+
+
+class NumberSearchLimited(Ratelimited):
+    """Over ``RESIDENT_NUMBER_SEARCHES_PER_HOUR``: a ``PermissionDenied`` whose message says
+    when to try again (``retry_after``, seconds); answered 429 (``views.rate_limited``)."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+NUMBER_SEARCH_GROUP = "residents.number_search"
 
 
 @transaction.atomic
@@ -31,9 +57,9 @@ def create_household(*, cell: GridCell, address: str) -> Household:
 
 
 def record_visit(*, household_id: int, by, note: str = "") -> Visit:
-    """Log that ``by`` visited the household now (走访). The household must be in ``by``'s
-    scope (else ``Household.DoesNotExist``, a 404 to the caller); ``note`` is optional."""
-    household = households_visible_to(by).get(pk=household_id)
+    """Log that ``by`` visited the household now (走访). ``by`` must serve the household's
+    cell (else ``Household.DoesNotExist``, a 404 to the caller); ``note`` is optional."""
+    household = households_served_by(by).get(pk=household_id)
     visit = Visit(household=household, worker=by, note=note.strip())
     visit.full_clean(exclude=["household", "worker"])
     visit.save()
@@ -99,11 +125,13 @@ def create_resident(
 
 @transaction.atomic
 def reveal_resident_pii(*, resident_id: int, by, reason: str) -> dict[str, str]:
-    """Return the whole ID number and phone of a resident and log the view.
+    """Return a resident's whole name, address, ID number and phone, and log the view.
 
     Allowed to whoever may see the resident (``residents_visible_to``; volunteers never
-    can). Raises ``ValidationError`` without a reason, ``PermissionDenied`` when the resident
-    is out of the user's scope or does not exist (the same answer, so ids cannot be probed).
+    can), whether or not they serve them: for an overseer this is the only way to see the
+    name and address whole. Raises ``ValidationError`` without a reason,
+    ``PermissionDenied`` when the resident is out of the user's scope or does not exist (the
+    same answer, so ids cannot be probed).
     """
     reason = (reason or "").strip()
     if not reason:
@@ -114,7 +142,103 @@ def reveal_resident_pii(*, resident_id: int, by, reason: str) -> dict[str, str]:
     PIIAccessLog.objects.create(
         user=by, resident=resident, fields=",".join(PII_FIELDS), reason=reason[:200]
     )
-    return {"name": resident.name, "id_number": resident.id_number, "phone": resident.phone}
+    return {
+        "name": resident.name,
+        "address": resident.household.address,
+        "id_number": resident.id_number,
+        "phone": resident.phone,
+    }
+
+
+def classify_search(text: str) -> tuple[str, str]:
+    """(kind, keyed hash) of a search as the logs keep it: ``PIIListLog.SearchKind`` and
+    ``crypto.pii_hash`` of the normalised number or text; ``("", "")`` for no search."""
+    text = (text or "").strip()
+    if not text:
+        return PIIListLog.SearchKind.NONE, ""
+    if looks_like_id_number(text):
+        return PIIListLog.SearchKind.ID_NUMBER, id_number_hash_of(text)
+    try:
+        return PIIListLog.SearchKind.PHONE, phone_hash_of(text)
+    except ValidationError:
+        return PIIListLog.SearchKind.TEXT, pii_hash(text)
+
+
+def record_list_view(
+    *,
+    by,
+    where: str,
+    rows: int,
+    filters: Mapping[str, str | list[str]] | None = None,
+    search: str = "",
+    kind: str = PIIListLog.Kind.LIST,
+) -> PIIListLog:
+    """Log that ``by`` was shown ``rows`` residents (or households) in the list or export
+    ``where``, with ``filters`` (the query's parameters, not personal data) and ``search``
+    (kept as its kind and keyed hash only)."""
+    search_kind, search_hash = classify_search(search)
+    return PIIListLog.objects.create(
+        user=by,
+        kind=kind,
+        where=where[:100],
+        filters=dict(filters or {}),
+        search_kind=search_kind,
+        search_hash=search_hash,
+        rows=rows,
+    )
+
+
+def _number_search_refusal(*, limit: int, seconds_left: int) -> str:
+    return _(
+        "You may search by a whole ID number or phone number at most %(limit)d times an "
+        "hour; try again in %(wait)d minutes. Searching by name or address is not limited."
+    ) % {"limit": limit, "wait": max(1, math.ceil(seconds_left / 60))}
+
+
+def search_residents_by_number(*, by, number: str, where: str) -> QuerySet[Resident]:
+    """Residents in ``by``'s scope whose whole ID number or phone is ``number`` (as typed, in
+    any usual spelling). The one way to search by a whole number: the admin, the lead's
+    hotline page, anything to come.
+
+    Such a search confirms one of the numbers a mask leaves (``139****5678``: 10⁴), so each
+    is logged (``PIIListLog``, kind and keyed hash, how many found) and counted against
+    ``settings.RESIDENT_NUMBER_SEARCHES_PER_HOUR`` per user (django-ratelimit, in the shared
+    cache). Over the limit the attempt is logged as refused and ``NumberSearchLimited`` (a
+    ``PermissionDenied``) is raised with a message saying when to try again; the
+    middleware answers it with 429 (DRF views must map it to 429 themselves: DRF answers a
+    ``PermissionDenied`` with 403 before the middleware sees it). Text that is no whole
+    number finds nothing, unlogged.
+    """
+    search_kind, digest = classify_search(number)
+    if search_kind not in (PIIListLog.SearchKind.ID_NUMBER, PIIListLog.SearchKind.PHONE):
+        return Resident.objects.none()
+    usage = get_usage(
+        # No request: the limit is the user's, wherever the search comes from.
+        None,
+        group=NUMBER_SEARCH_GROUP,
+        key=lambda group, request: str(by.pk),
+        rate=(settings.RESIDENT_NUMBER_SEARCHES_PER_HOUR, 3600),
+        increment=True,
+    )
+    log = PIIListLog(
+        user=by,
+        kind=PIIListLog.Kind.SEARCH,
+        where=where[:100],
+        search_kind=search_kind,
+        search_hash=digest,
+    )
+    if usage is not None and usage["should_limit"]:
+        log.refused = True
+        log.save()
+        raise NumberSearchLimited(
+            _number_search_refusal(limit=usage["limit"], seconds_left=usage["time_left"]),
+            retry_after=max(1, usage["time_left"]),
+        )
+    column = "id_number_hash" if search_kind == PIIListLog.SearchKind.ID_NUMBER else "phone_hash"
+    found = residents_visible_to(by).filter(**{column: digest})
+    log.rows = found.count()
+    log.save()
+    return found
 
 
 def rotate_resident_pii(*, batch_size: int = 500) -> int:

@@ -15,6 +15,10 @@ EVERY = {  # name → (task, interval or crontab (minute, hour, timezone))
     "After-intake catch-up": ("workflows.follow_up_intakes", (1, "minutes")),
     "Integrity scan": ("integrity.scan_recent", (30, "minutes")),
     "Assessment rollup (nightly)": ("assessment.roll_up_recent", ("20", "0", "Asia/Shanghai")),
+    "Personal data retention (daily)": (
+        "residents.apply_retention",
+        ("40", "3", "Asia/Shanghai"),
+    ),
 }
 
 

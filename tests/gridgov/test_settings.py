@@ -3,6 +3,7 @@ pass on its defaults; development runs on built-in keys."""
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
@@ -203,3 +204,36 @@ def test_every_problem_is_named_at_once():
         "PII_ENCRYPTION_KEYS",
         "PII_HASH_KEY",
     ]
+
+
+def _default_cache(**env: str) -> dict:
+    clean = {k: v for k, v in os.environ.items() if k not in {"CACHE_URL", "REDIS_URL"}}
+    code = (
+        "import json; from django.conf import settings; "
+        "print(json.dumps(settings.CACHES['default']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_shared_cache_is_a_database_table_unless_redis_is_configured():
+    """Per-user limits count in the default cache: shared by every process, with no server
+    on a laptop, Redis in production."""
+    assert _default_cache() == {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "gridgov_cache",
+    }
+    redis = "django.core.cache.backends.redis.RedisCache"
+    assert _default_cache(CACHE_URL="redis://cache:6379/2") == {
+        "BACKEND": redis,
+        "LOCATION": "redis://cache:6379/2",
+    }
+    assert _default_cache(REDIS_URL="redis://redis:6379/0")["BACKEND"] == redis

@@ -6,14 +6,17 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
 
 from residents.models import Resident
 from residents.services import create_household, create_resident
 
 from ..factories import make_id_number
 
-# The example from DESIGN §3, and its masked form.
-ID_A, ID_A_MASKED = "11010519491231002X", "110105********002X"
+# The example from DESIGN §3, and its masked form (the check digit hidden too: see
+# residents.masking.mask_id_number).
+ID_A, ID_A_MASKED = "11010519491231002X", "110105********002*"
 PHONE_A, PHONE_A_MASKED = "13912345678", "139****5678"
 
 
@@ -41,3 +44,21 @@ def people(territory) -> People:
             territory.cell_x, "张敏", make_id_number(birth=date(2015, 6, 1), seq=44), "010-65529988"
         ),
     )
+
+
+@pytest.fixture
+def admin_as(db):
+    """``admin_as(user)``: a test client signed in as ``user`` made staff with every
+    permission on the residents app (what a district would grant its resident desk), so
+    what they see is decided by the residents' scope rules alone."""
+
+    def login(user) -> Client:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+        user.user_permissions.add(*Permission.objects.filter(content_type__app_label="residents"))
+        client = Client()
+        client.force_login(user)
+        client.user = user
+        return client
+
+    return login

@@ -9,13 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from residents.models import PIIAccessLog
-from residents.selectors import (
-    find_resident_by_id_number,
-    find_residents_by_phone,
-    households_visible_to,
-    residents_visible_to,
-)
-from residents.services import reveal_resident_pii
+from residents.selectors import households_visible_to, residents_visible_to
+from residents.services import reveal_resident_pii, search_residents_by_number
 
 from ..factories import ResidentFactory, UserFactory
 from .conftest import ID_A, PHONE_A
@@ -62,17 +57,21 @@ def test_anonymous_sees_nothing(people):
     assert not residents_visible_to(AnonymousUser()).exists()
 
 
+def find(user, number: str) -> list:
+    return list(search_residents_by_number(by=user, number=number, where="test"))
+
+
 def test_lookup_by_id_number_stays_within_scope(people, worker_a, worker_b):
-    assert find_resident_by_id_number(worker_a, ID_A.lower()) == people.a
-    assert find_resident_by_id_number(worker_b, ID_A) is None
-    assert find_resident_by_id_number(worker_a, "not a number") is None
+    assert find(worker_a, ID_A.lower()) == [people.a]
+    assert find(worker_b, ID_A) == []
+    assert find(worker_a, "not a number") == []
 
 
 def test_lookup_by_phone_in_any_usual_spelling(people, worker_a, worker_x, street_staff):
-    assert list(find_residents_by_phone(worker_a, "+86 139-1234-5678")) == [people.a]
-    assert list(find_residents_by_phone(worker_x, "(010) 6552 9988")) == [people.x]
-    assert not find_residents_by_phone(street_staff, PHONE_A.replace("139", "138")).exists()
-    assert not find_residents_by_phone(worker_a, "12345").exists()
+    assert find(worker_a, "+86 139-1234-5678") == [people.a]
+    assert find(worker_x, "(010) 6552 9988") == [people.x]
+    assert find(street_staff, PHONE_A.replace("139", "138")) == []
+    assert find(worker_a, "12345") == []
 
 
 def test_residents_list_query_count_does_not_grow_with_rows(people, district_admin, territory):
@@ -105,3 +104,28 @@ def test_reveal_refused_outside_scope_and_for_volunteers(people, persona, reques
 def test_reveal_of_a_missing_resident_looks_like_a_refusal(people, district_admin):
     with pytest.raises(PermissionDenied):
         reveal_resident_pii(resident_id=10**9, by=district_admin, reason="x")
+
+
+def test_visits_fall_due_where_the_user_serves_and_not_for_who_moved_out(
+    people, worker_a, district_admin
+):
+    from django.utils import timezone
+
+    from residents.models import Resident, Tag
+    from residents.selectors import households_due_visit
+
+    people.a.tags.add(Tag.objects.get(code="elderly_alone"))
+    assert [due.household for due in households_due_visit(worker_a)] == [people.a.household]
+    # A district admin oversees: no visit list of the district's addresses.
+    assert households_due_visit(district_admin) == []
+    Resident.objects.filter(pk=people.a.pk).update(moved_out_at=timezone.localdate())
+    assert households_due_visit(worker_a) == []
+
+
+def test_only_those_who_serve_a_household_log_a_visit(people, district_admin, worker_a):
+    from residents.models import Household
+    from residents.services import record_visit
+
+    with pytest.raises(Household.DoesNotExist):
+        record_visit(household_id=people.a.household_id, by=district_admin)
+    assert record_visit(household_id=people.a.household_id, by=worker_a).worker == worker_a

@@ -159,7 +159,7 @@ def test_hotline_is_not_a_personal_phone():
 
 @pytest.mark.parametrize(
     ("value", "masked"),
-    [("11010519491231002X", "110105********002X"), ("", "")],
+    [("11010519491231002X", "110105********002*"), ("", "")],
 )
 def test_id_number_mask(value, masked):
     assert mask_id_number(value) == masked

@@ -24,7 +24,7 @@ from grids import demo
 from grids.models import Assignment, Community, Department, District, GridCell, Street
 from grids.spatial import invalidate_cell_index
 from public.demo import create_resident_demo
-from residents.demo import create_residents, delete_residents
+from residents.demo import create_residents, delete_access_logs_by, delete_residents
 
 RESIDENT_CASES = 40
 
@@ -138,9 +138,11 @@ def delete_district(district: District) -> None:
     with transaction.atomic():
         user_ids = set(Assignment.objects.filter(in_district).values_list("user_id", flat=True))
         Assignment.objects.filter(in_district).delete()
-        User.objects.filter(
+        users = User.objects.filter(
             Q(pk__in=user_ids, assignments__isnull=True) | Q(username__startswith="demo_")
-        ).delete()
+        )
+        delete_access_logs_by(users)  # they protect the users they name
+        users.delete()
         Department.objects.filter(district=district).delete()
         cells.delete()
         Community.objects.filter(street__district=district).delete()
