@@ -183,9 +183,12 @@ def can_reveal_pii_in_bulk(user) -> bool:
 
 def _log_scope_q(user) -> Q:
     """Access-log rows the user may read: a superuser all, a district admin those of anyone
-    who works in their district (and their own), anyone else their own."""
+    who works in their district (and their own), anyone else with a current assignment their
+    own; someone whose assignments all ended, nothing (an ended assignment grants nothing)."""
     if user.is_superuser:
         return Q()
+    if not active_assignments(user).exists():
+        return _NOTHING
     districts = active_assignments(user).filter(role=Role.DISTRICT_ADMIN).values("district_id")
     colleagues = Assignment.objects.filter(
         Q(district__in=districts)

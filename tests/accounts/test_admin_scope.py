@@ -323,6 +323,7 @@ def test_every_admin_is_scoped_superuser_only_or_configuration():
         "residents.Household",
         "residents.Resident",
         "residents.PIIAccessLog",
+        "residents.PIIListLog",
         "assessment.Satisfaction",
         "integrity.IntegrityFlag",
     }
