@@ -42,6 +42,17 @@ def _no_cross_check(settings):
 
 
 @pytest.fixture
+def as_user(client):
+    """``as_user(user)``: the test client, signed in as ``user`` (a session, as on the pages)."""
+
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
 def worker_a2(territory):
     """A second grid worker of cell A (verifies what worker_a resolved on the spot)."""
     return assigned_user(Role.GRID_WORKER, "cell", territory.cell_a, "worker_a2")

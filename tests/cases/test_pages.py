@@ -18,15 +18,6 @@ from .personas import POINT_A, POINT_NOWHERE, POINT_X, act, case_in, new_case, p
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def as_user(client):
-    def sign_in(user):
-        client.force_login(user)
-        return client
-
-    return sign_in
-
-
 def queries(client, url: str) -> tuple[int, object]:
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
