@@ -18,10 +18,11 @@ from grids.models import GridCell, Role
 from grids.selectors import TERRITORIAL_ROLES, active_assignments
 from grids.spatial import cell_at
 from workflows.errors import ActionForbidden
-from workflows.services import check_photos, replayed_state, run_after_commit, start_step
+from workflows.services import replayed_state, run_after_commit, start_step
 from workflows.transitions import Actor
 
 from .models import Attachment, Case, CaseEvent, CaseNumberCounter, CaseSource, Priority
+from .photos import prepare_photos
 from .selectors import fileable_category
 
 # Roles that report cases, each only inside the territory of their assignment.
@@ -110,8 +111,8 @@ def create_case(
 
     Raises ``ValidationError`` for an unknown/inactive category (``category``), a bad
     priority or source, empty title/description, a point outside every cell or outside the
-    reporter's territory (``lon``/``lat``), or a file that is not a JPEG/PNG/WebP ≤ 10 MB
-    (``photos``); ``ActionForbidden`` for a handler.
+    reporter's territory (``lon``/``lat``), or photos ``cases.photos.prepare_photos``
+    refuses (``photos``); ``ActionForbidden`` for a handler.
     """
     return file_case(
         by=by,
@@ -156,7 +157,7 @@ def file_case(
         errors["source"] = _("Unknown source.")
     if errors:
         raise ValidationError(errors)
-    check_photos(photos, required=False)
+    photos = prepare_photos(photos)
     cell, actor = _reporting_cell(by=by, lon=lon, lat=lat)
     now = timezone.now()
     case = Case(
@@ -197,7 +198,7 @@ def file_case(
             payload={"changes": {k: v for k, v in replayed_state(case).items() if k != "status"}},
         )
         attachments = [
-            Attachment.build(case=case, stage=Attachment.Stage.REPORT, file=photo, event=event)
+            Attachment.build(case=case, stage=Attachment.Stage.REPORT, photo=photo, event=event)
             for photo in photos
         ]
         for attachment in attachments:

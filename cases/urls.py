@@ -14,5 +14,11 @@ urlpatterns = [
     path("cases/", case_page.case_list, name="case-list"),
     path("cases/<int:pk>/", case_page.case_page, name="case-page"),
     path("cases/<int:pk>/photos/<int:attachment_id>/", case_page.case_photo, name="case-photo"),
+    path(
+        "cases/<int:pk>/photos/<int:attachment_id>/thumbnail/",
+        case_page.case_photo,
+        {"thumbnail": True},
+        name="case-photo-thumbnail",
+    ),
     path("cases/<int:pk>/act/<str:action>/", actions.case_action, name="case-action"),
 ]

@@ -12,8 +12,6 @@ from .case import (
     CaseSource,
     CaseStatus,
     EscalationLevel,
-    sniff_image_type,
-    validate_image_file,
 )
 from .categories import (
     CODE_RE,
@@ -51,6 +49,4 @@ __all__ = [
     "Priority",
     "RoutingRule",
     "category_code_validator",
-    "sniff_image_type",
-    "validate_image_file",
 ]

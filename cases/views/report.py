@@ -79,6 +79,7 @@ def _add_service_errors(form: ReportForm, exc: ValidationError) -> None:
         target = {"title": "description", "category_code": "category"}.get(field, field)
         if target in form.fields:
             form.add_error(target, errors)
+        elif field == "photos":  # the messages name the photo themselves
+            form.add_error(None, errors)
         else:
-            label = _("Photo") if field == "photos" else field
-            form.add_error(None, [f"{label}: {message}" for message in errors])
+            form.add_error(None, [f"{field}: {message}" for message in errors])

@@ -248,7 +248,7 @@ def test_a_photo_is_served_in_scope_and_a_lost_file_is_404_not_500(cast, as_user
     url = reverse("case-photo", args=[case.pk, stored.pk])
     client = as_user(cast.staff)
     response = client.get(url)
-    assert response.status_code == 200 and response["Content-Type"] == "image/png"
-    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert b"".join(response.streaming_content).startswith(b"\xff\xd8\xff")
     stored.file.storage.delete(stored.file.name)
     assert client.get(url).status_code == 404
