@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
@@ -99,7 +99,7 @@ def signed_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             authenticators = [auth() for auth in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
             try:
                 user = Request(request, authenticators=authenticators).user
-            except AuthenticationFailed:
+            except APIException:  # credentials refused
                 user = None
             if user is None or not user.is_authenticated:
                 response = HttpResponse(status=401)

@@ -8,6 +8,7 @@ import io
 import math
 from datetime import UTC, datetime, timedelta, timezone
 
+import numpy as np
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -132,6 +133,13 @@ def test_webp_png_and_unusual_jpegs_are_accepted_and_stored_as_jpeg(cast, name, 
     assert stored_image(photo.file).mode == "RGB" and photo.content_type == "image/jpeg"
 
 
+def test_a_16_bit_grey_png_keeps_its_tones(cast):
+    grey = Image.fromarray(np.full((48, 64), 32768, dtype=np.uint16))
+    assert grey.mode == "I;16"
+    photo = file_with(cast, upload(encoded(grey, "PNG"), "scan.png")).attachments.get()
+    assert stored_image(photo.file).getpixel((32, 24)) in {(127, 127, 127), (128, 128, 128)}
+
+
 # --- what is refused --------------------------------------------------------------------------
 
 
@@ -253,6 +261,16 @@ def test_the_report_page_answers_too_many_bytes_with_400_and_says_why(cast, as_u
     response = as_user(cast.reporter).post(reverse("report"), report_body(*photos))
     assert response.status_code == 400
     assert "at most 0.25 MB together" in response.content.decode()
+
+
+def test_the_report_page_refuses_a_body_far_over_the_limit_before_reading_it(
+    cast, as_user, settings
+):
+    settings.PHOTO_MAX_REQUEST_BYTES = MB // 10
+    photos = [upload(jpeg((600, 600), seed=i, quality=100), f"p{i}.jpg") for i in range(4)]
+    response = as_user(cast.reporter).post(reverse("report"), report_body(*photos))
+    assert response.status_code == 400
+    assert not Case.objects.exists()
 
 
 def test_an_action_form_answers_a_polyglot_with_400_in_the_panel(cast, as_user):
