@@ -15,7 +15,15 @@ import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from PIL import Image, ImageCms, ImageOps, JpegImagePlugin, PngImagePlugin, WebPImagePlugin
+from PIL import (
+    Image,
+    ImageCms,
+    ImageFile,
+    ImageOps,
+    JpegImagePlugin,
+    PngImagePlugin,
+    WebPImagePlugin,
+)
 
 from .contents import carries_more_than_a_picture, has_markup
 from .exif import CaptureFacts, capture_facts
@@ -23,14 +31,6 @@ from .exif import CaptureFacts, capture_facts
 logger = logging.getLogger(__name__)
 
 MB = 1024 * 1024
-# The formats accepted, told apart by their first bytes (never by name or declared type),
-# each read by its own Pillow plugin. Opening through the plugin rather than Image.open
-# reads the header without Pillow's own bomb check, which raises before the size can be
-# named; the pixel limit below is lower than Pillow's anyway.
-_FORMATS = (
-    (b"\xff\xd8\xff", JpegImagePlugin.JpegImageFile),
-    (b"\x89PNG\r\n\x1a\n", PngImagePlugin.PngImageFile),
-)
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 THUMBNAIL_QUALITY = 75
 
@@ -59,14 +59,25 @@ def megabytes(size: int) -> str:
     return f"{size / MB:.2f}".rstrip("0").rstrip(".")
 
 
+def _plugin(data: bytes) -> type[ImageFile.ImageFile] | None:
+    """The Pillow plugin for ``data``'s format, told by its first bytes (never by its name or
+    declared type). Opening through the plugin rather than ``Image.open`` reads the header
+    without Pillow's own bomb check, which raises before the size can be named (and whose
+    limit is higher than ours)."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return JpegImagePlugin.JpegImageFile
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PngImagePlugin.PngImageFile
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return WebPImagePlugin.WebPImageFile
+    return None
+
+
 def open_image(data: bytes) -> Image.Image:
     """``data`` opened as a JPEG, PNG or WebP with only its header read; ``NotAPhoto`` if it
     is none of them or declares more than ``PHOTO_MAX_PIXELS`` pixels. Nothing is decoded:
     the caller decides whether to ``load()``."""
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        plugin = WebPImagePlugin.WebPImageFile
-    else:
-        plugin = next((p for magic, p in _FORMATS if data.startswith(magic)), None)
+    plugin = _plugin(data)
     if plugin is None:
         raise NotAPhoto(_("not a JPEG, PNG or WebP image."))
     try:
