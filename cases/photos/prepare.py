@@ -80,12 +80,18 @@ def open_image(data: bytes) -> Image.Image:
     plugin = _plugin(data)
     if plugin is None:
         raise NotAPhoto(_("not a JPEG, PNG or WebP image."))
+    limit = settings.PHOTO_MAX_PIXELS
     try:
         image = plugin(io.BytesIO(data))
+    except Image.DecompressionBombError:  # the WebP plugin checks its canvas itself
+        raise NotAPhoto(
+            _("it declares far more pixels than a photo has; at most %(limit)d megapixels.")
+            % {"limit": limit // 1_000_000}
+        ) from None
     except Exception as exc:  # any parser error on an untrusted header
         logger.info("photo header refused: %s: %s", type(exc).__name__, exc)
         raise NotAPhoto(_("the image is damaged or incomplete.")) from None
-    pixels, limit = image.width * image.height, settings.PHOTO_MAX_PIXELS
+    pixels = image.width * image.height
     if pixels > limit:
         raise NotAPhoto(
             _("%(pixels)d megapixels is more than a photo needs; at most %(limit)d are accepted.")

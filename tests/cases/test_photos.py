@@ -160,6 +160,14 @@ def test_a_144_megapixel_image_is_refused_before_its_pixels_are_decoded(cast):
     assert images_allocated() == before
 
 
+def test_a_webp_declaring_a_huge_canvas_is_refused_from_its_header(cast):
+    data = bytearray(encoded(picture((64, 64)), "WEBP", exif=exif_with({0x010F: "Canon"})))
+    at = data.index(b"VP8X") + 12  # canvas width − 1, height − 1: 24 bits each
+    data[at : at + 6] = (16383 - 1).to_bytes(3, "little") * 2  # 268 megapixels
+    (message,) = refused(cast, upload(bytes(data), "huge.webp"))
+    assert "huge.webp" in message and "at most 50 megapixels" in message
+
+
 def test_more_photos_than_allowed_in_one_request_are_refused(cast, settings):
     assert settings.PHOTO_MAX_PER_REQUEST == 6
     photos = [upload(jpeg((64, 48), seed=i), f"p{i}.jpg") for i in range(7)]
