@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
@@ -84,7 +83,7 @@ _FORM_FIELD_OF = {"title": "description", "category_code": "category"}
 def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
     """Put a service's ``ValidationError`` on the form: field errors under their fields
     (``title`` under the description it was derived from), the rest (``photos``, which has
-    its own input) at the top, named."""
+    its own input) at the top, named (photo messages name the photo themselves)."""
     if not hasattr(exc, "error_dict"):
         form.add_error(None, exc)
         return
@@ -92,6 +91,7 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
         target = _FORM_FIELD_OF.get(field, field)
         if target in form.fields:
             form.add_error(target, errors)
+        elif field == "photos":  # the messages name the photo themselves
+            form.add_error(None, errors)
         else:
-            label = gettext("Photo") if field == "photos" else field
-            form.add_error(None, [f"{label}: {message}" for message in errors])
+            form.add_error(None, [f"{field}: {message}" for message in errors])

@@ -22,7 +22,7 @@ from grids.spatial import cell_at
 from residents.crypto import pii_hash
 from residents.validators import normalize_cn_phone
 from workflows.errors import ActionForbidden
-from workflows.services import check_photos, replayed_state, run_after_commit, start_step
+from workflows.services import replayed_state, run_after_commit, start_step
 from workflows.transitions import Actor
 
 from .models import (
@@ -36,6 +36,7 @@ from .models import (
     CaseSupporter,
     new_tracking_code,
 )
+from .photos import prepare_photos
 from .selectors import fileable_category, get_case_for
 
 # Roles that report cases, each only inside the territory of their assignment.
@@ -218,7 +219,7 @@ def file_case(
             errors.update({k: v[0] for k, v in exc.message_dict.items()})
     if errors:
         raise ValidationError(errors)
-    check_photos(photos, required=False)
+    photos = prepare_photos(photos)
     cell, actor = _reporting_cell(by=by, source=source, lon=lon, lat=lat)
     now = timezone.now()
     case = Case(
@@ -268,7 +269,7 @@ def file_case(
                 contact_hash=contact.key,
             )
         attachments = [
-            Attachment.build(case=case, stage=Attachment.Stage.REPORT, file=photo, event=event)
+            Attachment.build(case=case, stage=Attachment.Stage.REPORT, photo=photo, event=event)
             for photo in photos
         ]
         for attachment in attachments:

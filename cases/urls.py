@@ -20,5 +20,11 @@ urlpatterns = [
         case_page.photo_public,
         name="case-photo-public",
     ),
+    path(
+        "cases/<int:pk>/photos/<int:attachment_id>/thumbnail/",
+        case_page.case_photo,
+        {"thumbnail": True},
+        name="case-photo-thumbnail",
+    ),
     path("cases/<int:pk>/act/<str:action>/", actions.case_action, name="case-action"),
 ]

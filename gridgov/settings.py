@@ -221,7 +221,14 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "staticfiles")
 Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Photos. An S3-compatible object store (MinIO, OSS, COS) with django-storages:
+    # MEDIA_STORAGE_BACKEND=storages.backends.s3.S3Storage and its options as JSON.
+    "default": {
+        "BACKEND": env.str(
+            "MEDIA_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": env.json("MEDIA_STORAGE_OPTIONS", default={}),
+    },
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -230,8 +237,35 @@ STORAGES = {
         )
     },
 }
-MEDIA_URL = "media/"
+MEDIA_URL = "media/"  # never routed: photos are served by /cases/<id>/photos/<n>/ only
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+
+# --- Photos (cases.photos: every upload goes through prepare_photos) -------------------------
+_MB = 1024 * 1024
+PHOTO_MAX_PER_REQUEST = env.int("PHOTO_MAX_PER_REQUEST", default=6)
+PHOTO_MAX_FILE_BYTES = env.int("PHOTO_MAX_FILE_MB", default=10) * _MB
+PHOTO_MAX_REQUEST_BYTES = env.int("PHOTO_MAX_REQUEST_MB", default=25) * _MB
+# A 48/50-megapixel phone photo passes; decoding one costs up to ~200 MB for a moment.
+PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_MEGAPIXELS", default=50) * 1_000_000
+PHOTO_LONG_SIDE_PX = env.int("PHOTO_LONG_SIDE_PX", default=2048)
+PHOTO_THUMBNAIL_PX = env.int("PHOTO_THUMBNAIL_PX", default=320)
+PHOTO_JPEG_QUALITY = env.int("PHOTO_JPEG_QUALITY", default=82)
+# Who sends a photo's bytes once the view has checked scope: "" (Django, through the storage
+# API), "X-Accel-Redirect" (nginx, from an internal location at PHOTO_ACCEL_PREFIX that
+# aliases MEDIA_ROOT) or "X-Sendfile" (Apache mod_xsendfile, lighttpd). Local storage only.
+PHOTO_SERVE_HEADER = env.str("PHOTO_SERVE_HEADER", default="")
+if PHOTO_SERVE_HEADER not in ("", "X-Accel-Redirect", "X-Sendfile"):
+    raise ImproperlyConfigured(
+        "PHOTO_SERVE_HEADER must be empty, X-Accel-Redirect or X-Sendfile, "
+        f"not {PHOTO_SERVE_HEADER!r}"
+    )
+PHOTO_ACCEL_PREFIX = env.str("PHOTO_ACCEL_PREFIX", default="/protected-media/")
+# First: refuses a body past twice PHOTO_MAX_REQUEST_BYTES before it is read.
+FILE_UPLOAD_HANDLERS = [
+    "cases.photos.uploads.PhotoRequestLimit",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",

@@ -1,7 +1,8 @@
-"""Root URLs. Each app brings its own urls module as it gains pages or endpoints."""
+"""Root URLs. Each app brings its own urls module as it gains pages or endpoints.
 
-from django.conf import settings
-from django.conf.urls.static import static
+MEDIA_URL is not routed, not even in DEBUG: photos are served only through the scoped
+``/cases/<id>/photos/<n>/`` (cases.views.common.serve_photo)."""
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -30,9 +31,6 @@ urlpatterns = [
     path("", include("residents.urls")),
     path("", include("cases.urls")),
 ]
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 # Branded pages for people, JSON on API paths (gridgov.errors).
 handler400 = "gridgov.errors.bad_request"

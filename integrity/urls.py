@@ -10,4 +10,10 @@ urlpatterns = [
     path("", views.flag_list, name="flags"),
     path("<int:pk>/<str:decision>/", views.review, name="review"),
     path("<int:pk>/photos/<int:attachment_id>/", views.flag_photo, name="photo"),
+    path(
+        "<int:pk>/photos/<int:attachment_id>/thumbnail/",
+        views.flag_photo,
+        {"thumbnail": True},
+        name="photo-thumbnail",
+    ),
 ]

@@ -12,7 +12,7 @@ import json
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -122,10 +122,13 @@ def review(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
 
 
 @assignment_required
-def flag_photo(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
-    """A photo named in a flag's evidence, to those who may review the flag — also when the
-    earlier case lies outside their street: judging reuse needs both pictures."""
+def flag_photo(
+    request: HttpRequest, pk: int, attachment_id: int, *, thumbnail: bool = False
+) -> HttpResponse:
+    """A photo named in a flag's evidence (or its thumbnail), to those who may review the
+    flag — also when the earlier case lies outside their street: judging reuse needs both
+    pictures."""
     flag = get_flag_for(request.user, pk)
     if attachment_id not in photo_ids(flag):
         raise Http404("not a photo of this flag")
-    return serve_photo(Attachment.objects.all(), attachment_id)
+    return serve_photo(Attachment.objects.all(), attachment_id, thumbnail=thumbnail)

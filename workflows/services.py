@@ -38,8 +38,8 @@ from cases.models import (
     Category,
     Priority,
     ReopenRequest,
-    validate_image_file,
 )
+from cases.photos import PreparedPhoto, prepare_photos
 from cases.selectors import cases_visible_to, fileable_category, get_case_for
 from grids.models import Assignment, Department, Role
 from grids.selectors import visible_cells
@@ -173,7 +173,7 @@ def _save_with_event(
     now: datetime,
     note: str = "",
     payload: dict | None = None,
-    photos: Sequence = (),
+    photos: Sequence[PreparedPhoto] = (),
     photo_stage: str = "",
 ) -> CaseEvent:
     """Bump the version, save the changed columns, write the event and its photos."""
@@ -197,24 +197,19 @@ def _save_with_event(
         payload={"changes": changes, **(payload or {})},
     )
     for photo in photos:
-        attachment = Attachment.build(case=case, stage=photo_stage, file=photo, event=event)
-        attachment.save()
+        Attachment.build(case=case, stage=photo_stage, photo=photo, event=event).save()
     return event
 
 
-def check_photos(photos: Sequence, *, required: bool) -> None:
-    """``ValidationError`` on ``photos`` if one is missing but ``required``, or any is not a
-    JPEG/PNG/WebP of at most 10 MB."""
-    if required and not photos:
-        raise ValidationError({"photos": _("This category needs a photo at this step.")})
-    errors: list = []
-    for photo in photos:
-        try:
-            validate_image_file(photo)
-        except ValidationError as exc:
-            errors.extend(exc.messages)
-    if errors:
-        raise ValidationError({"photos": errors})
+def _prepared_before_lock(photos: Sequence) -> Sequence:
+    """``photos`` prepared before the case is locked (decoding takes a tenth of a second or
+    more a photo, and on SQLite the lock is the whole database's). If they are refused, the
+    files as they came, for ``prepare_photos`` to refuse in their turn, after the state checks,
+    so a closed case still answers 409 before a bad photo answers 400."""
+    try:
+        return prepare_photos(photos)
+    except ValidationError:
+        return photos
 
 
 def _require(**fields: object) -> None:
@@ -266,13 +261,17 @@ def _transition(
     note: str = "",
     photos: Sequence = (),
     photo_stage: str = "",
+    photo_required: Callable[[Case], bool] | None = None,
 ) -> Case:
     """Run ``action`` on the case (see the module docstring for the order of checks).
 
     ``apply`` validates the action's fields and sets them on the locked case; it returns
-    extra payload for the event. Status, deadline, version and event are handled here.
+    extra payload for the event. Photos are checked after it (``prepare_photos``; required
+    where ``photo_required(case)`` says so) and stored as ``photo_stage``. Status,
+    deadline, version and event are handled here.
     """
     transition = TRANSITIONS[action]
+    photos = _prepared_before_lock(photos)
     with transaction.atomic():
         actor = Actor.of(by)
         case = _load_locked(case_id, by)
@@ -291,6 +290,9 @@ def _transition(
         from_status = case.status
         now = timezone.now()
         payload = apply(case, actor, now) if apply else None
+        if photo_stage:
+            required = photo_required is not None and photo_required(case)
+            photos = prepare_photos(photos, required=required)
         case.transition_to(transition.target)
         # A new step starts its clock; start (dispatched → handling) keeps the handling one.
         if STEP_OF_STATUS.get(from_status) != STEP_OF_STATUS.get(case.status):
@@ -400,7 +402,6 @@ def _result_transition(action: str, *, case_id: int, by, note: str, photos: Sequ
 
     def apply(case: Case, actor: Actor, now: datetime) -> None:
         _require(note=note)
-        check_photos(photos, required=case.category.requires_result_photo)
         case.reported_at = now
         assign_verifier(case, fixer_id=actor.user_id)
 
@@ -412,6 +413,7 @@ def _result_transition(action: str, *, case_id: int, by, note: str, photos: Sequ
         note=note,
         photos=photos,
         photo_stage=Attachment.Stage.RESULT,
+        photo_required=lambda case: case.category.requires_result_photo,
     )
 
 
@@ -551,7 +553,6 @@ def verify_pass(*, case_id: int, by, note: str, photos: Sequence = ()) -> Case:
 
     def apply(case: Case, actor: Actor, now: datetime) -> None:
         _require(note=note)
-        check_photos(photos, required=case.category.requires_verification_photo)
         case.closed_at = now
 
     return _transition(
@@ -562,6 +563,7 @@ def verify_pass(*, case_id: int, by, note: str, photos: Sequence = ()) -> Case:
         note=note,
         photos=photos,
         photo_stage=Attachment.Stage.VERIFICATION,
+        photo_required=lambda case: case.category.requires_verification_photo,
     )
 
 
@@ -571,7 +573,6 @@ def verify_fail(*, case_id: int, by, reason: str, photos: Sequence = ()) -> Case
 
     def apply(case: Case, actor: Actor, now: datetime) -> None:
         _require(reason=reason)
-        check_photos(photos, required=False)
         case.rework_count += 1
         case.verifier = None
         case.cross_check = False

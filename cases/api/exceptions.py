@@ -4,6 +4,7 @@
   ``{"field": ["message", ...]}``, or ``{"non_field_errors": [...]}`` when not about a field;
 - ``TransitionNotAllowed`` → 409 ``{"detail", "status", "allowed_actions"}``;
 - ``ActionForbidden`` → 403 ``{"detail"}``;
+- ``PhotoRequestTooBig`` (a body refused from its size before it was read) → 400 on ``photos``;
 - everything else as DRF does it (``Http404`` → 404, auth errors → 401/403, ...).
 """
 
@@ -17,6 +18,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from cases.photos.uploads import PhotoRequestTooBig
 from workflows.errors import ActionForbidden, TransitionNotAllowed
 
 
@@ -37,7 +39,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             {"detail": str(exc), "status": exc.status, "allowed_actions": list(exc.allowed)},
             status=status.HTTP_409_CONFLICT,
         )
-    if isinstance(exc, ActionForbidden):
+    if isinstance(exc, PhotoRequestTooBig):  # refused before parsing: say it as a field error
+        exc = exceptions.ValidationError({"photos": [str(exc)]})
+    elif isinstance(exc, ActionForbidden):
         exc = exceptions.PermissionDenied(str(exc))
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(validation_detail(exc))

@@ -10,7 +10,9 @@ Input fields use the service's keyword names as ``source`` (``category`` → ``c
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -22,6 +24,7 @@ from grids.models import Department, GridCell
 from workflows.models import Notification
 from workflows.transitions import allowed_actions
 
+MB = 1024 * 1024
 MAX_ID = 2**63 - 1  # a larger id would overflow the database's integer, not just miss
 
 
@@ -114,18 +117,42 @@ class CaseSerializer(RememberedFieldsMixin, serializers.ModelSerializer):
 
 
 class PhotoSerializer(serializers.ModelSerializer):
+    """A photo: where to fetch it and its thumbnail (the scoped page routes, which take the
+    API's token as well as a session), its size in pixels, and when and where the camera
+    said it was taken (from its EXIF; the file itself carries none)."""
+
     url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Attachment
-        fields = ["id", "stage", "content_type", "url", "created_at"]
+        fields = [
+            "id",
+            "stage",
+            "content_type",
+            "width",
+            "height",
+            "taken_at",
+            "taken_lat",
+            "taken_lon",
+            "url",
+            "thumbnail_url",
+            "created_at",
+        ]
         read_only_fields = fields
+
+    def _absolute(self, route: str, attachment: Attachment) -> str:
+        url = reverse(route, args=[attachment.case_id, attachment.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, attachment: Attachment) -> str:
-        url = attachment.file.url
-        request = self.context.get("request")
-        return request.build_absolute_uri(url) if request else url
+        return self._absolute("case-photo", attachment)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_thumbnail_url(self, attachment: Attachment) -> str:
+        return self._absolute("case-photo-thumbnail", attachment)
 
 
 class CaseDetailSerializer(CaseSerializer):
@@ -239,10 +266,19 @@ class CellQuerySerializer(serializers.Serializer):
 
 
 def _photos() -> serializers.ListField:
+    # Only the type is parsed here; the limits and checks are the photo pipeline's
+    # (cases.photos.prepare_photos), called by the service in its turn.
     return serializers.ListField(
         child=serializers.FileField(allow_empty_file=False),
         default=list,
-        help_text="Photos (JPEG, PNG or WebP, ≤ 10 MB each); send as multipart, field `photos`.",
+        help_text=(
+            "Photos, as multipart field `photos`: JPEG, PNG or WebP; at most "
+            f"{settings.PHOTO_MAX_PER_REQUEST} per request,"
+            f" {settings.PHOTO_MAX_FILE_BYTES // MB} MB each"
+            f" and {settings.PHOTO_MAX_REQUEST_BYTES // MB} MB together,"
+            f" {settings.PHOTO_MAX_PIXELS // 1_000_000} megapixels each. Stored re-encoded as"
+            " JPEG without metadata (EXIF capture time and GPS kept as `taken_*`)."
+        ),
     )
 
 

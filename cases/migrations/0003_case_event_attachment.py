@@ -84,7 +84,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('stage', models.CharField(choices=[('report', '上报 report'), ('result', '处置结果 result'), ('verification', '核查 verification')], max_length=12, verbose_name='stage')),
-                ('file', models.FileField(upload_to=cases.models.case.attachment_path, validators=[cases.models.case.validate_image_file], verbose_name='file')),
+                ('file', models.FileField(upload_to=cases.models.case.attachment_path, verbose_name='file')),
                 ('content_type', models.CharField(editable=False, max_length=32, verbose_name='content type')),
                 ('size', models.PositiveIntegerField(editable=False, verbose_name='size (bytes)')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created at')),

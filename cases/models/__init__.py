@@ -13,8 +13,6 @@ from .case import (
     CaseSource,
     CaseStatus,
     EscalationLevel,
-    sniff_image_type,
-    validate_image_file,
 )
 from .categories import (
     CODE_RE,
@@ -69,6 +67,4 @@ __all__ = [
     "category_code_validator",
     "new_tracking_code",
     "normalize_tracking_code",
-    "sniff_image_type",
-    "validate_image_file",
 ]

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import connection, models
 from django.db.models import F, Q
 from django.db.models.query_utils import DeferredAttribute
@@ -24,12 +25,8 @@ from grids.models import Department, GridCell, Street
 
 from .categories import Category, Priority
 
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-# Magic bytes → content type. WebP is "RIFF" <4-byte size> "WEBP".
-_IMAGE_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-)
+if TYPE_CHECKING:
+    from cases.photos import PreparedPhoto
 
 
 class CaseStatus(models.TextChoices):
@@ -395,41 +392,19 @@ class CaseEvent(models.Model):
         raise TypeError("case events are append-only")
 
 
-def sniff_image_type(head: bytes) -> str | None:
-    """The image content type from a file's first bytes: JPEG, PNG or WebP, else None."""
-    for signature, content_type in _IMAGE_SIGNATURES:
-        if head.startswith(signature):
-            return content_type
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
-def validate_image_file(file) -> None:
-    """Refuse anything but a JPEG, PNG or WebP (by its bytes, not its name) or over 10 MB."""
-    if file.size > MAX_ATTACHMENT_BYTES:
-        raise ValidationError(
-            _("A photo may be at most %(limit)d MB."),
-            code="too_large",
-            params={"limit": MAX_ATTACHMENT_BYTES // (1024 * 1024)},
-        )
-    position = file.tell() if hasattr(file, "tell") else 0
-    file.seek(0)
-    head = file.read(12)
-    file.seek(position)
-    if sniff_image_type(head) is None:
-        raise ValidationError(_("Only JPEG, PNG or WebP photos are accepted."), code="bad_type")
-
-
 def attachment_path(instance: Attachment, filename: str) -> str:
-    extension = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}[
-        instance.content_type
-    ]
-    return f"cases/{instance.case_id}/{instance.stage}-{timezone.now():%Y%m%d%H%M%S%f}.{extension}"
+    """Where an attachment's files are stored: with the other photos of its case."""
+    return f"cases/{instance.case_id}/{filename}"
 
 
 class Attachment(models.Model):
-    """A photo on a case: at report, as the handler's result, or at verification."""
+    """A photo on a case: at report, as the handler's result, or at verification.
+
+    Stored as ``cases.photos`` prepared it: a JPEG with no metadata and a thumbnail beside
+    it. Of the original's EXIF only the capture time and position are kept, as columns.
+    Rows from before the pipeline have no thumbnail (their photo stands in for it), no
+    size in pixels and no capture facts.
+    """
 
     class Stage(models.TextChoices):
         REPORT = "report", _("上报 report")
@@ -443,9 +418,21 @@ class Attachment(models.Model):
     stage = models.CharField(_("stage"), max_length=12, choices=Stage.choices)
     # Street staff mark a photo publishable before the public map may show it.
     public = models.BooleanField(_("shown publicly"), default=False, db_default=False)
-    file = models.FileField(_("file"), upload_to=attachment_path, validators=[validate_image_file])
+    file = models.FileField(_("file"), upload_to=attachment_path)
+    thumbnail = models.FileField(_("thumbnail"), upload_to=attachment_path, blank=True)
     content_type = models.CharField(_("content type"), max_length=32, editable=False)
     size = models.PositiveIntegerField(_("size (bytes)"), editable=False)
+    width = models.PositiveIntegerField(_("width (px)"), null=True, blank=True, editable=False)
+    height = models.PositiveIntegerField(_("height (px)"), null=True, blank=True, editable=False)
+    taken_at = models.DateTimeField(
+        _("taken at"), null=True, blank=True, editable=False, help_text=_("From the photo's EXIF.")
+    )
+    taken_lat = models.FloatField(
+        _("latitude taken at"), null=True, blank=True, editable=False, help_text=_("EXIF GPS.")
+    )
+    taken_lon = models.FloatField(
+        _("longitude taken at"), null=True, blank=True, editable=False, help_text=_("EXIF GPS.")
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     class Meta:
@@ -457,18 +444,23 @@ class Attachment(models.Model):
         return f"{self.case_id} {self.stage} {self.file.name}"
 
     @classmethod
-    def build(cls, *, case: Case, stage: str, file, event: CaseEvent | None = None) -> Attachment:
-        """An unsaved attachment of ``file`` after checking its type and size
-        (``ValidationError`` on a file that is not an accepted photo)."""
-        validate_image_file(file)
-        file.seek(0)
-        content_type = sniff_image_type(file.read(12))
-        file.seek(0)
+    def build(
+        cls, *, case: Case, stage: str, photo: PreparedPhoto, event: CaseEvent | None = None
+    ) -> Attachment:
+        """An unsaved attachment of ``photo`` (from ``cases.photos.prepare_photos``, the only
+        way a photo gets in); saving it writes the photo and its thumbnail to storage."""
+        stem = f"{stage}-{timezone.now():%Y%m%d%H%M%S%f}"
         return cls(
             case=case,
             event=event,
             stage=stage,
-            file=file,
-            content_type=content_type,
-            size=file.size,
+            file=ContentFile(photo.data, name=f"{stem}.jpg"),
+            thumbnail=ContentFile(photo.thumbnail, name=f"{stem}-thumb.jpg"),
+            content_type=photo.content_type,
+            size=len(photo.data),
+            width=photo.width,
+            height=photo.height,
+            taken_at=photo.taken_at,
+            taken_lat=photo.lat,
+            taken_lon=photo.lon,
         )

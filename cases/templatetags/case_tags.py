@@ -51,7 +51,7 @@ def field_label(name: str) -> str:
         "handler": _("Handler"),
         "duplicate_of": _("Duplicate of"),
         "due_at": _("New deadline"),
-        "photos": _("Photo"),
+        "photos": "",  # photo messages name the photo themselves ("Photo 2 (IMG_2.jpg): …")
         "category": _("Category"),
         "priority": _("Priority"),
         "cell": _("Grid cell"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from cases.api.filters import CaseFilter
 from cases.api.pagination import COUNT_CAP, CappedCountPaginator
 from cases.models import Attachment, Case, CaseContact
-from cases.selectors import case_events, cases_visible_to, get_case_for
+from cases.selectors import case_events, case_photos_for, cases_visible_to, get_case_for
 from cases.services import set_photo_public
 from grids.access import assignment_required
 from grids.models import Role
@@ -21,7 +21,7 @@ from residents.masking import mask_email, mask_phone
 from workflows.errors import WorkflowError
 from workflows.transitions import ACTION_LABELS
 
-from .common import actor_of, dispatch_targets, serve_photo, with_actions
+from .common import actor_of, dispatch_targets, serve_photo, signed_in, with_actions
 
 LIST_PAGE_SIZE = 50
 # A timeline step is named after its action; the first step is the report itself.
@@ -88,10 +88,13 @@ def case_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "cases/case_page.html", case_context(request, case))
 
 
-@assignment_required
-def case_photo(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
-    """A case's photo, to users who may see the case (photos may show people: not public)."""
-    return serve_photo(get_case_for(request.user, pk).attachments.all(), attachment_id)
+@signed_in
+def case_photo(
+    request: HttpRequest, pk: int, attachment_id: int, *, thumbnail: bool = False
+) -> HttpResponse:
+    """A case's photo or its thumbnail, to users who may see the case (photos may show
+    people: never public). The API's photo URLs point here."""
+    return serve_photo(case_photos_for(request.user, pk), attachment_id, thumbnail=thumbnail)
 
 
 @assignment_required

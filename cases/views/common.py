@@ -1,14 +1,21 @@
-"""What the page views share: the requesting user's Actor and the action forms' context."""
+"""What the page views share: the requesting user's Actor, the action forms' context, and
+serving a photo (the one way a stored photo leaves the server)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
+from urllib.parse import quote
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from rest_framework.exceptions import APIException
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
 
 from cases.api.serializers import ACTION_INPUTS
 from cases.models import Attachment, Case
@@ -82,17 +89,70 @@ def role_required(*roles: str) -> Callable:
     return decorate
 
 
-def serve_photo(attachments: QuerySet[Attachment], attachment_id: int) -> FileResponse:
-    """The photo ``attachment_id`` among ``attachments`` (already narrowed to what the user
-    may see), privately cached; 404 if it is not among them or its file is gone."""
+def signed_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """``assignment_required`` that also takes the API's credentials: the API hands its
+    clients these pages' photo URLs, and an app signs its requests with a token, not a
+    session. Credentials sent but refused: 401; none at all: the sign-in page; no current
+    assignment: the no-role page."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated and "HTTP_AUTHORIZATION" in request.META:
+            authenticators = [auth() for auth in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
+            try:
+                user = Request(request, authenticators=authenticators).user
+            except APIException:  # credentials refused
+                user = None
+            if user is None or not user.is_authenticated:
+                response = HttpResponse(status=401)
+                challenges = [a.authenticate_header(request) for a in authenticators]
+                response["WWW-Authenticate"] = next(filter(None, challenges), "Token")
+                return response
+            request.user = user
+        return assignment_required(view)(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _handed_to_web_server(photo: FieldFile, content_type: str) -> HttpResponse | None:
+    """An empty answer telling nginx (X-Accel-Redirect) or Apache/lighttpd (X-Sendfile) to
+    send the file, if ``PHOTO_SERVE_HEADER`` asks for that and the file is on local disk."""
+    header = settings.PHOTO_SERVE_HEADER
+    if not header:
+        return None
     try:
-        photo = attachments.get(pk=attachment_id)
+        path = photo.storage.path(photo.name)
+    except NotImplementedError:  # an object store: there is no file for the server to send
+        return None
+    if not photo.storage.exists(photo.name):
+        raise Http404("photo file missing")
+    response = HttpResponse(content_type=content_type)
+    if header == "X-Sendfile":
+        response[header] = path
+    else:
+        response[header] = settings.PHOTO_ACCEL_PREFIX + quote(photo.name)
+    return response
+
+
+def serve_photo(
+    attachments: QuerySet[Attachment], attachment_id: int, *, thumbnail: bool = False
+) -> HttpResponse:
+    """The photo ``attachment_id`` among ``attachments`` (already narrowed to what the user
+    may see), or its thumbnail (the photo itself for rows from before thumbnails), read
+    through the storage API or handed to the web server (``PHOTO_SERVE_HEADER``); privately
+    cached. 404 if it is not among them or its file is gone."""
+    try:
+        attachment = attachments.get(pk=attachment_id)
     except Attachment.DoesNotExist:
         raise Http404("no such photo") from None
-    try:
-        handle = photo.file.open("rb")
-    except OSError:  # the row outlived its file (restored database, cleaned media folder)
-        raise Http404("photo file missing") from None
-    response = FileResponse(handle, content_type=photo.content_type)
+    photo, content_type = attachment.file, attachment.content_type
+    if thumbnail and attachment.thumbnail:
+        photo, content_type = attachment.thumbnail, "image/jpeg"
+    response = _handed_to_web_server(photo, content_type)
+    if response is None:
+        try:
+            response = FileResponse(photo.open("rb"), content_type=content_type)
+        except OSError:  # the row outlived its file (restored database, cleaned media folder)
+            raise Http404("photo file missing") from None
     response["Cache-Control"] = "private, max-age=86400"  # photos may show people: not public
     return response

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
 from cases.models import Case, CaseStatus
 from cases.services import ReporterContact, create_case
@@ -15,13 +16,15 @@ from grids.models import Role
 from workflows import services
 
 from ..factories import DepartmentFactory, assigned_user
+from .images import encoded
 
 # A point in the middle of each persona cell (see tests/conftest.py), and one outside all.
 POINT_A = (116.405, 39.905)
 POINT_B = (116.415, 39.905)
 POINT_X = (116.425, 39.905)
 POINT_NOWHERE = (116.60, 39.95)
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+# A real 8×8 grey PNG: a photo the pipeline accepts, too small and flat to fingerprint.
+PNG = encoded(Image.new("RGB", (8, 8), (128, 128, 128)), "PNG")
 
 
 def photo(name: str = "photo.png", data: bytes = PNG) -> SimpleUploadedFile:
@@ -39,6 +42,17 @@ def _media_in_tmp(settings, tmp_path):
 def _no_cross_check(settings):
     """Verification stays in the case's cell unless a test raises the share."""
     settings.CROSS_CHECK_SHARE = 0
+
+
+@pytest.fixture
+def as_user(client):
+    """``as_user(user)``: the test client, signed in as ``user`` (a session, as on the pages)."""
+
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in
 
 
 @pytest.fixture

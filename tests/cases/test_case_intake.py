@@ -246,16 +246,18 @@ def test_urgent_case_runs_on_calendar_hours(cast):
 
 
 def test_report_photos_are_checked_and_stored(cast):
+    """Stored as the photo pipeline makes them (tests/cases/test_photos.py): a JPEG."""
     case = _create(cast.reporter, POINT_A, photos=[photo()])
     attachment = case.attachments.get()
+    stored = attachment.file.read()
     assert (attachment.stage, attachment.content_type, attachment.size) == (
         "report",
-        "image/png",
-        len(PNG),
+        "image/jpeg",
+        len(stored),
     )
     assert attachment.event == case.events.get()
     assert attachment.file.name.startswith(f"cases/{case.pk}/report-")
-    assert attachment.file.read() == PNG
+    assert stored.startswith(b"\xff\xd8\xff") and stored != PNG
 
 
 @pytest.mark.parametrize(
@@ -271,18 +273,6 @@ def test_non_images_are_refused_whatever_their_name(cast, name, data):
         _create(cast.reporter, POINT_A, photos=[SimpleUploadedFile(name, data, "image/png")])
     assert "photos" in exc.value.message_dict
     assert not Case.objects.exists()
-
-
-@pytest.mark.parametrize(
-    ("data", "content_type"),
-    [
-        (b"\xff\xd8\xff\xe0" + b"\x00" * 16, "image/jpeg"),
-        (b"RIFF\x10\x00\x00\x00WEBPVP8 " + b"\x00" * 8, "image/webp"),
-    ],
-)
-def test_jpeg_and_webp_are_accepted(cast, data, content_type):
-    case = _create(cast.reporter, POINT_A, photos=[SimpleUploadedFile("x.bin", data)])
-    assert case.attachments.get().content_type == content_type
 
 
 def test_photos_over_10_mb_are_refused(cast):

@@ -18,15 +18,6 @@ from .personas import POINT_A, POINT_NOWHERE, POINT_X, act, case_in, new_case, p
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def as_user(client):
-    def sign_in(user):
-        client.force_login(user)
-        return client
-
-    return sign_in
-
-
 def queries(client, url: str) -> tuple[int, object]:
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
@@ -257,7 +248,7 @@ def test_a_photo_is_served_in_scope_and_a_lost_file_is_404_not_500(cast, as_user
     url = reverse("case-photo", args=[case.pk, stored.pk])
     client = as_user(cast.staff)
     response = client.get(url)
-    assert response.status_code == 200 and response["Content-Type"] == "image/png"
-    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert b"".join(response.streaming_content).startswith(b"\xff\xd8\xff")
     stored.file.storage.delete(stored.file.name)
     assert client.get(url).status_code == 404

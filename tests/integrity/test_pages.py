@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cases.models import Attachment
+from cases.photos import prepare_photos
 from integrity.models import FlagStatus, IntegrityFlag, Rule
 
 from .conftest import encoded, photo_file, picture, plain_case
@@ -17,9 +18,8 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def photo_on(case, seed: int) -> Attachment:
-    attachment = Attachment.build(
-        case=case, stage=Attachment.Stage.REPORT, file=photo_file(encoded(picture(seed)))
-    )
+    (prepared,) = prepare_photos([photo_file(encoded(picture(seed)))])
+    attachment = Attachment.build(case=case, stage=Attachment.Stage.REPORT, photo=prepared)
     attachment.save()
     return attachment
 
@@ -65,7 +65,8 @@ def test_the_page_shows_open_flags_with_evidence_and_links(client, cast):
     assert f'href="/cases/{flags[1].case_id}/"' in html
     photo = flags[0].evidence["photos"][0]
     for attachment_id in (photo["attachment_id"], photo["matched_attachment_id"]):
-        assert f"/integrity/{flags[0].pk}/photos/{attachment_id}/" in html
+        url = f"/integrity/{flags[0].pk}/photos/{attachment_id}/"
+        assert f'href="{url}"' in html and f'src="{url}thumbnail/"' in html
 
 
 def test_query_count_does_not_grow_with_the_flags(client, cast):
@@ -136,8 +137,13 @@ def test_a_reviewer_sees_only_the_photos_a_flag_names(client, cast):
     flag = make_flags(cast, 1)[0]
     client.force_login(cast.staff)
     photo = flag.evidence["photos"][0]["matched_attachment_id"]
-    response = client.get(f"/integrity/{flag.pk}/photos/{photo}/")
-    assert response.status_code == 200
-    assert response["Content-Type"] == "image/png"
+    for url in (
+        f"/integrity/{flag.pk}/photos/{photo}/",
+        f"/integrity/{flag.pk}/photos/{photo}/thumbnail/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response["Content-Type"] == "image/jpeg"
     unrelated = photo_on(plain_case(cast.territory.cell_a), 99)
     assert client.get(f"/integrity/{flag.pk}/photos/{unrelated.pk}/").status_code == 404
+    assert client.get(f"/integrity/{flag.pk}/photos/{unrelated.pk}/thumbnail/").status_code == 404

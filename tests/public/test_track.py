@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from cases.models import Attachment, Case, CaseStatus, ReopenRequest
+from cases.photos import prepare_photos
 from cases.services import create_case
 from workflows import services, sms, tasks
 from workflows.errors import ReopenClosed
@@ -88,7 +89,7 @@ def test_a_rejected_report_says_why_and_a_merged_one_follows_the_case_it_joined(
 
 def test_the_resident_opens_their_photos_and_the_results_never_the_verifiers(cast):
     case = new_case(cast, resident=True)
-    own = Attachment.build(case=case, stage="report", file=photo())
+    own = Attachment.build(case=case, stage="report", photo=prepare_photos([photo()])[0])
     own.save()
     case = case_in(cast, CaseStatus.CLOSED, resident=True)
     result = case.attachments.get(stage="result")

@@ -1,0 +1,64 @@
+"""Fingerprinting never stops a scan: a bad or missing photo already on disk (an upload from
+before the photo pipeline, a restored backup) is skipped and logged, the rest is scanned."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from cases.models import Attachment
+from integrity.models import IntegrityFlag, PhotoHash, Rule
+from integrity.services import run_rules
+
+from ..cases.images import jpeg, png_144_megapixels, png_bomb
+from .conftest import encoded, photo_file, picture, plain_case, retouched
+from .test_rules import file
+
+pytestmark = pytest.mark.django_db
+
+
+def old_upload(case, name: str, data: bytes | None) -> Attachment:
+    """An attachment row whose file was written straight to storage, unchecked, as uploads
+    were before the photo pipeline (``None``: the file has since been lost)."""
+    stored = default_storage.save(f"cases/{case.pk}/{name}", ContentFile(data or b"gone"))
+    if data is None:
+        default_storage.delete(stored)
+    return Attachment.objects.create(
+        case=case, stage="report", file=stored, content_type="image/png", size=len(data or b"")
+    )
+
+
+def test_bad_and_missing_photos_are_skipped_and_logged_and_the_rest_is_scanned(cast, since, caplog):
+    old = plain_case(cast.territory.cell_a, reporter=cast.reporter)
+    bad = {
+        "bomb": old_upload(old, "bomb.png", png_bomb(30000, 30000)),
+        "huge": old_upload(old, "huge.png", png_144_megapixels()),
+        "cut": old_upload(old, "cut.jpg", jpeg()[:2000]),
+        "text": old_upload(old, "notes.png", b"not a picture at all"),
+        "lost": old_upload(old, "lost.png", None),
+    }
+    original = file(cast, photos=[photo_file(encoded(picture(1)))])
+    reuse = file(cast, title="井盖破损", photos=[photo_file(retouched(1), "copy.jpg")], dx_m=400)
+
+    with caplog.at_level(logging.WARNING, logger="integrity.photos"):
+        run_rules(since=since, rules=[Rule.REUSED_PHOTO])
+
+    assert set(IntegrityFlag.objects.values_list("case_id", flat=True)) == {reuse.pk}
+    assert IntegrityFlag.objects.get().evidence["photos"][0]["matched_case_id"] == original.pk
+    errors = {
+        name: PhotoHash.objects.get(attachment=attachment).error for name, attachment in bad.items()
+    }
+    assert "900 megapixels" in errors["bomb"] and "144 megapixels" in errors["huge"]
+    assert all(errors.values()), errors
+    assert not PhotoHash.objects.filter(attachment__in=bad.values(), informative=True).exists()
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    for attachment in bad.values():
+        assert f"attachment {attachment.pk}" in logged
+    # Recorded, so the next scan does not try them again.
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="integrity.photos"):
+        run_rules(since=since, rules=[Rule.REUSED_PHOTO])
+    assert not caplog.records
