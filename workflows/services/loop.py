@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.models import OPEN_STATUSES, Attachment, Case, Priority
+from cases.models import OPEN_STATUSES, RETURNS_BEFORE_BINDING, Attachment, Case, Priority
 from cases.selectors import cases_visible_to, fileable_category
 from grids.models import Assignment, Department, Role
 from grids.selectors import visible_cells
 
-from ..clocks import reminder_point
+from ..clocks import check_review_date, reminder_point
 from ..transitions import Actor
 from ..verification import assign_verifier
-from .runner import check_photos, needs, require, run_transition
+from .runner import Apply, check_photos, needs, require, run_transition
 
 
 def accept_case(
@@ -80,15 +80,15 @@ def merge_case(*, case_id: int, by, duplicate_of_id: int, note: str = "") -> Cas
     return run_transition("merge", case_id=case_id, by=by, apply=apply, note=note)
 
 
-def _resultrun_transition(action: str, *, case_id: int, by, note: str, photos: Sequence) -> Case:
+def _result_transition(action: str, *, case_id: int, by, note: str, photos: Sequence) -> Case:
     """report and self_resolve record a result the same way: a note, photos where the
     category requires them, and a verifier who is not the one who fixed it."""
 
-    def apply(case: Case, actor: Actor, now: datetime) -> None:
+    def apply(case: Case, actor: Actor, now: datetime) -> dict:
         require(note=note)
         check_photos(photos, required=case.category.requires_result_photo)
         case.reported_at = now
-        assign_verifier(case, fixer_id=actor.user_id)
+        return {"verification": assign_verifier(case, fixer_id=actor.user_id)}
 
     return run_transition(
         action,
@@ -103,14 +103,12 @@ def _resultrun_transition(action: str, *, case_id: int, by, note: str, photos: S
 
 def self_resolve_case(*, case_id: int, by, note: str, photos: Sequence = ()) -> Case:
     """就地解决: collected → feedback by the reporting grid worker; someone else verifies."""
-    return _resultrun_transition("self_resolve", case_id=case_id, by=by, note=note, photos=photos)
+    return _result_transition("self_resolve", case_id=case_id, by=by, note=note, photos=photos)
 
 
-def dispatch_case(
-    *, case_id: int, by, department_id: int, handler_id: int | None = None, note: str = ""
-) -> Case:
-    """任务派遣: accepted → dispatched to an active department serving the case's territory,
-    optionally to one of its active handlers. ``by`` None is the routing task."""
+def _dispatch_to(department_id: int | None, handler_id: int | None) -> Apply:
+    """The ``apply`` of dispatch and assign_binding: an active department serving the case's
+    territory, optionally one of its active handlers."""
 
     def apply(case: Case, actor: Actor, now: datetime) -> None:
         require(department=department_id)
@@ -131,7 +129,33 @@ def dispatch_case(
         case.handler_id = handler_id
         case.dispatched_at = now
 
+    return apply
+
+
+def dispatch_case(
+    *, case_id: int, by, department_id: int, handler_id: int | None = None, note: str = ""
+) -> Case:
+    """任务派遣: accepted → dispatched to an active department serving the case's territory,
+    optionally to one of its active handlers. ``by`` None is the routing task. A case the
+    departments returned twice is the district's to assign (``assign_binding``): 409. A
+    returned case keeps its handling deadline (``workflows.clocks``)."""
+    apply = _dispatch_to(department_id, handler_id)
     return run_transition("dispatch", case_id=case_id, by=by, apply=apply, note=note)
+
+
+def assign_binding(
+    *, case_id: int, by, department_id: int, handler_id: int | None = None, note: str = ""
+) -> Case:
+    """指定承办 (district admin): a case returned ``RETURNS_BEFORE_BINDING`` times → dispatched
+    to the department the district names, as dispatch does; the assignment is binding (the
+    department cannot return it) and the handling deadline runs on as it was."""
+    dispatch = _dispatch_to(department_id, handler_id)
+
+    def apply(case: Case, actor: Actor, now: datetime) -> None:
+        dispatch(case, actor, now)
+        case.binding = True
+
+    return run_transition("assign_binding", case_id=case_id, by=by, apply=apply, note=note)
 
 
 def accept_and_dispatch_case(
@@ -163,12 +187,31 @@ def accept_and_dispatch_case(
 
 def return_case(*, case_id: int, by, reason: str) -> Case:
     """回退: dispatched → accepted (the department's handler), with a reason; the street
-    dispatches again."""
+    dispatches again — or, at the ``RETURNS_BEFORE_BINDING``-th return, the district admins
+    (``assign_binding``). Not for a binding assignment (409). The handling clock runs on.
 
-    def apply(case: Case, actor: Actor, now: datetime) -> None:
+    The event's payload keeps the return on the department's record: ``department`` (its id)
+    and ``department_name``; ``overdue``, whether the handling deadline had passed at that
+    moment (marked by the scanner or not); ``escalation_level`` (0, 1 yellow, 2 red) and
+    ``due_at`` (ISO, UTC), the deadline it held; ``return_count``, this case's returns so far;
+    ``to_binding``, whether this return sent it to the district admins.
+    """
+
+    def apply(case: Case, actor: Actor, now: datetime) -> dict:
         require(reason=reason)
+        case.return_count += 1
+        record = {
+            "department": case.department_id,
+            "department_name": case.department.name,
+            "overdue": case.overdue or (case.due_at is not None and case.due_at <= now),
+            "escalation_level": case.escalation_level,
+            "due_at": case.due_at.astimezone(UTC).isoformat() if case.due_at else None,
+            "return_count": case.return_count,
+            "to_binding": case.return_count >= RETURNS_BEFORE_BINDING,
+        }
         case.department = None
         case.handler = None
+        return record
 
     return run_transition("return", case_id=case_id, by=by, apply=apply, note=reason)
 
@@ -187,7 +230,7 @@ def start_case(*, case_id: int, by, note: str = "") -> Case:
 def report_case(*, case_id: int, by, note: str, photos: Sequence = ()) -> Case:
     """结果反馈: handling → feedback with a note (and photos where the category requires);
     a verifier other than the handler is assigned."""
-    return _resultrun_transition("report", case_id=case_id, by=by, note=note, photos=photos)
+    return _result_transition("report", case_id=case_id, by=by, note=note, photos=photos)
 
 
 def request_extension(*, case_id: int, by, reason: str, due_at: datetime) -> Case:
@@ -222,16 +265,41 @@ def approve_extension(*, case_id: int, by, note: str = "") -> Case:
     return run_transition("approve_extension", case_id=case_id, by=by, apply=apply, note=note)
 
 
-def suspend_case(*, case_id: int, by, reason: str) -> Case:
-    """挂账 (street staff): handling → suspended, with a reason; the clock stops."""
-    return run_transition(
-        "suspend", case_id=case_id, by=by, apply=needs(reason=reason), note=reason
-    )
+def suspend_case(*, case_id: int, by, reason: str, review_at: datetime | None) -> Case:
+    """挂账 (street staff): handling → suspended, with a reason and a review date (after now,
+    within ``MAX_REVIEW_DAYS``, with its time zone; else ``ValidationError`` on
+    ``review_at``). The handling clock stands still; the suspension is due at its review
+    date, and the SLA scanner escalates it once past. The event's payload: ``review_at`` and
+    the stopped ``handling_due_at`` (ISO, UTC)."""
+
+    def apply(case: Case, actor: Actor, now: datetime) -> dict:
+        require(reason=reason, review_at=review_at)
+        check_review_date(review_at, now=now)
+        case.review_at = review_at
+        return {"review_at": review_at.astimezone(UTC).isoformat()}
+
+    return run_transition("suspend", case_id=case_id, by=by, apply=apply, note=reason)
 
 
 def resume_case(*, case_id: int, by, note: str = "") -> Case:
-    """Resume (street staff): suspended → handling with a fresh handling limit from now."""
-    return run_transition("resume", case_id=case_id, by=by, note=note)
+    """Resume (street staff): suspended → handling. The handling clock goes on with the time
+    it had left (an overdue case resumes overdue), not a fresh limit. The suspension's elapsed
+    time is added to ``Case.suspended_seconds``; the event's payload: ``suspended_seconds``
+    (this suspension's), ``review_at``, ``past_review`` (resumed after the review date) and
+    the restarted ``due_at``."""
+
+    def apply(case: Case, actor: Actor, now: datetime) -> dict:
+        seconds = max(int((now - case.step_started_at).total_seconds()), 0)
+        record = {
+            "suspended_seconds": seconds,
+            "review_at": case.review_at.astimezone(UTC).isoformat() if case.review_at else None,
+            "past_review": case.review_at is not None and now > case.review_at,
+        }
+        case.suspended_seconds += seconds
+        case.review_at = None
+        return record
+
+    return run_transition("resume", case_id=case_id, by=by, apply=apply, note=note)
 
 
 def verify_pass(*, case_id: int, by, note: str, photos: Sequence = ()) -> Case:

@@ -4,7 +4,7 @@ docstring for the contract every action shares), and the replay of a case's even
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from cases.models import Attachment, Case, CaseEvent, validate_image_file
 from cases.selectors import get_case_for
 
-from ..clocks import STEP_OF_STATUS, start_step
+from ..clocks import move_clock
 from ..errors import ActionForbidden, TransitionNotAllowed
 from ..transitions import (
     ACTION_LABELS,
@@ -23,6 +23,7 @@ from ..transitions import (
     Actor,
     actor_fits,
     allowed_actions,
+    refusal,
     role_may,
     state_allows,
 )
@@ -40,14 +41,27 @@ REPLAYED_FIELDS = (
     "cross_check",
     "rework_count",
     "duplicate_of_id",
+    "return_count",
+    "binding",
+    "review_at",
+    "suspended_seconds",
+    "paused_clock",
 )
 
 
 # --- events and replay ------------------------------------------------------------------------
 
 
+def _json_value(value: object) -> object:
+    """A replayed field's value as an event's payload keeps it (times in ISO form, UTC)."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    return value
+
+
 def replayed_state(case: Case) -> dict:
-    return {name: getattr(case, name) for name in REPLAYED_FIELDS}
+    """The ``REPLAYED_FIELDS`` of a case, as ``replay_events`` rebuilds them."""
+    return {name: _json_value(getattr(case, name)) for name in REPLAYED_FIELDS}
 
 
 def replay_events(events: Iterable[CaseEvent]) -> dict:
@@ -93,7 +107,7 @@ def save_with_event(
     after = concrete_values(case)
     case.save(update_fields=[name for name, value in after.items() if before[name] != value])
     changes = {
-        name: after[name]
+        name: _json_value(after[name])
         for name in REPLAYED_FIELDS
         if name != "status" and before[name] != after[name]
     }
@@ -182,7 +196,8 @@ def run_transition(
     """Run ``action`` on the case (the package docstring gives the order of checks).
 
     ``apply`` validates the action's fields and sets them on the locked case; it returns
-    extra payload for the event. Status, deadline, version and event are handled here.
+    extra payload for the event. Status, clock (``workflows.clocks.move_clock``), version
+    and event are handled here.
     """
     transition = TRANSITIONS[action]
     with transaction.atomic():
@@ -195,18 +210,19 @@ def run_transition(
             )
         if not state_allows(action, case):
             raise TransitionNotAllowed(
-                action=action, status=case.status, allowed=allowed_actions(case, by, actor=actor)
+                action=action,
+                status=case.status,
+                allowed=allowed_actions(case, by, actor=actor),
+                reason=refusal(action, case),
             )
         if not actor_fits(action, case, actor):
             raise ActionForbidden(action=action, reason=_forbidden_message(action))
         before = concrete_values(case)
         from_status = case.status
         now = timezone.now()
-        payload = apply(case, actor, now) if apply else None
+        payload = (apply(case, actor, now) if apply else None) or {}
         case.transition_to(transition.target)
-        # A new step starts its clock; start (dispatched → handling) keeps the handling one.
-        if STEP_OF_STATUS.get(from_status) != STEP_OF_STATUS.get(case.status):
-            start_step(case, now=now)
+        payload |= move_clock(case, from_status=from_status, now=now)
         save_with_event(
             case,
             before=before,
