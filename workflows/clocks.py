@@ -7,8 +7,8 @@ marks it sets: ``due_at`` and ``remind_at``, then ``reminded_for``, ``overdue``,
 ``escalation_level`` and ``red_at``. ``move_clock`` decides, at every transition, whether a
 clock starts, runs on or stands still:
 
-- **Total clock**: ``Case.created_at``, set at filing and never changed; every duration of a
-  case (平均处置时长) is measured from it.
+- **Total clock**: ``Case.created_at``, set at filing and never changed by any transition:
+  a case's age, however often it was returned or suspended, is counted from it.
 - **回退 return** does not touch the handling clock. It runs from the first dispatch through the
   return, the days back at the street and the next dispatch, with its marks: the new
   department gets the deadline the case already had (the resident's, not the department's),
