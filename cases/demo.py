@@ -16,6 +16,7 @@ from datetime import timedelta
 
 import shapely
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from tqdm import tqdm
 
 from grids.models import Assignment, Department, GridCell, Role
@@ -186,7 +187,12 @@ def _walk(case: Case, target: str, cast: _Cast, rng: random.Random) -> None:
         )
         return
     if target == "suspended":
-        services.suspend_case(case_id=case.pk, by=staff, reason="需等待专项资金审批。")
+        services.suspend_case(
+            case_id=case.pk,
+            by=staff,
+            reason="需等待专项资金审批。",
+            review_at=timezone.now() + timedelta(days=rng.randint(7, 60)),
+        )
         return
     case = services.report_case(case_id=case.pk, by=handler, note="已处置完毕。", photos=[photo()])
     if target == "feedback":

@@ -244,6 +244,20 @@ class _History:
             t += timedelta(hours=rng.uniform(1, 48))
             step("suspend", "handling", "suspended", staff, t, "需等待专项资金审批。")
             status = "suspended"
+            # The handling clock stands still (workflows.clocks); the suspension runs to its
+            # review date, some of which have passed.
+            row["paused_clock"] = {
+                "step_started_at": step_start.isoformat(),
+                "due_at": (step_start + timedelta(hours=limit)).isoformat(),
+                "remind_at": (step_start + timedelta(hours=limit * 0.8)).isoformat(),
+                "reminded_for": None,
+                "red_at": None,
+                "overdue": False,
+                "escalation_level": 0,
+                "unit": "calendar_hours" if cat.priority == "urgent" else "working_hours",
+            }
+            row["review_at"] = t + timedelta(days=rng.uniform(7, 60))
+            step_start, limit = t, (row["review_at"] - t) / timedelta(hours=1)
         if status == "feedback":
             row["verifier_id"], row["cross_check"] = verifier, cross
             if stop == "closed" and rework:
@@ -284,9 +298,10 @@ class _History:
         row["status"] = status
         row["version"] = len(events)
         row["step_started_at"] = step_start
-        if due is not None and status not in ("closed", "rejected", "suspended"):
+        if due is not None and status not in ("closed", "rejected"):
             row["due_at"] = due
-            row["remind_at"] = step_start + (due - step_start) * 0.8
+            if status != "suspended":  # a suspension has no reminder, only its review date
+                row["remind_at"] = step_start + (due - step_start) * 0.8
             if due < now:
                 row["overdue"] = True
                 row["escalation_level"] = 2 if now > step_start + (due - step_start) * 2 else 1

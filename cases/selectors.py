@@ -25,6 +25,7 @@ from grids.models import Community, Department, GridCell, Role, Street
 from grids.selectors import TERRITORIAL_ROLES, active_assignments, territory_q
 
 from .models import (
+    RETURNS_BEFORE_BINDING,
     Attachment,
     CaseEvent,
     CaseStatus,
@@ -219,18 +220,25 @@ def case_photos_for(user, case_id: int) -> QuerySet[Attachment]:
 
 # --- the pages' lists ---------------------------------------------------------------------
 
-QUEUE_TABS = ("new", "approvals", "overdue")
 _OPEN = OPEN_STATUS_ORDER  # matches the condition of the partial index case_department_open
 
 
+def awaiting_binding_q() -> Q:
+    """Cases returned ``RETURNS_BEFORE_BINDING`` times, waiting for the district admins'
+    binding assignment (``Case.awaiting_binding``, as a filter)."""
+    return Q(status=CaseStatus.ACCEPTED, return_count__gte=RETURNS_BEFORE_BINDING, binding=False)
+
+
 def staff_queue(user, *, tab: str) -> QuerySet[CaseModel]:
-    """Street staff's work lists (受理/审批/超期), most urgent first.
+    """The work lists of street staff (受理/审批/超期) and district admins (指定承办), most
+    urgent first, within the user's scope.
 
     ``new``: reports waiting to be accepted, by time left; ``approvals``: extension requests
     waiting, suspended cases and residents' requests to reopen a closed case (oldest first,
-    after the deadlines); ``overdue``: open cases past their deadline, red first. Report
-    photos, duplicate candidates and pending reopen requests are prefetched for the queue's
-    side-by-side view.
+    after the deadlines); ``overdue``: open cases past their deadline, red first;
+    ``binding``: cases returned twice, waiting for a district admin's binding assignment, by
+    time left. Report photos, duplicate candidates and pending reopen requests are
+    prefetched for the queue's side-by-side view.
     """
     cases = cases_visible_to(user)
     if tab == "new":
@@ -245,6 +253,8 @@ def staff_queue(user, *, tab: str) -> QuerySet[CaseModel]:
         cases = cases.filter(overdue=True, status__in=_OPEN).order_by(
             "-escalation_level", "due_at", "id"
         )
+    elif tab == "binding":
+        cases = cases.filter(awaiting_binding_q()).order_by("due_at", "id")
     else:
         raise ValueError(f"unknown queue tab {tab!r}")
     return cases.prefetch_related(

@@ -21,8 +21,9 @@ from grids.selectors import TERRITORIAL_ROLES, active_assignments
 from grids.spatial import cell_at
 from residents.crypto import pii_hash
 from residents.validators import normalize_cn_phone
+from workflows.clocks import start_step
 from workflows.errors import ActionForbidden
-from workflows.services import replayed_state, run_after_commit, start_step
+from workflows.services import replayed_state, run_after_commit
 from workflows.transitions import Actor
 
 from .models import (

@@ -1,7 +1,8 @@
 """Errors of the case state machine, each mapping to one HTTP status.
 
 - ``TransitionNotAllowed`` → 409: the action exists and the user may do it, but not now
-  (the case is in another state). The message names the current state and what is allowed.
+  (the case is in another state, or a condition of the case refuses it). The message names
+  the current state and what is allowed, and the condition's reason if there is one.
 - ``ActionForbidden`` → 403: this user may not do this action (their role never may, or the
   case names someone else, e.g. another verifier).
 - ``django.core.exceptions.ValidationError`` → 400: a missing or invalid field.
@@ -24,25 +25,25 @@ class WorkflowError(Exception):
 class TransitionNotAllowed(WorkflowError):
     http_status = 409
 
-    def __init__(self, *, action: str, status: str, allowed: Sequence[str]) -> None:
+    def __init__(
+        self, *, action: str, status: str, allowed: Sequence[str], reason: str = ""
+    ) -> None:
         from cases.models import CaseStatus  # errors is imported early; keep it light
 
         from .transitions import ACTION_LABELS
 
         self.action, self.status, self.allowed = action, status, list(allowed)
-        super().__init__(
-            _(
-                "“%(action)s” is not possible while the case is %(status)s (%(code)s); "
-                "allowed now: %(allowed)s."
-            )
-            % {
-                "action": ACTION_LABELS.get(action, action),
-                "status": CaseStatus(status).label if status in CaseStatus.values else status,
-                "code": status,
-                "allowed": ", ".join(str(ACTION_LABELS.get(a, a)) for a in self.allowed)
-                or _("nothing"),
-            }
-        )
+        message = _(
+            "“%(action)s” is not possible while the case is %(status)s (%(code)s); "
+            "allowed now: %(allowed)s."
+        ) % {
+            "action": ACTION_LABELS.get(action, action),
+            "status": CaseStatus(status).label if status in CaseStatus.values else status,
+            "code": status,
+            "allowed": ", ".join(str(ACTION_LABELS.get(a, a)) for a in self.allowed)
+            or _("nothing"),
+        }
+        super().__init__(f"{message} {reason}" if reason else message)
 
 
 class ActionForbidden(WorkflowError):

@@ -193,7 +193,10 @@ class Recipients:
         return set(self.admins.get(case.street.district_id, ()))
 
     def actors(self, case: Case) -> set[int]:
-        """Who must move the case on in its current state (nobody while suspended)."""
+        """Who must move the case on in its current state (nobody while suspended): a case
+        returned twice waits for the district admins' binding assignment (指定承办)."""
+        if case.awaiting_binding:
+            return self.district_admins(case)
         if case.status in (S.COLLECTED, S.ACCEPTED):
             return self.street_staff(case)
         if case.status in (S.DISPATCHED, S.HANDLING):
@@ -240,6 +243,22 @@ def _action_message(case: Case, action: str) -> str:
             _(
                 "Case %(number)s “%(title)s” was reopened at the resident's request: please "
                 "handle it again."
+            )
+            % params
+        )
+    if case.awaiting_binding:
+        return (
+            _(
+                "Case %(number)s “%(title)s” was returned twice: make a binding assignment "
+                "(指定承办) to the department that must handle it."
+            )
+            % params
+        )
+    if action == "assign_binding":
+        return (
+            _(
+                "Case %(number)s “%(title)s” was assigned to your department by the district "
+                "(指定承办): please handle it; it cannot be returned."
             )
             % params
         )

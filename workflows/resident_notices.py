@@ -57,7 +57,7 @@ def _text(case: Case, action: str, note: str) -> str | None:
         )
     if action == "accept" and case.status == S.ACCEPTED:
         return _("Your report %(number)s was accepted and is being assigned. %(link)s") % params
-    if action in ("dispatch", "accept") and case.status == S.DISPATCHED:
+    if action in ("dispatch", "accept", "assign_binding") and case.status == S.DISPATCHED:
         return (
             _("Your report %(number)s is with %(department)s, to be handled by %(due)s. %(link)s")
             % params

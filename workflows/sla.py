@@ -8,6 +8,11 @@ Deadlines live in the case's columns (``due_at``, ``remind_at``, set when a step
 - when the step has taken twice its limit (``red_at``, on the working calendar): red
   escalation, notifying district admins too.
 
+A suspension (挂账) is a step like the others, due at its review date (``workflows.clocks``):
+past it, the case is marked overdue and yellow and the street's staff and the district
+admins are told (the street decided the suspension, the district watches it); red at twice
+the suspension's span, as for any step.
+
 These are not transitions: status and version never change, no ``CaseEvent`` is written
 (the notifications are the record), and only the SLA columns are saved. Each batch is one
 transaction whose rows are locked with ``SKIP LOCKED``, so two scanners (or a scanner and a
@@ -37,8 +42,9 @@ from .notifications import Draft, Recipients, notify_many
 logger = logging.getLogger(__name__)
 
 S = CaseStatus
-# States with a running clock; suspended, rejected and closed cases are left alone.
-SCANNED_STATUSES = (S.COLLECTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING, S.FEEDBACK)
+# States with a running clock (a suspension's runs to its review date); rejected and closed
+# cases are left alone.
+SCANNED_STATUSES = (S.COLLECTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING, S.SUSPENDED, S.FEEDBACK)
 RED_FACTOR = 2
 _SLA_FIELDS = ("reminded_for", "overdue", "escalation_level", "red_at")
 _MICROSECONDS_PER_HOUR = Decimal(3_600_000_000)
@@ -92,6 +98,19 @@ def _messages(case: Case) -> dict[str, str]:
     params = {"number": case.number, "title": case.title}
     due = timezone.localtime(case.due_at).strftime("%Y-%m-%d %H:%M") if case.due_at else ""
     params["due"] = due
+    if case.status == S.SUSPENDED:
+        return {
+            "overdue": _(
+                "督办 Case %(number)s “%(title)s” is still suspended (挂账) past its review date "
+                "(%(due)s): resume it, or decide what it waits for: yellow card."
+            )
+            % params,
+            "red": _(
+                "督办 Case %(number)s “%(title)s” has stayed suspended (挂账) twice as long as "
+                "its review date allowed (%(due)s): red card."
+            )
+            % params,
+        }
     return {
         "reminder": _(
             "催办 Reminder: case %(number)s “%(title)s” is due at %(due)s; please act on it."
@@ -138,6 +157,8 @@ def _scan_case(
         happened.add("overdue")
         key = f"overdue:{case.pk}:{case.version}"
         users = actors | recipients.street_staff(case)
+        if case.status == S.SUSPENDED:  # the street's own decision: the district watches it
+            users |= recipients.district_admins(case)
         add(users, NotificationKind.OVERDUE, messages["overdue"], key)
     if case.escalation_level == EscalationLevel.YELLOW and case.due_at is not None:
         if case.red_at is None:

@@ -6,7 +6,7 @@ the roles that may ever do it, the fields it needs, and per-case rules:
 - ``who`` — is *this* user the right person for *this* case (the reporting worker, the
   assigned verifier, a handler of the case's department)? Failing it is a 403.
 - ``when`` — a condition on the case beyond its state (an extension must be pending before
-  it can be approved). Failing it is a 409, like a wrong state.
+  it can be approved). Failing it is a 409, like a wrong state, with ``refusal`` saying why.
 
 Scope (which cases a user may see at all) is not here: ``cases.selectors`` applies it, and
 an out-of-scope case is a 404 before any rule of this table is asked.
@@ -88,6 +88,18 @@ def _reopen_pending(case: Case) -> bool:
     return case.reopen_requested_at is not None
 
 
+def _not_awaiting_binding(case: Case) -> bool:
+    return not case.awaiting_binding
+
+
+def _awaiting_binding(case: Case) -> bool:
+    return case.awaiting_binding
+
+
+def _not_bound(case: Case) -> bool:
+    return not case.binding
+
+
 @dataclass(frozen=True)
 class Transition:
     sources: frozenset[str]
@@ -97,6 +109,7 @@ class Transition:
     system_may: bool = False
     who: Callable[[Case, Actor], bool] | None = None
     when: Callable[[Case], bool] | None = None
+    refusal: str = ""  # why, when ``when`` fails
 
 
 def _t(sources, target, roles, required=(), **extra) -> Transition:
@@ -105,21 +118,52 @@ def _t(sources, target, roles, required=(), **extra) -> Transition:
 
 STAFF = {Role.STREET_STAFF}
 HANDLER = {Role.HANDLER}
+DISTRICT = {Role.DISTRICT_ADMIN}
 
 TRANSITIONS: dict[str, Transition] = {
     "accept": _t({S.COLLECTED}, S.ACCEPTED, STAFF),
     "reject": _t({S.COLLECTED}, S.REJECTED, STAFF, ["reason"]),
     "merge": _t({S.COLLECTED}, S.REJECTED, STAFF, ["duplicate_of"]),
     "self_resolve": _t({S.COLLECTED}, S.FEEDBACK, WORKER_ROLES, ["note"], who=_is_reporter),
-    "dispatch": _t({S.ACCEPTED}, S.DISPATCHED, STAFF, ["department"], system_may=True),
-    "return": _t({S.DISPATCHED}, S.ACCEPTED, HANDLER, ["reason"], who=_is_case_handler),
+    "dispatch": _t(
+        {S.ACCEPTED},
+        S.DISPATCHED,
+        STAFF,
+        ["department"],
+        system_may=True,
+        when=_not_awaiting_binding,
+        refusal=_(
+            "It was returned twice: a district administrator assigns it to a department (指定承办)."
+        ),
+    ),
+    # 指定承办: a case returned twice is dispatched by the district, and stays there.
+    "assign_binding": _t(
+        {S.ACCEPTED},
+        S.DISPATCHED,
+        DISTRICT,
+        ["department"],
+        when=_awaiting_binding,
+        refusal=_("Only a case returned twice waits for a binding assignment."),
+    ),
+    "return": _t(
+        {S.DISPATCHED},
+        S.ACCEPTED,
+        HANDLER,
+        ["reason"],
+        who=_is_case_handler,
+        when=_not_bound,
+        refusal=_(
+            "The district assigned it to your department (指定承办, a binding assignment): it "
+            "cannot be returned. Ask for an extension if you need more time."
+        ),
+    ),
     "start": _t({S.DISPATCHED}, S.HANDLING, HANDLER, who=_is_case_handler),
     "report": _t({S.HANDLING}, S.FEEDBACK, HANDLER, ["note"], who=_is_case_handler),
     "request_extension": _t(
         {S.HANDLING}, S.HANDLING, HANDLER, ["reason", "due_at"], who=_is_case_handler
     ),
     "approve_extension": _t({S.HANDLING}, S.HANDLING, STAFF, when=_extension_pending),
-    "suspend": _t({S.HANDLING}, S.SUSPENDED, STAFF, ["reason"]),
+    "suspend": _t({S.HANDLING}, S.SUSPENDED, STAFF, ["reason", "review_at"]),
     "resume": _t({S.SUSPENDED}, S.HANDLING, STAFF),
     "verify_pass": _t({S.FEEDBACK}, S.CLOSED, WORKER_ROLES, ["note"], who=_is_verifier),
     "verify_fail": _t({S.FEEDBACK}, S.DISPATCHED, WORKER_ROLES, ["reason"], who=_is_verifier),
@@ -135,6 +179,7 @@ ACTION_LABELS: dict[str, str] = {
     "merge": _("merge"),
     "self_resolve": _("resolve on the spot"),
     "dispatch": _("dispatch"),
+    "assign_binding": _("assign (binding)"),
     "return": _("return"),
     "start": _("start"),
     "report": _("report the result"),
@@ -161,6 +206,15 @@ def state_allows(action: str, case: Case) -> bool:
     """Does the case's state (and any ``when`` condition) allow ``action`` now?"""
     transition = TRANSITIONS[action]
     return case.status in transition.sources and (transition.when is None or transition.when(case))
+
+
+def refusal(action: str, case: Case) -> str:
+    """Why the case's condition refuses ``action`` although its state would allow it (the
+    ``when`` rule); "" when the state itself is the reason."""
+    transition = TRANSITIONS[action]
+    if case.status in transition.sources and transition.when and not transition.when(case):
+        return str(transition.refusal)
+    return ""
 
 
 def actor_fits(action: str, case: Case, actor: Actor) -> bool:

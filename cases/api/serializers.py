@@ -76,6 +76,7 @@ class CaseSerializer(RememberedFieldsMixin, serializers.ModelSerializer):
     handler = _username("handler")
     verifier = _username("verifier")
     reporter = _username("reporter")
+    awaiting_binding = serializers.BooleanField(read_only=True)
     allowed_actions = serializers.SerializerMethodField()
 
     class Meta:
@@ -105,6 +106,11 @@ class CaseSerializer(RememberedFieldsMixin, serializers.ModelSerializer):
             "overdue",
             "escalation_level",
             "rework_count",
+            "return_count",
+            "binding",
+            "awaiting_binding",
+            "review_at",
+            "suspended_seconds",
             "created_at",
             "allowed_actions",
         ]
@@ -349,6 +355,12 @@ class ExtensionSerializer(ReasonSerializer):
     due_at = serializers.DateTimeField(allow_null=True, default=None)
 
 
+class SuspendSerializer(ReasonSerializer):
+    review_at = serializers.DateTimeField(
+        allow_null=True, default=None, help_text="When the suspension is reviewed (挂账复核)."
+    )
+
+
 class ResultSerializer(NoteSerializer):
     photos = _photos()
 
@@ -364,12 +376,13 @@ ACTION_INPUTS: dict[str, type[serializers.Serializer]] = {
     "reject": ReasonSerializer,
     "merge": MergeSerializer,
     "dispatch": DispatchSerializer,
+    "assign_binding": DispatchSerializer,
     "return": ReasonSerializer,
     "start": NoteSerializer,
     "report": ResultSerializer,
     "request_extension": ExtensionSerializer,
     "approve_extension": NoteSerializer,
-    "suspend": ReasonSerializer,
+    "suspend": SuspendSerializer,
     "resume": NoteSerializer,
     "verify_pass": ResultSerializer,
     "verify_fail": VerifyFailSerializer,

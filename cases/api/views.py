@@ -165,6 +165,7 @@ class CaseViewSet(
     reject = _transition_view("reject")
     merge = _transition_view("merge")
     dispatch_ = _transition_view("dispatch")
+    assign_binding = _transition_view("assign_binding")
     return_ = _transition_view("return")
     start = _transition_view("start")
     report = _transition_view("report")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from .case import (
     OPEN_STATUSES,
     RESIDENT_SOURCES,
+    RETURNS_BEFORE_BINDING,
     Attachment,
     Case,
     CaseEvent,
@@ -43,6 +44,7 @@ __all__ = [
     "LIMIT_STEPS",
     "OPEN_STATUSES",
     "RESIDENT_SOURCES",
+    "RETURNS_BEFORE_BINDING",
     "SUBCATEGORY_FIELDS",
     "SUBCATEGORY_REQUIRED",
     "TRACKING_ALPHABET",

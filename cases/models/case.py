@@ -62,6 +62,11 @@ class CaseSource(models.TextChoices):
 RESIDENT_SOURCES = frozenset({CaseSource.RESIDENT, CaseSource.OPEN311, CaseSource.HOTLINE})
 
 
+# 回退: a case departments returned this many times waits for the district admin's binding
+# assignment (指定承办) instead of going back to the street to bounce again.
+RETURNS_BEFORE_BINDING = 2
+
+
 class EscalationLevel(models.IntegerChoices):
     NONE = 0, _("none")
     YELLOW = 1, _("黄牌 yellow")
@@ -221,6 +226,28 @@ class Case(models.Model):
     reminded_for = models.DateTimeField(_("reminder sent for (催办)"), null=True, blank=True)
     red_at = models.DateTimeField(_("red escalation at (红牌督办)"), null=True, blank=True)
     rework_count = models.PositiveSmallIntegerField(_("rework count (返工)"), default=0)
+    # Clocks are never reset to hide delay (DESIGN §5; the rules are in workflows.clocks). The
+    # total clock is ``created_at``. 回退: how often departments returned the case; after
+    # RETURNS_BEFORE_BINDING returns a district admin assigns it, and that assignment
+    # (``binding``, 指定承办) cannot be returned.
+    return_count = models.PositiveSmallIntegerField(
+        _("returns (回退)"), default=0, db_default=0, editable=False
+    )
+    binding = models.BooleanField(
+        _("binding assignment (指定承办)"), default=False, db_default=False, editable=False
+    )
+    # 挂账: the current suspension's review date (its deadline, so also ``due_at`` while
+    # suspended), the elapsed time of the suspensions that ended, and the handling clock's
+    # marks while it stands still (restarted on resume with the time it had left).
+    review_at = models.DateTimeField(
+        _("suspension review date (挂账复核)"), null=True, blank=True, editable=False
+    )
+    suspended_seconds = models.PositiveIntegerField(
+        _("suspended time, seconds (挂账时长)"), default=0, db_default=0, editable=False
+    )
+    paused_clock = models.JSONField(
+        _("handling clock, stopped"), null=True, blank=True, editable=False
+    )
     # The resident reporter's key to the case (public tracking page, Open311 token); only on
     # cases from residents and callers (RESIDENT_SOURCES).
     tracking_code = models.CharField(
@@ -320,6 +347,16 @@ class Case(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def awaiting_binding(self) -> bool:
+        """Returned ``RETURNS_BEFORE_BINDING`` times and waiting in the district admins' queue
+        for a binding assignment (指定承办): street staff may not dispatch it again."""
+        return (
+            self.status == CaseStatus.ACCEPTED
+            and self.return_count >= RETURNS_BEFORE_BINDING
+            and not self.binding
+        )
 
     @contextmanager
     def _unlocked_status(self):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django import template
 from django.utils import timezone
@@ -42,6 +42,12 @@ def countdown(due_at: datetime | None, now: datetime | None = None) -> str:
 
 
 @register.filter
+def duration(value: timedelta | None) -> str:
+    """A span of time as ``duration_text`` writes it (“3 d 2 h”)."""
+    return duration_text(value.total_seconds()) if value else ""
+
+
+@register.filter
 def field_label(name: str) -> str:
     """A form field's name as the user reads it, for error lists."""
     labels = {
@@ -51,6 +57,7 @@ def field_label(name: str) -> str:
         "handler": _("Handler"),
         "duplicate_of": _("Duplicate of"),
         "due_at": _("New deadline"),
+        "review_at": _("Review date"),
         "photos": "",  # photo messages name the photo themselves ("Photo 2 (IMG_2.jpg): …")
         "category": _("Category"),
         "priority": _("Priority"),

@@ -102,7 +102,8 @@ def _refused(
     if in_queue and request.htmx:
         (case,) = with_actions(request, [case])
         case.suggested = suggested_departments([case]).get(case.pk)
-        context |= {"case": case, "departments": dispatch_targets(request), "tab": "new"}
+        tab = request.POST.get("tab", "new")
+        context |= {"case": case, "departments": dispatch_targets(request), "tab": tab}
         return render(request, "cases/_queue_item.html", context, status=refused.status)
     template = "cases/_case_panel.html" if request.htmx else "cases/case_page.html"
     return render(request, template, case_context(request, case, **context), status=refused.status)

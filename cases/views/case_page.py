@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -18,6 +19,7 @@ from cases.services import set_photo_public
 from grids.access import assignment_required
 from grids.models import Role
 from residents.masking import mask_email, mask_phone
+from workflows.clocks import MAX_REVIEW_DAYS, suspended_time
 from workflows.errors import WorkflowError
 from workflows.transitions import ACTION_LABELS
 
@@ -56,7 +58,9 @@ def case_context(request: HttpRequest, case: Case, **extra) -> dict:
     return {
         "case": case,
         "events": events,
-        "departments": dispatch_targets(request) if "dispatch" in offered else [],
+        "departments": (
+            dispatch_targets(request) if offered & {"dispatch", "assign_binding"} else []
+        ),
         "duplicates": (
             list(case.duplicate_candidates.select_related("candidate").order_by("distance_m"))
             if "merge" in offered
@@ -65,6 +69,8 @@ def case_context(request: HttpRequest, case: Case, **extra) -> dict:
         # The street's staff call residents back and decide what the public sees.
         "contact": _contact(case) if street_staff else None,
         "can_publish": street_staff and case.category.public,
+        "max_review_days": MAX_REVIEW_DAYS,
+        "suspended_for": suspended_time(case, now=timezone.now()),
         **extra,
     }
 

@@ -8,22 +8,45 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
-from cases.selectors import QUEUE_TABS, department_cases, staff_queue, suggested_departments
+from cases.selectors import department_cases, staff_queue, suggested_departments
 from grids.models import Role
 
-from .common import dispatch_targets, role_required, with_actions
+from .common import actor_of, dispatch_targets, role_required, with_actions
 
 QUEUE_SIZE = 50
+TAB_LABELS = {
+    "new": _("New reports"),
+    "approvals": _("Approvals waiting"),
+    "overdue": _("Overdue board"),
+    "binding": _("Binding assignments (指定承办)"),
+}
+# The tabs each role works in, first the default. Street staff see the binding tab too: the
+# cases their street no longer dispatches, and why.
+ROLE_TABS = {
+    Role.STREET_STAFF: ("new", "approvals", "overdue", "binding"),
+    Role.DISTRICT_ADMIN: ("binding", "overdue"),
+}
 
 
-@role_required(Role.STREET_STAFF)
+def tabs_for(roles: frozenset[str]) -> list[str]:
+    tabs: list[str] = []
+    for role, role_tabs in ROLE_TABS.items():
+        if role in roles:
+            tabs += [tab for tab in role_tabs if tab not in tabs]
+    return tabs
+
+
+@role_required(Role.STREET_STAFF, Role.DISTRICT_ADMIN)
 def queue(request: HttpRequest) -> HttpResponse:
-    """New reports by time left (with photos, map point and nearby duplicates), approvals
-    waiting, and the overdue board. Everything a row offers is loaded in a fixed number of
-    queries, whatever the number of rows."""
-    tab = request.GET.get("tab", "new")
-    if tab not in QUEUE_TABS:
+    """Street staff's new reports by time left (with photos, map point and nearby
+    duplicates), approvals waiting and the overdue board; the binding assignments waiting for
+    the district admins. Everything a row offers is loaded in a fixed number of queries,
+    whatever the number of rows."""
+    tabs = tabs_for(actor_of(request).roles)
+    tab = request.GET.get("tab", tabs[0])
+    if tab not in tabs:
         raise Http404("no such queue")
     waiting = staff_queue(request.user, tab=tab)
     cases = with_actions(request, waiting[:QUEUE_SIZE])
@@ -32,7 +55,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         case.suggested = suggestions.get(case.pk)
     context = {
         "tab": tab,
-        "tabs": QUEUE_TABS,
+        "tabs": [(name, TAB_LABELS[name]) for name in tabs],
         "cases": cases,
         # All that waits, when a page does not show it all: the list's footer offers the
         # next ones (the list reloaded in place, without the items dealt with meanwhile).

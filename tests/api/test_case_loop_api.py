@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from cases.models import Case
@@ -228,6 +231,15 @@ def test_a_handler_may_not_file_cases(cast, client_for):
         ("handling", "report", "handler", {"note": "好了"}, "photos"),  # C0101 needs a photo
         ("handling", "report", "handler", {}, "note"),
         ("handling", "suspend", "staff", {}, "reason"),
+        ("handling", "suspend", "staff", {"reason": "等待确认"}, "review_at"),
+        ("handling", "suspend", "staff", {"reason": "等待确认", "review_at": "soon"}, "review_at"),
+        (
+            "handling",
+            "suspend",
+            "staff",
+            {"reason": "等待确认", "review_at": "2020-01-01T09:00:00+08:00"},
+            "review_at",
+        ),
         ("handling", "request_extension", "handler", {"reason": "等料"}, "due_at"),
         ("handling", "request_extension", "handler", {"due_at": "tomorrow"}, "due_at"),
         ("feedback", "verify_fail", "reporter", {}, "reason"),
@@ -276,7 +288,9 @@ def test_every_action_is_routed_to_its_service(cast, client_for, other_handler):
     post(handler, "request_extension", {"reason": "等料", "due_at": later})
     extended = post(staff, "approve_extension")
     assert extended["due_at"].startswith("2099-01-01T09:00:00")
-    assert post(staff, "suspend", {"reason": "等待确认"})["status"] == "suspended"
+    review = (timezone.now() + timedelta(days=7)).isoformat()
+    suspended = post(staff, "suspend", {"reason": "等待确认", "review_at": review})
+    assert suspended["status"] == "suspended" and suspended["review_at"]
     assert post(staff, "resume")["status"] == "handling"
     post(handler, "report", {"note": "好了", "photos": [photo()]}, fmt="multipart")
     failed = post(reporter, "verify_fail", {"reason": "未固定", "photos": [photo()]}, "multipart")

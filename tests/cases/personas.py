@@ -140,6 +140,8 @@ def actor_for(cast, action: str, case: Case):
         return cast.reporter
     if action in {"verify_pass", "verify_fail"}:
         return case.verifier or cast.reporter
+    if action == "assign_binding":
+        return cast.admin  # a district admin: set by tests that need one (district_admin)
     return cast.staff
 
 
@@ -157,11 +159,12 @@ def kwargs_for(cast, action: str, case: Case) -> dict:
         "reject": {"reason": "不属于受理范围"},
         "self_resolve": {"note": "已现场补装", "photos": [photo()]},
         "dispatch": {"department_id": cast.department.pk},
+        "assign_binding": {"department_id": cast.department.pk},
         "return": {"reason": "非本部门职责"},
         "start": {},
         "report": {"note": "已补装井盖", "photos": [photo()]},
         "approve_extension": {},
-        "suspend": {"reason": "等待产权单位确认"},
+        "suspend": {"reason": "等待产权单位确认", "review_at": timezone.now() + timedelta(days=14)},
         "resume": {},
         "verify_pass": {"note": "现场核查合格", "photos": [photo()]},
         "verify_fail": {"reason": "井盖未固定"},
@@ -174,6 +177,14 @@ def act(cast, action: str, case: Case, *, by=None, **overrides) -> Case:
     by = by or actor_for(cast, action, case)
     fields = {**kwargs_for(cast, action, case), **overrides}
     return services.SERVICES[action](case_id=case.pk, by=by, **fields)
+
+
+def returned_twice(cast, case: Case) -> Case:
+    """``case`` (accepted) dispatched and returned twice: it now awaits the district admin's
+    binding assignment (指定承办)."""
+    for _round in range(2):
+        case = act(cast, "return", act(cast, "dispatch", case))
+    return case
 
 
 def case_in(cast, status: str, **create) -> Case:

@@ -7,11 +7,11 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from cases.models import CaseEvent, CaseStatus
-from workflows import services, verification
+from workflows import services
 from workflows.errors import ActionForbidden, TransitionNotAllowed
 from workflows.transitions import ACTIONS, TRANSITIONS, Actor, allowed_actions, role_may
 
-from ..cases.personas import act, actor_for, case_in, new_case
+from ..cases.personas import act, actor_for, case_in, new_case, returned_twice
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +25,7 @@ def test_table_matches_design():
         "merge": ({"collected"}, "rejected"),
         "self_resolve": ({"collected"}, "feedback"),
         "dispatch": ({"accepted"}, "dispatched"),
+        "assign_binding": ({"accepted"}, "dispatched"),
         "return": ({"dispatched"}, "accepted"),
         "start": ({"dispatched"}, "handling"),
         "report": ({"handling"}, "feedback"),
@@ -43,11 +44,14 @@ def test_table_matches_design():
 
 @pytest.mark.parametrize("state", STATES)
 @pytest.mark.parametrize("action", ACTIONS)
-def test_every_state_action_pair(cast, state, action):
+def test_every_state_action_pair(cast, district_admin, state, action):
+    cast.admin = district_admin
     reopening = action in ("reopen", "decline_reopen")
     case = case_in(cast, state, resident=reopening)
     if action == "approve_extension" and state == CaseStatus.HANDLING:
         case = act(cast, "request_extension", case)
+    if action == "assign_binding" and state == CaseStatus.ACCEPTED:
+        case = returned_twice(cast, case)
     if reopening and state == CaseStatus.CLOSED:
         services.request_reopen(tracking_code=case.tracking_code, reason="井盖还是松的")
         case.refresh_from_db()
@@ -154,18 +158,23 @@ def test_out_of_scope_users_get_404(cast, worker_x, staff2, other_handler, outsi
         (CaseStatus.COLLECTED, "merge", "duplicate_of"),
         (CaseStatus.COLLECTED, "self_resolve", "note"),
         (CaseStatus.ACCEPTED, "dispatch", "department"),
+        (CaseStatus.ACCEPTED, "assign_binding", "department"),
         (CaseStatus.DISPATCHED, "return", "reason"),
         (CaseStatus.HANDLING, "report", "note"),
         (CaseStatus.HANDLING, "suspend", "reason"),
+        (CaseStatus.HANDLING, "suspend", "review_at"),
         (CaseStatus.HANDLING, "request_extension", "reason"),
         (CaseStatus.FEEDBACK, "verify_pass", "note"),
         (CaseStatus.FEEDBACK, "verify_fail", "reason"),
     ],
 )
-def test_required_fields(cast, state, action, field):
+def test_required_fields(cast, district_admin, state, action, field):
+    cast.admin = district_admin
     case = case_in(cast, state)
+    if action == "assign_binding":
+        case = returned_twice(cast, case)
     name = {"duplicate_of": "duplicate_of_id", "department": "department_id"}.get(field, field)
-    blank = None if name.endswith("_id") else "  "
+    blank = None if name.endswith(("_id", "_at")) else "  "
     with pytest.raises(ValidationError) as exc:
         act(cast, action, case, **{name: blank})
     assert field in exc.value.message_dict
@@ -254,23 +263,49 @@ def test_handler_may_not_verify(cast):
     assert allowed_actions(case, cast.reporter) == ["verify_pass", "verify_fail"]
 
 
-def test_cross_check_sends_some_cases_to_another_cell(cast, settings):
+@pytest.mark.parametrize("share", [0, 1])
+def test_cross_check_share_decides_who_verifies(cast, settings, share):
+    settings.CROSS_CHECK_SHARE = share
+    case = case_in(cast, CaseStatus.FEEDBACK)
+    assert case.cross_check is bool(share)
+    assert case.verifier == (cast.worker_b if share else cast.reporter)  # cell B: same street
+    draw = case.events.get(action="report").payload["verification"]
+    assert (draw["share"], draw["cross_check"], draw["reason"]) == (share, bool(share), "drawn")
+    assert 0 <= draw["draw"] < 1
+    if share:
+        with pytest.raises(ActionForbidden):
+            act(cast, "verify_pass", case, by=cast.reporter)
+        assert act(cast, "verify_pass", case, by=cast.worker_b).status == "closed"
+
+
+def test_the_cross_check_draw_is_stored_and_not_derived_from_the_case(cast, settings):
+    """Anyone who knows a case's id and rework round must not know whether another cell
+    checks it: the draw is random, made when the verifier is chosen and kept in the event.
+    (Until it was sha256("<id>:<rework>"), so every outcome below was predictable.)"""
+    import hashlib
+
     settings.CROSS_CHECK_SHARE = 0.5
-    drawn = {True: [], False: []}
-    for _i in range(12):
+    outcomes, predicted = [], []
+    for _i in range(40):
         case = case_in(cast, CaseStatus.FEEDBACK)
-        expected = verification.cross_check_drawn(case_id=case.pk, rework_count=0, share=0.5)
-        assert case.cross_check is expected
-        drawn[expected].append(case)
-    assert drawn[True] and drawn[False], "12 draws at 50 % gave only one kind"
-    for case in drawn[False]:
-        assert case.verifier == cast.reporter
-    cross = drawn[True][0]
-    assert cross.verifier == cast.worker_b  # a grid worker of cell B, same street
-    with pytest.raises(ActionForbidden):
-        act(cast, "verify_pass", cross, by=cast.reporter)
-    closed = act(cast, "verify_pass", cross, by=cast.worker_b)
-    assert closed.status == "closed"
+        draw = case.events.get(action="report").payload["verification"]
+        assert case.cross_check is (draw["draw"] < 0.5) is draw["cross_check"]
+        outcomes.append(case.cross_check)
+        digest = hashlib.sha256(f"{case.pk}:0".encode()).hexdigest()
+        predicted.append(int(digest[:8], 16) / 16**8 < 0.5)
+    # Forty fair draws match any fixed guess with probability 2**-40.
+    assert outcomes != predicted
+
+
+def test_a_cell_with_nobody_else_sends_the_check_across(cast, settings):
+    settings.CROSS_CHECK_SHARE = 0
+    from grids.models import Assignment
+
+    Assignment.objects.filter(user=cast.worker_a2).delete()  # cell A: only the reporter
+    case = act(cast, "self_resolve", new_case(cast))
+    assert (case.verifier, case.cross_check) == (cast.worker_b, True)
+    draw = case.events.get(action="self_resolve").payload["verification"]
+    assert draw["reason"] == "nobody else in the cell"
 
 
 def test_event_actor_and_note(cast):

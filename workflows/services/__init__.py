@@ -1,0 +1,106 @@
+"""The transitions of a case, one service function per action (DESIGN §4).
+
+The runner (``runner``) checks, locks and records every step; the actions of the loop are in
+``loop``, a resident's reopen request in ``reopen``; the clocks in ``workflows.clocks``.
+
+Every function takes ``case_id``, ``by`` (the acting user; ``None`` only for the system's
+dispatch) and the action's fields, keyword-only, and in one transaction:
+
+1. loads the case from ``by``'s scope with a row lock — ``Http404`` out of scope;
+2. checks ``by``'s roles — ``ActionForbidden`` (403) if they may never do the action;
+3. checks the state — ``TransitionNotAllowed`` (409) naming the state and what is allowed;
+4. checks that ``by`` is the right person for this case (reporter, verifier, handler of the
+   case's department) — ``ActionForbidden``;
+5. validates the fields — ``ValidationError`` (400) keyed by field;
+6. applies the change, starts the next step's deadline on the working calendar, bumps
+   ``version``, writes exactly one ``CaseEvent`` (``seq == version``) and saves with
+   ``update_fields``; side effects are queued with ``transaction.on_commit``.
+
+Each event's ``payload["changes"]`` holds the ``REPLAYED_FIELDS`` the step changed, so
+``replay_events`` rebuilds them from the timeline alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from cases.models import Case
+
+from ..clocks import STEP_OF_STATUS, start_step, step_deadline
+from .loop import (
+    accept_and_dispatch_case,
+    accept_case,
+    approve_extension,
+    assign_binding,
+    dispatch_case,
+    merge_case,
+    reject_case,
+    report_case,
+    request_extension,
+    resume_case,
+    return_case,
+    self_resolve_case,
+    start_case,
+    suspend_case,
+    verify_fail,
+    verify_pass,
+)
+from .reopen import REOPEN_DAYS, decline_reopen, reopen_case, request_reopen
+from .runner import (
+    REPLAYED_FIELDS,
+    replay_events,
+    replayed_state,
+    run_after_commit,
+)
+
+# action name → service, for interfaces that dispatch on the action (API, tests).
+SERVICES: dict[str, Callable[..., Case]] = {
+    "accept": accept_case,
+    "reject": reject_case,
+    "merge": merge_case,
+    "self_resolve": self_resolve_case,
+    "dispatch": dispatch_case,
+    "assign_binding": assign_binding,
+    "return": return_case,
+    "start": start_case,
+    "report": report_case,
+    "request_extension": request_extension,
+    "approve_extension": approve_extension,
+    "suspend": suspend_case,
+    "resume": resume_case,
+    "verify_pass": verify_pass,
+    "verify_fail": verify_fail,
+    "reopen": reopen_case,
+    "decline_reopen": decline_reopen,
+}
+
+__all__ = [
+    "REOPEN_DAYS",
+    "REPLAYED_FIELDS",
+    "SERVICES",
+    "STEP_OF_STATUS",
+    "accept_and_dispatch_case",
+    "accept_case",
+    "approve_extension",
+    "assign_binding",
+    "decline_reopen",
+    "dispatch_case",
+    "merge_case",
+    "reject_case",
+    "reopen_case",
+    "replay_events",
+    "replayed_state",
+    "report_case",
+    "request_extension",
+    "request_reopen",
+    "resume_case",
+    "return_case",
+    "run_after_commit",
+    "self_resolve_case",
+    "start_case",
+    "start_step",
+    "step_deadline",
+    "suspend_case",
+    "verify_fail",
+    "verify_pass",
+]
