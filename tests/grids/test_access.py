@@ -121,6 +121,7 @@ def page_requests(t: Traces) -> list[tuple[str, str, dict]]:
         ("get", "/cases/", {}),
         ("get", case, {}),
         ("get", f"{case}photos/{t.photo.pk}/", {}),
+        ("get", f"{case}photos/{t.photo.pk}/thumbnail/", {}),
         ("post", f"{case}photos/{t.photo.pk}/public/", {"public": "1"}),
         ("get", "/hotline/", {}),
         ("post", f"{case}act/self_resolve/", {"note": "已处理"}),
@@ -130,6 +131,7 @@ def page_requests(t: Traces) -> list[tuple[str, str, dict]]:
         ("get", "/integrity/", {}),
         ("post", f"/integrity/{t.flag.pk}/dismiss/", {"note": "不是重复"}),
         ("get", f"/integrity/{t.flag.pk}/photos/{t.photo.pk}/", {}),
+        ("get", f"/integrity/{t.flag.pk}/photos/{t.photo.pk}/thumbnail/", {}),
         ("get", "/dashboard/", {}),
     ]
 
