@@ -221,3 +221,39 @@ def check_review_date(review_at: datetime, *, now: datetime) -> None:
     else:
         return
     raise ValidationError({"review_at": message})
+
+
+def latest_extension(case: Case, *, now: datetime) -> datetime:
+    """The latest deadline an extension (延期) may set: the category's handling limit for the
+    case's priority once more, on the working calendar (urgent: calendar hours), after the
+    current deadline (after ``now`` once that has passed). One more full limit is as much
+    time as the step was ever meant to take; more is a suspension (挂账) or a new case."""
+    amount, unit = case.category.limit_for("handle", case.priority)
+    start = max(filter(None, (case.due_at, now)))
+    return WorkingCalendar.cached(around=timezone.localdate(start)).add(
+        start, TimeLimit(amount, unit)
+    )
+
+
+def check_extension(case: Case, due_at: datetime, *, now: datetime) -> None:
+    """An extension's deadline must carry its time zone, lie after the current deadline (and
+    now) and not past ``latest_extension``: ``ValidationError`` on ``due_at`` otherwise."""
+    if timezone.is_naive(due_at):
+        raise ValidationError({"due_at": _("Give the new deadline with its time zone.")})
+    if due_at <= max(filter(None, (case.due_at, now))):
+        raise ValidationError({"due_at": _("Ask for a deadline later than the current one.")})
+    latest = latest_extension(case, now=now)
+    if due_at > latest:
+        amount, unit = case.category.limit_for("handle", case.priority)
+        raise ValidationError(
+            {
+                "due_at": _(
+                    "An extension adds at most the category's handling limit (%(limit)s) to "
+                    "the current deadline: choose %(latest)s or earlier."
+                )
+                % {
+                    "limit": TimeLimit(amount, unit),
+                    "latest": timezone.localtime(latest).strftime("%Y-%m-%d %H:%M"),
+                }
+            }
+        )

@@ -1,0 +1,204 @@
+"""Bad input never answers 500 (issue 10, item 5): extensions past what the calendar computes,
+JSON nested deeper than anyone writes, NUL bytes and overlong numbers in every kind of path,
+query and form parameter. Each answer is 400 with the field or 404, and the case is untouched.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from cases.models import Case
+
+from ..cases.personas import act, case_in, new_case
+
+pytestmark = pytest.mark.django_db
+
+CASES = "/api/v1/cases/"
+
+
+def _deep(depth: int) -> str:
+    return '{"a":' * depth + "1" + "}" * depth
+
+
+# --- extensions -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("years", [1.8, 3, 50, 7000])
+def test_an_extension_past_the_categorys_maximum_is_a_field_error(cast, client_for, years):
+    case = case_in(cast, "handling")
+    asked = (timezone.now() + timedelta(days=365 * years)).isoformat()
+    response = client_for(cast.handler).post(
+        f"{CASES}{case.pk}/request_extension/", {"reason": "等料", "due_at": asked}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert "due_at" in response.json()
+    case.refresh_from_db()
+    assert case.requested_due_at is None
+
+
+def test_the_longest_extension_allowed_is_approved_and_computed(cast, client_for):
+    """The maximum is the category's handling limit again after the current deadline."""
+    case = case_in(cast, "handling")
+    amount, unit = case.category.limit_for("handle", case.priority)
+    handler, staff = client_for(cast.handler), client_for(cast.staff)
+    ceiling = handler.post(
+        f"{CASES}{case.pk}/request_extension/",
+        {"reason": "等料", "due_at": (case.due_at + timedelta(days=3650)).isoformat()},
+        format="json",
+    ).json()["due_at"][0]
+    assert str(amount.normalize()) in ceiling  # the message names the limit
+
+    from workflows.calendar import LimitUnit, TimeLimit, WorkingCalendar
+
+    latest = WorkingCalendar.load().add(case.due_at, TimeLimit(amount, LimitUnit(unit)))
+    body = {"reason": "等料", "due_at": latest.isoformat()}
+    assert (
+        handler.post(f"{CASES}{case.pk}/request_extension/", body, format="json").status_code == 200
+    )
+    response = staff.post(f"{CASES}{case.pk}/approve_extension/", {}, format="json")
+    assert response.status_code == 200, response.content
+    case.refresh_from_db()
+    assert case.due_at == latest and case.remind_at < latest
+
+
+def test_a_stored_request_beyond_the_calendar_is_refused_at_approval_not_500(cast, client_for):
+    """A request stored before the bound existed (or by hand) is refused with a field error."""
+    case = case_in(cast, "handling")
+    Case.objects.filter(pk=case.pk).update(
+        requested_due_at=timezone.now() + timedelta(days=365 * 30)
+    )
+    response = client_for(cast.staff).post(
+        f"{CASES}{case.pk}/approve_extension/", {}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert "due_at" in response.json()
+
+
+# --- deep and malformed JSON ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("depth", [1000, 100_000])
+def test_deeply_nested_json_is_a_400_even_before_sign_in(db, depth):
+    response = Client().post("/api/v1/auth/token/", _deep(depth), content_type="application/json")
+    assert response.status_code == 400
+    assert "detail" in response.json()
+
+
+def test_deeply_nested_json_is_a_400_on_every_write(cast, client_for):
+    case = new_case(cast)
+    client = client_for(cast.staff)
+    for url in (CASES, f"{CASES}{case.pk}/accept/", "/api/v1/satisfaction/callbacks/"):
+        response = client.post(url, _deep(1000), content_type="application/json")
+        assert response.status_code == 400, (url, response.content[:200])
+    assert Case.objects.get(pk=case.pk).status == "collected"
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["{", "[1,", '{"title": "\\ud800"}', "\x00", '{"a": NaN}', '"just a string"', "[]", "null"],
+)
+def test_malformed_json_is_a_400(cast, client_for, body):
+    response = client_for(cast.reporter).post(CASES, body, content_type="application/json")
+    assert response.status_code == 400, response.content[:200]
+
+
+# --- NUL bytes and numbers too big for the database --------------------------------------------
+
+NUL = "%00"
+HUGE = "9" * 30
+
+
+def _page_urls(case_pk: int) -> list[str]:
+    return [
+        f"/public/track/{NUL}/",
+        f"/public/track/{NUL}/photos/1/",
+        f"/public/track/?code={NUL}",
+        f"/public/survey/{NUL}/",
+        f"/public/survey/{NUL}/poster/",
+        f"/public/cases/{NUL}/support/",
+        f"/public/where.json?lon={NUL}&lat=1",
+        f"/public/map.json?bbox={NUL}",
+        f"/public/photos/{HUGE}/",
+        f"/cases/{HUGE}/",
+        f"/cases/{case_pk}/photos/{HUGE}/",
+        f"/cases/{case_pk}/act/{NUL}/",
+        f"/cases/?status={NUL}&q={NUL}",
+        f"/queue/?tab={NUL}",
+        f"/integrity/{HUGE}/{NUL}/",
+        f"/dashboard/?level={NUL}&start={NUL}",
+        f"/{NUL}/",
+        f"/?next={NUL}",
+        f"/accounts/login/?next={NUL}",
+    ]
+
+
+def _api_urls(case_pk: int) -> list[str]:
+    return [
+        f"{CASES}?status={NUL}&category={NUL}&cell={NUL}&street={NUL}&created_after={NUL}",
+        f"{CASES}?page={NUL}&page_size={NUL}",
+        f"{CASES}?page={HUGE}&street={HUGE}&overdue={NUL}",
+        f"{CASES}{HUGE}/",
+        f"{CASES}{NUL}/",
+        f"/api/v1/cells/?lon={NUL}&lat={NUL}",
+        f"/api/v1/indicators/?level={NUL}&start={NUL}&end={NUL}",
+        f"/api/v1/indicators/trend/?level=cell&unit={NUL}&start=2026-01-01&end=2026-01-31",
+        f"/api/v1/indicators/export/?as={NUL}&level=cell&start=2026-01-01&end=2026-01-31",
+        f"/api/v1/notifications/?page={NUL}",
+        f"/api/schema/?format={NUL}&lang={NUL}",
+    ]
+
+
+def test_nul_bytes_and_huge_ids_in_pages_are_400_or_404(cast, district_admin, client):
+    case = new_case(cast)
+    client.force_login(district_admin)
+    answers = {url: client.get(url).status_code for url in _page_urls(case.pk)}
+    assert {url: code for url, code in answers.items() if code not in (400, 404)} == {}
+
+
+def test_nul_bytes_and_huge_ids_in_the_api_are_400_or_404(cast, district_admin, client_for):
+    case = new_case(cast)
+    client = client_for(district_admin)
+    answers = {url: client.get(url) for url in _api_urls(case.pk)}
+    assert {
+        url: r.status_code for url, r in answers.items() if r.status_code not in (400, 404)
+    } == {}
+    assert all("detail" in r.json() or r.status_code == 400 for r in answers.values())
+
+
+def test_nul_bytes_in_forms_and_bodies_are_field_errors(cast, client_for, client):
+    case = new_case(cast)
+    staff = client_for(cast.staff)
+    response = staff.post(f"{CASES}{case.pk}/reject/", {"reason": "a\x00b"}, format="json")
+    assert response.status_code == 400 and "reason" in response.json()
+    response = staff.post(
+        f"{CASES}{case.pk}/accept/", {"category": "C01\x00", "cell": "\x00"}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    response = client.post("/api/v1/auth/token/", {"username": "x\x00", "password": "\x00"})
+    assert response.status_code == 400
+    client.force_login(cast.staff)
+    assert client.post(f"/inbox/{HUGE}/read/").status_code == 404
+    response = client.post(f"/cases/{case.pk}/act/reject/", {"reason": "a\x00b"})
+    assert response.status_code in (200, 400)
+    response = Client().post("/public/track/", {"code": "\x00"})
+    assert response.status_code in (200, 302, 400, 404, 405)
+    assert Case.objects.get(pk=case.pk).status == "collected"
+
+
+def test_an_anonymous_call_is_401_with_a_challenge(db):
+    response = Client().get(CASES)
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Token")
+
+
+def test_a_merge_into_a_huge_id_is_a_field_error(cast, client_for):
+    case = new_case(cast)
+    act(cast, "accept", case)
+    response = client_for(cast.staff).post(
+        f"{CASES}{case.pk}/merge/", {"duplicate_of": int(HUGE)}, format="json"
+    )
+    assert response.status_code == 400, response.content
