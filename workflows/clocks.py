@@ -224,15 +224,11 @@ def check_review_date(review_at: datetime, *, now: datetime) -> None:
 
 
 def latest_extension(case: Case, *, now: datetime) -> datetime:
-    """The latest deadline an extension (延期) may set: the category's handling limit for the
-    case's priority once more, on the working calendar (urgent: calendar hours), after the
-    current deadline (after ``now`` once that has passed). One more full limit is as much
-    time as the step was ever meant to take; more is a suspension (挂账) or a new case."""
-    amount, unit = case.category.limit_for("handle", case.priority)
+    """The latest deadline an extension (延期) may set: the category's ``max_extension_days``
+    working days after the current deadline (after ``now`` once that has passed)."""
     start = max(filter(None, (case.due_at, now)))
-    return WorkingCalendar.cached(around=timezone.localdate(start)).add(
-        start, TimeLimit(amount, unit)
-    )
+    limit = TimeLimit(case.category.max_extension_days, LimitUnit.WORKING_DAYS)
+    return WorkingCalendar.cached(around=timezone.localdate(start)).add(start, limit)
 
 
 def check_extension(case: Case, due_at: datetime, *, now: datetime) -> None:
@@ -244,16 +240,12 @@ def check_extension(case: Case, due_at: datetime, *, now: datetime) -> None:
         raise ValidationError({"due_at": _("Ask for a deadline later than the current one.")})
     latest = latest_extension(case, now=now)
     if due_at > latest:
-        amount, unit = case.category.limit_for("handle", case.priority)
-        raise ValidationError(
-            {
-                "due_at": _(
-                    "An extension adds at most the category's handling limit (%(limit)s) to "
-                    "the current deadline: choose %(latest)s or earlier."
-                )
-                % {
-                    "limit": TimeLimit(amount, unit),
-                    "latest": timezone.localtime(latest).strftime("%Y-%m-%d %H:%M"),
-                }
-            }
+        message = _(
+            "An extension moves the deadline by at most %(days)d working days for this "
+            "category: choose %(latest)s or earlier, or suspend the case."
         )
+        params = {
+            "days": case.category.max_extension_days,
+            "latest": timezone.localtime(latest).strftime("%Y-%m-%d %H:%M"),
+        }
+        raise ValidationError({"due_at": message % params})

@@ -16,7 +16,7 @@ import re
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -94,6 +94,14 @@ category_code_validator = RegexValidator(
         "(e.g. C01), or 4 digits for a sub-category (e.g. C0101)."
     ),
 )
+
+
+# An extension moves a deadline by at most the category's ``max_extension_days`` working days
+# (workflows.clocks.check_extension): a month by default, never more than a working year, so
+# the working calendar computes every deadline an extension may set (workflows.calendar's
+# MAX_LIMIT_DAYS). Longer waits are a suspension (挂账) with a review date.
+DEFAULT_MAX_EXTENSION_DAYS = 20
+MAX_EXTENSION_DAYS = 250
 
 
 def _limit_field(verbose_name: str) -> models.DecimalField:
@@ -183,6 +191,15 @@ class Category(models.Model):
         help_text=_("Unit of the four step limits above."),
     )
     urgent_limit_hours = _limit_field(_("urgent limit per step (calendar hours)"))
+    max_extension_days = models.PositiveSmallIntegerField(
+        _("maximum extension (working days)"),
+        default=DEFAULT_MAX_EXTENSION_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_EXTENSION_DAYS)],
+        help_text=_(
+            "An extension (延期) may move the handling deadline by at most this many working "
+            "days past the current one."
+        ),
+    )
     acceptance_condition = models.TextField(_("acceptance condition (立案条件)"), blank=True)
     closing_condition = models.TextField(_("closing condition (结案条件)"), blank=True)
     requires_result_photo = models.BooleanField(

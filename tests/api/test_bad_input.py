@@ -11,7 +11,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from cases.models import Case
+from cases.models import Case, Category
+from workflows.calendar import LimitUnit, TimeLimit, WorkingCalendar
 
 from ..cases.personas import act, case_in, new_case
 
@@ -41,24 +42,19 @@ def test_an_extension_past_the_categorys_maximum_is_a_field_error(cast, client_f
 
 
 def test_the_longest_extension_allowed_is_approved_and_computed(cast, client_for):
-    """The maximum is the category's handling limit again after the current deadline."""
+    """The maximum is the category's ``max_extension_days`` working days after the current
+    deadline, on the working calendar."""
     case = case_in(cast, "handling")
-    amount, unit = case.category.limit_for("handle", case.priority)
+    Category.objects.filter(pk=case.category_id).update(max_extension_days=7)
     handler, staff = client_for(cast.handler), client_for(cast.staff)
-    ceiling = handler.post(
-        f"{CASES}{case.pk}/request_extension/",
-        {"reason": "等料", "due_at": (case.due_at + timedelta(days=3650)).isoformat()},
-        format="json",
-    ).json()["due_at"][0]
-    assert str(amount.normalize()) in ceiling  # the message names the limit
-
-    from workflows.calendar import LimitUnit, TimeLimit, WorkingCalendar
-
-    latest = WorkingCalendar.load().add(case.due_at, TimeLimit(amount, LimitUnit(unit)))
+    url = f"{CASES}{case.pk}/request_extension/"
+    latest = WorkingCalendar.load().add(case.due_at, TimeLimit(7, LimitUnit.WORKING_DAYS))
+    beyond = {"reason": "等料", "due_at": (latest + timedelta(minutes=1)).isoformat()}
+    refusal = handler.post(url, beyond, format="json").json()["due_at"][0]
+    assert "7 working days" in refusal
+    assert timezone.localtime(latest).strftime("%Y-%m-%d %H:%M") in refusal
     body = {"reason": "等料", "due_at": latest.isoformat()}
-    assert (
-        handler.post(f"{CASES}{case.pk}/request_extension/", body, format="json").status_code == 200
-    )
+    assert handler.post(url, body, format="json").status_code == 200
     response = staff.post(f"{CASES}{case.pk}/approve_extension/", {}, format="json")
     assert response.status_code == 200, response.content
     case.refresh_from_db()

@@ -233,9 +233,9 @@ def report_case(*, case_id: int, by, note: str, photos: Sequence = ()) -> Case:
 
 
 def request_extension(*, case_id: int, by, reason: str, due_at: datetime) -> Case:
-    """延期申请 (handler): asks for a later deadline, at most the category's handling limit
-    after the current one (``clocks.check_extension``: else ``ValidationError`` on
-    ``due_at``); street staff approve it."""
+    """延期申请 (handler): asks for a later deadline, at most the category's
+    ``max_extension_days`` working days after the current one (``clocks.check_extension``:
+    else ``ValidationError`` on ``due_at``); street staff approve it."""
 
     def apply(case: Case, actor: Actor, now: datetime) -> dict:
         require(reason=reason, due_at=due_at)
