@@ -14,7 +14,7 @@ from django.utils import timezone
 from cases.models import Case, Category
 from workflows.calendar import LimitUnit, TimeLimit, WorkingCalendar
 
-from ..cases.personas import act, case_in, new_case
+from ..cases.personas import act, as_user, case_in, new_case  # noqa: F401  (as_user: a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +59,21 @@ def test_the_longest_extension_allowed_is_approved_and_computed(cast, client_for
     assert response.status_code == 200, response.content
     case.refresh_from_db()
     assert case.due_at == latest and case.remind_at < latest
+
+
+def test_the_case_page_says_the_maximum_and_refuses_past_it(cast, as_user):  # noqa: F811
+    case = case_in(cast, "handling")
+    page = as_user(cast.handler)
+    shown = page.get(f"/cases/{case.pk}/").content.decode()
+    assert "at most 20 working days past the current one" in shown
+    far = timezone.localtime(case.due_at + timedelta(days=400)).strftime("%Y-%m-%dT%H:%M")
+    response = page.post(
+        f"/cases/{case.pk}/act/request_extension/", {"reason": "等料", "due_at": far}
+    )
+    assert response.status_code == 400
+    assert "working days for this category" in response.content.decode()
+    case.refresh_from_db()
+    assert case.requested_due_at is None
 
 
 def test_a_stored_request_beyond_the_calendar_is_refused_at_approval_not_500(cast, client_for):
