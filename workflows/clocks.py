@@ -37,6 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseStatus, Category
+from cases.models.categories import MAX_EXTENSION_DAYS
 
 from .calendar import LimitUnit, TimeLimit, WorkingCalendar
 
@@ -225,10 +226,14 @@ def check_review_date(review_at: datetime, *, now: datetime) -> None:
 
 def latest_extension(case: Case, *, now: datetime) -> datetime:
     """The latest deadline an extension (延期) may set: the category's ``max_extension_days``
-    working days after the current deadline (after ``now`` once that has passed)."""
+    working days after the current deadline (after ``now`` once that has passed), and never
+    more than ``MAX_EXTENSION_DAYS`` working days from ``now`` (extensions in a row do not add
+    up past what the working calendar computes)."""
+    calendar = WorkingCalendar.cached(around=timezone.localdate(now))
     start = max(filter(None, (case.due_at, now)))
-    limit = TimeLimit(case.category.max_extension_days, LimitUnit.WORKING_DAYS)
-    return WorkingCalendar.cached(around=timezone.localdate(start)).add(start, limit)
+    days = TimeLimit(case.category.max_extension_days, LimitUnit.WORKING_DAYS)
+    horizon = TimeLimit(MAX_EXTENSION_DAYS, LimitUnit.WORKING_DAYS)
+    return min(calendar.add(start, days), calendar.add(now, horizon))
 
 
 def check_extension(case: Case, due_at: datetime, *, now: datetime) -> None:

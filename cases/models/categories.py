@@ -97,11 +97,17 @@ category_code_validator = RegexValidator(
 
 
 # An extension moves a deadline by at most the category's ``max_extension_days`` working days
-# (workflows.clocks.check_extension): a month by default, never more than a working year, so
-# the working calendar computes every deadline an extension may set (workflows.calendar's
-# MAX_LIMIT_DAYS). Longer waits are a suspension (挂账) with a review date.
+# (workflows.clocks.check_extension), a month by default, and never to more than a working
+# year from now; longer waits are a suspension (挂账) with a review date. A step's limit is at
+# most a working year too. So the working calendar computes every deadline and reminder the
+# loop can set (it refuses spans past workflows.calendar.MAX_LIMIT_DAYS, 366 days' worth).
 DEFAULT_MAX_EXTENSION_DAYS = 20
 MAX_EXTENSION_DAYS = 250
+MAX_STEP_LIMIT = {
+    LimitUnit.WORKING_DAYS: Decimal(MAX_EXTENSION_DAYS),
+    LimitUnit.WORKING_HOURS: Decimal(MAX_EXTENSION_DAYS * 7),  # 7 h: the default working day
+}
+MAX_URGENT_HOURS = Decimal(MAX_EXTENSION_DAYS * 24)
 
 
 def _limit_field(verbose_name: str) -> models.DecimalField:
@@ -283,6 +289,9 @@ class Category(models.Model):
             for field in SUBCATEGORY_REQUIRED:
                 if getattr(self, field) in (None, ""):
                     add(field, _("Every sub-category sets this."))
+            for field, cap in self._limit_caps():
+                if getattr(self, field) is not None and getattr(self, field) > cap:
+                    add(field, _("At most %(cap)s: no step takes longer.") % {"cap": cap})
         else:
             for field, empty in SUBCATEGORY_FIELDS.items():
                 if getattr(self, field) != empty:
@@ -293,6 +302,12 @@ class Category(models.Model):
             add("parent", _("This category has sub-categories, so it must stay a major class."))
         if errors:
             raise ValidationError(errors)
+
+    def _limit_caps(self) -> list[tuple[str, Decimal]]:
+        caps = [("urgent_limit_hours", MAX_URGENT_HOURS)]
+        if cap := MAX_STEP_LIMIT.get(self.limit_unit):
+            caps += [(field, cap) for field in LIMIT_STEPS.values()]
+        return caps
 
     def limit_for(self, step: str, priority: str) -> tuple[Decimal, str]:
         """The time limit of ``step`` for a case of ``priority``, as ``(amount, unit)``.

@@ -6,12 +6,15 @@ query and form parameter. Each answer is 400 with the field or 404, and the case
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
 from cases.models import Case, Category
+from cases.models.categories import MAX_EXTENSION_DAYS
 from workflows.calendar import LimitUnit, TimeLimit, WorkingCalendar
 
 from ..cases.personas import act, as_user, case_in, new_case  # noqa: F401  (as_user: a fixture)
@@ -74,6 +77,45 @@ def test_the_case_page_says_the_maximum_and_refuses_past_it(cast, as_user):  # n
     assert "working days for this category" in response.content.decode()
     case.refresh_from_db()
     assert case.requested_due_at is None
+
+
+def test_extensions_in_a_row_stop_at_a_working_year_from_now(cast, client_for):
+    """However generous the category, chained extensions never reach a deadline the calendar
+    cannot compute (its reminder at approval used to raise ValueError: a 500)."""
+    case = case_in(cast, "handling")
+    Category.objects.filter(pk=case.category_id).update(max_extension_days=MAX_EXTENSION_DAYS)
+    handler, staff = client_for(cast.handler), client_for(cast.staff)
+    url = f"{CASES}{case.pk}/request_extension/"
+    horizon = TimeLimit(MAX_EXTENSION_DAYS, LimitUnit.WORKING_DAYS)
+    for _round in range(2):
+        case.refresh_from_db()
+        latest = WorkingCalendar.load().add(timezone.now(), horizon)
+        body = {"reason": "等料", "due_at": (latest - timedelta(hours=1)).isoformat()}
+        if latest - timedelta(hours=1) <= case.due_at:
+            break
+        assert handler.post(url, body, format="json").status_code == 200
+        approved = staff.post(f"{CASES}{case.pk}/approve_extension/", {}, format="json")
+        assert approved.status_code == 200, approved.content
+    beyond = {"reason": "等料", "due_at": (latest + timedelta(days=30)).isoformat()}
+    response = handler.post(url, beyond, format="json")
+    assert response.status_code == 400 and "due_at" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "unit"),
+    [
+        ("handle_limit", "9999.99", "working_days"),
+        ("accept_limit", "1751", "working_hours"),
+        ("urgent_limit_hours", "6001", "working_hours"),
+    ],
+)
+def test_a_category_limit_past_a_working_year_is_a_field_error(db, field, value, unit):
+    category = Category.objects.get(code="C0101")
+    setattr(category, field, Decimal(value))
+    category.limit_unit = unit
+    with pytest.raises(ValidationError) as refused:
+        category.full_clean()
+    assert field in refused.value.message_dict
 
 
 def test_a_stored_request_beyond_the_calendar_is_refused_at_approval_not_500(cast, client_for):
