@@ -200,6 +200,7 @@ class Category(models.Model):
     max_extension_days = models.PositiveSmallIntegerField(
         _("maximum extension (working days)"),
         default=DEFAULT_MAX_EXTENSION_DAYS,
+        db_default=DEFAULT_MAX_EXTENSION_DAYS,  # rows the standard-set migration writes
         validators=[MinValueValidator(1), MaxValueValidator(MAX_EXTENSION_DAYS)],
         help_text=_(
             "An extension (延期) may move the handling deadline by at most this many working "
