@@ -159,6 +159,18 @@ def test_malformed_json_is_a_400(cast, client_for, body):
     assert response.status_code == 400, response.content[:200]
 
 
+def test_a_body_over_djangos_limit_is_a_400(cast, client_for):
+    """``DATA_UPLOAD_MAX_MEMORY_SIZE`` (2.5 MB): Django refuses the body before it is parsed."""
+    big = '{"title": "' + "x" * 3_000_000 + '"}'
+    assert (
+        Client().post("/api/v1/auth/token/", big, content_type="application/json").status_code
+        == 400
+    )
+    response = client_for(cast.reporter).post(CASES, big, content_type="application/json")
+    assert response.status_code == 400 and "detail" in response.json()
+    assert Case.objects.count() == 0
+
+
 # --- NUL bytes and numbers too big for the database --------------------------------------------
 
 NUL = "%00"
