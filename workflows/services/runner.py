@@ -16,6 +16,7 @@ from cases.models import Attachment, Case, CaseEvent
 from cases.photos import PreparedPhoto, prepare_photos
 from cases.selectors import get_case_for
 
+from .. import outbox
 from ..clocks import move_clock
 from ..errors import ActionForbidden, TransitionNotAllowed
 from ..transitions import (
@@ -237,9 +238,9 @@ def run_transition(
             photos=photos,
             photo_stage=photo_stage,
         )
-        # One hook per transition (routing after accept, notices, satisfaction request);
-        # robust: the step is committed, a broker outage must not turn it into an error.
-        run_after_commit(queue_after_transition, case.pk, action, case.version)
+        # What the step owes (routing after accept, notices) is recorded with it: a broker
+        # outage delays it, never loses it (workflows.outbox).
+        outbox.record_transition(case.pk, action, case.version)
     return case
 
 
@@ -254,9 +255,3 @@ def run_after_commit(func: Callable, *args) -> None:
 
     callback.__qualname__ = f"{func.__qualname__}{args}"
     transaction.on_commit(callback, robust=True)
-
-
-def queue_after_transition(case_id: int, action: str, version: int) -> None:
-    from .. import tasks  # the tasks module imports this one
-
-    tasks.queue_after_transition(case_id, action, version)
