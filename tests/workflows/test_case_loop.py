@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import OperationalError, connection, connections, transaction
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent, RoutingRule
@@ -16,7 +17,7 @@ from workflows import outbox, routing, services, tasks
 from workflows.calendar import TimeLimit, add_working_time
 from workflows.errors import TransitionNotAllowed
 from workflows.models import Effect, Notification
-from workflows.services import replay_events, replayed_state
+from workflows.services import loop, replay_events, replayed_state, runner
 
 from ..cases.personas import act, case_in, new_case
 
@@ -223,3 +224,88 @@ def test_a_broker_outage_after_commit_does_not_undo_or_fail_the_step(cast, monke
     # Nothing owed is lost: beat's sweep delivers it (here, the sweep run by hand).
     assert outbox.deliver_pending(seconds=10).done >= 1
     assert Notification.objects.filter(case=case, user=cast.staff).exists()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="select_for_update is a no-op on SQLite; row locking needs PostgreSQL",
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_merging_two_cases_into_each_other_at_once_never_deadlocks(cast, monkeypatch):
+    """Before: merge A→B locked A, then the foreign key check on B waited for B's lock, held
+    by merge B→A, which waited for A: PostgreSQL killed one as a deadlock (a 500). Both are
+    now locked in id order first: one merge wins, the other is refused as a 400.
+
+    Each merge waits (up to 3 s) inside its step for the other to reach its step too, which
+    forces the interleaving that deadlocked; with the ordered locks the second cannot get
+    there, so the wait times out and the first goes on alone."""
+    first, second = new_case(cast), new_case(cast)
+    inside = threading.Barrier(2)
+    visible = loop.cases_visible_to
+
+    def meet_the_other_merge(user):
+        with contextlib.suppress(threading.BrokenBarrierError):
+            inside.wait(timeout=3)
+        return visible(user)
+
+    monkeypatch.setattr(loop, "cases_visible_to", meet_the_other_merge)
+    outcomes: list[str] = []
+
+    def merge(case_id: int, into: int) -> None:
+        try:
+            services.merge_case(case_id=case_id, by=cast.staff, duplicate_of_id=into)
+            outcomes.append("ok")
+        except (ValidationError, TransitionNotAllowed) as exc:
+            outcomes.append(type(exc).__name__)
+        except Exception as exc:  # the deadlock this test is about
+            outcomes.append(repr(exc))
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=merge, args=(first.pk, second.pk)),
+        threading.Thread(target=merge, args=(second.pk, first.pk)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["ValidationError", "ok"], outcomes
+
+
+class _LostRace(Exception):
+    pgcode = "40P01"  # what psycopg2 sets on "deadlock detected"
+
+
+def _losing(times: int, real):
+    calls = {"n": 0}
+
+    def save_with_event(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] <= times:
+            raise OperationalError("deadlock detected") from _LostRace()
+        return real(*args, **kwargs)
+
+    return save_with_event
+
+
+# Outside a test transaction: the retry is only made when no outer transaction is open.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_step_that_lost_a_race_is_tried_once_more(cast, monkeypatch):
+    case = new_case(cast)
+    monkeypatch.setattr(runner, "save_with_event", _losing(1, runner.save_with_event))
+    assert services.accept_case(case_id=case.pk, by=cast.staff).status == "accepted"
+
+
+# Outside a test transaction: the retry is only made when no outer transaction is open.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_step_that_loses_twice_is_a_409_naming_the_state_now(cast, monkeypatch):
+    case = new_case(cast)
+    monkeypatch.setattr(runner, "save_with_event", _losing(2, runner.save_with_event))
+    with pytest.raises(TransitionNotAllowed, match="same moment") as exc:
+        services.accept_case(case_id=case.pk, by=cast.staff)
+    assert exc.value.status == "collected"
+    monkeypatch.setattr(runner, "save_with_event", _losing(1, runner.save_with_event))
+    # Inside an outer transaction (which the lost race broke) the error is left to it.
+    with pytest.raises(OperationalError), transaction.atomic():
+        services.accept_case(case_id=case.pk, by=cast.staff)

@@ -248,7 +248,9 @@ def test_intakes_close_together_share_one_sweep(monkeypatch):
     for _ in range(5):
         tasks.request_intake_follow_up()
         clock.now += 0.19
-    assert sent == [{"countdown": 1.0, "retry": False}]  # the queued sweep starts after all five committed
+    assert sent == [
+        {"countdown": 1.0, "retry": False}
+    ]  # the queued sweep starts after all five committed
     clock.now += 0.1  # that sweep has started: the next intake needs one of its own
     tasks.request_intake_follow_up()
     assert len(sent) == 2
