@@ -9,7 +9,8 @@ answers that come from the API's machinery rather than from the view, with their
 - 403 there too: no current assignment (``grids.access``), a role that may not act, or a
   signed-in browser session posting without its CSRF token;
 - 404 where the path names an object (out of scope or gone) or the list is paginated;
-- 415 where there is a body (a content type the API does not read).
+- 415 where there is a body (a content type the API does not read);
+- 503 with ``Retry-After`` everywhere: the database cannot be reached (``gridgov.errors``).
 
 A view's own ``extend_schema(responses=...)`` keeps its descriptions (and adds codes such as
 409 or 429); this fills in the body schema where a description came alone.
@@ -49,19 +50,21 @@ DESCRIPTIONS = {
     "403": "No current assignment, a role that may not do this, or a session without CSRF",
     "404": "Not found, or not in your scope",
     "415": "A content type the API does not read",
+    "503": "The database cannot be reached: try again after Retry-After seconds",
 }
-CHALLENGE = {
-    "WWW-Authenticate": {
-        "schema": {"type": "string"},
-        "required": True,
-        "description": "Token",
-    }
+HEADERS = {
+    "401": {
+        "WWW-Authenticate": {"schema": {"type": "string"}, "required": True, "description": "Token"}
+    },
+    "503": {
+        "Retry-After": {"schema": {"type": "integer"}, "required": True, "description": "seconds"}
+    },
 }
 
 
 class AutoSchema(openapi.AutoSchema):
     def _error_codes(self) -> list[str]:
-        codes = ["400"]
+        codes = ["400", "503"]
         if any(isinstance(p, IsAuthenticated) for p in self.view.get_permissions()):
             codes += ["401", "403"]
         paginated = self._is_list_view() and getattr(self.view, "pagination_class", None)
@@ -79,6 +82,7 @@ class AutoSchema(openapi.AutoSchema):
             if code.startswith(("4", "5")) and "content" not in response:
                 body = OpenApiResponse(BODIES.get(code, ErrorSerializer), response["description"])
                 responses[code] = self._get_response_for_code(body, code, direction=direction)
-        if "401" in responses:
-            responses["401"]["headers"] = CHALLENGE
+        for code, headers in HEADERS.items():
+            if code in responses:
+                responses[code]["headers"] = headers
         return dict(sorted(responses.items()))

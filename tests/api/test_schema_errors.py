@@ -1,0 +1,50 @@
+"""The OpenAPI schema lists the error answers every operation can give (cases.api.schema), and
+the schema itself is valid OpenAPI with no warning."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from drf_spectacular.generators import SchemaGenerator
+
+PUBLIC = {"/api/v1/auth/token/"}
+
+
+@pytest.fixture(scope="module")
+def operations() -> list[tuple[str, str, dict]]:
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return [
+        (path, method, operation)
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+    ]
+
+
+def test_every_operation_documents_its_error_answers(operations):
+    assert len(operations) > 30
+    for path, method, operation in operations:
+        responses = operation["responses"]
+        assert {"400", "503"} <= set(responses), (method, path)
+        assert "Retry-After" in responses["503"]["headers"]
+        if path not in PUBLIC:
+            assert {"401", "403"} <= set(responses), (method, path)
+            assert responses["401"]["headers"]["WWW-Authenticate"]["required"]
+        if "{id}" in path:
+            assert "404" in responses, (method, path)
+        if method == "post":
+            assert "415" in responses, (method, path)
+        for code, response in responses.items():
+            if code >= "400":
+                assert "application/json" in response["content"], (method, path, code)
+
+
+def test_transitions_document_the_409_body(operations):
+    transitions = [op for path, _m, op in operations if op["operationId"].startswith("cases_")]
+    conflicts = [op["responses"].get("409") for op in transitions]
+    assert sum(1 for c in conflicts if c) == 17
+    schema = next(c for c in conflicts if c)["content"]["application/json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/TransitionError"}
+
+
+def test_the_schema_validates_without_warnings(tmp_path):
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", tmp_path / "s.yaml")
