@@ -5,11 +5,12 @@
   (Python's ``json`` raises ``RecursionError`` near 1,000: a 500), lone surrogates, ``NaN`` and
   ``Infinity``; a body nested deeper than ``MAX_JSON_DEPTH`` is refused too, as no GridGov
   body nests more than two levels.
-- ``RefuseNulBytesMiddleware``: a NUL byte in the path or the query string is a 400.
-  PostgreSQL cannot store or compare one (psycopg raises ``ValueError``), so a tracking code,
-  a cell code or a filter carrying ``%00`` would otherwise be a 500 wherever it reached a
-  query. Form and JSON fields need no such guard: Django's and DRF's ``CharField`` refuse
-  NUL characters with a field error.
+- ``RefuseNulBytesMiddleware``: a NUL byte in the path, the query string or a URL-encoded
+  form is a 400. PostgreSQL cannot store or compare one (psycopg raises ``ValueError``), so a
+  tracking code, a cell code, a filter or a note carrying ``%00`` would otherwise be a 500
+  wherever it reached a query. Multipart bodies are left to the view (parsing them here would
+  run the photo upload limits outside it): every field a view reads goes through a Django
+  form or a DRF serializer, whose ``CharField`` refuses NUL characters with a field error.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Callable
 
 import orjson
 from django.core.exceptions import BadRequest
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
@@ -51,17 +52,25 @@ class JSONParser(parsers.JSONParser):
         return data
 
 
+def _has_nul(params: QueryDict) -> bool:
+    return any(
+        "\x00" in key or any("\x00" in value for value in values) for key, values in params.lists()
+    )
+
+
 class RefuseNulBytesMiddleware:
-    """400 (``BadRequest``, answered by ``gridgov.errors``) for a NUL byte in the path or in a
-    query parameter's name or value."""
+    """400 (``BadRequest``, answered by ``gridgov.errors``) for a NUL byte in the path, or in a
+    parameter's name or value in the query string or a URL-encoded form."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if "\x00" in request.path_info or any(
-            "\x00" in key or any("\x00" in value for value in values)
-            for key, values in request.GET.lists()
+        form = request.content_type == "application/x-www-form-urlencoded"
+        if (
+            "\x00" in request.path_info
+            or _has_nul(request.GET)
+            or (form and _has_nul(request.POST))
         ):
-            raise BadRequest("NUL byte in the URL")
+            raise BadRequest("NUL byte in the request")
         return self.get_response(request)

@@ -21,6 +21,7 @@ from cases.models import Attachment
 from cases.views.common import serve_photo
 from grids.access import assignment_required
 
+from .forms import ReviewForm
 from .models import FlagStatus, IntegrityFlag, Rule
 from .selectors import flags_visible_to, get_flag_for, is_reviewer
 from .services import confirm_flag, dismiss_flag
@@ -99,8 +100,11 @@ def review(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
         raise Http404("no such review")
     errors: list[str] = []
     status = 200
+    form = ReviewForm(request.POST)
     try:
-        flag = REVIEWS[decision](flag_id=pk, by=request.user, note=request.POST.get("note", ""))
+        if not form.is_valid():
+            raise ValidationError(form.errors["note"])
+        flag = REVIEWS[decision](flag_id=pk, by=request.user, note=form.cleaned_data["note"])
     except ValidationError as exc:
         errors = list(exc.messages)  # field or not, the messages the reviewer reads
         status = 400

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .masking import shown_birth_year
-from .models import Resident
+from .models import Resident, Visit
 from .validators import birth_date_from_id_number, normalize_cn_phone, validate_id_number
 
 
@@ -102,3 +102,12 @@ class RevealReasonForm(forms.Form):
         max_length=200,
         help_text=_("Written to the access log with your name, e.g. 'home visit, case 2041'."),
     )
+
+
+class VisitForm(forms.ModelForm):
+    """A visit's note as posted from the worker's home page (too long, or a NUL byte, which
+    PostgreSQL cannot store: a field error)."""
+
+    class Meta:
+        model = Visit
+        fields = ["note"]

@@ -12,6 +12,7 @@ from django_ratelimit.exceptions import Ratelimited
 
 from grids.access import assignment_required
 
+from .forms import VisitForm
 from .models import Household
 from .services import record_visit
 
@@ -19,8 +20,11 @@ from .services import record_visit
 @assignment_required
 @require_POST
 def visited(request: HttpRequest, pk: int) -> HttpResponse:
+    form = VisitForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse("; ".join(form.errors["note"]), status=400)
     try:
-        visit = record_visit(household_id=pk, by=request.user, note=request.POST.get("note", ""))
+        visit = record_visit(household_id=pk, by=request.user, note=form.cleaned_data["note"])
     except Household.DoesNotExist:
         raise Http404("no such household") from None
     except ValidationError as exc:

@@ -15,9 +15,12 @@ from django.utils import timezone
 
 from cases.models import Case, Category
 from cases.models.categories import MAX_EXTENSION_DAYS
+from integrity.models import IntegrityFlag, Rule
+from residents.models import Visit
 from workflows.calendar import LimitUnit, TimeLimit, WorkingCalendar
 
 from ..cases.personas import act, as_user, case_in, new_case  # noqa: F401  (as_user: a fixture)
+from ..factories import HouseholdFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -247,6 +250,22 @@ def test_nul_bytes_in_forms_and_bodies_are_field_errors(cast, client_for, client
     assert response.status_code == 400
     client.force_login(cast.staff)
     assert client.post(f"/inbox/{HUGE}/read/").status_code == 404
+    household = HouseholdFactory(cell=cast.territory.cell_a)
+    flag = IntegrityFlag.objects.create(rule=Rule.NEAR_DUPLICATE, case=case)
+    response = client.post(f"/households/{household.pk}/visited/", {"note": "a\x00b"})
+    assert response.status_code == 400
+    urlencoded = client.post(
+        f"/households/{household.pk}/visited/",
+        "note=a%00b",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert urlencoded.status_code == 400
+    response = client.post(
+        f"/integrity/{flag.pk}/dismiss/", {"note": "a\x00b"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 400
+    flag.refresh_from_db()
+    assert flag.status == "open" and not Visit.objects.exists()
     response = client.post(f"/cases/{case.pk}/act/reject/", {"reason": "a\x00b"})
     assert response.status_code in (200, 400)
     response = Client().post("/public/track/", {"code": "\x00"})
