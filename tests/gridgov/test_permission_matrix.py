@@ -314,7 +314,8 @@ def _verdict(persona: str, route: Route, side: str, response, places: dict[str, 
     if persona == "anonymous":
         # Signed out: the sign-in page, or the portal for the home page.
         signs_in = code == 302 and response["Location"].startswith(("/accounts/login/", "/public/"))
-        return None if (route.api and code == 401) or signs_in else "not refused"
+        challenged = route.api and code == 401 and response["WWW-Authenticate"].startswith("Token")
+        return None if challenged or signs_in else "not refused"
     if persona == "former_worker":
         return None if code == 403 else "not refused"
     if route.reach is not None:
