@@ -9,6 +9,7 @@ answers that come from the API's machinery rather than from the view, with their
 - 403 there too: no current assignment (``grids.access``), a role that may not act, or a
   signed-in browser session posting without its CSRF token;
 - 404 where the path names an object (out of scope or gone) or the list is paginated;
+- 406 everywhere: an ``Accept`` header the API cannot answer;
 - 415 where there is a body (a content type the API does not read);
 - 503 with ``Retry-After`` everywhere: the database cannot be reached (``gridgov.errors``).
 
@@ -49,6 +50,7 @@ DESCRIPTIONS = {
     "401": "No valid token was sent (WWW-Authenticate: Token)",
     "403": "No current assignment, a role that may not do this, or a session without CSRF",
     "404": "Not found, or not in your scope",
+    "406": "An Accept header the API cannot answer",
     "415": "A content type the API does not read",
     "503": "The database cannot be reached: try again after Retry-After seconds",
 }
@@ -64,7 +66,7 @@ HEADERS = {
 
 class AutoSchema(openapi.AutoSchema):
     def _error_codes(self) -> list[str]:
-        codes = ["400", "503"]
+        codes = ["400", "406", "503"]
         if any(isinstance(p, IsAuthenticated) for p in self.view.get_permissions()):
             codes += ["401", "403"]
         paginated = self._is_list_view() and getattr(self.view, "pagination_class", None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 
 PUBLIC = {"/api/v1/auth/token/"}
@@ -24,7 +25,7 @@ def test_every_operation_documents_its_error_answers(operations):
     assert len(operations) > 30
     for path, method, operation in operations:
         responses = operation["responses"]
-        assert {"400", "503"} <= set(responses), (method, path)
+        assert {"400", "406", "503"} <= set(responses), (method, path)
         assert "Retry-After" in responses["503"]["headers"]
         if path not in PUBLIC:
             assert {"401", "403"} <= set(responses), (method, path)
@@ -44,6 +45,13 @@ def test_transitions_document_the_409_body(operations):
     assert sum(1 for c in conflicts if c) == 17
     schema = next(c for c in conflicts if c)["content"]["application/json"]["schema"]
     assert schema == {"$ref": "#/components/schemas/TransitionError"}
+
+
+def test_an_unanswerable_accept_header_is_the_documented_406(db):
+    response = Client().get("/api/v1/categories/", HTTP_ACCEPT="image/png")
+    assert response.status_code in (401, 406)  # the gate may answer first
+    response = Client().post("/api/v1/auth/token/", {}, HTTP_ACCEPT="image/png")
+    assert response.status_code == 406 and "detail" in response.json()
 
 
 def test_the_schema_validates_without_warnings(tmp_path):
