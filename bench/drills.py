@@ -231,9 +231,14 @@ class Stack:
         wait_port(self.port, 60)
 
     def kill_worker(self) -> None:
-        """kill -9 the Celery worker's processes (respawn starts it again)."""
-        group = str(self.processes["worker"].pid)  # respawn leads its own process group
-        subprocess.run(["pkill", "-9", "-g", group, "-f", "celery"], check=False)
+        """kill -9 the Celery worker's processes, not bin/respawn, which starts it again."""
+        respawn = self.processes["worker"].pid  # it leads the worker's process group
+        group = subprocess.run(
+            ["pgrep", "-g", str(respawn)], capture_output=True, text=True, check=False
+        ).stdout.split()
+        for pid in {int(p) for p in group} - {respawn}:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
     def stop(self) -> None:
         for process in self.processes.values():
@@ -304,19 +309,23 @@ for w in workers:
 print(json.dumps(points))
 """
 
+BEFORE = """
+from django.db.models import Max
+from django.utils import timezone
+from cases.models import Case
+print(Case.objects.aggregate(m=Max("pk"))["m"] or 0, timezone.now().isoformat())
+"""
+
 COUNT = """
 import json, sys
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from cases.models import Case, CaseEvent
 from workflows.models import Effect, Notification
 ids, accepted = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-drill = Case.objects.filter(reporter__email="drill@example.org")
+drill = Case.objects.filter(reporter__email="drill@example.org", pk__gt=int(sys.argv[4]))
 found = set(drill.values_list("pk", flat=True))
-create_notices = set(
-    Notification.objects.filter(case__in=found, dedupe_key__startswith="action:")
-    .filter(dedupe_key__contains=":1:u").values_list("case_id", flat=True)
-)
 later = set(
     Notification.objects.filter(case__in=accepted).exclude(dedupe_key__contains=":1:u")
     .values_list("case_id", flat=True)
@@ -324,7 +333,9 @@ later = set(
 accept_events = Counter(
     CaseEvent.objects.filter(case__in=accepted, action="accept").values_list("case_id", flat=True)
 )
-mailed = Notification.objects.filter(user__email="drill@example.org")
+mailed = Notification.objects.filter(
+    user__email="drill@example.org", created_at__gte=datetime.fromisoformat(sys.argv[5])
+)
 emails = sum(p.read_text().count("Message-ID:") for p in Path(sys.argv[3]).glob("*"))
 print(json.dumps({
     "cases": [len(ids), len(found & set(ids)), len(set(ids) - found), len(found - set(ids))],
@@ -334,7 +345,7 @@ print(json.dumps({
     "emails": [mailed.count(), mailed.filter(emailed_at__isnull=False).count(),
                mailed.filter(emailed_at__isnull=True).count(),
                max(0, emails - mailed.filter(emailed_at__isnull=False).count())],
-    "follow-ups": [len(found), len(create_notices),
+    "follow-ups": [len(found), len(found) - drill.filter(intake_pending=True).count(),
                    drill.filter(intake_pending=True).count(), 0],
     "pending": Effect.objects.count() + drill.filter(intake_pending=True).count(),
 }))
@@ -349,6 +360,7 @@ class Load:
     accepted: list[int] = field(default_factory=list)
     statuses: Counter = field(default_factory=Counter)
     stop: threading.Event = field(default_factory=threading.Event)
+    refusals: dict[int, dict] = field(default_factory=dict)
 
     def run(self, seconds: float, fault=None) -> None:
         workers = {u: self.api.sign_in(u) for u in self.points}
@@ -381,6 +393,7 @@ class Load:
                 "/cases/",
                 {
                     "category": rng.choice(["C0101", "C0102", "C0201", "E0101"]),
+                    "title": "演练上报",
                     "description": f"演练上报 {rng.randrange(10**6)}",
                     "lon": point[0] + rng.uniform(-1e-4, 1e-4),
                     "lat": point[1] + rng.uniform(-1e-4, 1e-4),
@@ -390,6 +403,8 @@ class Load:
                 self.statuses[status] += 1
                 if status == 201:
                     self.filed.append(body["id"])
+                elif status in (400, 409):
+                    self.refusals.setdefault(status, body)
             if status != 201:
                 time.sleep(0.5)
 
@@ -456,6 +471,7 @@ SECONDS = {
 
 def drill(name: str, golden: Postgres, points: dict, work: Path) -> bool:
     with private_stack(golden, work) as stack:
+        first_id, since = stack.manage("shell", "-c", BEFORE).strip().splitlines()[-1].split()
         load = Load(Api(stack.port), points)
         load.run(SECONDS[name], fault=lambda: FAULTS[name](stack))
         deadline = time.monotonic() + 180
@@ -466,7 +482,9 @@ def drill(name: str, golden: Postgres, points: dict, work: Path) -> bool:
                     "-c",
                     COUNT.replace("sys.argv[1]", repr(json.dumps(load.filed)))
                     .replace("sys.argv[2]", repr(json.dumps(load.accepted)))
-                    .replace("sys.argv[3]", repr(str(work / "emails"))),
+                    .replace("sys.argv[3]", repr(str(work / "emails")))
+                    .replace("sys.argv[4]", repr(first_id))
+                    .replace("sys.argv[5]", repr(since)),
                 )
                 .strip()
                 .splitlines()[-1]
@@ -476,6 +494,8 @@ def drill(name: str, golden: Postgres, points: dict, work: Path) -> bool:
             time.sleep(3)
     server_errors = {s: n for s, n in load.statuses.items() if s >= 500 and s != 503}
     print(f"\n== {name}: responses {dict(sorted(load.statuses.items()))}")
+    for status, body in load.refusals.items():
+        print(f"   a {status}: {json.dumps(body, ensure_ascii=False)[:300]}")
     print(f"   {'':12} {'expected':>9} {'found':>7} {'lost':>6} {'duplicated':>11}")
     bad = bool(server_errors)
     for what in ("cases", "events", "notices", "emails", "follow-ups"):
@@ -501,6 +521,7 @@ def conflicts(golden: Postgres, points: dict, work: Path) -> bool:
                 "/cases/",
                 {
                     "category": "C0101",
+                    "title": "冲突演练",
                     "description": f"冲突演练 {i}",
                     "lon": points[user][0],
                     "lat": points[user][1],
