@@ -20,8 +20,10 @@ from rest_framework import exceptions as api_exceptions
 
 logger = logging.getLogger(__name__)
 
-# Paths whose clients read JSON, whatever went wrong (the Open311 interface joins when added).
-API_PATH_PREFIXES = ("/api/",)
+# Paths whose clients read JSON, whatever went wrong.
+API_PATH_PREFIXES = ("/api/", "/open311/")
+# Open311 clients read GeoReport v2's error list ([{"code", "description"}]), not DRF's shape.
+GEOREPORT_PATH_PREFIX = "/open311/"
 
 # The API's error shape (as DRF answers): {"detail": "..."}, in DRF's translated words.
 _API_DETAIL = {
@@ -48,7 +50,12 @@ def error_response(
     """The answer for an error ``status`` (400, 403, 404, 500): JSON on API paths, else the
     branded page (500.html is rendered without the request: its context may be what broke)."""
     if is_api_request(request):
-        return JsonResponse({"detail": str(_API_DETAIL[status])}, status=status)
+        detail = str(_API_DETAIL[status])
+        if request.path_info.startswith(GEOREPORT_PATH_PREFIX):
+            return JsonResponse(
+                [{"code": status, "description": detail}], safe=False, status=status
+            )
+        return JsonResponse({"detail": detail}, status=status)
     if status == 500:
         return _server_error_page(request)
     return _PAGES[status](request, exception=exception or Exception())

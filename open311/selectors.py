@@ -1,0 +1,69 @@
+"""Reads of Open311: services (public categories), requests (public cases, under the public
+rules of ``public.selectors``), clients by key, and a place named in an address."""
+
+from __future__ import annotations
+
+from django.db.models import F, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Length
+
+from cases.models import Attachment, Case, Category
+from grids.models import District, GridCell
+from public.selectors import public_cases
+
+from .models import Open311Client, hash_key
+
+MAX_REQUESTS = 1000  # per GET requests (the spec's default page)
+
+
+def services() -> QuerySet[Category]:
+    """What residents may report (``Category.public``) and a case can be filed under now."""
+    return Category.objects.fileable().filter(public=True).select_related("parent")
+
+
+def service(code: str) -> Category | None:
+    return services().filter(code=code).first()
+
+
+def request_rows(*, district: District | None = None) -> QuerySet[Case]:
+    """Public cases (newest first) with what a GeoReport request shows joined in one query:
+    category, department, street and community (the coarse address), and the id of the
+    first photo street staff published (``public_photo_id``, else None)."""
+    first_public_photo = (
+        Attachment.objects.filter(case=OuterRef("pk"), public=True)
+        .order_by("created_at", "id")
+        .values("pk")[:1]
+    )
+    rows = public_cases().select_related("street", "cell__community")
+    if district is not None:
+        rows = rows.filter(street__district=district)
+    return rows.annotate(public_photo_id=Subquery(first_public_photo))
+
+
+def active_client(key: str) -> Open311Client | None:
+    """The active client holding ``key`` (its services prefetched), else None."""
+    if not key:
+        return None
+    return (
+        Open311Client.objects.filter(key_hash=hash_key(key), active=True)
+        .prefetch_related("services")
+        .first()
+    )
+
+
+def cell_named_in(address: str, *, district: District | None = None) -> GridCell | None:
+    """The grid cell an address names (the longest cell name it contains), else the first
+    cell of the community it names; None when it names neither. Residents write "XX社区第3网格"
+    or "XX社区 12号楼"; the point is then the cell's, not the door's."""
+    if not address.strip():
+        return None
+    cells = GridCell.objects.select_related("community").annotate(text=Value(address))
+    if district is not None:
+        cells = cells.filter(community__street__district=district)
+    named = cells.filter(text__contains=F("name")).order_by(Length("name").desc()).first()
+    if named is not None:
+        return named
+    return (
+        cells.filter(text__contains=F("community__name"))
+        .order_by(Length("community__name").desc(), "full_code")
+        .first()
+    )
