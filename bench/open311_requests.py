@@ -1,0 +1,107 @@
+"""Open311 GET /open311/v2/requests.json (1,000 requests a page) over the 2,000,000-case
+district (goal: p95 ≤ 100 ms), against the bare read of the same rows as a baseline.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/gridgov_bench python bench/open311_requests.py
+
+``DATABASE_URL`` defaults to that district database, which is only read: every connection is
+set read-only, so a write would fail rather than touch it. Without it (or with too few
+cases) the bench says how to seed it and skips. Server time in this process through
+Django's test client (routing, middleware, the query, rendering — no network), DEBUG off.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+
+from _setup import django_setup
+
+DISTRICT_DB = "postgres://postgres@127.0.0.1:5432/gridgov_bench"
+SEED = f"DATABASE_URL={DISTRICT_DB} python manage.py seed_demo --scale district"
+os.environ.setdefault("DATABASE_URL", DISTRICT_DB)
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+django_setup()
+
+from django.db import OperationalError, connection  # noqa: E402
+from django.db.backends.signals import connection_created  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from open311.selectors import MAX_REQUESTS, request_rows  # noqa: E402
+
+ROUNDS = 30
+GOAL_MS = 100.0
+MIN_CASES = 1_000_000
+QUERIES = [
+    {},
+    {"status": "open"},
+    {"status": "closed"},
+    {"service_code": "C0101,C0102"},
+]
+
+
+def _read_only(sender, connection, **kwargs) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[18]
+
+
+def timed(call) -> list[float]:
+    call()  # warm
+    times = []
+    for _ in range(ROUNDS):
+        started = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def main() -> None:
+    connection_created.connect(_read_only)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM cases_case")
+            (total,) = cursor.fetchone()
+    except OperationalError as exc:
+        print(f"skipped: no district database ({exc.__class__.__name__}); seed it: {SEED}")
+        return
+    if total < MIN_CASES:
+        print(f"skipped: {total:,} cases (< {MIN_CASES:,}); seed the district first: {SEED}")
+        return
+    client = Client()
+    baseline = timed(lambda: list(request_rows()[:MAX_REQUESTS]))
+    print(f"{total:,} cases; {ROUNDS} requests each; server time in-process")
+    print(
+        f"{'bare read of the rows (baseline)':<44} n={ROUNDS}  p50 "
+        f"{statistics.median(baseline):6.1f} ms  p95 {p95(baseline):6.1f} ms"
+    )
+    worst = 0.0
+    for params in QUERIES:
+
+        def call(params=params) -> None:
+            response = client.get("/open311/v2/requests.json", params)
+            assert response.status_code == 200, response.content[:300]
+
+        times = timed(call)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/open311/v2/requests.json", params)
+        label = "requests.json?" + "&".join(f"{k}={v}" for k, v in params.items())
+        print(
+            f"{label:<44} n={ROUNDS}  p50 {statistics.median(times):6.1f} ms  p95 "
+            f"{p95(times):6.1f} ms  {len(response.json()):5d} requests  {len(queries)} queries"
+            f"  ×{p95(times) / p95(baseline):.2f} of baseline"
+        )
+        worst = max(worst, p95(times))
+    verdict = "ok" if worst <= GOAL_MS else "ABOVE GOAL"
+    print(f"worst p95 {worst:.1f} ms (goal ≤ {GOAL_MS:.0f} ms: {verdict})")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
