@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 
-from .models import Open311Client, new_key
+from .models import Open311Client, ServiceAttribute, new_key
 
 
 @admin.register(Open311Client)
@@ -37,3 +37,13 @@ class Open311ClientAdmin(admin.ModelAdmin):
     def _show_key(self, request, client: Open311Client, key: str) -> None:
         message = _("API key of %(client)s (shown only now): %(key)s")
         self.message_user(request, message % {"client": client, "key": key}, messages.WARNING)
+
+
+@admin.register(ServiceAttribute)
+class ServiceAttributeAdmin(admin.ModelAdmin):
+    """The questions a service's definition asks Open311 clients."""
+
+    list_display = ["category", "order", "code", "description", "datatype", "required"]
+    list_filter = ["datatype", "required"]
+    search_fields = ["code", "description", "category__code", "category__name"]
+    autocomplete_fields = ["category"]

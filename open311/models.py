@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -54,3 +55,72 @@ class Open311Client(models.Model):
 
     def set_key(self, key: str) -> None:
         self.key_hash = hash_key(key)
+
+
+class Datatype(models.TextChoices):
+    """GeoReport v2's attribute datatypes."""
+
+    STRING = "string", _("string")
+    NUMBER = "number", _("number")
+    DATETIME = "datetime", _("date and time")
+    TEXT = "text", _("text")
+    SINGLE = "singlevaluelist", _("one of a list")
+    MULTI = "multivaluelist", _("several of a list")
+
+
+LIST_TYPES = frozenset({Datatype.SINGLE, Datatype.MULTI})
+
+
+class ServiceAttribute(models.Model):
+    """A question an Open311 client asks when a service needs more than a description (the
+    service definition's ``attributes``), e.g. what is wrong with a manhole cover. Answers
+    are added to the case's description, where street staff read them."""
+
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.CASCADE,
+        related_name="open311_attributes",
+        verbose_name=_("service (category)"),
+        limit_choices_to={"public": True, "parent__isnull": False},
+    )
+    code = models.SlugField(_("code"), max_length=32)
+    description = models.CharField(_("question"), max_length=200)
+    datatype = models.CharField(_("datatype"), max_length=16, choices=Datatype.choices)
+    required = models.BooleanField(_("required"), default=False)
+    variable = models.BooleanField(
+        _("asks for input"), default=True, help_text=_("Off: information shown, not asked.")
+    )
+    datatype_description = models.CharField(_("how to answer"), max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=1)
+    values = models.JSONField(
+        _("choices"),
+        default=list,
+        blank=True,
+        help_text=_('For list datatypes: [{"key": "missing", "name": "丢失"}, …]'),
+    )
+
+    class Meta:
+        verbose_name = _("Open311 service attribute")
+        verbose_name_plural = _("Open311 service attributes")
+        ordering = ["category", "order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "code"], name="open311_attribute_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category.code} {self.code}"
+
+    def clean(self) -> None:
+        listed = self.datatype in LIST_TYPES
+        well_formed = isinstance(self.values, list) and all(
+            isinstance(v, dict) and set(v) == {"key", "name"} for v in self.values
+        )
+        if listed and (not self.values or not well_formed):
+            raise ValidationError(
+                {"values": _('Give the choices as [{"key": "…", "name": "…"}, …].')}
+            )
+        if not listed and self.values:
+            raise ValidationError({"values": _("Only list datatypes have choices.")})
+
+    def value_names(self) -> dict[str, str]:
+        return {str(v["key"]): str(v["name"]) for v in self.values}

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from cases.models import Case, Category
 from public.selectors import is_open, public_point, stage_of
 
+from .models import LIST_TYPES, ServiceAttribute
+
 SERVICE_TYPE = "realtime"  # each request gets its id at once
 
 
@@ -17,15 +19,34 @@ def service(category: Category) -> dict:
         "service_code": category.code,
         "service_name": category.name,
         "description": category.acceptance_condition,
-        "metadata": False,
+        "metadata": category.has_attributes,
         "type": SERVICE_TYPE,
         "keywords": "",
         "group": category.parent.name if category.parent_id else "",
     }
 
 
+def _attribute(attribute: ServiceAttribute) -> dict:
+    item = {
+        "variable": attribute.variable,
+        "code": attribute.code,
+        "datatype": attribute.datatype,
+        "required": attribute.required,
+        "datatype_description": attribute.datatype_description,
+        "order": attribute.order,
+        "description": attribute.description,
+    }
+    if attribute.datatype in LIST_TYPES:
+        item["values"] = [{"key": v["key"], "name": v["name"]} for v in attribute.values]
+    return item
+
+
 def service_definition(category: Category) -> dict:
-    return {"service_code": category.code, "attributes": []}
+    """``selectors.service`` loaded ``attribute_list``."""
+    return {
+        "service_code": category.code,
+        "attributes": [_attribute(a) for a in category.attribute_list],
+    }
 
 
 def _updated(case: Case):

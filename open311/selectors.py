@@ -3,25 +3,39 @@ rules of ``public.selectors``), clients by key, and a place named in an address.
 
 from __future__ import annotations
 
-from django.db.models import F, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Length
 
 from cases.models import Attachment, Case, Category
 from grids.models import District, GridCell
 from public.selectors import public_cases
 
-from .models import Open311Client, hash_key
+from .models import Open311Client, ServiceAttribute, hash_key
 
 MAX_REQUESTS = 1000  # per GET requests (the spec's default page)
 
 
 def services() -> QuerySet[Category]:
-    """What residents may report (``Category.public``) and a case can be filed under now."""
-    return Category.objects.fileable().filter(public=True).select_related("parent")
+    """What residents may report (``Category.public``) and a case can be filed under now,
+    each with ``has_attributes`` (the spec's ``metadata``)."""
+    attributes = ServiceAttribute.objects.filter(category=OuterRef("pk"))
+    return (
+        Category.objects.fileable()
+        .filter(public=True)
+        .select_related("parent")
+        .annotate(has_attributes=Exists(attributes))
+    )
 
 
 def service(code: str) -> Category | None:
-    return services().filter(code=code).first()
+    """A service with its attributes (``attribute_list``, in order), or None."""
+    attributes = Prefetch("open311_attributes", to_attr="attribute_list")
+    return services().filter(code=code).prefetch_related(attributes).first()
+
+
+def attributes_of(code: str) -> list[ServiceAttribute]:
+    """The attributes of the service ``code`` (none for an unknown code)."""
+    return list(ServiceAttribute.objects.filter(category__code=code))
 
 
 def request_rows(*, district: District | None = None) -> QuerySet[Case]:

@@ -29,6 +29,7 @@ from public.views import absolute_url
 from workflows.errors import WorkflowError
 
 from . import present, selectors
+from .attributes import answered_lines
 from .forms import RequestsQuery, ServiceRequestForm
 from .media import MediaError, fetch_media
 from .render import errors, respond
@@ -219,6 +220,14 @@ def _post_request(request: HttpRequest, *, fmt: str, district) -> HttpResponse:
     if over_limit(request, "open311", caller=str(client.pk), contact_key=key):
         raise Open311Error(429, _("Too many requests. Please try again later."))
     lon, lat = _point(form, district)
+    service_kwargs = form.service_kwargs()
+    try:
+        attributes = selectors.attributes_of(form.cleaned_data["service_code"])
+        lines = answered_lines(attributes, request.POST)
+    except ValidationError as exc:
+        raise _field_errors(exc.message_dict) from None
+    if lines:  # answers to the service's questions, where street staff read the report
+        service_kwargs["description"] += "\n" + "\n".join(lines)
     photos = [form.cleaned_data["media"]] if form.cleaned_data["media"] else []
     try:
         if form.cleaned_data["media_url"]:
@@ -230,7 +239,7 @@ def _post_request(request: HttpRequest, *, fmt: str, district) -> HttpResponse:
             photos=photos,
             lon=lon,
             lat=lat,
-            **form.service_kwargs(),
+            **service_kwargs,
         ).case
     except MediaError as exc:
         raise Open311Error(400, f"media_url: {exc}") from None

@@ -23,7 +23,7 @@ from cases.models import Case
 from grids import demo
 from grids.models import Assignment, Community, Department, District, GridCell, Street
 from grids.spatial import invalidate_cell_index
-from open311.demo import DEMO_KEY, create_demo_client, demo_key_in_use
+from open311.demo import DEMO_KEY, create_demo_attributes, create_demo_client, demo_key_in_use
 from public.demo import create_resident_demo
 from residents.demo import create_residents, delete_access_logs_by, delete_residents
 
@@ -81,6 +81,7 @@ class Command(BaseCommand):
             departments = demo.create_departments(territory.district)
             demo.create_people(territory, departments, rng)
             create_demo_client()
+            create_demo_attributes()
         self.stdout.write(
             f"Territory: {len(territory.streets)} streets, {len(territory.communities)} "
             f"communities, {len(territory.cells)} cells, {len(departments)} departments."
