@@ -102,7 +102,7 @@ class Command(BaseCommand):
         if not plan.history:  # the small demo: residents' side too
             residents_side = create_resident_demo(territory.cells, count=RESIDENT_CASES, rng=rng)
             self.stdout.write(
-                f"Residents' reports: {residents_side['cases']} (portal and hotline), "
+                f"Residents' reports: {residents_side['cases']} (portal, Open311 and hotline), "
                 f"{residents_side['ratings']} ratings, {residents_side['answers']} survey answers."
             )
             if residents_side["try_code"]:
