@@ -13,6 +13,27 @@ from public.selectors import public_cases
 from .models import Open311Client, ServiceAttribute, hash_key
 
 MAX_REQUESTS = 1000  # per GET requests (the spec's default page)
+# What ``present.service_request`` reads.
+REQUEST_COLUMNS = (
+    "number",
+    "status",
+    "lon",
+    "lat",
+    "due_at",
+    "duplicate_of_id",
+    "created_at",
+    "step_started_at",
+    "accepted_at",
+    "dispatched_at",
+    "started_at",
+    "reported_at",
+    "closed_at",
+    "category__name",
+    "category__code",
+    "department__name",
+    "street__name",
+    "cell__community__name",
+)
 
 
 def services() -> QuerySet[Category]:
@@ -47,7 +68,12 @@ def request_rows(*, district: District | None = None) -> QuerySet[Case]:
         .order_by("created_at", "id")
         .values("pk")[:1]
     )
-    rows = public_cases().select_related("street", "cell__community")
+    rows = (
+        public_cases()
+        .select_related(None)  # only what a request shows: no geometry, no free text
+        .select_related("category", "department", "street", "cell__community")
+        .only(*REQUEST_COLUMNS)
+    )
     if district is not None:
         rows = rows.filter(street__district=district)
     return rows.annotate(public_photo_id=Subquery(first_public_photo))
