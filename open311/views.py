@@ -204,6 +204,20 @@ def _point(form: ServiceRequestForm, district) -> tuple[float, float]:
     return point
 
 
+def _with_answers(request: HttpRequest, form: ServiceRequestForm) -> dict:
+    """The intake's arguments, the answers to the service's attributes added to the
+    description (where street staff read the report)."""
+    service_kwargs = form.service_kwargs()
+    try:
+        attributes = selectors.attributes_of(form.cleaned_data["service_code"])
+        lines = answered_lines(attributes, request.POST)
+    except ValidationError as exc:
+        raise _field_errors(exc.message_dict) from None
+    if lines:
+        service_kwargs["description"] += "\n" + "\n".join(lines)
+    return service_kwargs
+
+
 def _post_request(request: HttpRequest, *, fmt: str, district) -> HttpResponse:
     client = _client(request)
     form = ServiceRequestForm(request.POST, request.FILES)
@@ -220,14 +234,7 @@ def _post_request(request: HttpRequest, *, fmt: str, district) -> HttpResponse:
     if over_limit(request, "open311", caller=str(client.pk), contact_key=key):
         raise Open311Error(429, _("Too many requests. Please try again later."))
     lon, lat = _point(form, district)
-    service_kwargs = form.service_kwargs()
-    try:
-        attributes = selectors.attributes_of(form.cleaned_data["service_code"])
-        lines = answered_lines(attributes, request.POST)
-    except ValidationError as exc:
-        raise _field_errors(exc.message_dict) from None
-    if lines:  # answers to the service's questions, where street staff read the report
-        service_kwargs["description"] += "\n" + "\n".join(lines)
+    service_kwargs = _with_answers(request, form)
     photos = [form.cleaned_data["media"]] if form.cleaned_data["media"] else []
     try:
         if form.cleaned_data["media_url"]:
