@@ -27,6 +27,7 @@ def test_discovery_names_the_v2_endpoint_and_both_formats(cast):
     assert root.tag == "discovery"
     assert [f.text for f in root.find("endpoints/endpoint/formats")] == endpoint["formats"]
     assert root.findtext("endpoints/endpoint/url") == endpoint["url"]
+    assert as_json(Client().get("/open311/v2/")) == data  # the endpoint's own address
 
 
 def test_services_are_the_public_categories_in_both_formats(cast):
