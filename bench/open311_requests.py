@@ -41,6 +41,10 @@ QUERIES = [
     {"status": "closed"},
     {"service_code": "C0101,C0102"},
 ]
+# The service_code filter needs migration open311 0002's index; a district database seeded
+# before it lacks the index (this bench never writes): that line is then shown, not judged.
+NEEDS_INDEX = "service_code"
+INDEX = "open311_case_category_newest"
 
 
 def _read_only(sender, connection, **kwargs) -> None:
@@ -82,6 +86,9 @@ def main() -> None:
         f"{'bare read of the rows (baseline)':<44} n={ROUNDS}  p50 "
         f"{statistics.median(baseline):6.1f} ms  p95 {p95(baseline):6.1f} ms"
     )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", [INDEX])
+        indexed = cursor.fetchone() is not None
     worst = 0.0
     for params in QUERIES:
 
@@ -98,7 +105,10 @@ def main() -> None:
             f"{p95(times):6.1f} ms  {len(response.json()):5d} requests  {len(queries)} queries"
             f"  ×{p95(times) / p95(baseline):.2f} of baseline"
         )
-        worst = max(worst, p95(times))
+        if NEEDS_INDEX in params and not indexed:
+            print(f"{'':<44} (not judged: no index {INDEX}; run migrate open311)")
+        else:
+            worst = max(worst, p95(times))
     verdict = "ok" if worst <= GOAL_MS else "ABOVE GOAL"
     print(f"worst p95 {worst:.1f} ms (goal ≤ {GOAL_MS:.0f} ms: {verdict})")
 

@@ -5,13 +5,34 @@ in plain words, the department; no person, no contact, no note and no text anyon
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, tzinfo
 
-from cases.models import Case, Category
-from public.selectors import is_open, public_point, stage_of
+from django.utils import timezone
+
+from cases.models import OPEN_STATUSES, Category
+from public.selectors import public_point, stage_for
 
 from .models import LIST_TYPES, ServiceAttribute
 
 SERVICE_TYPE = "realtime"  # each request gets its id at once
+# The columns of a case whose latest is its ``updated_datetime``.
+STEP_STAMPS = (
+    "created_at",
+    "step_started_at",
+    "accepted_at",
+    "dispatched_at",
+    "started_at",
+    "reported_at",
+    "closed_at",
+)
+
+
+def iso(value: datetime | None, tz: tzinfo | None = None) -> str | None:
+    """ISO 8601 with the district's offset (``2026-11-30T09:15:00+08:00``); ``tz`` saves
+    looking the time zone up again for each of many values."""
+    if value is None:
+        return None
+    return value.astimezone(tz or timezone.get_current_timezone()).isoformat()
 
 
 def service(category: Category) -> dict:
@@ -49,41 +70,44 @@ def service_definition(category: Category) -> dict:
     }
 
 
-def _updated(case: Case):
-    stamps = (
-        case.created_at,
-        case.step_started_at,
-        case.accepted_at,
-        case.dispatched_at,
-        case.started_at,
-        case.reported_at,
-        case.closed_at,
-    )
-    return max(stamp for stamp in stamps if stamp is not None)
+def service_requests(rows, *, photo_url: Callable[[int], str]) -> list[dict]:
+    """Public cases, as the values ``selectors.request_rows`` reads, as GeoReport requests.
+    ``photo_url`` makes the absolute link of a published photo from its id. The time zone
+    and the stages' words are looked up once for all rows (1,000 a page)."""
+    tz = timezone.get_current_timezone()
+    stages: dict[tuple[str, bool], str] = {}
 
+    def stage(status: str, merged: bool) -> str:
+        if (status, merged) not in stages:
+            stages[status, merged] = stage_for(status, merged=merged)
+        return stages[status, merged]
 
-def service_request(case: Case, *, photo_url: Callable[[int], str]) -> dict:
-    """A public case as a GeoReport request (``request_rows`` has joined what it reads).
-    ``photo_url`` makes the absolute link of a published photo from its id."""
-    lon, lat = public_point(case.lon, case.lat)
-    open_now = is_open(case)
-    return {
-        "service_request_id": case.number,
-        "status": "open" if open_now else "closed",
-        "status_notes": stage_of(case),
-        "service_name": case.category.name,
-        "service_code": case.category.code,
-        # The public rules show no text anyone typed: a description may name people.
-        "description": "",
-        "agency_responsible": case.department.name if case.department_id else "",
-        "service_notice": "",
-        "requested_datetime": case.created_at,
-        "updated_datetime": _updated(case),
-        "expected_datetime": case.due_at if open_now else None,
-        "address": f"{case.street.name}{case.cell.community.name}",
-        "address_id": "",
-        "zipcode": "",
-        "lat": lat,
-        "long": lon,
-        "media_url": photo_url(case.public_photo_id) if case.public_photo_id else "",
-    }
+    items = []
+    for row in rows:
+        lon, lat = public_point(row["lon"], row["lat"])
+        open_now = row["status"] in OPEN_STATUSES
+        updated = max(row[name] for name in STEP_STAMPS if row[name] is not None)
+        photo = row["public_photo_id"]
+        items.append(
+            {
+                "service_request_id": row["number"],
+                "status": "open" if open_now else "closed",
+                "status_notes": stage(row["status"], row["duplicate_of_id"] is not None),
+                "service_name": row["category__name"],
+                "service_code": row["category__code"],
+                # The public rules show no text anyone typed: a description may name people.
+                "description": "",
+                "agency_responsible": row["department__name"] or "",
+                "service_notice": "",
+                "requested_datetime": iso(row["created_at"], tz),
+                "updated_datetime": iso(updated, tz),
+                "expected_datetime": iso(row["due_at"], tz) if open_now else None,
+                "address": f"{row['street__name']}{row['cell__community__name']}",
+                "address_id": "",
+                "zipcode": "",
+                "lat": lat,
+                "long": lon,
+                "media_url": photo_url(photo) if photo else "",
+            }
+        )
+    return items

@@ -2,17 +2,16 @@
 
 XML is built with lxml (never by concatenating strings): a list becomes repeated elements
 named in the singular (``<services><service>…``, ``<attributes><attribute>…``), ``true`` and
-``false`` are lower case, an absent value is an empty element, datetimes are ISO 8601 with
-their offset.
+``false`` are lower case, an absent value is an empty element. Values come plain (datetimes
+already ISO 8601 strings with their offset, ``present.iso``).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
 from typing import Any
 
-from django.http import HttpResponse, JsonResponse
-from django.utils import timezone
+from django.http import HttpResponse
 from lxml import etree
 
 FORMATS = ("json", "xml")
@@ -27,17 +26,6 @@ ITEM_OF = {
     "attributes": "attribute",
     "values": "value",
 }
-
-
-def _plain(value: Any) -> Any:
-    """A value as JSON carries it (datetimes in the local time zone, with offset)."""
-    if isinstance(value, datetime):
-        return timezone.localtime(value).isoformat()
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _text(value: Any) -> str:
@@ -67,7 +55,7 @@ def _fill(element: etree._Element, tag: str, value: Any) -> None:
 def to_xml(root: str, data: Any) -> bytes:
     """``data`` (a list of items or a dict) as the XML document ``<root>…</root>``."""
     element = etree.Element(root)
-    _fill(element, root, _plain(data))
+    _fill(element, root, data)
     return etree.tostring(element, xml_declaration=True, encoding="utf-8")
 
 
@@ -76,9 +64,8 @@ def respond(fmt: str, root: str, data: Any, *, status: int = 200) -> HttpRespons
     the XML root element (JSON has none)."""
     if fmt == "xml":
         return HttpResponse(to_xml(root, data), content_type=XML_CONTENT_TYPE, status=status)
-    return JsonResponse(
-        _plain(data), safe=False, status=status, json_dumps_params={"ensure_ascii": False}
-    )
+    body = json.dumps(data, ensure_ascii=False)
+    return HttpResponse(body, content_type="application/json; charset=utf-8", status=status)
 
 
 def errors(fmt: str, status: int, descriptions: list[str]) -> HttpResponse:

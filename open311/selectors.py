@@ -6,15 +6,15 @@ from __future__ import annotations
 from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Length
 
-from cases.models import Attachment, Case, Category
+from cases.models import Attachment, Category
 from grids.models import District, GridCell
 from public.selectors import public_cases
 
 from .models import Open311Client, ServiceAttribute, hash_key
 
 MAX_REQUESTS = 1000  # per GET requests (the spec's default page)
-# What ``present.service_request`` reads.
-REQUEST_COLUMNS = (
+# What ``present.service_request`` reads: values, not models (1,000 rows a page).
+REQUEST_VALUES = (
     "number",
     "status",
     "lon",
@@ -33,6 +33,7 @@ REQUEST_COLUMNS = (
     "department__name",
     "street__name",
     "cell__community__name",
+    "public_photo_id",
 )
 
 
@@ -59,24 +60,19 @@ def attributes_of(code: str) -> list[ServiceAttribute]:
     return list(ServiceAttribute.objects.filter(category__code=code))
 
 
-def request_rows(*, district: District | None = None) -> QuerySet[Case]:
-    """Public cases (newest first) with what a GeoReport request shows joined in one query:
-    category, department, street and community (the coarse address), and the id of the
-    first photo street staff published (``public_photo_id``, else None)."""
+def request_rows(*, district: District | None = None) -> QuerySet:
+    """Public cases (newest first) as the values a GeoReport request shows, in one query:
+    category, department, street and community names (the coarse address), and the id of
+    the first photo street staff published (``public_photo_id``, else None)."""
     first_public_photo = (
         Attachment.objects.filter(case=OuterRef("pk"), public=True)
         .order_by("created_at", "id")
         .values("pk")[:1]
     )
-    rows = (
-        public_cases()
-        .select_related(None)  # only what a request shows: no geometry, no free text
-        .select_related("category", "department", "street", "cell__community")
-        .only(*REQUEST_COLUMNS)
-    )
+    rows = public_cases().select_related(None)
     if district is not None:
         rows = rows.filter(street__district=district)
-    return rows.annotate(public_photo_id=Subquery(first_public_photo))
+    return rows.annotate(public_photo_id=Subquery(first_public_photo)).values(*REQUEST_VALUES)
 
 
 def active_client(key: str) -> Open311Client | None:

@@ -127,8 +127,7 @@ def _requests(request: HttpRequest, fmt: str, rows) -> HttpResponse:
     def photo_url(attachment_id: int) -> str:
         return absolute_url(request, reverse("public:photo", args=[attachment_id]))
 
-    items = [present.service_request(case, photo_url=photo_url) for case in rows]
-    return respond(fmt, "service_requests", items)
+    return respond(fmt, "service_requests", present.service_requests(rows, photo_url=photo_url))
 
 
 def _filtered(query: RequestsQuery, rows):
