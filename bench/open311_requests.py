@@ -81,7 +81,8 @@ def main() -> None:
         return
     client = Client()
     baseline = timed(lambda: list(request_rows()[:MAX_REQUESTS]))
-    print(f"{total:,} cases; {ROUNDS} requests each; server time in-process")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"{total:,} cases; {ROUNDS} requests each; server time in-process; load {load}")
     print(
         f"{'bare read of the rows (baseline)':<44} n={ROUNDS}  p50 "
         f"{statistics.median(baseline):6.1f} ms  p95 {p95(baseline):6.1f} ms"

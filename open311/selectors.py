@@ -3,17 +3,22 @@ rules of ``public.selectors``), clients by key, and a place named in an address.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from weakref import WeakKeyDictionary
+
 from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, Subquery, Value
-from django.db.models.functions import Length
+from django.db.models.functions import Coalesce, Greatest, Length
 
 from cases.models import Attachment, Category
-from grids.models import District, GridCell
+from grids.models import Department, District, GridCell
+from grids.spatial import CellIndex, get_cell_index
 from public.selectors import public_cases
 
 from .models import Open311Client, ServiceAttribute, hash_key
 
 MAX_REQUESTS = 1000  # per GET requests (the spec's default page)
-# What ``present.service_request`` reads: values, not models (1,000 rows a page).
+# What ``present.service_requests`` reads: values, not models (1,000 rows a page), and ids
+# of the small tables whose names ``Names`` maps (joins cost more than the rows here).
 REQUEST_VALUES = (
     "number",
     "status",
@@ -22,18 +27,20 @@ REQUEST_VALUES = (
     "due_at",
     "duplicate_of_id",
     "created_at",
+    "updated_at",
+    "category_id",
+    "department_id",
+    "cell_id",
+    "public_photo_id",
+)
+# The columns whose latest is a request's ``updated_datetime`` (beside ``created_at``).
+STEP_STAMPS = (
     "step_started_at",
     "accepted_at",
     "dispatched_at",
     "started_at",
     "reported_at",
     "closed_at",
-    "category__name",
-    "category__code",
-    "department__name",
-    "street__name",
-    "cell__community__name",
-    "public_photo_id",
 )
 
 
@@ -61,18 +68,57 @@ def attributes_of(code: str) -> list[ServiceAttribute]:
 
 
 def request_rows(*, district: District | None = None) -> QuerySet:
-    """Public cases (newest first) as the values a GeoReport request shows, in one query:
-    category, department, street and community names (the coarse address), and the id of
-    the first photo street staff published (``public_photo_id``, else None)."""
+    """Public cases (newest first) as the values a GeoReport request shows, in one query
+    over the case table: ``updated_at`` (the latest of its steps' times) and
+    ``public_photo_id`` (the first photo street staff published, else None)."""
     first_public_photo = (
         Attachment.objects.filter(case=OuterRef("pk"), public=True)
         .order_by("created_at", "id")
         .values("pk")[:1]
     )
+    # Coalesce: SQLite's MAX() of several values is NULL when one of them is.
+    stamps = [Coalesce(name, "created_at") for name in STEP_STAMPS]
     rows = public_cases().select_related(None)
     if district is not None:
         rows = rows.filter(street__district=district)
-    return rows.annotate(public_photo_id=Subquery(first_public_photo)).values(*REQUEST_VALUES)
+    return rows.annotate(
+        public_photo_id=Subquery(first_public_photo),
+        updated_at=Greatest("created_at", *stamps),
+    ).values(*REQUEST_VALUES)
+
+
+@dataclass
+class Names:
+    """The names a page of requests shows, by id: two small queries (categories,
+    departments) and the in-process cell index (each cell's street and community)."""
+
+    categories: dict[int, tuple[str, str]]  # id: (code, name)
+    departments: dict[int, str]
+    index: CellIndex
+
+    @classmethod
+    def of(cls, rows: list[dict]) -> Names:
+        category_ids = {row["category_id"] for row in rows}
+        department_ids = {row["department_id"] for row in rows} - {None}
+        categories = Category.objects.filter(pk__in=category_ids).values_list("pk", "code", "name")
+        departments = Department.objects.filter(pk__in=department_ids).values_list("pk", "name")
+        return cls(
+            categories={pk: (code, name) for pk, code, name in categories},
+            departments=dict(departments),
+            index=get_cell_index(),
+        )
+
+    def address(self, cell_id: int) -> str:
+        """The street and community of a cell ("朝外街道光华社区"), remembered per index."""
+        places = _places.setdefault(self.index, {})
+        if cell_id not in places:
+            cell = self.index.cell(cell_id)
+            places[cell_id] = f"{cell.community.street.name}{cell.community.name}" if cell else ""
+        return places[cell_id]
+
+
+# Addresses by cell id, per cell index (a new index, after cells changed, starts afresh).
+_places: WeakKeyDictionary[CellIndex, dict[int, str]] = WeakKeyDictionary()
 
 
 def active_client(key: str) -> Open311Client | None:

@@ -127,7 +127,9 @@ def _requests(request: HttpRequest, fmt: str, rows) -> HttpResponse:
     def photo_url(attachment_id: int) -> str:
         return absolute_url(request, reverse("public:photo", args=[attachment_id]))
 
-    return respond(fmt, "service_requests", present.service_requests(rows, photo_url=photo_url))
+    rows = list(rows)
+    items = present.service_requests(rows, names=selectors.Names.of(rows), photo_url=photo_url)
+    return respond(fmt, "service_requests", items)
 
 
 def _filtered(query: RequestsQuery, rows):
