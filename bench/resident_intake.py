@@ -69,6 +69,7 @@ def channels(worker_token: str, lon: float, lat: float) -> dict:
         return {
             "api_key": DEMO_KEY,
             "service_code": "C0101",
+            "attribute[state]": "broken",  # the demo's C0101 asks what is wrong with the cover
             "lat": lat,
             "long": lon,
             "description": text,
