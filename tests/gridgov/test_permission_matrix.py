@@ -235,6 +235,16 @@ PUBLIC: dict[str, list[Route]] = {
     ],
     "public:survey": [_page("get", lambda p: f"/public/survey/{p.cell}/", reach=None)],
     "public:poster": [_page("get", lambda p: f"/public/survey/{p.cell}/poster/", reach=None)],
+    # Open311 GeoReport v2: anonymous reads under the public map's rules (tests/open311).
+    "open311:root": [_page("get", lambda p: "/open311/v2/", reach=None)],
+    "open311:discovery": [_page("get", lambda p: "/open311/v2/discovery.json", reach=None)],
+    "open311:services": [_page("get", lambda p: "/open311/v2/services.xml", reach=None)],
+    "open311:service": [_page("get", lambda p: "/open311/v2/services/C0101.json", reach=None)],
+    "open311:requests": [_page("get", lambda p: "/open311/v2/requests.json", reach=None)],
+    "open311:request": [
+        _page("get", lambda p: f"/open311/v2/requests/{p.case.number}.json", reach=None)
+    ],
+    "open311:token": [_page("get", lambda p: "/open311/v2/tokens/x.json", reach=None)],
 }
 
 
