@@ -201,6 +201,9 @@ def _page_urls(case_pk: int) -> list[str]:
         f"/{NUL}/",
         f"/?next={NUL}",
         f"/accounts/login/?next={NUL}",
+        f"/open311/v2/requests/{NUL}.json",
+        f"/open311/v2/services/{NUL}.xml",
+        f"/open311/v2/requests.json?service_code={NUL}&status={NUL}&start_date={NUL}",
     ]
 
 
