@@ -121,6 +121,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.shell",
+                "grids.basemap.context",
             ],
         },
     },
@@ -317,6 +318,17 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     },
 }
+
+# --- Base map (grids.basemap; README "Base map") ------------------------------------------------
+# An XYZ/WMTS URL template on the internet, or a local .mbtiles/.pmtiles file served at /tiles/.
+# The CSP's img-src gains the template's hosts (gridgov.csp). Empty: polygons alone.
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+MAP_TILE_LABELS_URL = env.str("MAP_TILE_LABELS_URL", default="")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
+MAP_TILE_SUBDOMAINS = env.list("MAP_TILE_SUBDOMAINS", default=[])
+MAP_TILE_MAX_ZOOM = env.int("MAP_TILE_MAX_ZOOM", default=18)
+MAP_TILES_FILE = env.str("MAP_TILES_FILE", default="")
+MAP_TILES_MAX_AGE = env.int("MAP_TILES_MAX_AGE", default=7 * 24 * 3600)
 
 REST_FRAMEWORK = {
     # Token first: DRF answers an anonymous call with the first class's challenge, so it gets

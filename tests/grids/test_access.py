@@ -196,6 +196,7 @@ PUBLIC_ROUTES = {
     "public:support",
     "public:survey",
     "public:poster",
+    "tile",  # the base map's streets (grids.views): no case, no person
     "healthz",
     "login",
     "logout",
