@@ -235,6 +235,7 @@ class NotificationSerializer(serializers.ModelSerializer):
             "case_number",
             "created_at",
             "read_at",
+            "done_at",
         ]
         read_only_fields = fields
 

@@ -21,6 +21,7 @@ from grids.models import Role
 from residents.masking import mask_email, mask_phone
 from workflows.clocks import MAX_REVIEW_DAYS, suspended_time
 from workflows.errors import WorkflowError
+from workflows.notifications import mark_case_read
 from workflows.transitions import ACTION_LABELS
 
 from .common import actor_of, dispatch_targets, serve_photo, signed_in, with_actions
@@ -90,7 +91,9 @@ def _contact(case: Case) -> dict | None:
 
 @assignment_required
 def case_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The case; opening it reads the user's notices about it (the inbox links here)."""
     case = get_case_for(request.user, pk)
+    mark_case_read(user=request.user, case_id=case.pk)
     return render(request, "cases/case_page.html", case_context(request, case))
 
 

@@ -127,6 +127,7 @@ def page_requests(t: Traces) -> list[tuple[str, str, dict]]:
         ("post", f"{case}act/self_resolve/", {"note": "已处理"}),
         ("get", "/inbox/", {}),
         ("post", f"/inbox/{t.notice.pk}/read/", {}),
+        ("post", "/inbox/read-all/", {}),
         ("post", f"/households/{t.household_id}/visited/", {"note": "走访"}),
         ("get", "/integrity/", {}),
         ("post", f"/integrity/{t.flag.pk}/dismiss/", {"note": "不是重复"}),
