@@ -359,12 +359,34 @@ class Visit(models.Model):
     )
     visited_at = models.DateTimeField(_("visited at"), default=timezone.now)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # The phone's GPS fix when the visit was logged (WGS-84), its accuracy and the phone's
+    # time of the fix; ``fix_cell`` is the cell the fix falls in (None: in no cell), kept so
+    # the integrity rule compares it with the household's cell without geometry.
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    accuracy_m = models.FloatField(_("GPS accuracy (m)"), null=True, blank=True)
+    fixed_at = models.DateTimeField(_("GPS fix taken at"), null=True, blank=True)
+    fix_cell = models.ForeignKey(
+        GridCell,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cell of the GPS fix"),
+    )
 
     class Meta:
         verbose_name = _("visit (走访)")
         verbose_name_plural = _("visits (走访)")
         ordering = ["-visited_at"]
-        indexes = [models.Index(fields=["household", "visited_at"])]
+        indexes = [
+            models.Index(fields=["household", "visited_at"]),
+            models.Index(fields=["visited_at"], name="visit_time"),  # the integrity scan
+        ]
 
     def __str__(self) -> str:
         return f"{self.household} · {self.visited_at:%Y-%m-%d}"
+
+    @property
+    def has_fix(self) -> bool:
+        return self.lon is not None and self.lat is not None

@@ -8,4 +8,5 @@ from . import views
 
 urlpatterns = [
     path("households/<int:pk>/visited/", views.visited, name="household-visited"),
+    path("visits/<int:pk>/undo/", views.undo, name="visit-undo"),
 ]

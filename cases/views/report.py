@@ -16,6 +16,7 @@ from cases.selectors import category_choices
 from cases.services import create_case
 from grids.access import assignment_required
 from grids.models import Role
+from residents.visits import own_visit
 from workflows.errors import WorkflowError
 
 from .common import role_required
@@ -48,9 +49,16 @@ def hotline(request: HttpRequest) -> HttpResponse:
     return _report_page(request, form_class=HotlineForm, source=CaseSource.HOTLINE)
 
 
+def _from_visit(request: HttpRequest) -> dict:
+    """``?visit=<id>``: a problem found on one's own visit (走访) starts at the household's
+    address."""
+    visit = own_visit(request.user, request.GET.get("visit"))
+    return {"address": visit.household.address} if visit else {}
+
+
 def _report_page(request: HttpRequest, *, form_class, source: str) -> HttpResponse:
     hotline = source == CaseSource.HOTLINE
-    form = form_class(request.POST or None)
+    form = form_class(request.POST or None, initial=_from_visit(request))
     status = 200
     if request.method == "POST":
         if form.is_valid():

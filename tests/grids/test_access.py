@@ -38,6 +38,7 @@ class Traces:
     notice: Notification
     household_id: int
     flag: IntegrityFlag
+    visit_id: int
 
 
 def _report(by, **extra) -> Case:
@@ -71,6 +72,7 @@ def traces(cast, former_worker) -> Traces:
         ),
         household_id=household.pk,
         flag=IntegrityFlag.objects.create(rule=Rule.NEAR_DUPLICATE, case=theirs),
+        visit_id=Visit.objects.create(household=household, worker=former_worker).pk,
     )
 
 
@@ -129,6 +131,7 @@ def page_requests(t: Traces) -> list[tuple[str, str, dict]]:
         ("post", f"/inbox/{t.notice.pk}/read/", {}),
         ("post", "/inbox/read-all/", {}),
         ("post", f"/households/{t.household_id}/visited/", {"note": "走访"}),
+        ("post", f"/visits/{t.visit_id}/undo/", {}),
         ("get", "/integrity/", {}),
         ("post", f"/integrity/{t.flag.pk}/dismiss/", {"note": "不是重复"}),
         ("get", f"/integrity/{t.flag.pk}/photos/{t.photo.pk}/", {}),
@@ -169,7 +172,7 @@ def test_every_page_answers_with_the_no_role_page(traces, former_worker, client)
         page = response.content.decode()
         assert 'data-testid="no-role"' in page, url
         assert traces.mine.number not in page, url
-    assert not Visit.objects.exists()
+    assert Visit.objects.count() == 1  # the one they logged while assigned, not undone
     assert Case.objects.count() == 2
     traces.flag.refresh_from_db()
     assert traces.flag.status == "open"
