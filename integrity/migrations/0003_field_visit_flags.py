@@ -6,36 +6,85 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0013_returns_binding_suspension_review'),
-        ('integrity', '0002_scan_schedule'),
-        ('residents', '0008_field_visit_fix'),
+        ("cases", "0013_returns_binding_suspension_review"),
+        ("integrity", "0002_scan_schedule"),
+        ("residents", "0008_field_visit_fix"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='integrityflag',
-            name='visit',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='integrity_flags', to='residents.visit', verbose_name='visit (走访)'),
+            model_name="integrityflag",
+            name="visit",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="integrity_flags",
+                to="residents.visit",
+                verbose_name="visit (走访)",
+            ),
         ),
         migrations.AlterField(
-            model_name='integrityflag',
-            name='case',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='integrity_flags', to='cases.case', verbose_name='case (案件)'),
+            model_name="integrityflag",
+            name="case",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="integrity_flags",
+                to="cases.case",
+                verbose_name="case (案件)",
+            ),
         ),
         migrations.AlterField(
-            model_name='integrityflag',
-            name='rule',
-            field=models.CharField(choices=[('near_duplicate', '疑似重复上报 near-duplicate reports'), ('reused_photo', '照片重复使用 photo reused on another case'), ('verification_no_evidence', '核查无现场证据 verification without on-site evidence'), ('verification_too_fast', '核查过快 verification implausibly soon after the result'), ('report_burst', '期末突击上报 burst of reports before a period closes'), ('self_resolve_unchecked', '就地解决未复核 self-resolved, never re-checked by someone else'), ('visit_outside_cell', "走访定位不在网格内 visit logged away from the household's cell"), ('visit_run', '走访间隔过短 many visits minutes apart')], max_length=32, verbose_name='rule'),
+            model_name="integrityflag",
+            name="rule",
+            field=models.CharField(
+                choices=[
+                    ("near_duplicate", "疑似重复上报 near-duplicate reports"),
+                    ("reused_photo", "照片重复使用 photo reused on another case"),
+                    (
+                        "verification_no_evidence",
+                        "核查无现场证据 verification without on-site evidence",
+                    ),
+                    (
+                        "verification_too_fast",
+                        "核查过快 verification implausibly soon after the result",
+                    ),
+                    ("report_burst", "期末突击上报 burst of reports before a period closes"),
+                    (
+                        "self_resolve_unchecked",
+                        "就地解决未复核 self-resolved, never re-checked by someone else",
+                    ),
+                    (
+                        "visit_outside_cell",
+                        "走访定位不在网格内 visit logged away from the household's cell",
+                    ),
+                    ("visit_run", "走访间隔过短 many visits minutes apart"),
+                ],
+                max_length=32,
+                verbose_name="rule",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='integrityflag',
-            constraint=models.UniqueConstraint(condition=models.Q(('visit__isnull', False)), fields=('rule', 'visit'), name='integrity_flag_rule_visit'),
+            model_name="integrityflag",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("visit__isnull", False)),
+                fields=("rule", "visit"),
+                name="integrity_flag_rule_visit",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='integrityflag',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('case__isnull', False), ('visit__isnull', True)), models.Q(('case__isnull', True), ('visit__isnull', False)), _connector='OR'), name='integrity_flag_case_or_visit'),
+            model_name="integrityflag",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("case__isnull", False), ("visit__isnull", True)),
+                    models.Q(("case__isnull", True), ("visit__isnull", False)),
+                    _connector="OR",
+                ),
+                name="integrity_flag_case_or_visit",
+            ),
         ),
     ]

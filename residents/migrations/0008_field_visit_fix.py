@@ -6,41 +6,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('grids', '0001_initial'),
-        ('residents', '0007_retention_schedule'),
+        ("grids", "0001_initial"),
+        ("residents", "0007_retention_schedule"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='visit',
-            name='accuracy_m',
-            field=models.FloatField(blank=True, null=True, verbose_name='GPS accuracy (m)'),
+            model_name="visit",
+            name="accuracy_m",
+            field=models.FloatField(blank=True, null=True, verbose_name="GPS accuracy (m)"),
         ),
         migrations.AddField(
-            model_name='visit',
-            name='fix_cell',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='grids.gridcell', verbose_name='cell of the GPS fix'),
+            model_name="visit",
+            name="fix_cell",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="grids.gridcell",
+                verbose_name="cell of the GPS fix",
+            ),
         ),
         migrations.AddField(
-            model_name='visit',
-            name='fixed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='GPS fix taken at'),
+            model_name="visit",
+            name="fixed_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="GPS fix taken at"),
         ),
         migrations.AddField(
-            model_name='visit',
-            name='lat',
-            field=models.FloatField(blank=True, null=True, verbose_name='latitude'),
+            model_name="visit",
+            name="lat",
+            field=models.FloatField(blank=True, null=True, verbose_name="latitude"),
         ),
         migrations.AddField(
-            model_name='visit',
-            name='lon',
-            field=models.FloatField(blank=True, null=True, verbose_name='longitude'),
+            model_name="visit",
+            name="lon",
+            field=models.FloatField(blank=True, null=True, verbose_name="longitude"),
         ),
         migrations.AddIndex(
-            model_name='visit',
-            index=models.Index(fields=['visited_at'], name='visit_time'),
+            model_name="visit",
+            index=models.Index(fields=["visited_at"], name="visit_time"),
         ),
     ]

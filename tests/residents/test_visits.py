@@ -13,7 +13,7 @@ from django.utils import timezone
 from residents.models import Tag, Visit
 from residents.visits import UNDO_MINUTES, UndoTooLate, undo_visit
 
-from ..cases.personas import POINT_A, as_user, cast, worker_a2  # noqa: F401
+from ..cases.personas import POINT_A
 from ..factories import ResidentFactory
 
 pytestmark = pytest.mark.django_db

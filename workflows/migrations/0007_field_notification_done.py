@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('workflows', '0006_resident_messages'),
+        ("workflows", "0006_resident_messages"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notification',
-            name='done_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='done at'),
+            model_name="notification",
+            name="done_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="done at"),
         ),
     ]
