@@ -22,11 +22,11 @@ from .selectors import households_served_by
 UNDO_MINUTES = 5
 # Notes a worker taps instead of typing (the note field stays free text).
 QUICK_PHRASES = (
-    gettext_lazy("一切正常 all is well"),
-    gettext_lazy("身体状况良好 in good health"),
-    gettext_lazy("需要帮助 needs help"),
-    gettext_lazy("家中无人 nobody at home"),
-    gettext_lazy("已送达政策资料 leaflets handed over"),
+    gettext_lazy("All is well"),
+    gettext_lazy("In good health"),
+    gettext_lazy("Needs help"),
+    gettext_lazy("Nobody at home"),
+    gettext_lazy("Leaflets handed over"),
 )
 
 
