@@ -26,5 +26,10 @@ urlpatterns = [
         {"thumbnail": True},
         name="case-photo-thumbnail",
     ),
+    path(
+        "cases/<int:pk>/photos/<int:attachment_id>/export/",
+        case_page.photo_export,
+        name="case-photo-export",
+    ),
     path("cases/<int:pk>/act/<str:action>/", actions.case_action, name="case-action"),
 ]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from cases.forms import HotlineForm, ReportForm, add_service_errors
 from cases.models import Case, CaseSource
+from cases.photos.capture import attach_captures
 from cases.selectors import category_choices
 from cases.services import create_case
 from grids.access import assignment_required
@@ -66,7 +67,7 @@ def _report_page(request: HttpRequest, *, form_class, source: str) -> HttpRespon
                 case = create_case(
                     by=request.user,
                     source=source,
-                    photos=request.FILES.getlist("photos"),
+                    photos=attach_captures(request.POST, request.FILES.getlist("photos")),
                     contact=form.contact() if hotline else None,
                     **form.service_kwargs(),
                 )

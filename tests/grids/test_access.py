@@ -124,6 +124,7 @@ def page_requests(t: Traces) -> list[tuple[str, str, dict]]:
         ("get", case, {}),
         ("get", f"{case}photos/{t.photo.pk}/", {}),
         ("get", f"{case}photos/{t.photo.pk}/thumbnail/", {}),
+        ("get", f"{case}photos/{t.photo.pk}/export/", {}),
         ("post", f"{case}photos/{t.photo.pk}/public/", {"public": "1"}),
         ("get", "/hotline/", {}),
         ("post", f"{case}act/self_resolve/", {"note": "已处理"}),
