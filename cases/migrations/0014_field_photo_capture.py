@@ -5,46 +5,65 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0013_returns_binding_suspension_review'),
-        ('grids', '0001_initial'),
+        ("cases", "0013_returns_binding_suspension_review"),
+        ("grids", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='attachment',
-            name='capture_accuracy_m',
-            field=models.FloatField(blank=True, editable=False, null=True, verbose_name='capture GPS accuracy (m)'),
+            model_name="attachment",
+            name="capture_accuracy_m",
+            field=models.FloatField(
+                blank=True, editable=False, null=True, verbose_name="capture GPS accuracy (m)"
+            ),
         ),
         migrations.AddField(
-            model_name='attachment',
-            name='capture_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='captured at'),
+            model_name="attachment",
+            name="capture_at",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="captured at"
+            ),
         ),
         migrations.AddField(
-            model_name='attachment',
-            name='capture_cell',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='grids.gridcell', verbose_name='cell of the capture'),
+            model_name="attachment",
+            name="capture_cell",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="grids.gridcell",
+                verbose_name="cell of the capture",
+            ),
         ),
         migrations.AddField(
-            model_name='attachment',
-            name='capture_distance_m',
-            field=models.FloatField(blank=True, editable=False, null=True, verbose_name='distance from the case (m)'),
+            model_name="attachment",
+            name="capture_distance_m",
+            field=models.FloatField(
+                blank=True, editable=False, null=True, verbose_name="distance from the case (m)"
+            ),
         ),
         migrations.AddField(
-            model_name='attachment',
-            name='capture_lat',
-            field=models.FloatField(blank=True, editable=False, null=True, verbose_name='capture latitude'),
+            model_name="attachment",
+            name="capture_lat",
+            field=models.FloatField(
+                blank=True, editable=False, null=True, verbose_name="capture latitude"
+            ),
         ),
         migrations.AddField(
-            model_name='attachment',
-            name='capture_lon',
-            field=models.FloatField(blank=True, editable=False, null=True, verbose_name='capture longitude'),
+            model_name="attachment",
+            name="capture_lon",
+            field=models.FloatField(
+                blank=True, editable=False, null=True, verbose_name="capture longitude"
+            ),
         ),
         migrations.AddField(
-            model_name='attachment',
-            name='clock_skew_s',
-            field=models.IntegerField(blank=True, editable=False, null=True, verbose_name='phone clock skew (s)'),
+            model_name="attachment",
+            name="clock_skew_s",
+            field=models.IntegerField(
+                blank=True, editable=False, null=True, verbose_name="phone clock skew (s)"
+            ),
         ),
     ]
