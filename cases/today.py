@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from residents.models import Visit
 from residents.selectors import VisitDue, households_due_visit
 
-from .models import Case, CaseEvent, CaseStatus
+from .models import Attachment, Case, CaseEvent, CaseStatus
 from .selectors import cases_visible_to, to_verify
 
 TASK_LIST_SIZE = 20
@@ -53,6 +53,7 @@ class Task:
     case: Case | None = None
     visit: VisitDue | None = None
     reason: str = ""
+    photo: Attachment | None = None  # the case's first report photo, for its thumbnail
 
     @property
     def label(self) -> str:
@@ -109,7 +110,21 @@ def task_list(user, *, now: datetime | None = None) -> list[Task]:
     ]
     tasks += _near_deadline(user, now, exclude={t.case.pk for t in verify})
     tasks.sort(key=lambda t: t.urgent_at or now)
-    return tasks[:TASK_LIST_SIZE]
+    tasks = tasks[:TASK_LIST_SIZE]
+    _add_thumbnails(tasks)
+    return tasks
+
+
+def _add_thumbnails(tasks: list[Task]) -> None:
+    """Each case task's first report photo, in one query."""
+    by_case = {t.case.pk: t for t in tasks if t.case is not None}
+    if not by_case:
+        return
+    photos = Attachment.objects.filter(
+        case_id__in=sorted(by_case), stage=Attachment.Stage.REPORT
+    ).only("id", "case_id")
+    for photo in photos.order_by("-id"):  # the first (lowest id) of each case wins
+        by_case[photo.case_id].photo = photo
 
 
 @dataclass

@@ -116,3 +116,24 @@ def test_home_and_history_query_counts_do_not_grow(cast, as_user):
     small = count(reverse("home")), count(reverse("home") + "?tab=history")
     more(12)
     assert (count(reverse("home")), count(reverse("home") + "?tab=history")) == small
+
+
+def test_case_tasks_show_their_report_photo_as_a_thumbnail(cast, as_user):
+    from cases.services import create_case
+
+    from .personas import POINT_A, photo
+
+    case = create_case(
+        by=cast.reporter,
+        title="井盖丢失",
+        description="人行道上水井盖丢失",
+        category_code="C0101",
+        lon=POINT_A[0],
+        lat=POINT_A[1],
+        photos=[photo()],
+    )
+    due_in(act(cast, "accept", case), timedelta(hours=1))
+    (task,) = task_list(cast.reporter)
+    assert task.photo == case.attachments.get()
+    page = as_user(cast.reporter).get(reverse("home")).content.decode()
+    assert f"/cases/{case.pk}/photos/{task.photo.pk}/thumbnail/" in page

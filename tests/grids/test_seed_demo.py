@@ -124,3 +124,8 @@ def test_small_demo_shows_the_field_day(seeded):
     assert visits.exclude(note="").exists() and visits.filter(lon__isnull=False).exists()
     assert IntegrityFlag.objects.filter(rule=Rule.VISIT_OUTSIDE_CELL).count() == 1
     assert IntegrityFlag.objects.filter(rule=Rule.VISIT_RUN).count() == 1
+    # Report photos carry capture facts; a few were taken far from their case.
+    from cases.models import Attachment
+
+    captured = Attachment.objects.filter(capture_lon__isnull=False)
+    assert captured.exists() and any(p.is_far for p in captured)
