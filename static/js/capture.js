@@ -1,8 +1,8 @@
 /* Capture facts with each photo (cases.photos.capture): when a photo is chosen (or taken with
  * the camera), its time (the file's lastModified: the camera's moment) and the phone's GPS fix
  * go beside it as hidden fields, one per photo; the phone's clock goes with the request
- * (client_now) so the server can measure its skew. Only files the user chose count: a script
- * that swaps in a downscaled copy keeps the facts of the original.
+ * (client_now) so the server can measure its skew. Recorded when the user chooses the files
+ * (gridgov.js's downscaled copies replace them without a change event: the facts stay).
  */
 (function () {
   "use strict";
@@ -25,7 +25,7 @@
   }
   document.addEventListener("change", function (e) {
     var input = e.target;
-    if (!e.isTrusted || input.name !== "photos" || !input.form || !input.files.length) return;
+    if (input.name !== "photos" || !input.form || !input.files || !input.files.length) return;
     record(input, null);
     if (!navigator.geolocation) return;
     navigator.geolocation.getCurrentPosition(function (fix) { record(input, fix); }, function () {},

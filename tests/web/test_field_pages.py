@@ -125,3 +125,31 @@ def test_the_inbox_fits_a_phone_groups_by_case_and_clears(browser, live_server, 
     expect(page.get_by_test_id("unread")).to_have_count(0)
     page.get_by_role("link", name=case.number).click()
     page.wait_for_url(f"**/cases/{case.pk}/")
+
+
+def test_a_photo_keeps_where_and_when_it_was_taken(browser, live_server, demo_site):
+    from cases.models import Attachment
+
+    from .conftest import gradient_png
+
+    lon, lat = demo_site[WORKER_CELL]
+    page = sign_in(browser, live_server, "demo_worker", viewport=PHONE, **phone_gps(lon, lat))
+    page.goto(f"{live_server.url}/report/")
+    expect(page.locator("#gps-status")).to_contain_text("光华社区")
+    page.locator("#favourites .chip").first.click()
+    page.fill("[name=description]", "3号楼门前井盖松动。")
+    page.set_input_files(
+        "[name=photos]",
+        files=[{"name": "IMG_0002.png", "mimeType": "image/png", "buffer": gradient_png(800, 600)}],
+    )
+    expect(page.locator("input.capture-field[name=photo_accuracy]")).to_have_value("8")
+    page.click("#send-report")
+    page.wait_for_url("**/cases/*/")
+    photo = Attachment.objects.select_related("capture_cell").get()
+    assert photo.capture_cell.full_code == WORKER_CELL and photo.capture_accuracy_m == 8
+    assert abs(photo.clock_skew_s) < 60 and not photo.is_far
+    strip = page.get_by_test_id("photo-strip")
+    expect(strip).to_contain_text("±8 m")
+    expect(strip).to_contain_text(WORKER_CELL)
+    no_sideways_scroll(page)
+    screenshot(page, "case-photo-strip-phone")
