@@ -9,7 +9,7 @@
 (function () {
   "use strict";
   if (!window.L) return;
-  var cellStyle = { color: "#1f5fbf", weight: 1.5, fillOpacity: 0.08 };
+  var cellStyle = { color: "#1f5fbf", weight: 1.5, fillOpacity: 0.08, className: "cell-shape" };
 
   function fetchJSON(url) {
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
