@@ -344,6 +344,10 @@ class PIIListLog(models.Model):
         return f"{self.user} · {self.get_kind_display()} · {self.where}"
 
 
+def visit_photo_path(instance: Visit, filename: str) -> str:
+    return f"visits/{instance.household_id}/{filename}"
+
+
 class Visit(models.Model):
     """走访 — a grid worker's visit to a household. Households whose residents carry a tag
     with ``visit_every_days`` are due again that many days after the last visit."""
@@ -374,6 +378,10 @@ class Visit(models.Model):
         related_name="+",
         verbose_name=_("cell of the GPS fix"),
     )
+    # An optional photo, stored as the photo pipeline (cases.photos) prepared it: a JPEG
+    # without metadata and its thumbnail; served only to those who serve the household.
+    photo = models.FileField(_("photo"), upload_to=visit_photo_path, blank=True)
+    photo_thumbnail = models.FileField(_("thumbnail"), upload_to=visit_photo_path, blank=True)
 
     class Meta:
         verbose_name = _("visit (走访)")

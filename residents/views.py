@@ -1,11 +1,10 @@
-"""Residents' pages: a grid worker logs a visit (走访) from their home page, with a note and
-the GPS fix, and may undo it for a few minutes; and the answers for a refused look at personal
-data (a sensitive filter: 403; too many whole-number searches: 429, for any page, through
-django-ratelimit's middleware)."""
+"""Residents' pages: a grid worker undoes a visit (走访) within minutes (logging one is
+cases.views.visits: it takes a photo through the photo pipeline); and the answers for a
+refused look at personal data (a sensitive filter: 403; too many whole-number searches: 429,
+for any page, through django-ratelimit's middleware)."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -13,40 +12,9 @@ from django_ratelimit.exceptions import Ratelimited
 
 from grids.access import assignment_required
 
-from .forms import VisitForm
-from .models import Household, Visit
+from .models import Visit
 from .selectors import households_due_visit
-from .visits import QUICK_PHRASES, UndoTooLate, record_visit, undo_deadline, undo_visit
-
-
-def _errors(form: VisitForm) -> str:
-    return "; ".join(
-        f"{k}: {' '.join(v)}" if k != "__all__" else " ".join(v) for k, v in form.errors.items()
-    )
-
-
-@assignment_required
-@require_POST
-def visited(request: HttpRequest, pk: int) -> HttpResponse:
-    """Log a visit now: note, GPS fix (both optional); 400 with the fields' errors."""
-    form = VisitForm(request.POST)
-    if not form.is_valid():
-        return HttpResponse(_errors(form), status=400, content_type="text/plain; charset=utf-8")
-    try:
-        visit = record_visit(
-            household_id=pk, by=request.user, note=form.cleaned_data["note"], fix=form.fix()
-        )
-    except Household.DoesNotExist:
-        raise Http404("no such household") from None
-    except ValidationError as exc:
-        return HttpResponse("; ".join(exc.messages), status=400)
-    if request.htmx:
-        return render(
-            request,
-            "residents/_visited.html",
-            {"visit": visit, "can_undo": True, "undo_until": undo_deadline(visit)},
-        )
-    return redirect("home")
+from .visits import QUICK_PHRASES, UndoTooLate, undo_visit
 
 
 @assignment_required

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,18 +45,38 @@ class Fix:
     fixed_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class VisitPhoto:
+    """A photo already through the photo pipeline (``cases.photos.prepare_photos``): JPEG
+    bytes with no metadata, and its thumbnail."""
+
+    data: bytes
+    thumbnail: bytes
+
+
 @transaction.atomic
-def record_visit(*, household_id: int, by, note: str = "", fix: Fix | None = None) -> Visit:
-    """Log that ``by`` visited the household now (走访), with an optional note and GPS fix.
-    ``by`` must serve the household's cell (else ``Household.DoesNotExist``, a 404 to the
-    caller). The fix's cell is looked up now, for the integrity rule."""
+def record_visit(
+    *,
+    household_id: int,
+    by,
+    note: str = "",
+    fix: Fix | None = None,
+    photo: VisitPhoto | None = None,
+) -> Visit:
+    """Log that ``by`` visited the household now (走访), with an optional note, GPS fix and
+    photo. ``by`` must serve the household's cell (else ``Household.DoesNotExist``, a 404 to
+    the caller). The fix's cell is looked up now, for the integrity rule."""
     household = households_served_by(by).get(pk=household_id)
     visit = Visit(household=household, worker=by, note=note.strip())
+    if photo is not None:
+        stem = f"visit-{timezone.now():%Y%m%d%H%M%S%f}"
+        visit.photo = ContentFile(photo.data, name=f"{stem}.jpg")
+        visit.photo_thumbnail = ContentFile(photo.thumbnail, name=f"{stem}-thumb.jpg")
     if fix is not None:
         visit.lon, visit.lat = fix.lon, fix.lat
         visit.accuracy_m, visit.fixed_at = fix.accuracy_m, fix.fixed_at
         visit.fix_cell_id = get_cell_index().lookup(fix.lon, fix.lat)
-    visit.full_clean(exclude=["household", "worker", "fix_cell"])
+    visit.full_clean(exclude=["household", "worker", "fix_cell", "photo", "photo_thumbnail"])
     visit.save()
     return visit
 
@@ -94,5 +115,7 @@ def undo_visit(*, visit_id: int, by, now: datetime | None = None) -> Visit:
                 "time": timezone.localtime(visit.visited_at).strftime("%H:%M"),
             }
         )
+    files = [f for f in (visit.photo, visit.photo_thumbnail) if f]
     visit.delete()
+    transaction.on_commit(lambda: [f.delete(save=False) for f in files], robust=True)
     return visit

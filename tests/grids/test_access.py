@@ -133,6 +133,8 @@ def page_requests(t: Traces) -> list[tuple[str, str, dict]]:
         ("post", "/inbox/read-all/", {}),
         ("post", f"/households/{t.household_id}/visited/", {"note": "走访"}),
         ("post", f"/visits/{t.visit_id}/undo/", {}),
+        ("get", f"/visits/{t.visit_id}/photo/", {}),
+        ("get", f"/visits/{t.visit_id}/photo/thumbnail/", {}),
         ("get", "/integrity/", {}),
         ("post", f"/integrity/{t.flag.pk}/dismiss/", {"note": "不是重复"}),
         ("get", f"/integrity/{t.flag.pk}/photos/{t.photo.pk}/", {}),

@@ -115,3 +115,33 @@ def test_a_case_started_from_a_visit_has_the_households_address(
         not in as_user(worker_a2).get(f"/report/?visit={logged.pk}").content.decode()
     )
     assert as_user(cast.reporter).get("/report/?visit=abc").status_code == 200
+
+
+def test_a_visit_photo_is_stored_clean_and_shown_only_to_those_who_serve(
+    as_user, cast, household, worker_x, django_capture_on_commit_callbacks
+):
+    from ..cases.images import camera_jpeg, upload
+
+    client = as_user(cast.reporter)
+    response = visit(client, household, note="门前台阶破损", photo=upload(camera_jpeg((800, 600))))
+    assert response.status_code == 200, response.content
+    logged = Visit.objects.get()
+    stored = logged.photo.open("rb").read()
+    assert stored.startswith(b"\xff\xd8") and b"Exif" not in stored
+    assert f"/visits/{logged.pk}/photo/thumbnail/" in response.content.decode()
+    assert client.get(f"/visits/{logged.pk}/photo/").status_code == 200
+    assert as_user(worker_x).get(f"/visits/{logged.pk}/photo/").status_code == 404
+    # Undone, the visit takes its photo files with it.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        undo = as_user(cast.reporter).post(reverse("visit-undo", args=[logged.pk]), **HTMX)
+    assert undo.status_code == 200 and callbacks
+    assert not logged.photo.storage.exists(logged.photo.name)
+
+
+def test_a_file_that_is_not_a_photo_is_a_400(as_user, cast, household):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    bad = SimpleUploadedFile("notes.jpg", b"just some text", content_type="image/jpeg")
+    response = visit(as_user(cast.reporter), household, photo=bad)
+    assert response.status_code == 400 and "notes.jpg" in response.content.decode()
+    assert not Visit.objects.exists()
