@@ -97,6 +97,7 @@ def api_requests(t: Traces) -> list[tuple[str, str, dict]]:
         *(("post", f"{case}{action}/", {}) for action in SERVICES),
         ("get", "/api/v1/notifications/", {}),
         ("post", f"/api/v1/notifications/{t.notice.pk}/read/", {}),
+        ("post", "/api/v1/notifications/read-all/", {}),
         ("get", "/api/v1/cells/", {}),
         ("get", "/api/v1/departments/", {}),
         ("get", "/api/v1/categories/", {}),

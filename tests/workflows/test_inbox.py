@@ -118,3 +118,18 @@ def test_opening_the_case_reads_its_notices(as_user, cast):
     assert as_user(cast.staff).get(f"/cases/{case.pk}/").status_code == 200
     assert badge(cast.staff) == 1
     assert Notification.objects.get(case=other).read_at is None
+
+
+def test_mark_all_read_over_the_api(cast):
+    from rest_framework.test import APIClient
+
+    for n in range(2):
+        notifications.notify(
+            users=[cast.staff], case=None, kind=K.REMINDER, message=f"m{n}", key=f"k{n}"
+        )
+    api = APIClient()
+    api.force_authenticate(cast.staff)
+    assert api.post("/api/v1/notifications/read-all/").json() == {"marked": 2}
+    assert badge(cast.staff) == 0
+    listed = api.get("/api/v1/notifications/").json()["results"]
+    assert all(n["read_at"] and "done_at" in n for n in listed)
