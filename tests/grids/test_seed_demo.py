@@ -123,6 +123,7 @@ def test_small_demo_shows_the_field_day(seeded):
     assert {Kind.VISIT, Kind.DEADLINE} <= kinds
     visits = Visit.objects.filter(worker=worker)
     assert visits.exclude(note="").exists() and visits.filter(lon__isnull=False).exists()
+    assert visits.exclude(photo="").count() == 3
     assert IntegrityFlag.objects.filter(rule=Rule.VISIT_OUTSIDE_CELL).count() == 1
     assert IntegrityFlag.objects.filter(rule=Rule.VISIT_RUN).count() == 1
     # Report photos carry capture facts; a few were taken far from their case.

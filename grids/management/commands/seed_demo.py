@@ -14,14 +14,16 @@ import time
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from cases.demo import create_demo_cases, create_routing_rules, delete_cases
+from cases.demo import DEMO_PNG, create_demo_cases, create_routing_rules, delete_cases
 from cases.demo_history import create_case_history
 from cases.models import Case
+from cases.photos import prepare_photos
 from grids import demo
 from grids.models import Assignment, Community, Department, District, GridCell, Street
 from grids.spatial import invalidate_cell_index
@@ -34,6 +36,7 @@ from residents.demo import (
     delete_access_logs_by,
     delete_residents,
 )
+from residents.models import Visit
 
 RESIDENT_CASES = 40
 
@@ -127,6 +130,14 @@ def create_field_demo(territory) -> int:
     worker = get_user_model().objects.get(username="demo_worker")
     cell1, cell2 = territory.cells[0], territory.cells[1]
     made = create_visits(worker=worker, cell=cell1, away=cell2, rng=random.Random(13))
+    # The latest three visits carry a photo, as a phone sends it (through the pipeline).
+    (prepared,) = prepare_photos([ContentFile(DEMO_PNG, name="visit.png")])
+    for visit in Visit.objects.filter(worker=worker).order_by("-visited_at")[:3]:
+        visit.photo.save(f"visit-{visit.pk}.jpg", ContentFile(prepared.data), save=False)
+        visit.photo_thumbnail.save(
+            f"visit-{visit.pk}-thumb.jpg", ContentFile(prepared.thumbnail), save=False
+        )
+        visit.save(update_fields=["photo", "photo_thumbnail"])
     run_rules(
         since=timezone.now() - timedelta(days=45),
         rules=[Rule.VISIT_OUTSIDE_CELL, Rule.VISIT_RUN],
