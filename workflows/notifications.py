@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +29,7 @@ from django.utils.translation import gettext as _
 from cases.models import Case, CaseStatus
 from grids.models import Assignment, Role
 
+from . import outbox
 from .models import Notification, NotificationKind
 
 S = CaseStatus
@@ -107,8 +107,7 @@ def notify_many(drafts: Iterable[Draft]) -> int:
         .exclude(user__email="")
         .values_list("pk", flat=True)
     )
-    if to_email:
-        transaction.on_commit(lambda: _queue_emails(to_email), robust=True)
+    outbox.record_emails(to_email)
     return len(new)
 
 
@@ -136,17 +135,10 @@ def _supersede(new: list[Draft]) -> None:
 
 def settle_case_notices(*, case_id: int, now) -> int:
     """A step was taken on the case: every open to-do notice about it, whoever it went to,
-    is done (the next step's notice comes after commit). Returns the number settled."""
+    is done (the next step's notice is delivered from the outbox). Returns the number settled."""
     return Notification.objects.filter(
         case_id=case_id, done_at__isnull=True, kind__in=TO_DO_KINDS
     ).update(done_at=now)
-
-
-def _queue_emails(notification_ids: list[int]) -> None:
-    from .tasks import send_notification_email  # the tasks module imports this one
-
-    for pk in notification_ids:
-        send_notification_email.delay(pk)
 
 
 def send_email_for(notification_id: int) -> bool:

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("workflows", "0006_resident_messages"),
+        ("workflows", "0008_deliver_effects_schedule"),
     ]
 
     operations = [
