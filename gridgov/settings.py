@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "assessment",
     "integrity",
     "public",
+    "open311",
 ]
 
 MIDDLEWARE = [
