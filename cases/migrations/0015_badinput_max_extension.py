@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0013_returns_binding_suspension_review"),
+        ("cases", "0014_field_photo_capture"),
     ]
 
     operations = [

@@ -30,6 +30,7 @@ from accounts.services import issue_api_token
 from cases.models import Case
 from cases.services import ReporterContact, create_case
 from integrity.models import IntegrityFlag, Rule
+from residents.models import Visit
 from workflows.models import Notification
 from workflows.services import SERVICES
 
@@ -70,11 +71,16 @@ HOUSEHOLDS = {
 }
 FLAGS = {"street_staff": {"A", "B"}, "staff2": {"X"}, "district_admin": {"A", "B", "X"}}
 NOTICE_OWNERS = {"A": "worker_a", "B": "worker_b", "X": "staff2"}
+# Visits: their worker undoes them (cell X's worker is no persona). They carry no photo, so a
+# visit's photo is in nobody's reach: every persona gets 404 or 403.
+VISITORS = {"A": "worker_a", "B": "worker_b", "X": "worker_x"}
 REACH = {
     "case": CASES,
     "household": HOUSEHOLDS,
     "flag": FLAGS,
     "notice": {owner: {side} for side, owner in NOTICE_OWNERS.items()},
+    "visit": {"worker_a": {"A"}, "worker_b": {"B"}},
+    "visit photo": {},
 }
 PERSONAS = ("anonymous", "former_worker", *CASES)
 
@@ -86,6 +92,7 @@ class Place:
     household_id: int
     flag_id: int
     notice_id: int
+    visit_id: int  # the cell worker's visit to the household (no photo)
     code: str  # the case's tracking code
     cell: str  # the cell's full code
     marker: str  # in the case's title: no page outside its reach may show it
@@ -143,6 +150,9 @@ ROUTES: dict[str, list[Route]] = {
     },
     "api:case-merge": [_api("post", lambda p: f"{_case(p)}merge/", lambda p: {})],
     "api:notification-list": [_api("get", lambda p: "/api/v1/notifications/", reach=None)],
+    "api:notification-read-all": [
+        _api("post", lambda p: "/api/v1/notifications/read-all/", reach=None)
+    ],
     "api:notification-read": [
         _api("post", lambda p: f"/api/v1/notifications/{p.notice_id}/read/", reach="notice")
     ],
@@ -185,6 +195,15 @@ ROUTES: dict[str, list[Route]] = {
         for action in SERVICES
     ],
     "inbox": [_page("get", lambda p: "/inbox/", reach=None)],
+    "inbox-read-all": [_page("post", lambda p: "/inbox/read-all/", reach=None)],
+    "case-photo-export": [
+        _page("get", lambda p: f"/cases/{p.case.pk}/photos/{p.photo_id}/export/")
+    ],
+    "visit-undo": [_page("post", lambda p: f"/visits/{p.visit_id}/undo/", reach="visit")],
+    "visit-photo": [_page("get", lambda p: f"/visits/{p.visit_id}/photo/", reach="visit photo")],
+    "visit-photo-thumbnail": [
+        _page("get", lambda p: f"/visits/{p.visit_id}/photo/thumbnail/", reach="visit photo")
+    ],
     "inbox-read": [_page("post", lambda p: f"/inbox/{p.notice_id}/read/", reach="notice")],
     "household-visited": [
         _page(
@@ -210,6 +229,7 @@ ROUTES: dict[str, list[Route]] = {
 # showing a private photo to nobody.
 PUBLIC: dict[str, list[Route]] = {
     "healthz": [_page("get", lambda p: "/healthz", reach=None)],
+    "tile": [_page("get", lambda p: "/tiles/1/1/1.png", reach=None)],
     "login": [_page("get", lambda p: "/accounts/login/", reach=None)],
     "logout": [_page("post", lambda p: "/accounts/logout/", reach=None)],
     "set_language": [_page("post", lambda p: "/i18n/setlang/", {"language": "en"}, None)],
@@ -273,13 +293,17 @@ def places(territory, street_staff, staff2, other_department, request) -> dict[s
         )
         owner = request.getfixturevalue(NOTICE_OWNERS[side])
         photo_id = case.attachments.get().pk
+        household = HouseholdFactory(cell=cells[side])
         flag = IntegrityFlag.objects.create(
             rule=Rule.REUSED_PHOTO, case=case, evidence={"photos": [{"attachment_id": photo_id}]}
         )
         made[side] = Place(
             case=case,
             photo_id=photo_id,
-            household_id=HouseholdFactory(cell=cells[side]).pk,
+            household_id=household.pk,
+            visit_id=Visit.objects.create(
+                household=household, worker=request.getfixturevalue(VISITORS[side])
+            ).pk,
             flag_id=flag.pk,
             notice_id=Notification.objects.create(
                 user=owner, case=case, kind="reminder", message=f"{case.number} {marker}"
@@ -347,7 +371,7 @@ def test_every_route_is_in_the_matrix():
     assert set(ROUTES) | set(PUBLIC) <= routes  # no stale entry
     for name, routes_of_name in {**ROUTES, **PUBLIC}.items():
         for route in routes_of_name:
-            place = Place(Case(pk=1, number="n"), 1, 1, 1, 1, "code", "110105001001001", "m")
+            place = Place(Case(pk=1, number="n"), 1, 1, 1, 1, 1, "code", "110105001001001", "m")
             path = route.url(place).split("?")[0]
             assert resolve(path).view_name == name, (name, path)
 
