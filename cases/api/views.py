@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
+from cases import idempotency
 from cases.models import Case, Category
 from cases.selectors import case_events, cases_visible_to, category_choices, get_case_for
 from cases.services import file_case
@@ -138,12 +139,34 @@ class CaseViewSet(
         responses={201: s.CaseDetailSerializer, 400: ERRORS[400], 403: ERRORS[403]},
     )
     def create(self, request: Request, *args, **kwargs) -> Response:
-        """File a case at a point (``cases.services.create_case``)."""
-        serializer = s.CaseCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        intake = file_case(by=request.user, **serializer.validated_data)
-        self._actor = intake.actor  # the roles intake read: allowed_actions needs no query
-        return self._case_response(intake.case, code=status.HTTP_201_CREATED)
+        """File a case at a point (``cases.services.create_case``). With an
+        ``Idempotency-Key`` header (a UUID), a repeat of the same request within 7 days
+        answers 200 with the case already filed; another request under the key is a 409."""
+        actors = []
+
+        def perform() -> Case:
+            serializer = s.CaseCreateSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            intake = file_case(by=request.user, **serializer.validated_data)
+            actors.append(intake.actor)
+            return intake.case
+
+        case, replayed = self._once(request, perform)
+        if actors:
+            self._actor = actors[0]  # the roles intake read: allowed_actions needs no query
+        return self._case_response(case, code=200 if replayed else status.HTTP_201_CREATED)
+
+    def _once(self, request: Request, perform: Callable[[], Case]) -> tuple[Case, bool]:
+        """``perform()``, or the case its first run answered, under ``Idempotency-Key``."""
+        key = idempotency.parse_key(request.headers.get(idempotency.HEADER))
+        if key is None:
+            return perform(), False
+        return idempotency.run_once(
+            user=request.user,
+            key=key,
+            fingerprint=idempotency.fingerprint(request.method, request.path, request.data),
+            perform=perform,
+        )
 
     @extend_schema(responses={200: s.CaseEventSerializer(many=True), 404: ERRORS[404]})
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
@@ -155,10 +178,13 @@ class CaseViewSet(
     def run_transition(
         self, name: str, serializer_class: type[Serializer], request: Request, pk: str
     ) -> Response:
-        serializer = serializer_class(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        service: Callable[..., Case] = SERVICES[name]
-        case = service(case_id=int(pk), by=request.user, **serializer.validated_data)
+        def perform() -> Case:
+            serializer = serializer_class(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            service: Callable[..., Case] = SERVICES[name]
+            return service(case_id=int(pk), by=request.user, **serializer.validated_data)
+
+        case, _replayed = self._once(request, perform)
         return self._case_response(case)
 
     accept = _transition_view("accept")
