@@ -169,6 +169,24 @@ class CaseDetailSerializer(CaseSerializer):
         read_only_fields = fields
 
 
+class NearbyCaseSerializer(serializers.Serializer):
+    """An open case near a point (``cases.selectors.open_cases_near``), for "already
+    reported? add to it" on the report form."""
+
+    id = serializers.IntegerField(source="case.id")
+    number = serializers.CharField(source="case.number")
+    title = serializers.CharField(source="case.title")
+    status = serializers.CharField(source="case.status")
+    status_display = serializers.CharField(source="case.get_status_display")
+    created_at = serializers.DateTimeField(source="case.created_at")
+    distance_m = serializers.FloatField()
+    url = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, pair: dict) -> str:
+        return reverse("case-page", args=[pair["case"].pk])
+
+
 class CaseEventSerializer(serializers.ModelSerializer):
     actor = _username("actor")
     from_status = serializers.CharField(read_only=True)
@@ -257,6 +275,10 @@ class MeSerializer(serializers.ModelSerializer):
 class PointSerializer(serializers.Serializer):
     lon = serializers.FloatField(min_value=-180, max_value=180)
     lat = serializers.FloatField(min_value=-90, max_value=90)
+
+
+class NearbyQuerySerializer(PointSerializer):
+    category = serializers.CharField(max_length=16)
 
 
 class CellQuerySerializer(serializers.Serializer):

@@ -19,7 +19,13 @@ from rest_framework.views import APIView
 
 from cases import idempotency
 from cases.models import Case, Category
-from cases.selectors import case_events, cases_visible_to, category_choices, get_case_for
+from cases.selectors import (
+    case_events,
+    cases_visible_to,
+    category_choices,
+    get_case_for,
+    open_cases_near,
+)
 from cases.services import file_case
 from grids.models import Department, GridCell
 from grids.selectors import active_assignments, departments_visible_to, visible_cells
@@ -174,6 +180,25 @@ class CaseViewSet(
         """The case's timeline, oldest first."""
         case = get_case_for(request.user, int(pk))
         return Response(s.CaseEventSerializer(case_events(case), many=True).data)
+
+    @extend_schema(
+        parameters=[s.NearbyQuerySerializer],
+        responses={200: s.NearbyCaseSerializer(many=True), 400: ERRORS[400]},
+    )
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def nearby(self, request: Request) -> Response:
+        """Open cases of a category within 50 m of a point, in your scope, nearest first
+        (at most 5): "already reported?" before filing a duplicate."""
+        query = s.NearbyQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        near = open_cases_near(
+            request.user,
+            lon=query.validated_data["lon"],
+            lat=query.validated_data["lat"],
+            category_code=query.validated_data["category"],
+        )
+        pairs = [{"case": case, "distance_m": round(distance, 1)} for case, distance in near]
+        return Response(s.NearbyCaseSerializer(pairs, many=True).data)
 
     def run_transition(
         self, name: str, serializer_class: type[Serializer], request: Request, pk: str

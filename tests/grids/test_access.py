@@ -91,6 +91,11 @@ def api_requests(t: Traces) -> list[tuple[str, str, dict]]:
             },
         ),
         ("get", case, {}),
+        (
+            "get",
+            "/api/v1/cases/nearby/",
+            {"lon": POINT_A[0], "lat": POINT_A[1], "category": "C0101"},
+        ),
         ("get", f"{case}events/", {}),
         *(("post", f"{case}{action}/", {}) for action in SERVICES),
         ("get", "/api/v1/notifications/", {}),

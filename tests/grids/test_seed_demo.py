@@ -102,9 +102,10 @@ def test_small_demo_cases_cover_the_loop_and_replay_exactly(seeded):
     cases = Case.objects.prefetch_related("events")
     # The workers' 300 and the residents' 40 (portal and hotline, public.demo).
     assert len(cases) == 300 + 40
-    assert Case.objects.filter(source="resident").exists() and Case.objects.filter(
-        source="hotline"
-    ).exists()
+    assert (
+        Case.objects.filter(source="resident").exists()
+        and Case.objects.filter(source="hotline").exists()
+    )
     assert Case.objects.filter(reopen_requested_at__isnull=False).exists()  # for the approvals
     for case in cases:
         assert replay_events(case.events.all()) == replayed_state(case), case.number
