@@ -323,7 +323,10 @@ class CaseCreateSerializer(PointSerializer):
 
     CHANNEL_FIELDS = ("source", "priority")
 
-    title = _text(max_length=Case._meta.get_field("title").max_length)
+    title = _text(
+        max_length=Case._meta.get_field("title").max_length,
+        help_text="Optional: the description's first clause when blank",
+    )
     description = _text(max_length=MAX_DESCRIPTION)
     category = _text(max_length=16, source="category_code", help_text="Sub-category code, C0101")
     address = _text(max_length=Case._meta.get_field("address").max_length)

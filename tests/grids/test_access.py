@@ -202,6 +202,8 @@ PUBLIC_ROUTES = {
     "public:survey",
     "public:poster",
     "healthz",
+    "pwa-service-worker",  # names of pages and files, no data
+    "pwa-manifest",
     "login",
     "logout",
     "set_language",
