@@ -5,7 +5,7 @@
  * never files it twice. Nothing is dropped silently: a report the server refuses (400, 409)
  * stays, with the reason, until the worker corrects it or deletes it.
  *
- * Pages show the queue in [data-outbox] (a list) and #outbox-badge (a count); the report form
+ * Pages show the queue in [data-outbox-list] (a list) and #outbox-badge (a count); the report form
  * (report.js) adds items with GridGovOutbox.queue(). Also registers the service worker.
  * Sends with the session cookie and the page's CSRF token (what the API accepts from pages):
  * no long-lived token is kept in the phone's storage. */
@@ -165,7 +165,7 @@
       var title = t.waiting.replace("%(n)s", items.length);
       var badge = document.getElementById("outbox-badge");
       if (badge) { badge.hidden = !items.length; badge.textContent = title; }
-      document.querySelectorAll("[data-outbox]").forEach(function (box) {
+      document.querySelectorAll("[data-outbox-list]").forEach(function (box) {
         box.hidden = !items.length;
         box.querySelector("h2").textContent = title;
         var list = box.querySelector("ul");
@@ -174,7 +174,7 @@
     });
   }
   document.addEventListener("click", function (event) {
-    var button = event.target.closest && event.target.closest("[data-outbox] [data-act]");
+    var button = event.target.closest && event.target.closest("[data-outbox-list] [data-act]");
     if (!button) return;
     var id = button.closest("[data-id]").dataset.id, act = button.dataset.act;
     get(id).then(function (item) {
