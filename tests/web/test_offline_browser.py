@@ -18,6 +18,7 @@ from django.db import connection
 from playwright.sync_api import expect
 
 from cases.models import Attachment, Case, IdempotencyKey
+from cases.services import MAX_DESCRIPTION
 from grids.models import GridCell
 
 from .conftest import PHONE, WORKER_CELL, gradient_png, phone_gps, screenshot, sign_in
@@ -210,3 +211,39 @@ def test_a_report_made_during_an_outage_arrives_once_with_its_photo(browser, ser
     other_phone.goto(f"{server.url}/report/")
     assert outbox_count(other_phone) == 0
     expect(other_phone.locator("#outbox-badge")).to_be_hidden()
+
+
+def test_a_refused_report_stays_with_the_reason_and_its_photo(browser, live_server, demo_site):
+    """The server refuses (400): the report stays on the phone with the reason, comes back
+    into the form with its photo, and goes through once corrected."""
+    phone = sign_in(
+        browser, live_server, "demo_worker", viewport=PHONE, **phone_gps(*demo_site[WORKER_CELL])
+    )
+    phone.goto(f"{live_server.url}/report/")
+    cell = GridCell.objects.get(full_code=WORKER_CELL)
+    expect(phone.locator("#gps-status")).to_contain_text(cell.name)
+    phone.locator("#favourites .chip").first.click()
+    phone.fill("[name=description]", "井" * (MAX_DESCRIPTION + 1))
+    phone.set_input_files(
+        "input[name=photos]",
+        files=[{"name": "lamp.png", "mimeType": "image/png", "buffer": gradient_png(400, 300)}],
+    )
+    expect(phone.locator("#photo-preview img")).to_have_count(1)
+    phone.locator("#send-report").click()
+
+    refused = phone.locator(".outbox-item.refused")
+    expect(refused).to_be_visible()
+    expect(refused).to_contain_text(str(MAX_DESCRIPTION))
+    screenshot(phone, "offline-outbox-refused")
+    assert not Case.objects.exists()
+
+    refused.locator("[data-act=correct]").click()
+    expect(phone.locator("#report-form .refusal")).to_contain_text(str(MAX_DESCRIPTION))
+    expect(phone.locator("#photo-preview img")).to_have_count(1)  # the photo came back
+    phone.fill("[name=description]", "小区南门路灯不亮")
+    phone.locator("#send-report").click()
+    phone.wait_for_url(f"{live_server.url}/cases/*/")
+    case = Case.objects.get()
+    assert case.description == "小区南门路灯不亮"
+    assert Attachment.objects.filter(case=case).count() == 1
+    assert outbox_count(phone) == 0
