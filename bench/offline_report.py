@@ -222,7 +222,7 @@ def measured(server: Server, photo: bytes, point: tuple[float, float]) -> None:
             sizes.append(int(response.request.header_value("content-length") or len(photo)))
             page.wait_for_url(f"{server.url}/cases/*/")
         body = statistics.median(sizes)
-        floor = body / bytes_per_s + 2 * RTT_MS / 1000
+        floor = body / bytes_per_s + RTT_MS / 1000  # the body, and one round trip for the answer
         print(
             f"tap 'send' → 201 with a {len(photo) / 1000:.0f} KB photo, {KBIT} kbit/s, "
             f"{RTT_MS} ms RTT: n={len(times)} p50 {statistics.median(times):5.2f} s  "

@@ -21,7 +21,15 @@ from cases.models import Attachment, Case, IdempotencyKey
 from cases.services import MAX_DESCRIPTION
 from grids.models import GridCell
 
-from .conftest import PHONE, WORKER_CELL, gradient_png, phone_gps, screenshot, sign_in
+from .conftest import (
+    PHONE,
+    WORKER_CELL,
+    gradient_png,
+    phone_gps,
+    report_case,
+    screenshot,
+    sign_in,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
@@ -214,15 +222,19 @@ def test_a_report_made_during_an_outage_arrives_once_with_its_photo(browser, ser
 
 
 def test_a_refused_report_stays_with_the_reason_and_its_photo(browser, live_server, demo_site):
-    """The server refuses (400): the report stays on the phone with the reason, comes back
-    into the form with its photo, and goes through once corrected."""
+    """An open case of the category nearby is offered first; then the server refuses (400):
+    the report stays on the phone with the reason, comes back into the form with its photo,
+    and goes through once corrected."""
+    earlier = report_case(demo_site, WORKER_CELL, "demo_volunteer")
     phone = sign_in(
         browser, live_server, "demo_worker", viewport=PHONE, **phone_gps(*demo_site[WORKER_CELL])
     )
     phone.goto(f"{live_server.url}/report/")
     cell = GridCell.objects.get(full_code=WORKER_CELL)
     expect(phone.locator("#gps-status")).to_contain_text(cell.name)
-    phone.locator("#favourites .chip").first.click()
+    phone.select_option("#id_category", "C0101")
+    # Already reported here by the volunteer: offered before a duplicate is filed.
+    expect(phone.locator("#nearby")).to_contain_text(earlier.number)
     phone.fill("[name=description]", "井" * (MAX_DESCRIPTION + 1))
     phone.set_input_files(
         "input[name=photos]",
@@ -235,7 +247,7 @@ def test_a_refused_report_stays_with_the_reason_and_its_photo(browser, live_serv
     expect(refused).to_be_visible()
     expect(refused).to_contain_text(str(MAX_DESCRIPTION))
     screenshot(phone, "offline-outbox-refused")
-    assert not Case.objects.exists()
+    assert Case.objects.count() == 1
 
     refused.locator("[data-act=correct]").click()
     expect(phone.locator("#report-form .refusal")).to_contain_text(str(MAX_DESCRIPTION))
@@ -243,7 +255,7 @@ def test_a_refused_report_stays_with_the_reason_and_its_photo(browser, live_serv
     phone.fill("[name=description]", "小区南门路灯不亮")
     phone.locator("#send-report").click()
     phone.wait_for_url(f"{live_server.url}/cases/*/")
-    case = Case.objects.get()
+    case = Case.objects.exclude(pk=earlier.pk).get()
     assert case.description == "小区南门路灯不亮"
     assert Attachment.objects.filter(case=case).count() == 1
     assert outbox_count(phone) == 0
