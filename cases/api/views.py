@@ -53,6 +53,17 @@ ERRORS = {
 }
 
 
+IDEMPOTENCY_KEY = OpenApiParameter(
+    idempotency.HEADER,
+    str,
+    location=OpenApiParameter.HEADER,
+    description=(
+        "A UUID the client makes per request and repeats with the request: a repeat by the "
+        "same user within 7 days answers with the case already filed or changed (200); "
+        "another request under the same key is a 409."
+    ),
+)
+
 # --- cases ------------------------------------------------------------------------------------
 
 
@@ -89,6 +100,7 @@ def _transition_view(name: str):
         operation_id=f"cases_{name}",
         summary=f"{name} a case",
         description=SERVICES[name].__doc__,
+        parameters=[IDEMPOTENCY_KEY],
         request=request_schema,
         responses={200: s.CaseDetailSerializer, **ERRORS},
     )(view)
@@ -138,11 +150,18 @@ class CaseViewSet(
         return Response(data, status=code)
 
     @extend_schema(
+        parameters=[IDEMPOTENCY_KEY],
         request={
             "multipart/form-data": s.CaseCreateSerializer,
             "application/json": s.CaseCreateSerializer,
         },
-        responses={201: s.CaseDetailSerializer, 400: ERRORS[400], 403: ERRORS[403]},
+        responses={
+            201: s.CaseDetailSerializer,
+            200: OpenApiResponse(s.CaseDetailSerializer, description="A repeat: the case filed"),
+            400: ERRORS[400],
+            403: ERRORS[403],
+            409: OpenApiResponse(description="The Idempotency-Key was used for another request"),
+        },
     )
     def create(self, request: Request, *args, **kwargs) -> Response:
         """File a case at a point (``cases.services.create_case``). With an
