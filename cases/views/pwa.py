@@ -18,7 +18,7 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import etag, require_GET
 
 # What the report form needs, kept on install (other static files are kept when first used).
 SHELL_FILES = (
@@ -51,6 +51,7 @@ def _version(files: tuple[str, ...]) -> str:
 
 
 @require_GET
+@etag(lambda request: _version(SHELL_FILES))  # the phone's daily update check is a 304
 def service_worker(request: HttpRequest) -> HttpResponse:
     config = {
         "version": _version(SHELL_FILES),

@@ -51,3 +51,8 @@ def test_field_pages_link_the_manifest_and_the_outbox(client: Client, worker_a, 
     client.force_login(street_staff)
     hotline = client.get("/hotline/").content.decode()
     assert "js/offline/outbox.js" not in hotline and "data-outbox" not in hotline
+
+
+def test_an_unchanged_service_worker_answers_not_modified(client: Client):
+    tag = client.get("/sw.js")["ETag"]
+    assert client.get("/sw.js", HTTP_IF_NONE_MATCH=tag).status_code == 304
