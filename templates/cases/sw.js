@@ -39,10 +39,21 @@ async function refresh(request) {
   if (response && response.ok && !response.redirected) {
     const copy = response.clone();
     await (await caches.open(KEPT)).put(request.url.split("#")[0], copy);
+    if (CONFIG.pages.includes(new URL(request.url).pathname)) await keepAssetsOf(response.clone());
   } else if (response && response.redirected && new URL(response.url).pathname === CONFIG.login) {
     await caches.delete(KEPT);
   }
   return response;
+}
+
+// The files a kept page names (a page may bring scripts the shell list does not know).
+async function keepAssetsOf(page) {
+  const html = await page.text();
+  const shell = await caches.open(SHELL);
+  const named = [...html.matchAll(/(?:src|href)="(\/static\/[^"]+)"/g)].map((m) => m[1]);
+  await Promise.all(named.map(async (url) => {
+    if (!(await shell.match(url))) await shell.add(url).catch(() => null);
+  }));
 }
 
 function timeout(ms) {
