@@ -103,20 +103,23 @@
             return "sent";
           });
         }
-        var refused = response.status === 400 || response.status === 409;
-        // 403 (signed out, a stale page's token), 5xx: not the report's fault — try again.
-        return settle(item, refused ? "refused" : "waiting", reasonOf(data, response.status),
-          response.status === 400 ? data : null);
+        // Signed out or a stale page's token (401, 403), too many (429), the server down or
+        // busy (5xx): not the report's fault, try again. Any other 4xx is about the report.
+        var code = response.status;
+        var retry = code === 401 || code === 403 || code === 408 || code === 429 || code >= 500;
+        return settle(item, retry ? "waiting" : "refused", reasonOf(data, code),
+          code === 400 ? data : null);
       });
     }, function () {
       return settle(item, "waiting", t.offline);
     });
   }
 
-  var busy = false, delay = FIRST_DELAY, timer = null;
+  var busy = false, again = false, delay = FIRST_DELAY, timer = null;
   function flush() {
-    if (busy) return Promise.resolve();
+    if (busy) { again = true; return Promise.resolve(); } // a report queued meanwhile goes next
     busy = true;
+    again = false;
     clearTimeout(timer);
     return all().then(function (items) {
       // One at a time, oldest first; no signal for one means none for the rest.
@@ -128,6 +131,7 @@
     }).then(all).then(function (left) {
       busy = false;
       changed();
+      if (again) return flush();
       if (left.some(function (i) { return i.state !== "refused"; })) {
         timer = setTimeout(flush, delay);
         delay = Math.min(delay * 2, MAX_DELAY);
