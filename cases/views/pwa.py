@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -58,7 +59,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
         "shell": [static(name) for name in SHELL_FILES],
         "pages": [reverse(name) for name in PAGES],
         "data": [reverse(name) for name in DATA],
-        "static": static(""),
+        "static": settings.STATIC_URL,  # static("") has no manifest entry in production
         "login": reverse("login"),
     }
     response = render(
