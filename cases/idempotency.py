@@ -71,13 +71,19 @@ def _digest_file(upload: UploadedFile) -> str:
     return digest.hexdigest()
 
 
+# Fields that change with every repeat of the same request: the phone's clock at sending
+# (cases.photos.capture measures its skew from it).
+VOLATILE = frozenset({"client_now"})
+
+
 def fingerprint(method: str, path: str, data) -> str:
     """A digest of what was asked: method, path and every field of the body (a photo by
-    the digest of its bytes), independent of the fields' order."""
+    the digest of its bytes) but the ``VOLATILE`` ones, independent of the fields' order."""
     lists = data.lists() if hasattr(data, "lists") else ((k, [v]) for k, v in data.items())
     body = {
         name: [_digest_file(v) if isinstance(v, UploadedFile) else v for v in values]
         for name, values in lists
+        if name not in VOLATILE
     }
     text = json.dumps([method, path, body], sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()

@@ -97,13 +97,19 @@
     if (!complete()) return;
     var fields = {};
     FIELDS.forEach(function (name) { fields[name] = form.elements[name].value.trim(); });
+    // The photos' capture facts (capture.js), one per photo, go along.
+    form.querySelectorAll(".capture-field").forEach(function (input) {
+      (fields[input.name] = fields[input.name] || []).push(input.value);
+    });
     var item = {
       id: editing ? editing.id : outbox.newId(),
       created: editing ? editing.created : null,
       url: form.dataset.outbox,
       label: fields.description.slice(0, 60),
       fields: fields,
-      photos: Array.from(photos.files).map(function (f) { return { name: f.name, type: f.type, blob: f }; }),
+      photos: Array.from(photos.files).map(function (f) {
+        return { name: f.name, type: f.type, blob: f, lastModified: f.lastModified };
+      }),
     };
     justSent = item.id;
     editing = null;
@@ -136,9 +142,12 @@
     markChip();
     if (window.DataTransfer) {
       var transfer = new DataTransfer();
-      item.photos.forEach(function (p) { transfer.items.add(new File([p.blob], p.name, { type: p.type })); });
+      item.photos.forEach(function (p) {
+        transfer.items.add(new File([p.blob], p.name, { type: p.type, lastModified: p.lastModified }));
+      });
       photos.files = transfer.files;
-      photos.dispatchEvent(new Event("change", { bubbles: true })); // previews (gridgov.js)
+      // Previews (gridgov.js) and capture facts again (capture.js: the time is the photo's own).
+      photos.dispatchEvent(new Event("change", { bubbles: true }));
     }
     if (refusal) refusal.remove();
     refusal = document.createElement("div");

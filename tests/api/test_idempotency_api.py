@@ -143,3 +143,13 @@ def test_retention_erases_keys_past_their_window(cast, client_for):
     IdempotencyKey.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=8))
     assert erase_keys(date.today() - timedelta(days=7)) == 1
     assert IdempotencyKey.objects.count() == 1 and Case.objects.count() == 2
+
+
+def test_a_repeat_sent_later_with_the_phones_clock_now_is_the_same_request(cast, client_for):
+    """The outbox stamps ``client_now`` when it sends (the server measures the phone's clock
+    skew from it), so every repeat carries another: still the same request."""
+    client, key = client_for(cast.reporter), uuid.uuid4()
+    first = send(client, create_body(client_now="2026-11-29T08:00:00Z"), key)
+    again = send(client, create_body(client_now="2026-11-29T10:30:00Z"), key)
+    assert (first.status_code, again.status_code) == (201, 200), again.content
+    assert Case.objects.count() == 1

@@ -85,7 +85,11 @@
   }
   function sendOne(item) {
     var body = new FormData();
-    Object.keys(item.fields).forEach(function (k) { body.append(k, item.fields[k]); });
+    Object.keys(item.fields).forEach(function (k) {
+      // The phone's clock now, not when the report was queued: the server measures its skew.
+      var value = k === "client_now" ? [new Date().toISOString()] : item.fields[k];
+      [].concat(value).forEach(function (v) { body.append(k, v); });
+    });
     item.photos.forEach(function (p) { body.append("photos", p.blob, p.name); });
     item.state = "sending";
     return put(item).then(changed).then(function () {

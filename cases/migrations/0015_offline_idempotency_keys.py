@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0013_returns_binding_suspension_review'),
+        ('cases', '0014_field_photo_capture'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
