@@ -51,6 +51,9 @@ COUNT_FIELDS = (
     "satisfied",
     "opened",
     "resolved",
+    "self_resolved",
+    "patrol_filed",
+    "missed",
 )
 GRADES = ("A", "B", "C", "D", "E")
 
@@ -66,30 +69,44 @@ def add_counts(into: dict[str, int], other: Mapping[str, int | None]) -> dict[st
     return into
 
 
-MIN_RATINGS = 5
+# A rate from fewer cases (or ratings) than this is no rate: shown "—", left out of the score.
+# One happy resident is not "100 %", nor one case closed in time "100 % on time".
+MIN_CASES = MIN_RATINGS = 5
+
+# Each rate as (numerator, denominator), both counts: what the dashboard shows on hover, the
+# export beside the rate, and the drill-down lists (``assessment.drilldown``).
+FRACTIONS = {
+    "closing_rate": ("closed", "due"),
+    "on_time_rate": ("closed_on_time", "due"),
+    "rework_rate": ("reworks", "verifications"),
+    "satisfaction_rate": ("satisfied", "rated"),
+    "supervision_rate": ("filed_public", "filed"),
+    "missed_rate": ("missed", "patrol_filed"),
+}
 
 
-def _ratio(numerator: int, denominator: int) -> float | None:
-    return round(numerator / denominator, 4) if denominator else None
+def derived(c: Mapping[str, int]) -> dict[str, int]:
+    """The counts made of other counts: 应结案数 and the number of verifications."""
+    return {"due": c["closed"] + c["overdue_open"], "verifications": c["closed"] + c["reworks"]}
 
 
 def rates(c: Mapping[str, int]) -> dict[str, float | None]:
     """The indicators of one unit from its counts (see the module docstring)."""
-    due = c["closed"] + c["overdue_open"]
-    verifications = c["closed"] + c["reworks"]
-    return {
-        "due": due,
-        "closing_rate": _ratio(c["closed"], due),
-        "on_time_rate": _ratio(c["closed_on_time"], due),
-        "rework_rate": _ratio(c["reworks"], verifications),
-        "satisfaction_rate": (
-            _ratio(c["satisfied"], c["rated"]) if c["rated"] >= MIN_RATINGS else None
-        ),
-        "supervision_rate": _ratio(c["filed_public"], c["filed"]),
-        "avg_handling_hours": (
-            round(c["handling_us"] / c["closed"] / 3_600_000_000, 2) if c["closed"] else None
-        ),
+    both = {**c, **derived(c)}
+    out: dict[str, float | None] = {
+        name: (both[num] / both[den] if both[den] >= MIN_CASES else None)
+        for name, (num, den) in FRACTIONS.items()
     }
+    out = {k: None if v is None else round(v, 4) for k, v in out.items()}
+    out["avg_handling_hours"] = (
+        round(c["handling_us"] / c["closed"] / 3_600_000_000, 2) if c["closed"] else None
+    )
+    return out
+
+
+def fractions(c: Mapping[str, int]) -> dict[str, list[int]]:
+    both = {**c, **derived(c)}
+    return {name: [int(both[num]), int(both[den])] for name, (num, den) in FRACTIONS.items()}
 
 
 @dataclass(frozen=True)
@@ -163,7 +180,7 @@ def grade(value: float | None, scheme: Scheme) -> str | None:
 
 
 def indicator_row(counts: Mapping[str, int], scheme: Scheme) -> dict:
-    """Counts, indicators, score and grade of one unit."""
+    """Counts, indicators (with each rate's numerator and denominator), score and grade."""
     r = rates(counts)
     value = score(r, scheme)
     return {
@@ -172,8 +189,10 @@ def indicator_row(counts: Mapping[str, int], scheme: Scheme) -> dict:
             for name in (*COUNT_FIELDS, "overdue_open", "backlog")
             if name != "handling_us"
         }
-        | {"due": r["due"], "handling_seconds": round(counts["handling_us"] / 1_000_000)},
-        "indicators": {k: v for k, v in r.items() if k != "due"},
+        | derived(counts)
+        | {"handling_seconds": round(counts["handling_us"] / 1_000_000)},
+        "indicators": r,
+        "fractions": fractions(counts),
         "score": value,
         "grade": grade(value, scheme),
         "scheme": scheme.name,

@@ -120,6 +120,11 @@ class RollupCounts(models.Model):
     satisfied = models.PositiveIntegerField(_("satisfied (满意数)"), default=0)
     opened = models.PositiveIntegerField(_("opened (新增案件)"), default=0)
     resolved = models.PositiveIntegerField(_("closed or rejected (办结/不予立案)"), default=0)
+    self_resolved = models.PositiveIntegerField(_("resolved on the spot (自行处置数)"), default=0)
+    patrol_filed = models.PositiveIntegerField(
+        _("filed in patrol categories (巡查类立案数)"), default=0
+    )
+    missed = models.PositiveIntegerField(_("public reports a patrol missed (漏报数)"), default=0)
 
     class Meta:
         abstract = True

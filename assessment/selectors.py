@@ -266,10 +266,7 @@ def unit_counts(
         for (unit,), row in live.items():
             add_counts(out[cases.unit(unit)], row)
     now_counts = open_case_counts(
-        day_start(filters.start),
-        day_start(filters.end + timedelta(days=1)),
-        keys=cases.keys,
-        where=cases.where,
+        day_start(filters.end + timedelta(days=1)), keys=cases.keys, where=cases.where
     )
     open_now: dict[int | None, int] = defaultdict(int)
     for (unit,), row in now_counts.items():
@@ -485,9 +482,6 @@ def indicator_table(*, level: str, scope: AssessmentScope, filters: Filters) -> 
             unit_total = counts.get(unit.id, empty_counts())
         scheme = schemes.get(unit.community_type) or schemes[""]
         row = indicator_row(unit_total, scheme)
-        if level == "worker":
-            # 漏报率: public reports in the worker's cells (DESIGN §5).
-            row["indicators"]["missed_rate"] = row["indicators"]["supervision_rate"]
         _add_survey(row, surveys.get(unit.id, (0, 0)))
         rows.append(
             {
@@ -508,6 +502,11 @@ def indicator_table(*, level: str, scope: AssessmentScope, filters: Filters) -> 
 
 def _bucket_of(day: date, bucket: str) -> date:
     return day.replace(day=1) if bucket == "month" else day
+
+
+def _bucket_end(first: date, bucket: str) -> date:
+    """The day after the bucket starting ``first``."""
+    return (month_of(first)[1] if bucket == "month" else first) + timedelta(days=1)
 
 
 def trend(*, scope: AssessmentScope, filters: Filters, bucket: str) -> list[dict]:
@@ -552,15 +551,14 @@ def trend(*, scope: AssessmentScope, filters: Filters, bucket: str) -> list[dict
         for (day,), row in live.items():
             add_counts(buckets[_bucket_of(day, bucket)], row)
     now_counts = open_case_counts(
-        day_start(filters.start),
-        day_start(filters.end + timedelta(days=1)),
-        keys={},
-        where=case_q,
-        by_due_day=True,
+        day_start(filters.end + timedelta(days=1)), keys={}, where=case_q, by_due_day=True
     )
+    # Overdue at each bucket's end: every open overdue case whose deadline came before it.
     for (day,), row in now_counts.items():
         if row["overdue_open"]:
-            buckets[_bucket_of(day, bucket)]["overdue_open"] += row["overdue_open"]
+            for first in buckets:
+                if day < _bucket_end(first, bucket):
+                    buckets[first]["overdue_open"] += row["overdue_open"]
     # Backlog at each bucket's end, walking back from the end of the period.
     total_open = {None: sum(row["open"] for row in now_counts.values())}
     backlog = sum(backlog_at(level, end, rollup_q, cases, last=last, open_now=total_open).values())
