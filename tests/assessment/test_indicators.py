@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from assessment.indicators import FALLBACK_SCHEME, grade, score
 from assessment.models import GradingScheme, Satisfaction
 from assessment.rollups import roll_up_days
