@@ -319,6 +319,9 @@ class Unit:
     community_type: str = ""
     cells: tuple[int, ...] = ()
     link_params: dict[str, str] = field(default_factory=dict)
+    # A worker's days in each cell within the period (from their assignments): 漏报 is theirs
+    # only while they served there.
+    windows: dict[int, list[tuple[date, date]]] = field(default_factory=dict)
 
 
 def units_of(level: str, scope: AssessmentScope, filters: Filters) -> list[Unit]:
@@ -386,7 +389,7 @@ def units_of(level: str, scope: AssessmentScope, filters: Filters) -> list[Unit]
         ]
     if level == "department":
         return _departments(scope, filters)
-    return _workers(cells_in_scope)
+    return _workers(cells_in_scope, filters)
 
 
 def _departments(scope: AssessmentScope, filters: Filters) -> list[Unit]:
@@ -410,8 +413,9 @@ def _departments(scope: AssessmentScope, filters: Filters) -> list[Unit]:
     ]
 
 
-def _workers(cells_in_scope) -> list[Unit]:
-    """Grid workers with their cells in scope (a community assignment: all its cells)."""
+def _workers(cells_in_scope, filters: Filters) -> list[Unit]:
+    """Grid workers who served cells in scope during the period (a community assignment: all
+    its cells), with the days they served each."""
     cells = {
         c["id"]: c
         for c in cells_in_scope.values("id", "full_code", "community_id", "community__type")
@@ -420,8 +424,8 @@ def _workers(cells_in_scope) -> list[Unit]:
     for c in cells.values():
         by_community[c["community_id"]].append(c["id"])
     assignments = (
-        Assignment.objects.active()
-        .filter(role__in=ASSESSED_WORKER_ROLES)
+        Assignment.objects.filter(role__in=ASSESSED_WORKER_ROLES, valid_from__lte=filters.end)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=filters.start))
         .filter(Q(cell_id__in=list(cells)) | Q(community_id__in=list(by_community)))
         .select_related("user", "community")
         .order_by("user__username", "id")
@@ -439,11 +443,64 @@ def _workers(cells_in_scope) -> list[Unit]:
                 first["community__type"],
             )
         unit.cells = tuple(sorted({*unit.cells, *mine}))
+        window = (max(a.valid_from, filters.start), min(a.valid_to or filters.end, filters.end))
+        for cell in mine:
+            unit.windows.setdefault(cell, []).append(window)
         if a.scope == "community":
             unit.link_params = {"community": a.community.full_code}
         elif not unit.link_params:
             unit.link_params = {"cell": cells[a.cell_id]["full_code"]}
     return list(units.values())
+
+
+# --- 漏报 per worker ----------------------------------------------------------------------------
+
+PATROL_FIELDS = ("patrol_filed", "missed")
+
+
+def _patrol_by_cell_day(units: list[Unit], filters: Filters) -> dict[tuple[int, date], dict]:
+    """The patrol counts of the workers' cells per (cell, day) of the period: day rollups,
+    then the case table for the days not rolled up (two queries, or a few more today)."""
+    cells = sorted({cell for unit in units for cell in unit.cells})
+    out: dict[tuple[int, date], dict] = defaultdict(lambda: dict.fromkeys(PATROL_FIELDS, 0))
+    if not cells:
+        return out
+    today = timezone.localdate()
+    start, end = filters.start, min(filters.end, today)
+    last = last_rolled_day()
+    rolled_to = min(end, last) if last and last >= start else start - timedelta(days=1)
+    rows = (
+        CellRollup.objects.filter(
+            Q(patrol_filed__gt=0) | Q(missed__gt=0),
+            span=Span.DAY,
+            cell_id__in=cells,
+            start__range=(start, rolled_to),
+        )
+        .order_by()
+        .values("cell_id", "start", *PATROL_FIELDS)
+    )
+    for row in rows:
+        add_counts(out[(row["cell_id"], row["start"])], row)
+    if rolled_to < end:
+        live = case_counts(
+            day_start(rolled_to + timedelta(days=1)),
+            min(day_start(end + timedelta(days=1)), timezone.now()),
+            keys={"cell": "cell_id"},
+            by_day=True,
+            where=Q(cell_id__in=cells),
+        )
+        for (day, cell), row in live.items():
+            add_counts(out[(cell, day)], {k: row[k] for k in PATROL_FIELDS})
+    return out
+
+
+def _served(unit: Unit, patrol: dict[tuple[int, date], dict]) -> dict[str, int]:
+    """The patrol counts of ``unit``'s cells on the days the worker served them."""
+    total = dict.fromkeys(PATROL_FIELDS, 0)
+    for (cell, day), row in patrol.items():
+        if any(first <= day <= last for first, last in unit.windows.get(cell, ())):
+            add_counts(total, row)
+    return total
 
 
 # --- the indicator table ----------------------------------------------------------------------
@@ -472,12 +529,14 @@ def indicator_table(*, level: str, scope: AssessmentScope, filters: Filters) -> 
     units = units_of(level, scope, filters)
     counts = unit_counts(level, scope, filters)
     surveys = survey_counts(level, scope, filters)
+    patrol = _patrol_by_cell_day(units, filters) if level == "worker" else {}
     rows = []
     for unit in units:
         if level == "worker":
             unit_total = empty_counts()
             for cell in unit.cells:
                 add_counts(unit_total, counts.get(cell, {}))
+            unit_total.update(_served(unit, patrol))
         else:
             unit_total = counts.get(unit.id, empty_counts())
         scheme = schemes.get(unit.community_type) or schemes[""]

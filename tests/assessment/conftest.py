@@ -47,7 +47,7 @@ def make_case(cell, *, status: str, created: datetime, **fields) -> Case:
         number=f"T-{next(_numbers):06d}",
         title="测试案件",
         description="测试",
-        category=Category.objects.get(code="C0101"),
+        category=fields.pop("category", None) or Category.objects.get(code="C0101"),
         priority="high",
         lon=116.405,
         lat=39.905,

@@ -8,7 +8,7 @@ from assessment.indicators import FALLBACK_SCHEME, grade, score
 from assessment.models import GradingScheme, Satisfaction
 from assessment.rollups import roll_up_days
 from assessment.selectors import AssessmentScope, Filters, indicator_table
-from grids.models import CommunityType
+from grids.models import Assignment, CommunityType
 
 from .conftest import make_case
 
@@ -92,6 +92,8 @@ def test_the_same_indicators_from_the_rollups(dataset, territory, period):
 
 def test_higher_levels_sum_their_cells(dataset, territory, period, worker_a):
     filters = Filters(start=period[0], end=period[1])
+    # The worker served cell A all through the period (漏报 is theirs only while they did).
+    Assignment.objects.filter(user=worker_a).update(valid_from=period[0] - timedelta(days=30))
     for level, unit in [
         ("community", territory.community1.pk),
         ("street", territory.street1.pk),
