@@ -214,7 +214,7 @@ class CaseSide:
         return key if self.remap is None else self.remap.get(key)
 
 
-def _case_side(level: str, scope: AssessmentScope, filters: Filters) -> CaseSide:
+def case_side(level: str, scope: AssessmentScope, filters: Filters) -> CaseSide:
     """The case side of ``level``: the streets in scope as a list of ids (one query; a
     second for the cells when communities are counted)."""
     streets = Street.objects.filter(scope.q(district="district_id", street="id"))
@@ -246,7 +246,7 @@ def unit_counts(
 ) -> dict[int | None, dict[str, int]]:
     """Counts per unit of ``level`` (cell ids for the worker level) over the period."""
     rollup_q = _rollup_where(level, scope, filters)
-    cases = _case_side(level, scope, filters)
+    cases = case_side(level, scope, filters)
     today = timezone.localdate()
     start, end = filters.start, min(filters.end, today)
     key = _ROLLUP_KEY[level]
@@ -318,7 +318,6 @@ class Unit:
     name: str
     community_type: str = ""
     cells: tuple[int, ...] = ()
-    link_params: dict[str, str] = field(default_factory=dict)
     # A worker's days in each cell within the period (from their assignments): 漏报 is theirs
     # only while they served there.
     windows: dict[int, list[tuple[date, date]]] = field(default_factory=dict)
@@ -341,7 +340,7 @@ def units_of(level: str, scope: AssessmentScope, filters: Filters) -> list[Unit]
             District.objects.filter(scope.q(district="id", street=None)), {"district": "id"}
         )
         return [
-            Unit(d.pk, d.full_code, d.name, link_params={"district": d.full_code})
+            Unit(d.pk, d.full_code, d.name)
             for d in qs.order_by("full_code").only("id", "full_code", "name")
         ]
     if level == "street":
@@ -350,7 +349,7 @@ def units_of(level: str, scope: AssessmentScope, filters: Filters) -> list[Unit]
             {"district": "district_id", "street": "id"},
         )
         return [
-            Unit(s.pk, s.full_code, s.name, link_params={"street": s.full_code})
+            Unit(s.pk, s.full_code, s.name)
             for s in qs.order_by("full_code").only("id", "full_code", "name")
         ]
     if level == "community":
@@ -359,7 +358,7 @@ def units_of(level: str, scope: AssessmentScope, filters: Filters) -> list[Unit]
             {"district": "street__district_id", "street": "street_id", "community": "id"},
         )
         return [
-            Unit(c.pk, c.full_code, c.name, c.type, link_params={"community": c.full_code})
+            Unit(c.pk, c.full_code, c.name, c.type)
             for c in qs.order_by("full_code").only("id", "full_code", "name", "type")
         ]
     cell_paths = {
@@ -381,7 +380,6 @@ def units_of(level: str, scope: AssessmentScope, filters: Filters) -> list[Unit]
                 c["full_code"],
                 c["name"],
                 c["community__type"],
-                link_params={"cell": c["full_code"]},
             )
             for c in cells_in_scope.order_by("full_code").values(
                 "id", "full_code", "name", "community__type"
@@ -408,8 +406,7 @@ def _departments(scope: AssessmentScope, filters: Filters) -> list[Unit]:
         qs = qs.filter(Q(street__isnull=True) | Q(street_id=filters.street))
         qs = qs.filter(district__streets=filters.street)
     return [
-        Unit(d.pk, str(d.pk), d.name, link_params={"department": str(d.pk)})
-        for d in qs.order_by("kind", "name", "id").only("id", "name")
+        Unit(d.pk, str(d.pk), d.name) for d in qs.order_by("kind", "name", "id").only("id", "name")
     ]
 
 
@@ -427,7 +424,7 @@ def _workers(cells_in_scope, filters: Filters) -> list[Unit]:
         Assignment.objects.filter(role__in=ASSESSED_WORKER_ROLES, valid_from__lte=filters.end)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=filters.start))
         .filter(Q(cell_id__in=list(cells)) | Q(community_id__in=list(by_community)))
-        .select_related("user", "community")
+        .select_related("user")
         .order_by("user__username", "id")
     )
     units: dict[int, Unit] = {}
@@ -446,10 +443,6 @@ def _workers(cells_in_scope, filters: Filters) -> list[Unit]:
         window = (max(a.valid_from, filters.start), min(a.valid_to or filters.end, filters.end))
         for cell in mine:
             unit.windows.setdefault(cell, []).append(window)
-        if a.scope == "community":
-            unit.link_params = {"community": a.community.full_code}
-        elif not unit.link_params:
-            unit.link_params = {"cell": cells[a.cell_id]["full_code"]}
     return list(units.values())
 
 
@@ -506,20 +499,22 @@ def _served(unit: Unit, patrol: dict[tuple[int, date], dict]) -> dict[str, int]:
 # --- the indicator table ----------------------------------------------------------------------
 
 
-def _links(unit: Unit, filters: Filters) -> dict[str, str]:
-    params = {
-        **unit.link_params,
-        "created_after": filters.start.isoformat(),
-        "created_before": filters.end.isoformat(),
-    }
-    query = urlencode(params)
-    overdue = urlencode({**unit.link_params, "overdue": "true"})
-    return {
-        "cases_api": f"/api/v1/cases/?{query}",
-        "cases_page": f"/cases/?{query}",
-        "overdue_api": f"/api/v1/cases/?{overdue}",
-        "overdue_page": f"/cases/?{overdue}",
-    }
+DRILLDOWN_PAGE = "/dashboard/cases/"
+DRILLDOWN_API = "/api/v1/indicators/cases/"
+
+
+def _links(level: str, unit: Unit, filters: Filters) -> dict[str, str]:
+    """Where the unit's figures drill down to (add ``&figure=…``): the page and the API."""
+    query = urlencode(
+        {
+            "level": level,
+            "unit": unit.id,
+            "start": filters.start.isoformat(),
+            "end": filters.end.isoformat(),
+            **filters.parents(),
+        }
+    )
+    return {"page": f"{DRILLDOWN_PAGE}?{query}", "api": f"{DRILLDOWN_API}?{query}"}
 
 
 def indicator_table(*, level: str, scope: AssessmentScope, filters: Filters) -> list[dict]:
@@ -550,7 +545,7 @@ def indicator_table(*, level: str, scope: AssessmentScope, filters: Filters) -> 
                 "name": unit.name,
                 "community_type": unit.community_type or None,
                 **row,
-                "links": _links(unit, filters),
+                "links": _links(level, unit, filters),
             }
         )
     return rows
@@ -574,7 +569,7 @@ def trend(*, scope: AssessmentScope, filters: Filters, bucket: str) -> list[dict
     level = "cell" if filters.cell is not None else "community"
     model = _rollup_model(level)
     rollup_q = _rollup_where(level, scope, filters)
-    cases = _case_side("street", scope, filters)
+    cases = case_side("street", scope, filters)
     case_q = cases.where
     today = timezone.localdate()
     start, end = filters.start, min(filters.end, today)

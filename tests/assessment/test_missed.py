@@ -7,51 +7,12 @@ that no worker's report merged into them had come before.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from assessment.rollups import roll_up_days
 from assessment.selectors import AssessmentScope, Filters, indicator_table
-from cases.models import Category
-from grids.models import Assignment, Role
-from tests.factories import assigned_user
-
-from .conftest import S, at, make_case
 
 EVERYTHING = AssessmentScope(everything=True)
-
-
-@pytest.fixture
-def served(territory, worker_a, period):
-    """worker_old served cell A until D2; worker_a from D3 on."""
-    old = assigned_user(Role.GRID_WORKER, "cell", territory.cell_a, "worker_old")
-    d = {i: period[0] + timedelta(days=i - 1) for i in range(1, 8)}
-    Assignment.objects.filter(user=old).update(valid_from=d[1] - timedelta(days=60), valid_to=d[2])
-    Assignment.objects.filter(user=worker_a).update(valid_from=d[3])
-    return old, d
-
-
-def _public(cell, day, **extra):
-    fields = {"source": "resident", "status": S.ACCEPTED, "accepted_at": at(day, 9)}
-    return make_case(cell, created=at(day, 8), **{**fields, **extra})
-
-
-@pytest.fixture
-def reports(territory, worker_a, served):
-    old, d = served
-    cell = territory.cell_a
-    _public(cell, d[1])  # missed by worker_old (D1)
-    _public(cell, d[4])  # missed by worker_a (D4)
-    _public(cell, d[4], source="hotline")  # missed by worker_a (D4)
-    _public(cell, d[5], category=Category.objects.get(code="S0101"))  # a service request
-    _public(cell, d[5], status=S.REJECTED, accepted_at=None)  # not accepted
-    found_first = _public(cell, d[6])  # worker_a had reported it first; merged into it
-    make_case(cell, status=S.REJECTED, created=at(d[6], 7), reporter=worker_a, source="patrol",
-              duplicate_of=found_first)  # fmt: skip
-    make_case(cell, status=S.ACCEPTED, created=at(d[6], 7), accepted_at=at(d[6], 9),
-              reporter=worker_a, source="patrol")  # fmt: skip
-    return old
 
 
 def _rows(level, period):
