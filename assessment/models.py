@@ -41,9 +41,9 @@ class GradingScheme(models.Model):
     """考核方案 — weights, targets and grade thresholds for one community type.
 
     A unit's score is ``100 × Σ weight·min(1, rate/target) / Σ weight`` over the components
-    that have data (a rate whose denominator is 0 is left out, its weight too). Only rates
-    enter the score, so more cases never raise it (DESIGN §5: volume targets breed fake
-    reports). The row with an empty ``community_type`` is the default, used for streets,
+    that have data (a rate from fewer than 5 cases is left out, its weight too). Only rates
+    of independently checked cases enter the score, so cheap volume never raises it (DESIGN
+    §5: volume targets breed fake reports; see ``assessment.indicators``). The row with an empty ``community_type`` is the default, used for streets,
     districts, departments and any type without its own row.
     """
 
