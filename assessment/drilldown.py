@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from django.db.models import Exists, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
@@ -25,10 +25,10 @@ from .rollups import (
     day_start,
     filed_q,
     missed_q,
+    on_time_q,
     overdue_open_q,
     patrol_filed_q,
     self_resolved_in,
-    was_overdue_qs,
 )
 from .selectors import AssessmentScope, Filters, Unit, case_side, units_of
 
@@ -60,7 +60,7 @@ FIGURES: dict[str, tuple[str, Callable[[datetime, datetime], Q]]] = {
     "closed": (_("Closed (结案数)"), closed_q),
     "closed_on_time": (
         _("Closed on time (按期结案数)"),
-        lambda t0, t1: closed_q(t0, t1) & ~Q(Exists(was_overdue_qs())),
+        lambda t0, t1: closed_q(t0, t1) & on_time_q(),
     ),
     "overdue_open": (_("Overdue, still open (超期未结)"), lambda t0, t1: overdue_open_q(t1)),
     "due": (

@@ -43,8 +43,9 @@ class GradingScheme(models.Model):
     A unit's score is ``100 × Σ weight·min(1, rate/target) / Σ weight`` over the components
     that have data (a rate from fewer than 5 cases is left out, its weight too). Only rates
     of independently checked cases enter the score, so cheap volume never raises it (DESIGN
-    §5: volume targets breed fake reports; see ``assessment.indicators``). The row with an empty ``community_type`` is the default, used for streets,
-    districts, departments and any type without its own row.
+    §5: volume targets breed fake reports; see ``assessment.indicators``). The row with an
+    empty ``community_type`` is the default, used for streets, districts, departments and any
+    type without its own row.
     """
 
     community_type = models.CharField(

@@ -172,17 +172,16 @@ def missed_q(t0: datetime, t1: datetime) -> Q:
     ) & ~Q(Exists(reported_first))
 
 
-def on_time_q() -> Q:
-    return ~Q(Exists(was_overdue_qs()))
-
-
-def was_overdue_qs():
-    return Notification.objects.filter(case_id=OuterRef("pk"), kind=NotificationKind.OVERDUE)
-
-
 def was_overdue() -> Exists:
     """The case went past a deadline at some step (the SLA scanner's overdue notice)."""
-    return Exists(was_overdue_qs())
+    return Exists(
+        Notification.objects.filter(case_id=OuterRef("pk"), kind=NotificationKind.OVERDUE)
+    )
+
+
+def on_time_q() -> Q:
+    """按期: no step of the case ever went overdue."""
+    return ~Q(was_overdue())
 
 
 def _grouped(qs, keys: Mapping[str, str], day_field, prefix: str = ""):
@@ -232,7 +231,7 @@ def case_counts(
     handling = ExpressionWrapper(F("closed_at") - filed_at(), output_field=DurationField())
     closed = _grouped(cases.filter(where, closed_q(t0, t1)), keys, day(counted_at())).annotate(
         n=Count("id"),
-        on_time=Count("id", filter=~was_overdue()),
+        on_time=Count("id", filter=on_time_q()),
         reworks=Sum("rework_count"),
         handling=Sum(handling),
     )
