@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case as DbCase
 from django.db.models import (
     Count,
     DateTimeField,
@@ -29,7 +28,6 @@ from django.db.models import (
     OuterRef,
     Q,
     Sum,
-    When,
 )
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
@@ -105,40 +103,42 @@ def _rating_in(t0: datetime, t1: datetime) -> Q:
     )
 
 
-def counted_at() -> DbCase:
-    """When a closed case enters the rates: its close, or a resident's rating (unchecked
-    self-resolved cases)."""
-    return DbCase(
-        When(_unchecked_q(), then=F("satisfaction__rated_at")),
-        default=F("closed_at"),
-        output_field=DateTimeField(),
+def _checked_q() -> Q:
+    """Counted at its close: not self-resolved, or checked by another cell or a department."""
+    return (
+        Q(accepted_at__isnull=False)
+        | Q(reported_at__isnull=True)
+        | Q(cross_check=True)
+        | Q(started_at__isnull=False)
     )
+
+
+def _closed_at_close(t0: datetime, t1: datetime) -> Q:
+    return Q(status=CaseStatus.CLOSED, closed_at__gte=t0, closed_at__lt=t1) & _checked_q()
+
+
+def _closed_by_rating(t0: datetime, t1: datetime) -> Q:
+    return Q(status=CaseStatus.CLOSED) & _unchecked_q() & _rating_in(t0, t1)
 
 
 def closed_q(t0: datetime, t1: datetime) -> Q:
     """结案数: closed cases that enter the rates in ``[t0, t1)`` (see above)."""
-    checked = Q(accepted_at__isnull=False) | Q(reported_at__isnull=True)
-    checked |= Q(cross_check=True) | Q(started_at__isnull=False)
-    at_close = checked & Q(closed_at__gte=t0, closed_at__lt=t1)
-    return Q(status=CaseStatus.CLOSED) & (at_close | (_unchecked_q() & _rating_in(t0, t1)))
+    return _closed_at_close(t0, t1) | _closed_by_rating(t0, t1)
+
+
+def _accepted(t0: datetime, t1: datetime) -> Q:
+    return Q(accepted_at__gte=t0, accepted_at__lt=t1)
 
 
 def filed_q(t0: datetime, t1: datetime) -> Q:
     """立案数: accepted in ``[t0, t1)``, or self-resolved and counted (checked) then."""
-    return Q(accepted_at__gte=t0, accepted_at__lt=t1) | (self_resolved_q() & closed_q(t0, t1))
-
-
-def filed_day() -> DbCase:
-    return DbCase(
-        When(accepted_at__isnull=False, then=F("accepted_at")),
-        default=counted_at(),
-        output_field=DateTimeField(),
-    )
+    return _accepted(t0, t1) | (self_resolved_q() & closed_q(t0, t1))
 
 
 def self_resolved_in(t0: datetime, t1: datetime) -> Q:
-    """自行处置数: resolved on the spot in ``[t0, t1)`` (its result reported), checked or not."""
-    return self_resolved_q() & Q(reported_at__gte=t0, reported_at__lt=t1)
+    """自行处置数: self-resolved cases reported in ``[t0, t1)`` (created: the index's column),
+    checked or not."""
+    return self_resolved_q() & Q(created_at__gte=t0, created_at__lt=t1)
 
 
 # 漏报 (DESIGN §5): a grid worker patrols for 部件 and 事件 (the C and E families); service
@@ -151,25 +151,28 @@ PATROL_FAMILIES = (CategoryFamily.COMPONENT, CategoryFamily.EVENT)
 WORKER_SOURCES = (CaseSource.PATROL, CaseSource.VISIT)
 
 
+def _patrol() -> Q:
+    return Q(category__family__in=PATROL_FAMILIES)
+
+
 def patrol_filed_q(t0: datetime, t1: datetime) -> Q:
     """巡查类立案数: filed in ``[t0, t1)`` in the patrol categories."""
-    return filed_q(t0, t1) & Q(category__family__in=PATROL_FAMILIES)
+    return filed_q(t0, t1) & _patrol()
 
 
-def missed_q(t0: datetime, t1: datetime) -> Q:
-    """漏报数: public reports accepted in ``[t0, t1)`` in the patrol categories that no
-    worker's report merged into them had come before."""
+def _missed() -> Q:
     reported_first = Case.objects.filter(
         duplicate_of=OuterRef("pk"),
         source__in=WORKER_SOURCES,
         created_at__lt=OuterRef("created_at"),
     )
-    return Q(
-        accepted_at__gte=t0,
-        accepted_at__lt=t1,
-        source__in=PUBLIC_SOURCES,
-        category__family__in=PATROL_FAMILIES,
-    ) & ~Q(Exists(reported_first))
+    return Q(source__in=PUBLIC_SOURCES) & _patrol() & ~Q(Exists(reported_first))
+
+
+def missed_q(t0: datetime, t1: datetime) -> Q:
+    """漏报数: public reports accepted in ``[t0, t1)`` in the patrol categories that no
+    worker's report merged into them had come before."""
+    return _accepted(t0, t1) & _missed()
 
 
 def was_overdue() -> Exists:
@@ -208,9 +211,9 @@ def case_counts(
     """The rollup counts of cases in ``[t0, t1)``, grouped by ``keys`` (name → path from
     ``Case``, e.g. ``{"cell": "cell_id"}``) and, with ``by_day``, by local day first.
 
-    ``where`` narrows the cases (a scope or a parent filter, over ``Case``). Seven grouped
-    queries: filed, closed (in the rates), closed (all), self-resolved, opened, rejected,
-    rated. Returns ``{key tuple: counts}``.
+    ``where`` narrows the cases (a scope or a parent filter, over ``Case``). Eight grouped
+    queries, each on one time column's index: accepted, closed and checked at the close,
+    checked by a rating, closed (all), self-resolved, opened, rejected, rated. Returns ``{key tuple: counts}``.
     """
     where = where or Q()
     names = [*(["day"] if by_day else []), *keys]
@@ -220,29 +223,48 @@ def case_counts(
     def day(field):
         return field if by_day else None
 
-    filed = _grouped(cases.filter(where, filed_q(t0, t1)), keys, day(filed_day())).annotate(
-        n=Count("id"), public=Count("id", filter=Q(source__in=PUBLIC_SOURCES))
+    # Each query reads one time column's index (a range over accepted_at, closed_at, the
+    # ratings' rated_at …): an OR across them would scan the whole table.
+    public = Q(source__in=PUBLIC_SOURCES)
+    accepted = _grouped(cases.filter(where, _accepted(t0, t1)), keys, day("accepted_at")).annotate(
+        n=Count("id"),
+        public=Count("id", filter=public),
+        patrol=Count("id", filter=_patrol()),
+        missed=Count("id", filter=_missed()),
     )
-    for row in filed:
+    for row in accepted:
         counts = out[_key(row, names)]
         counts["filed"] += row["n"]
         counts["filed_public"] += row["public"]
+        counts["patrol_filed"] += row["patrol"]
+        counts["missed"] += row["missed"]
 
     handling = ExpressionWrapper(F("closed_at") - filed_at(), output_field=DurationField())
-    closed = _grouped(cases.filter(where, closed_q(t0, t1)), keys, day(counted_at())).annotate(
-        n=Count("id"),
-        on_time=Count("id", filter=on_time_q()),
-        reworks=Sum("rework_count"),
-        handling=Sum(handling),
-    )
-    for row in closed:
-        counts = out[_key(row, names)]
-        counts["closed"] += row["n"]
-        counts["closed_on_time"] += row["on_time"]
-        counts["reworks"] += row["reworks"] or 0
-        counts["handling_us"] += (
-            row["handling"] // timedelta(microseconds=1) if row["handling"] else 0
+    own = self_resolved_q()  # counted now: filed now too
+    for closed_in, at in (
+        (_closed_at_close(t0, t1), "closed_at"),
+        (_closed_by_rating(t0, t1), "satisfaction__rated_at"),
+    ):
+        closed = _grouped(cases.filter(where, closed_in), keys, day(at)).annotate(
+            n=Count("id"),
+            on_time=Count("id", filter=on_time_q()),
+            reworks=Sum("rework_count"),
+            handling=Sum(handling),
+            own=Count("id", filter=own),
+            own_public=Count("id", filter=own & public),
+            own_patrol=Count("id", filter=own & _patrol()),
         )
+        for row in closed:
+            counts = out[_key(row, names)]
+            counts["closed"] += row["n"]
+            counts["closed_on_time"] += row["on_time"]
+            counts["reworks"] += row["reworks"] or 0
+            counts["handling_us"] += (
+                row["handling"] // timedelta(microseconds=1) if row["handling"] else 0
+            )
+            counts["filed"] += row["own"]
+            counts["filed_public"] += row["own_public"]
+            counts["patrol_filed"] += row["own_patrol"]
 
     # Backlog flows: every case leaves the backlog at its close, counted in the rates or not.
     resolved = _grouped(
@@ -253,21 +275,8 @@ def case_counts(
     for row in resolved:
         out[_key(row, names)]["resolved"] += row["n"]
 
-    patrol = _grouped(
-        cases.filter(where, patrol_filed_q(t0, t1) | missed_q(t0, t1)),
-        keys,
-        day(filed_day()),
-    ).annotate(
-        filed=Count("id", filter=patrol_filed_q(t0, t1)),
-        missed=Count("id", filter=missed_q(t0, t1)),
-    )
-    for row in patrol:
-        counts = out[_key(row, names)]
-        counts["patrol_filed"] += row["filed"]
-        counts["missed"] += row["missed"]
-
     self_resolved = _grouped(
-        cases.filter(where, self_resolved_in(t0, t1)), keys, day("reported_at")
+        cases.filter(where, self_resolved_in(t0, t1)), keys, day("created_at")
     ).annotate(n=Count("id"))
     for row in self_resolved:
         out[_key(row, names)]["self_resolved"] += row["n"]
