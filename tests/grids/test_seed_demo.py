@@ -13,6 +13,8 @@ from stdnum.cn import ric
 from grids.coverage import check_community
 from grids.models import Community, Department, DepartmentKind, GridCell, Role, Street
 from grids.selectors import user_roles, visible_cells
+from open311.demo import demo_key_in_use
+from open311.models import ServiceAttribute
 from residents.models import Household, Resident
 from residents.validators import validate_id_number
 
@@ -100,11 +102,34 @@ def test_small_demo_cases_cover_the_loop_and_replay_exactly(seeded):
     assert Case.objects.filter(duplicate_of__isnull=False).exists()
     assert Case.objects.filter(requested_due_at__isnull=False).exists()  # extension pending
     cases = Case.objects.prefetch_related("events")
-    # The workers' 300 and the residents' 40 (portal and hotline, public.demo).
+    # The workers' 300 and the residents' 40 (portal, Open311 and hotline, public.demo).
     assert len(cases) == 300 + 40
-    assert Case.objects.filter(source="resident").exists() and Case.objects.filter(
-        source="hotline"
-    ).exists()
+    for source in ("resident", "open311", "hotline"):
+        assert Case.objects.filter(source=source).exists(), source
+    # The documented Open311 demo key works, and some services ask questions (attributes).
+    assert demo_key_in_use() and ServiceAttribute.objects.filter(category__code="C0101").exists()
     assert Case.objects.filter(reopen_requested_at__isnull=False).exists()  # for the approvals
     for case in cases:
         assert replay_events(case.events.all()) == replayed_state(case), case.number
+
+
+def test_small_demo_shows_the_field_day(seeded):
+    """demo_worker's home has tasks of every kind but rejections (the demo's are not all
+    theirs), visits with notes and GPS fixes, and the two visit flags on the review page."""
+    from cases.today import Kind, task_list
+    from integrity.models import IntegrityFlag, Rule
+    from residents.models import Visit
+
+    worker = get_user_model().objects.get(username="demo_worker")
+    kinds = {t.kind for t in task_list(worker)}
+    assert {Kind.VISIT, Kind.DEADLINE} <= kinds
+    visits = Visit.objects.filter(worker=worker)
+    assert visits.exclude(note="").exists() and visits.filter(lon__isnull=False).exists()
+    assert visits.exclude(photo="").count() == 3
+    assert IntegrityFlag.objects.filter(rule=Rule.VISIT_OUTSIDE_CELL).count() == 1
+    assert IntegrityFlag.objects.filter(rule=Rule.VISIT_RUN).count() == 1
+    # Report photos carry capture facts; a few were taken far from their case.
+    from cases.models import Attachment
+
+    captured = Attachment.objects.filter(capture_lon__isnull=False)
+    assert captured.exists() and any(p.is_far for p in captured)
