@@ -105,6 +105,7 @@ def api_requests(t: Traces) -> list[tuple[str, str, dict]]:
         ("get", "/api/v1/indicators/", period),
         ("get", "/api/v1/indicators/trend/", period),
         ("get", "/api/v1/indicators/export/", {**period, "as": "csv"}),
+        ("get", "/api/v1/indicators/cases/", {**period, "unit": 1, "figure": "filed"}),
         ("post", "/api/v1/satisfaction/callbacks/", {"case": t.mine.pk, "score": 5}),
     ]
 
@@ -141,6 +142,7 @@ def page_requests(t: Traces) -> list[tuple[str, str, dict]]:
         ("get", f"/integrity/{t.flag.pk}/photos/{t.photo.pk}/", {}),
         ("get", f"/integrity/{t.flag.pk}/photos/{t.photo.pk}/thumbnail/", {}),
         ("get", "/dashboard/", {}),
+        ("get", "/dashboard/cases/", {"level": "cell", "unit": 1, "figure": "filed"}),
     ]
 
 
