@@ -132,7 +132,7 @@ def case_scope_q(user) -> Q:
     """A Q over ``Case`` keeping the cases ``user`` may see (DESIGN §6).
 
     Workers and volunteers: cases in their cells (or community), plus cases they reported or
-    must verify; street staff: their street; district admins: their district; handlers: cases
+    must verify and the cases their merged reports joined; street staff: their street; district admins: their district; handlers: cases
     of the departments they act for. A superuser sees all; anyone else nothing. One query
     (the user's assignments).
     """
@@ -156,7 +156,9 @@ def _case_scope(user) -> tuple[Q, bool]:
         q |= Q(department_id__in=departments)
     field_only = bool(rows) and all(row[0] in _FIELD_ROLES for row in rows)
     if any(row[0] in _FIELD_ROLES for row in rows):
-        q |= Q(reporter=user) | Q(verifier=user)
+        # A report merged into another case is followed there: its reporter sees that one.
+        joined = CaseModel.objects.filter(reporter=user, duplicate_of__isnull=False)
+        q |= Q(reporter=user) | Q(verifier=user) | Q(pk__in=joined.values("duplicate_of_id"))
     return q, field_only
 
 
