@@ -132,9 +132,9 @@ def case_scope_q(user) -> Q:
     """A Q over ``Case`` keeping the cases ``user`` may see (DESIGN §6).
 
     Workers and volunteers: cases in their cells (or community), plus cases they reported or
-    must verify and the cases their merged reports joined; street staff: their street; district admins: their district; handlers: cases
-    of the departments they act for. A superuser sees all; anyone else nothing. One query
-    (the user's assignments).
+    must verify and the cases their merged reports joined; street staff: their street;
+    district admins: their district; handlers: cases of the departments they act for. A
+    superuser sees all; anyone else nothing. One query (the user's assignments).
     """
     return _case_scope(user)[0]
 
@@ -240,7 +240,8 @@ def staff_queue(user, *, tab: str) -> QuerySet[CaseModel]:
     after the deadlines); ``overdue``: open cases past their deadline, red first;
     ``binding``: cases returned twice, waiting for a district admin's binding assignment, by
     time left. Report photos, duplicate candidates and pending reopen requests are
-    prefetched for the queue's side-by-side view.
+    prefetched for the queue's side-by-side view; on ``approvals`` also the extension
+    requests' events (``extension_requests``, newest first: the reason).
     """
     cases = cases_visible_to(user)
     if tab == "new":
@@ -259,6 +260,14 @@ def staff_queue(user, *, tab: str) -> QuerySet[CaseModel]:
         cases = cases.filter(awaiting_binding_q()).order_by("due_at", "id")
     else:
         raise ValueError(f"unknown queue tab {tab!r}")
+    if tab == "approvals":  # the handler's reason beside the request
+        cases = cases.prefetch_related(
+            Prefetch(
+                "events",
+                queryset=CaseEvent.objects.filter(action="request_extension").order_by("-seq"),
+                to_attr="extension_requests",
+            )
+        )
     return cases.prefetch_related(
         Prefetch(
             "attachments",
@@ -315,9 +324,10 @@ def department_cases(user) -> QuerySet[CaseModel]:
     )
 
 
-def suggested_departments(cases: Iterable[CaseModel]) -> dict[int, Department]:
-    """For each case (by id), the department its routing rule names — ``route_for`` for a
-    whole list in one query. The cases must have ``cell`` and ``street`` loaded."""
+def department_suggestions(cases: Iterable[CaseModel]) -> dict[int, list[Department]]:
+    """For each case (by id), the departments the routing rules covering it name, the
+    narrowest rule's first (``route_for``'s choice), each once — for a whole list in one
+    query. The cases must have ``cell`` and ``street`` loaded."""
     cases = list(cases)
     if not cases:
         return {}
@@ -336,9 +346,17 @@ def suggested_departments(cases: Iterable[CaseModel]) -> dict[int, Department]:
             "street_id": case.street_id,
             "district_id": case.street.district_id,
         }
-        department = _narrowest(
-            rule for rule in rules if rule.category_id == case.category_id and rule.covers(**place)
+        covering = sorted(
+            (r for r in rules if r.category_id == case.category_id and r.covers(**place)),
+            key=lambda rule: -rule.level,  # stable: ties keep ``_narrowest``'s pick first
         )
-        if department is not None:
-            suggestions[case.pk] = department
+        departments = list({rule.department_id: rule.department for rule in covering}.values())
+        if departments:
+            suggestions[case.pk] = departments
     return suggestions
+
+
+def suggested_departments(cases: Iterable[CaseModel]) -> dict[int, Department]:
+    """For each case (by id), the department its routing rule names — ``route_for`` for a
+    whole list in one query. The cases must have ``cell`` and ``street`` loaded."""
+    return {pk: found[0] for pk, found in department_suggestions(cases).items()}

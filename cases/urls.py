@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import actions, case_page, home, queue, report
+from .views import actions, bulk, case_page, home, queue, report
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("report/", report.report, name="report"),
     path("hotline/", report.hotline, name="hotline"),
     path("queue/", queue.queue, name="queue"),
+    path("queue/bulk/", bulk.queue_bulk, name="queue-bulk"),
     path("department/", queue.department, name="department"),
     path("cases/", case_page.case_list, name="case-list"),
     path("cases/<int:pk>/", case_page.case_page, name="case-page"),
