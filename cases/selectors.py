@@ -9,6 +9,7 @@ from operator import attrgetter
 from django.contrib.auth import get_user_model
 from django.db.models import (
     Case,
+    Count,
     DateTimeField,
     ExpressionWrapper,
     F,
@@ -315,13 +316,35 @@ def to_verify(user) -> QuerySet[CaseModel]:
     )
 
 
-def department_cases(user) -> QuerySet[CaseModel]:
-    """A handler's department's open cases: overdue first, then by deadline."""
-    return (
-        cases_visible_to(user)
-        .filter(status__in=_OPEN, department__isnull=False)
-        .order_by(F("overdue").desc(), "due_at", "id")
+# A handler's department page (部门工作台): its tabs, each one state of the loop.
+DEPARTMENT_TABS = {
+    "start": CaseStatus.DISPATCHED,
+    "progress": CaseStatus.HANDLING,
+    "verification": CaseStatus.FEEDBACK,
+    "suspended": CaseStatus.SUSPENDED,
+}
+
+
+def department_cases(user, *, tab: str | None = None) -> QuerySet[CaseModel]:
+    """A handler's department's open cases, by time left (no deadline last); ``tab`` (one of
+    ``DEPARTMENT_TABS``) narrows to one state of the loop."""
+    cases = cases_visible_to(user).filter(status__in=_OPEN, department__isnull=False)
+    if tab is not None:
+        cases = cases.filter(status=DEPARTMENT_TABS[tab])
+    return cases.order_by(F("due_at").asc(nulls_last=True), "id")
+
+
+def department_tab_counts(user) -> dict[str, int]:
+    """How many of the department's cases each tab holds (one query)."""
+    by_status = dict(
+        department_cases(user)
+        .prefetch_related(None)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
     )
+    return {tab: by_status.get(status, 0) for tab, status in DEPARTMENT_TABS.items()}
 
 
 def department_suggestions(cases: Iterable[CaseModel]) -> dict[int, list[Department]]:

@@ -1,4 +1,4 @@
-"""Work lists: street staff's queue (``/queue/``) and a handler's department (``/department/``).
+"""Street staff's work lists (``/queue/``; its bulk actions are in ``bulk``).
 
 The queue is worked without page reloads: each item's forms post through htmx to
 ``cases.views.actions`` and the item is swapped for a one-line result.
@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from cases.filters import QueueFilter
-from cases.selectors import department_cases, department_suggestions, staff_queue
+from cases.selectors import department_suggestions, staff_queue
 from grids.models import Role
 
 from .common import actor_of, dispatch_targets, role_required, with_actions
@@ -71,10 +71,3 @@ def queue(request: HttpRequest) -> HttpResponse:
     # The list alone, when its footer or the filters ask (htmx, swapped into #queue).
     template = "cases/_queue_list.html" if request.htmx.target == "queue" else "cases/queue.html"
     return render(request, template, context, status=status)
-
-
-@role_required(Role.HANDLER)
-def department(request: HttpRequest) -> HttpResponse:
-    """A handler's department's open cases, overdue first."""
-    cases = with_actions(request, department_cases(request.user)[:QUEUE_SIZE])
-    return render(request, "cases/department.html", {"cases": cases})
