@@ -117,6 +117,7 @@ def page_requests(t: Traces) -> list[tuple[str, str, dict]]:
             {"category": "C0101", "description": "井盖丢失", "lon": POINT_A[0], "lat": POINT_A[1]},
         ),
         ("get", "/queue/", {}),
+        ("post", "/queue/bulk/", {"action": "reject", "case": [t.mine.pk], "reason": "重复"}),
         ("get", "/department/", {}),
         ("get", "/cases/", {}),
         ("get", case, {}),
