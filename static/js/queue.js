@@ -71,9 +71,12 @@
   if (picker) {
     pickSearch.addEventListener("keydown", function (e) {
       if (e.key === "ArrowDown" || e.key === "ArrowUp") { pickStep(e.key === "ArrowDown" ? 1 : -1); e.preventDefault(); }
-      else if (e.key === "Enter") { e.preventDefault(); pickChosen(); }
+      else if (e.key === "Enter") { e.preventDefault(); e.stopPropagation(); pickChosen(); }
     });
-    pickList.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); pickChosen(); } });
+    // Stopped here: the page's Enter (open the focused case) must not see it once closed.
+    pickList.addEventListener("keydown", function (e) {
+      if (e.key === "Enter") { e.preventDefault(); e.stopPropagation(); pickChosen(); }
+    });
     pickList.addEventListener("dblclick", pickChosen);
     picker.addEventListener("close", function () { if (pickFor && document.contains(pickFor)) focus(pickFor); });
   }
@@ -94,21 +97,24 @@
     } else if (e.detail.target === queue) {  // the next reports or a new search, in place
       current = null;
       focus(items()[0]);
+    } else if (e.detail.target.id === "bulk-result" && !live()) {
+      focus(items()[0]);
     }
     counted();
   });
-  // Bulk results swap the done items out of band: keep the focus on an item still waiting.
-  document.body.addEventListener("htmx:oobAfterSwap", function () {
-    if (!current || !document.contains(current) || !current.matches("[data-queue-item]")) focus(items()[0]);
-    counted();
-  });
+  // The focused item, if it is still one waiting on the page (a bulk result swaps the done
+  // ones out of band for their one-line results).
+  function live() {
+    return current && document.contains(current) && current.matches("[data-queue-item]") ? current : null;
+  }
 
   document.addEventListener("keydown", function (e) {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     if (picker && picker.open) return;  // the picker's own keys
     var active = document.activeElement;
     var typing = /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName) && active.type !== "checkbox";
-    if (typing) { if (e.key === "Escape") { active.blur(); focus(current || items()[0]); } return; }
+    if (typing) { if (e.key === "Escape") { active.blur(); focus(live() || items()[0]); } return; }
+    current = live();
     var field, button;
     if (e.key === "f" || e.key === "R") {  // page-wide fields
       field = document.querySelector('[data-key-focus="' + e.key + '"]');
