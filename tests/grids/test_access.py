@@ -131,6 +131,7 @@ def page_requests(t: Traces) -> list[tuple[str, str, dict]]:
         ("post", f"/households/{t.household_id}/visited/", {"note": "走访"}),
         ("get", "/integrity/", {}),
         ("post", f"/integrity/{t.flag.pk}/dismiss/", {"note": "不是重复"}),
+        ("post", "/integrity/bulk/", {"decision": "dismiss", "note": "重复", "flag": [t.flag.pk]}),
         ("get", f"/integrity/{t.flag.pk}/photos/{t.photo.pk}/", {}),
         ("get", f"/integrity/{t.flag.pk}/photos/{t.photo.pk}/thumbnail/", {}),
         ("get", "/dashboard/", {}),
