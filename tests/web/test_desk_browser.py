@@ -81,6 +81,16 @@ def test_a_clerk_clears_200_reports_from_the_keyboard(browser, live_server, demo
         page.keyboard.type(other.name)
         page.keyboard.press("Enter")
         expect(page.get_by_test_id("queue-done")).to_have_count(11 + done)
+    # A number key dispatches to that suggestion; a search keeps the keyboard's flow.
+    page.keyboard.press("1")
+    expect(page.get_by_test_id("queue-done")).to_have_count(31)
+    wanted = Case.objects.filter(status=CaseStatus.COLLECTED).order_by("-id").first()
+    page.keyboard.press("f")
+    page.keyboard.type(wanted.number)
+    expect(page.get_by_test_id("queue-item")).to_have_count(1)
+    page.keyboard.press("Escape")
+    page.keyboard.press("d")
+    expect(page.locator(f"#case-{wanted.pk}[data-queue-done]")).to_be_visible()
     screenshot(page, "queue-laptop-worked")
 
     assert page.evaluate("window.__sameDocument") is True
@@ -90,8 +100,8 @@ def test_a_clerk_clears_200_reports_from_the_keyboard(browser, live_server, demo
         "不属于本街道受理范围"
     }
     assert cases.filter(status=CaseStatus.DISPATCHED, department=other).count() == 20
-    assert cases.filter(status=CaseStatus.DISPATCHED).count() == 70
-    assert cases.filter(status=CaseStatus.COLLECTED).count() == 120
+    assert cases.filter(status=CaseStatus.DISPATCHED).count() == 72
+    assert cases.filter(status=CaseStatus.COLLECTED).count() == 118
 
 
 def test_a_handler_works_the_tabs_on_a_phone(browser, live_server, demo_site):
