@@ -48,6 +48,7 @@ def create_resident_demo(cells: Sequence[GridCell], *, count: int, rng: random.R
         category = rng.choice(categories)
         lon, lat = _point_in(cell, rng)
         hotline = n % 5 == 4  # every fifth came in by phone
+        open311 = n % 5 == 3  # and one in five through an Open311 app (same intake)
         contact = ReporterContact(
             name=f"{rng.choice(SURNAMES)}{'先生' if n % 2 else '女士'}",
             phone=f"139{rng.randrange(10**8):08d}",
@@ -55,7 +56,9 @@ def create_resident_demo(cells: Sequence[GridCell], *, count: int, rng: random.R
         text = rng.choice(PHRASES).format(spot=rng.choice(SPOTS), name=category.name)
         case = create_case(
             by=cast.staff[cell.community.street_id] if hotline else None,
-            source=CaseSource.HOTLINE if hotline else CaseSource.RESIDENT,
+            source=CaseSource.HOTLINE
+            if hotline
+            else (CaseSource.OPEN311 if open311 else CaseSource.RESIDENT),
             contact=contact,
             title=text[:20],
             description=text,

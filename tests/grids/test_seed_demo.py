@@ -14,6 +14,8 @@ from cases.demo_desk import WAITING_PER_STREET
 from grids.coverage import check_community
 from grids.models import Community, Department, DepartmentKind, GridCell, Role, Street
 from grids.selectors import user_roles, visible_cells
+from open311.demo import demo_key_in_use
+from open311.models import ServiceAttribute
 from residents.models import Household, Resident
 from residents.validators import validate_id_number
 
@@ -101,14 +103,14 @@ def test_small_demo_cases_cover_the_loop_and_replay_exactly(seeded):
     assert Case.objects.filter(duplicate_of__isnull=False).exists()
     assert Case.objects.filter(requested_due_at__isnull=False).exists()  # extension pending
     cases = Case.objects.prefetch_related("events")
-    # The workers' 300, the residents' 40 (portal and hotline, public.demo) and the fresh
-    # reports waiting in the two street queues (cases.demo_desk).
+    # The workers' 300, the residents' 40 (portal, Open311 and hotline, public.demo) and the
+    # fresh reports waiting in the two street queues (cases.demo_desk).
     assert len(cases) == 300 + 40 + 2 * WAITING_PER_STREET
     assert Case.objects.filter(status="collected", street__code="001").count() > 50
-    assert (
-        Case.objects.filter(source="resident").exists()
-        and Case.objects.filter(source="hotline").exists()
-    )
+    for source in ("resident", "open311", "hotline"):
+        assert Case.objects.filter(source=source).exists(), source
+    # The documented Open311 demo key works, and some services ask questions (attributes).
+    assert demo_key_in_use() and ServiceAttribute.objects.filter(category__code="C0101").exists()
     assert Case.objects.filter(reopen_requested_at__isnull=False).exists()  # for the approvals
     for case in cases:
         assert replay_events(case.events.all()) == replayed_state(case), case.number

@@ -24,6 +24,7 @@ from cases.models import Case
 from grids import demo
 from grids.models import Assignment, Community, Department, District, GridCell, Street
 from grids.spatial import invalidate_cell_index
+from open311.demo import DEMO_KEY, create_demo_attributes, create_demo_client, demo_key_in_use
 from public.demo import create_resident_demo
 from residents.demo import create_residents, delete_access_logs_by, delete_residents
 
@@ -80,6 +81,8 @@ class Command(BaseCommand):
             territory = demo.create_territory(plan, rng)
             departments = demo.create_departments(territory.district)
             demo.create_people(territory, departments, rng)
+            create_demo_client()
+            create_demo_attributes()
         self.stdout.write(
             f"Territory: {len(territory.streets)} streets, {len(territory.communities)} "
             f"communities, {len(territory.cells)} cells, {len(departments)} departments."
@@ -100,7 +103,7 @@ class Command(BaseCommand):
         if not plan.history:  # the small demo: residents' side too
             residents_side = create_resident_demo(territory.cells, count=RESIDENT_CASES, rng=rng)
             self.stdout.write(
-                f"Residents' reports: {residents_side['cases']} (portal and hotline), "
+                f"Residents' reports: {residents_side['cases']} (portal, Open311 and hotline), "
                 f"{residents_side['ratings']} ratings, {residents_side['answers']} survey answers."
             )
             if residents_side["try_code"]:
@@ -122,6 +125,8 @@ def print_logins(out) -> None:
     out.write(f"\nDemo logins (password: {demo.DEMO_PASSWORD}):")
     for username, role, where in logins:
         out.write(f"  {username:<16} {role:<24} {where}")
+    if demo_key_in_use():
+        out.write(f"Open311 demo API key: {DEMO_KEY}  (POST /open311/v2/requests.json)")
     out.write("")
 
 
