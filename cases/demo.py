@@ -23,6 +23,7 @@ from grids.models import Assignment, Department, GridCell, Role
 from workflows import services
 
 from .models import Case, Category, CategoryFamily, RoutingRule
+from .photos.capture import Capture
 from .services import create_case
 
 # A 1×1 PNG: demo evidence photos only need to be real images, not pretty ones.
@@ -54,6 +55,23 @@ DESCRIPTIONS = {
 
 def photo() -> ContentFile:
     return ContentFile(DEMO_PNG, name="evidence.png")
+
+
+def captured_photo(lon: float, lat: float, rng: random.Random) -> ContentFile:
+    """A demo photo with what a phone sends with it (cases.photos.capture): a fix a few metres
+    from the case, taken a minute or two before; one in fifteen taken 600 m away (marked far
+    on the case page) and one in twenty from a phone whose clock runs 12 minutes fast."""
+    file = photo()
+    far = rng.random() < 1 / 15
+    skew = 720 if rng.random() < 1 / 20 else rng.randint(-20, 20)
+    file.capture = Capture(
+        taken_at=timezone.now() - timedelta(seconds=rng.randint(30, 150)),
+        lon=round(lon + (0.007 if far else rng.uniform(-0.0001, 0.0001)), 6),
+        lat=round(lat + rng.uniform(-0.0001, 0.0001), 6),
+        accuracy_m=rng.randint(4, 30),
+        clock_skew_s=skew,
+    )
+    return file
 
 
 @dataclass
@@ -129,7 +147,9 @@ def create_demo_cases(
             category_code=category.code,
             lon=lon,
             lat=lat,
-            photos=[photo()] if category.family != CategoryFamily.SERVICE else [],
+            photos=[captured_photo(lon, lat, rng)]
+            if category.family != CategoryFamily.SERVICE
+            else [],
         )
         _walk(case, target, cast, rng)
         made += 1
