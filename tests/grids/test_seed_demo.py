@@ -10,6 +10,7 @@ from django.core.management.base import CommandError
 from django.test import RequestFactory
 from stdnum.cn import ric
 
+from cases.demo_desk import WAITING_PER_STREET
 from grids.coverage import check_community
 from grids.models import Community, Department, DepartmentKind, GridCell, Role, Street
 from grids.selectors import user_roles, visible_cells
@@ -103,8 +104,10 @@ def test_small_demo_cases_cover_the_loop_and_replay_exactly(seeded):
     assert Case.objects.filter(requested_due_at__isnull=False).exists()  # extension pending
     cases = Case.objects.prefetch_related("events")
     # The workers' 300, the residents' 40 (portal, Open311 and hotline, public.demo) and the
-    # open report that shows "already reported nearby" (cases.demo.create_nearby_report).
-    assert len(cases) == 300 + 40 + 1
+    # open report that shows "already reported nearby" (cases.demo.create_nearby_report) and
+    # fresh reports waiting in the two street queues (cases.demo_desk).
+    assert len(cases) == 300 + 40 + 1 + 2 * WAITING_PER_STREET
+    assert Case.objects.filter(status="collected", street__code="001").count() > 50
     for source in ("resident", "open311", "hotline"):
         assert Case.objects.filter(source=source).exists(), source
     # The documented Open311 demo key works, and some services ask questions (attributes).

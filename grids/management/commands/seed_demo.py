@@ -27,6 +27,7 @@ from cases.demo import (
     create_routing_rules,
     delete_cases,
 )
+from cases.demo_desk import create_desk_queue
 from cases.demo_history import create_case_history
 from cases.models import Case
 from cases.photos import prepare_photos
@@ -133,6 +134,9 @@ class Command(BaseCommand):
             if residents_side["try_code"]:
                 code = residents_side["try_code"]
                 self.stdout.write(f"A resident's tracking code to try: /public/track/{code}/")
+            # A desk's load: more fresh reports in each street queue than a screen holds.
+            waiting = create_desk_queue(territory.cells, rng=rng)
+            self.stdout.write(f"Street queues: {waiting} fresh reports waiting.")
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ({scale}) ready in {time.monotonic() - started:.0f} s.")
         )
