@@ -71,4 +71,4 @@ def test_query_count_is_constant(cast, client_for, count):
         new_case(cast)
     with CaptureQueriesContext(connection) as queries:
         assert len(near(client).json()) == count
-    assert len(queries) == 4, [q["sql"] for q in queries.captured_queries]
+    assert len(queries) == 5, [q["sql"] for q in queries.captured_queries]
