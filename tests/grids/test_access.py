@@ -93,6 +93,11 @@ def api_requests(t: Traces) -> list[tuple[str, str, dict]]:
             },
         ),
         ("get", case, {}),
+        (
+            "get",
+            "/api/v1/cases/nearby/",
+            {"lon": POINT_A[0], "lat": POINT_A[1], "category": "C0101"},
+        ),
         ("get", f"{case}events/", {}),
         *(("post", f"{case}{action}/", {}) for action in SERVICES),
         ("get", "/api/v1/notifications/", {}),
@@ -105,6 +110,7 @@ def api_requests(t: Traces) -> list[tuple[str, str, dict]]:
         ("get", "/api/v1/indicators/", period),
         ("get", "/api/v1/indicators/trend/", period),
         ("get", "/api/v1/indicators/export/", {**period, "as": "csv"}),
+        ("get", "/api/v1/indicators/cases/", {**period, "unit": 1, "figure": "filed"}),
         ("post", "/api/v1/satisfaction/callbacks/", {"case": t.mine.pk, "score": 5}),
     ]
 
@@ -120,6 +126,7 @@ def page_requests(t: Traces) -> list[tuple[str, str, dict]]:
             {"category": "C0101", "description": "井盖丢失", "lon": POINT_A[0], "lat": POINT_A[1]},
         ),
         ("get", "/queue/", {}),
+        ("post", "/queue/bulk/", {"action": "reject", "case": [t.mine.pk], "reason": "重复"}),
         ("get", "/department/", {}),
         ("get", "/cases/", {}),
         ("get", case, {}),
@@ -138,9 +145,11 @@ def page_requests(t: Traces) -> list[tuple[str, str, dict]]:
         ("get", f"/visits/{t.visit_id}/photo/thumbnail/", {}),
         ("get", "/integrity/", {}),
         ("post", f"/integrity/{t.flag.pk}/dismiss/", {"note": "不是重复"}),
+        ("post", "/integrity/bulk/", {"decision": "dismiss", "note": "重复", "flag": [t.flag.pk]}),
         ("get", f"/integrity/{t.flag.pk}/photos/{t.photo.pk}/", {}),
         ("get", f"/integrity/{t.flag.pk}/photos/{t.photo.pk}/thumbnail/", {}),
         ("get", "/dashboard/", {}),
+        ("get", "/dashboard/cases/", {"level": "cell", "unit": 1, "figure": "filed"}),
     ]
 
 
@@ -215,6 +224,8 @@ PUBLIC_ROUTES = {
     "open311:request",
     "open311:token",
     "healthz",
+    "pwa-service-worker",  # names of pages and files, no data
+    "pwa-manifest",
     "login",
     "logout",
     "set_language",

@@ -20,7 +20,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from cases.demo import DEMO_PNG, create_demo_cases, create_routing_rules, delete_cases
+from cases.demo import (
+    DEMO_PNG,
+    create_demo_cases,
+    create_nearby_report,
+    create_routing_rules,
+    delete_cases,
+)
+from cases.demo_desk import create_desk_queue
 from cases.demo_history import create_case_history
 from cases.models import Case
 from cases.photos import prepare_photos
@@ -118,13 +125,30 @@ class Command(BaseCommand):
                 f"{residents_side['ratings']} ratings, {residents_side['answers']} survey answers."
             )
             self.stdout.write(f"Visits: {create_field_demo(territory)} by demo_worker.")
+            nearby = self._nearby_report()
+            if nearby:
+                self.stdout.write(
+                    f"Already reported nearby: as demo_worker on /report/, tap the middle of "
+                    f"{nearby.cell.name} and choose {nearby.category.code} {nearby.category.name}."
+                )
             if residents_side["try_code"]:
                 code = residents_side["try_code"]
                 self.stdout.write(f"A resident's tracking code to try: /public/track/{code}/")
+            # A desk's load: more fresh reports in each street queue than a screen holds.
+            waiting = create_desk_queue(territory.cells, rng=rng)
+            self.stdout.write(f"Street queues: {waiting} fresh reports waiting.")
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ({scale}) ready in {time.monotonic() - started:.0f} s.")
         )
         print_logins(self.stdout)
+
+    def _nearby_report(self):
+        """An open report in demo_worker's cell by the demo volunteer (see create_nearby_report)."""
+        worker = Assignment.objects.filter(user__username="demo_worker", cell__isnull=False).first()
+        volunteer = get_user_model().objects.filter(username="demo_volunteer").first()
+        if worker is None or volunteer is None:
+            return None
+        return create_nearby_report(worker.cell, by=volunteer)
 
 
 def create_field_demo(territory) -> int:
