@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0014_field_photo_capture"),
+        ("cases", "0015_offline_idempotency_keys"),
     ]
 
     operations = [
