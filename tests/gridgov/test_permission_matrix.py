@@ -150,6 +150,10 @@ ROUTES: dict[str, list[Route]] = {
     },
     "api:case-merge": [_api("post", lambda p: f"{_case(p)}merge/", lambda p: {})],
     "api:notification-list": [_api("get", lambda p: "/api/v1/notifications/", reach=None)],
+    "api:case-nearby": [
+        _api("get", lambda p: "/api/v1/cases/nearby/?lon=116.405&lat=39.905", reach=None)
+    ],
+    "indicator-cases": [_api("get", lambda p: "/api/v1/indicators/cases/", PERIOD, None)],
     "api:notification-read-all": [
         _api("post", lambda p: "/api/v1/notifications/read-all/", reach=None)
     ],
@@ -223,12 +227,19 @@ ROUTES: dict[str, list[Route]] = {
         )
     ],
     "dashboard": [_page("get", lambda p: "/dashboard/", reach=None)],
+    "dashboard-cases": [_page("get", lambda p: "/dashboard/cases/", PERIOD, None)],
+    "queue-bulk": [_page("post", lambda p: "/queue/bulk/", lambda p: {"cases": [p.case.pk]}, None)],
+    "integrity:bulk-review": [
+        _page("post", lambda p: "/integrity/bulk/", lambda p: {"flags": [p.flag_id]}, None)
+    ],
 }
 # Anyone may call these (the resident portal by tracking code or cell code, sign-in, the
 # schema) or they answer only for the caller: checked for never a 5xx, and the portal for
 # showing a private photo to nobody.
 PUBLIC: dict[str, list[Route]] = {
     "healthz": [_page("get", lambda p: "/healthz", reach=None)],
+    "pwa-manifest": [_page("get", lambda p: "/manifest.webmanifest", reach=None)],
+    "pwa-service-worker": [_page("get", lambda p: "/sw.js", reach=None)],
     "tile": [_page("get", lambda p: "/tiles/1/1/1.png", reach=None)],
     "login": [_page("get", lambda p: "/accounts/login/", reach=None)],
     "logout": [_page("post", lambda p: "/accounts/logout/", reach=None)],
