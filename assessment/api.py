@@ -309,7 +309,10 @@ class IndicatorCasesView(APIView):
 
     @extend_schema(
         parameters=[DrilldownQuerySerializer],
-        responses={200: OpenApiResponse(description="{figure, label, count, results}")},
+        responses={
+            200: OpenApiResponse(description="{figure, label, count, results}"),
+            404: OpenApiResponse(description="No such unit in your scope, or no such page"),
+        },
     )
     def get(self, request: Request) -> Response:
         scope = _scope(request)
