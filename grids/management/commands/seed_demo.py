@@ -17,13 +17,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Q
 
-from cases.demo import create_demo_cases, create_routing_rules, delete_cases
+from cases.demo import create_routing_rules, delete_cases
 from cases.demo_history import create_case_history
 from cases.models import Case
+from demo.history import play_history, wrap_up
 from grids import demo
 from grids.models import Assignment, Community, Department, District, GridCell, Street
 from grids.spatial import invalidate_cell_index
-from public.demo import create_resident_demo
 from residents.demo import create_residents, delete_access_logs_by, delete_residents
 
 RESIDENT_CASES = 40
@@ -88,23 +88,36 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Residents: {residents:,} in {households:,} households.")
         rules = create_routing_rules(territory.district)
-        cases = create_demo_cases(
-            territory.cells, count=plan.cases, rng=rng, progress=not no_progress
+        made = play_history(
+            territory.cells,
+            count=plan.cases,
+            resident_count=0 if plan.history else RESIDENT_CASES,
+            rng=rng,
+            seed=seed,
+            progress=not no_progress,
         )
-        if plan.history:
-            cases += create_case_history(
+        self.stdout.write(
+            f"Cases: {made['cases']:,} over 90 days ({made['steps']:,} steps, "
+            f"{made['scans']:,} deadline scans, {made['photos']:,} photos); {rules} routing rules."
+        )
+        if plan.history:  # the district: bulk history, copied in
+            cases = create_case_history(
                 territory.cells, total=plan.history, rng=rng, progress=not no_progress
             )
-        self.stdout.write(f"Cases: {cases:,} across every state; {rules} routing rules.")
-        if not plan.history:  # the small demo: residents' side too
-            residents_side = create_resident_demo(territory.cells, count=RESIDENT_CASES, rng=rng)
+            self.stdout.write(f"History: {cases:,} more cases across every state.")
+        else:  # the small demo: what the nightly jobs would have made of the 90 days
+            done = wrap_up()
             self.stdout.write(
-                f"Residents' reports: {residents_side['cases']} (portal and hotline), "
-                f"{residents_side['ratings']} ratings, {residents_side['answers']} survey answers."
+                f"Assessment: {done['days']} days rolled up; integrity: {done['flags']} flags."
             )
-            if residents_side["try_code"]:
-                code = residents_side["try_code"]
-                self.stdout.write(f"A resident's tracking code to try: /public/track/{code}/")
+            self.stdout.write(
+                f"Residents' reports: {made['resident_cases']} (portal and hotline), "
+                f"{made['ratings']} ratings, {made['answers']} survey answers."
+            )
+            if made["try_code"]:
+                self.stdout.write(
+                    f"A resident's tracking code to try: /public/track/{made['try_code']}/"
+                )
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ({scale}) ready in {time.monotonic() - started:.0f} s.")
         )
