@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from assessment.rollups import roll_up_days
 from cases.demo import SPOTS, _Cast, _point_in
-from cases.models import Category, RoutingRule
+from cases.models import CaseSource, Category, RoutingRule
 from grids.models import Department, GridCell
 from integrity.services import run_rules
 
@@ -84,7 +84,9 @@ def play_history(
     timeline.run(until=now, progress=lambda at: bar.set_postfix_str(f"{at:%Y-%m-%d}"))
     bar.update(len(plans))
     bar.close()
-    residents = after_the_history(cells, [p for _at, p in plans if p.source != "worker"], rng)
+    residents = after_the_history(
+        cells, [p for _at, p in plans if p.source != CaseSource.PATROL], rng
+    )
     return {
         "cases": len(plans),
         "steps": timeline.steps,

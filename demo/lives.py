@@ -18,14 +18,14 @@ from django.utils import timezone
 
 from assessment.services import rate_by_resident, record_callback
 from cases.demo import DESCRIPTIONS, _Cast
-from cases.models import Case, Category
+from cases.models import Case, CaseSource, Category
 from cases.services import ReporterContact, create_case
 from grids.models import Department
 from workflows import services
 
 from .cast import REDIRECT_TO, Behaviour, behaviour_of
 from .photos import PhotoStudio
-from .timeline import Story
+from .timeline import SCAN_EVERY, Story
 
 EARLY = 0.25
 LATE = 1.6
@@ -45,7 +45,7 @@ class Plan:
     kind: str = ""  # the handling department's kind ("" until one is needed)
     n: int = 0  # the how-many-th case of its department: behaviours alternate on it
     fresh: bool = False
-    source: str = "worker"
+    source: str = CaseSource.PATROL
     contact: ReporterContact | None = None
     rating: int = 0  # the resident's score once closed (0: none)
     callback: int = 0  # street staff's phone callback score once closed (0: none)
@@ -74,8 +74,14 @@ class Stage:
         return now + max((due - now) * EARLY, timedelta(minutes=12))
 
     def late(self, case: Case) -> datetime:
+        """Past the deadline by 60 % of the step's span, and by at least one scan."""
         start, due = case.step_started_at, case.due_at
-        return start + (due - start) * LATE + timedelta(minutes=self.rng.randint(5, 90))
+        past = max((due - start) * (LATE - 1), SCAN_EVERY)
+        return due + past + timedelta(minutes=self.rng.randint(5, 90))
+
+    def photos(self, required: bool) -> list:
+        """A new photo where the category asks for one."""
+        return [self.studio.photo()] if required else []
 
 
 def case_life(stage: Stage, plan: Plan) -> Story:
@@ -123,7 +129,7 @@ def _walk(stage: Stage, case: Case, plan: Plan):
             case_id=case.pk,
             by=case.reporter,
             note="现场已协调解决。",
-            photos=[stage.studio.photo()],
+            photos=stage.photos(case.category.requires_result_photo),
         )
         if plan.n % 2:  # the other half is never checked: an integrity flag to review
             yield stage.early(case, plan)
@@ -187,7 +193,7 @@ def _handle(stage: Stage, case: Case, plan: Plan, department: Department, behavi
         if behaviour.is_late(plan.n) and not plan.fresh:
             yield stage.late(case)
         case = services.report_case(
-            case_id=case.pk, by=handler, note="已处置完毕。", photos=[_photo(stage, plan)]
+            case_id=case.pk, by=handler, note="已处置完毕。", photos=_photos(stage, case, plan)
         )
         if target == "feedback":
             return case
@@ -239,13 +245,18 @@ def _merge(case: Case, staff) -> Case:
     )
 
 
-def _photo(stage: Stage, plan: Plan):
-    return stage.studio.again() if plan.reuse_photo else stage.studio.photo()
+def _photos(stage: Stage, case: Case, plan: Plan) -> list:
+    if plan.reuse_photo:
+        return [stage.studio.again()]
+    return stage.photos(case.category.requires_result_photo)
 
 
 def _verify(stage: Stage, case: Case) -> Case:
     return services.verify_pass(
-        case_id=case.pk, by=case.verifier, note="现场核查，已解决。", photos=[stage.studio.photo()]
+        case_id=case.pk,
+        by=case.verifier,
+        note="现场核查，已解决。",
+        photos=stage.photos(case.category.requires_verification_photo),
     )
 
 

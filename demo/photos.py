@@ -1,4 +1,4 @@
-"""Generated photos the size a phone sends (1600×1200 JPEG, a few hundred KB), deterministic
+"""Generated photos the size a phone sends (1280×960 JPEG, a few hundred KB), deterministic
 by seed and each one different: every picture gets its own scene (sky, ground, buildings,
 a few objects), so the integrity rule on reused photos (perceptual hashes) flags only the
 reuse the demo stages on purpose. Sensor noise from one seeded layer gives the file the
@@ -14,10 +14,10 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image, ImageChops, ImageDraw
 
-WIDTH, HEIGHT = 1600, 1200
+WIDTH, HEIGHT = 1280, 960
 SCENE = (160, 120)  # drawn small, then enlarged: soft shapes as out of a phone's lens
-NOISE_SIGMA = 6
-JPEG_QUALITY = 88
+NOISE_SIGMA = 7
+JPEG_QUALITY = 86
 _EXIF_DATETIME_ORIGINAL = 0x9003
 _EXIF_IFD = 0x8769
 

@@ -55,7 +55,8 @@ def resident_plans(
         category = rng.choice(categories)
         lon, lat = _point_in(cell, rng)
         text = rng.choice(PHRASES).format(spot=rng.choice(SPOTS), name=category.name)
-        target = rng.choices(targets, weights)[0]
+        # The first two closed days ago: still open to a reopen request (``after_the_history``).
+        target = "closed" if n < 2 else rng.choices(targets, weights)[0]
         fresh = target in FRESH
         plan = Plan(
             cell=cell,
@@ -77,6 +78,8 @@ def resident_plans(
         )
         if fresh:
             at = now - timedelta(minutes=rng.randint(30, 600))
+        elif n < 2:
+            at = now - timedelta(days=4, minutes=rng.randint(0, 600))
         else:
             at = now - timedelta(days=rng.randint(3, 88), minutes=rng.randint(0, 600))
         plans.append((at, plan))

@@ -20,7 +20,7 @@ import time_machine
 from workflows.sla import scan_deadlines
 
 Story = Iterator[datetime]
-SCAN_EVERY = timedelta(hours=1)
+SCAN_EVERY = timedelta(hours=3)
 
 
 class Timeline:
