@@ -2,12 +2,16 @@
 clearly apart from the others, so the assessment sorts them into different grades whatever
 the exact weights (DESIGN §5: A ≥ 90 … E < 40) — and a newcomer sees why.
 
-- 城管 (urban management, the demo handler's): every step early, nothing returned or redone;
-- 民政 (civil affairs): every other case finished late;
-- 住建 (housing): every case finished late, some twice over the limit (red);
-- 居委会 (residents' committee): late, every result redone once, every fourth case returned
-  ("not ours") and every third left unfinished;
-- 物业 (property management): starts late or never, finishes nothing — the overdue board.
+A behaviour is a pattern, one letter per case the department is given to finish, repeating:
+``.`` on time, ``L`` late (past the limit, marked overdue by the scanner), ``R`` late and
+redone once (返工), ``S`` stuck (never finished: overdue, then red), ``X`` returned to the
+street as "not ours" (回退; the street sends it to 城管).
+
+- 城管 (urban management, the demo handler's): everything on time — A;
+- 民政 (civil affairs): every other case late — B;
+- 住建 (housing): every case late — C;
+- 居委会 (residents' committee): late and redone, one in four stuck, one in four returned — D;
+- 物业 (property management): finishes nothing — E, and the overdue board.
 """
 
 from __future__ import annotations
@@ -21,28 +25,20 @@ from grids.models import DepartmentKind as K
 class Behaviour:
     grade: str  # the grade this way of working earns: what the demo sets out to show
     weight: int  # share of the dispatched cases
-    late: int = 0  # every ``late``-th case finishes past its limit (1: all; 0: none)
-    rework: bool = False  # every result fails verification once
-    returns: int = 0  # every ``returns``-th case is sent back to the street once
-    stuck: int = 0  # every ``stuck``-th case is never finished (1: none is)
+    pattern: str = "."
 
-    def is_late(self, n: int) -> bool:
-        return bool(self.late) and n % self.late == 0
-
-    def returns_case(self, n: int) -> bool:
-        return bool(self.returns) and n % self.returns == 1
-
-    def leaves_stuck(self, n: int) -> bool:
-        return bool(self.stuck) and n % self.stuck == 0
+    def letter(self, n: int) -> str:
+        """What happens to the department's ``n``-th case to finish (from 0)."""
+        return self.pattern[n % len(self.pattern)]
 
 
-PROMPT = Behaviour(grade="A", weight=3)
+PROMPT = Behaviour(grade="A", weight=2)
 BEHAVIOURS: dict[str, Behaviour] = {
     K.URBAN_MANAGEMENT: Behaviour(grade="A", weight=34),
-    K.CIVIL_AFFAIRS: Behaviour(grade="B", weight=16, late=2),
-    K.HOUSING: Behaviour(grade="C", weight=13, late=1),
-    K.RESIDENTS_COMMITTEE: Behaviour(grade="D", weight=13, late=1, rework=True, returns=4, stuck=3),
-    K.PROPERTY_MANAGEMENT: Behaviour(grade="E", weight=10, stuck=1),
+    K.CIVIL_AFFAIRS: Behaviour(grade="B", weight=22, pattern=".L"),
+    K.HOUSING: Behaviour(grade="C", weight=14, pattern="L"),
+    K.RESIDENTS_COMMITTEE: Behaviour(grade="D", weight=16, pattern="RSRX"),
+    K.PROPERTY_MANAGEMENT: Behaviour(grade="E", weight=8, pattern="S"),
     K.FIRE: PROMPT,
     K.POLICE: PROMPT,
     K.HEALTH: PROMPT,

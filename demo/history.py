@@ -26,7 +26,7 @@ from cases.models import CaseSource, Category, RoutingRule
 from grids.models import Department, GridCell
 from integrity.services import run_rules
 
-from .cast import BEHAVIOURS, behaviour_of
+from .cast import BEHAVIOURS, PROMPT, REDIRECT_TO, behaviour_of
 from .lives import Plan, Stage, case_life, describe
 from .photos import PhotoStudio
 from .residents import after_the_history, resident_plans
@@ -53,7 +53,9 @@ HANDLED = {"dispatched", "handling", "extension", "suspended", "feedback", "clos
 OPEN_TODAY = {"dispatched", "handling", "extension", "suspended", "feedback"}
 # Staged once each, on 城管's cases unless said otherwise.
 STAGED = ["binding_queue", "binding_closed", "suspended_overdue", "suspended_resumed"]
-CALLBACK_SCORES = [5, 5, 4, 5, 4, 3]
+CALLBACK_SCORES = [5, 5, 4, 5, 4, 5]
+PROMPT_KINDS = sorted(k for k, b in BEHAVIOURS.items() if b is PROMPT)
+SLOW_KINDS = {k for k, b in BEHAVIOURS.items() if set(b.pattern) & set("LRS")}
 
 
 def play_history(
@@ -120,10 +122,12 @@ def _worker_plans(cells, *, count: int, rng: random.Random, now: datetime) -> li
     plans = []
     for target in drawn:
         kind = ""
-        if target in HANDLED:
+        if target == "reworked":  # redone once by a department that is otherwise on time
+            kind = rng.choice(PROMPT_KINDS)
+        elif target in HANDLED:
             kind = rng.choices(kinds, kind_weights)[0]
         elif target.startswith(("binding", "suspended_")):
-            kind = "property_management" if target == "suspended_overdue" else "urban_management"
+            kind = "property_management" if target == "suspended_overdue" else REDIRECT_TO
         if target == "accepted":  # waits in the street's queue: no rule may route it
             pool = [c for c in categories if c.pk not in routed]
         else:
@@ -133,13 +137,7 @@ def _worker_plans(cells, *, count: int, rng: random.Random, now: datetime) -> li
         spot = rng.choice(SPOTS)
         lon, lat = _point_in(cell, rng)
         title, description = describe(category, cell.community.name, spot)
-        n = handled[kind] = handled[kind] + 1
-        behaviour = behaviour_of(kind)
-        if target in HANDLED and behaviour.leaves_stuck(n):
-            target = "handling" if n % 2 else "dispatched"
-            fresh = False
-        else:
-            fresh = target in OPEN_TODAY
+        handled[kind] += 1
         plan = Plan(
             cell=cell,
             category=category,
@@ -149,15 +147,30 @@ def _worker_plans(cells, *, count: int, rng: random.Random, now: datetime) -> li
             title=title,
             description=description,
             kind=kind,
-            n=n,
-            fresh=fresh,
-            callback=rng.choice(CALLBACK_SCORES)
-            if kind == "urban_management" and n % 3 == 0
-            else 0,
+            n=handled[kind],
+            fresh=target in OPEN_TODAY,
+            callback=(
+                rng.choice(CALLBACK_SCORES) if kind == REDIRECT_TO and handled[kind] % 3 == 0 else 0
+            ),
         )
         plans.append((_start(plan, rng, now), plan))
+    plans.sort(key=lambda item: item[0])
+    _assign_letters([p for _at, p in plans])
     _stage_flags([p for _at, p in plans])
     return plans
+
+
+def _assign_letters(plans: list[Plan]) -> None:
+    """Each department's way of finishing, dealt in time order, so any stretch of days has
+    its share of on-time, late and stuck cases (``cast.Behaviour.pattern``)."""
+    finishing = Counter()
+    for plan in plans:
+        if plan.target not in ("closed", "reworked"):
+            continue
+        plan.letter = behaviour_of(plan.kind).letter(finishing[plan.kind])
+        finishing[plan.kind] += 1
+        if plan.letter == "S":
+            plan.target = "handling" if finishing[plan.kind] % 2 else "dispatched"
 
 
 def _stage_flags(plans: list[Plan]) -> None:
@@ -169,14 +182,19 @@ def _stage_flags(plans: list[Plan]) -> None:
 
 
 def _start(plan: Plan, rng: random.Random, now: datetime) -> datetime:
-    """When the case is filed: minutes to hours ago if it is still open today, within two
-    days for the street's queue, 40 days ago for the suspension left past review, else any
-    working hour of the last ``DAYS`` days."""
+    """When the case is filed: within the hour if it is still open today (so that even an
+    urgent case's calendar-hour limit has not run out: the overdue board is for the
+    departments that leave cases lying), within two
+    days for the street's queue, 40 days ago for the suspension left past review, else a
+    working hour of the last ``DAYS`` days (a week ago at least for a slow department's)."""
     if plan.fresh:
-        return now - timedelta(minutes=rng.randint(30, 180))
+        return now - timedelta(minutes=rng.randint(25, 55))
     if plan.target in ("collected", "accepted", "merged"):
         return now - timedelta(minutes=rng.randint(60, 48 * 60))
-    days_ago = 40 if plan.target == "suspended_overdue" else rng.randint(2, DAYS)
+    if plan.target == "suspended_overdue":
+        days_ago = 40
+    else:  # a slow department's early enough to be finished by now (two late steps at most)
+        days_ago = rng.randint(7 if plan.kind in SLOW_KINDS else 2, DAYS)
     day = timezone.localtime(now - timedelta(days=days_ago))
     return day.replace(hour=8, minute=30, second=0, microsecond=0) + timedelta(
         minutes=rng.randint(0, 8 * 60)

@@ -23,7 +23,7 @@ from cases.services import ReporterContact, create_case
 from grids.models import Department
 from workflows import services
 
-from .cast import REDIRECT_TO, Behaviour, behaviour_of
+from .cast import REDIRECT_TO
 from .photos import PhotoStudio
 from .timeline import SCAN_EVERY, Story
 
@@ -43,7 +43,8 @@ class Plan:
     title: str
     description: str
     kind: str = ""  # the handling department's kind ("" until one is needed)
-    n: int = 0  # the how-many-th case of its department: behaviours alternate on it
+    n: int = 0  # the how-many-th case of its department (or of no department)
+    letter: str = "."  # how its department finishes it (``cast.Behaviour.pattern``)
     fresh: bool = False
     source: str = CaseSource.PATROL
     contact: ReporterContact | None = None
@@ -143,22 +144,21 @@ def _walk(stage: Stage, case: Case, plan: Plan):
         return (yield from _binding(stage, case, plan, staff))
     department = stage.departments[plan.kind]
     case = services.dispatch_case(case_id=case.pk, by=staff, department_id=department.pk)
-    behaviour = behaviour_of(plan.kind)
-    if behaviour.returns_case(plan.n) and not plan.fresh and target != "dispatched":
+    if plan.letter == "X":
         yield stage.early(case, plan)
         case = services.return_case(
             case_id=case.pk, by=stage.cast.handler[department.pk], reason=RETURN_REASON
         )
         yield stage.early(case, plan)
         department = stage.departments[REDIRECT_TO]
-        behaviour = behaviour_of(REDIRECT_TO)
+        plan.letter = "."  # 城管 finish it on time
         case = services.dispatch_case(case_id=case.pk, by=staff, department_id=department.pk)
     if target == "dispatched":
         return case
-    return (yield from _handle(stage, case, plan, department, behaviour))
+    return (yield from _handle(stage, case, plan, department))
 
 
-def _handle(stage: Stage, case: Case, plan: Plan, department: Department, behaviour: Behaviour):
+def _handle(stage: Stage, case: Case, plan: Plan, department: Department):
     """From dispatched on: start, (extension, suspension), report, verify — and redo."""
     handler = stage.cast.handler[department.pk]
     staff = stage.cast.staff[case.street_id]
@@ -188,9 +188,9 @@ def _handle(stage: Stage, case: Case, plan: Plan, department: Department, behavi
         yield timezone.now() + timedelta(days=stage.rng.randint(2, 5))
         case = services.resume_case(case_id=case.pk, by=staff, note="资金已到位，恢复处置。")
         yield stage.early(case, plan)
-    reworks = 1 if behaviour.rework or target == "reworked" else 0
+    reworks = 1 if plan.letter == "R" or target == "reworked" else 0
     while True:
-        if behaviour.is_late(plan.n) and not plan.fresh:
+        if plan.letter in "LR" and not plan.fresh:
             yield stage.late(case)
         case = services.report_case(
             case_id=case.pk, by=handler, note="已处置完毕。", photos=_photos(stage, case, plan)
@@ -228,7 +228,7 @@ def _binding(stage: Stage, case: Case, plan: Plan, staff):
     case = services.assign_binding(
         case_id=case.pk, by=stage.admin, department_id=department.pk, note="由城管执法局承办。"
     )
-    return (yield from _handle(stage, case, plan, department, behaviour_of(REDIRECT_TO)))
+    return (yield from _handle(stage, case, plan, department))
 
 
 def _merge(case: Case, staff) -> Case:
