@@ -82,13 +82,16 @@ def play_history(
     plans += resident_plans(cells, count=resident_count, rng=rng, now=now)
     for at, plan in plans:
         timeline.add(at, case_life(stage, plan))
-    bar = tqdm(total=len(plans), unit="case", disable=not progress, desc="90 days")
-    timeline.run(until=now, progress=lambda at: bar.set_postfix_str(f"{at:%Y-%m-%d}"))
-    bar.update(len(plans))
+    bar = tqdm(total=DAYS + 1, unit="day", disable=not progress, desc="history")
+    first = min(at for at, _plan in plans)
+
+    def advance(at: datetime) -> None:
+        bar.update(max(0, (at - first).days - bar.n))
+
+    timeline.run(until=now, progress=advance)
     bar.close()
-    residents = after_the_history(
-        cells, [p for _at, p in plans if p.source != CaseSource.PATROL], rng
-    )
+    by_residents = [p for _at, p in plans if p.source != CaseSource.PATROL]
+    residents = after_the_history(cells, by_residents, rng) if by_residents else {}
     return {
         "cases": len(plans),
         "steps": timeline.steps,
