@@ -31,6 +31,7 @@ class Timeline:
         self._seq = 0  # ties keep the order stories were added in: deterministic
         self.steps = 0
         self.scans = 0
+        self._next_scan: datetime | None = None
 
     def add(self, at: datetime, story: Story) -> None:
         self._seq += 1
@@ -41,15 +42,11 @@ class Timeline:
         not happened), scanning deadlines every ``SCAN_EVERY`` from the first step on."""
         if not self._queue:
             return
-        next_scan = self._queue[0][0] + SCAN_EVERY
+        self._next_scan = self._queue[0][0] + SCAN_EVERY
         with time_machine.travel(self._queue[0][0], tick=False) as clock:
             while self._queue and self._queue[0][0] < until:
                 at, seq, story = heapq.heappop(self._queue)
-                while next_scan <= at:
-                    clock.move_to(next_scan)
-                    scan_deadlines(now=next_scan)
-                    self.scans += 1
-                    next_scan += SCAN_EVERY
+                self._scan_until(at, clock)
                 clock.move_to(at)
                 self.steps += 1
                 following = next(story, None)
@@ -57,9 +54,13 @@ class Timeline:
                     heapq.heappush(self._queue, (max(following, at), seq, story))
                 if progress:
                     progress(at)
-            while next_scan < until:
-                clock.move_to(next_scan)
-                scan_deadlines(now=next_scan)
-                self.scans += 1
-                next_scan += SCAN_EVERY
+            self._scan_until(until, clock)
         scan_deadlines()  # and once at the real now
+
+    def _scan_until(self, moment: datetime, clock) -> None:
+        """Run the scans due up to ``moment``, each at its own simulated time."""
+        while self._next_scan <= moment:
+            clock.move_to(self._next_scan)
+            scan_deadlines(now=self._next_scan)
+            self.scans += 1
+            self._next_scan += SCAN_EVERY

@@ -50,7 +50,10 @@ DEMO_USERS = {
 def _demo_seeded(django_db_setup, django_db_blocker, tmp_path_factory):
     with (
         django_db_blocker.unblock(),
-        override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")),
+        override_settings(
+            MEDIA_ROOT=tmp_path_factory.mktemp("media"),
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],  # as the tests'
+        ),
         transaction.atomic(),
     ):
         call_command("seed_demo", scale="small", no_progress=True)
@@ -106,6 +109,7 @@ def test_rerunning_refuses_and_reset_recreates_without_duplicates(seeded):
         call_command("seed_demo", scale="small", no_progress=True)
     call_command("seed_demo", scale="small", if_empty=True)
     assert GridCell.objects.count() == 20
+    plan = list(Case.objects.order_by("created_at").values_list("title", "category", "source"))
     # The demo admin looked at residents: the access logs name them, yet the reset goes on.
     from residents.services import record_list_view
 
@@ -113,6 +117,10 @@ def test_rerunning_refuses_and_reset_recreates_without_duplicates(seeded):
     record_list_view(by=demo_admin, where="admin:residents.resident", rows=20)
     call_command("seed_demo", scale="small", reset=True, no_progress=True)
     assert GridCell.objects.count() == 20
+    # The same seed, the same demo (relative to when it runs).
+    assert (
+        list(Case.objects.order_by("created_at").values_list("title", "category", "source")) == plan
+    )
     assert Resident.objects.count() == 2000
     worker = authenticate(request=SIGN_IN, username="demo_worker", password="gridgov-demo")
     assert worker is not None
