@@ -109,7 +109,7 @@ def test_rerunning_refuses_and_reset_recreates_without_duplicates(seeded):
         call_command("seed_demo", scale="small", no_progress=True)
     call_command("seed_demo", scale="small", if_empty=True)
     assert GridCell.objects.count() == 20
-    plan = list(Case.objects.order_by("created_at").values_list("title", "category", "source"))
+    plan = sorted(Case.objects.values_list("title", "category", "source", "cell__full_code"))
     # The demo admin looked at residents: the access logs name them, yet the reset goes on.
     from residents.services import record_list_view
 
@@ -118,9 +118,8 @@ def test_rerunning_refuses_and_reset_recreates_without_duplicates(seeded):
     call_command("seed_demo", scale="small", reset=True, no_progress=True)
     assert GridCell.objects.count() == 20
     # The same seed, the same demo (relative to when it runs).
-    assert (
-        list(Case.objects.order_by("created_at").values_list("title", "category", "source")) == plan
-    )
+    again = sorted(Case.objects.values_list("title", "category", "source", "cell__full_code"))
+    assert again == plan
     assert Resident.objects.count() == 2000
     worker = authenticate(request=SIGN_IN, username="demo_worker", password="gridgov-demo")
     assert worker is not None
@@ -174,9 +173,9 @@ def test_the_small_demo_has_90_days_of_history(seeded):
     per_department = rated.values("case__department").annotate(n=Count("id"))
     assert max(row["n"] for row in per_department) >= 5
     # the days rolled up, flags already found
-    assert RolledDay.objects.filter(day__lte=today - timedelta(days=89)).exists()
-    assert RolledDay.objects.filter(day__gte=today - timedelta(days=1)).exists()
-    assert CellRollup.objects.values("start").distinct().count() >= 90
+    days = RolledDay.objects.filter(day__gte=today - timedelta(days=90), day__lt=today)
+    assert days.count() == 90
+    assert CellRollup.objects.values("start").distinct().count() >= 80  # days with cases
     rules = set(IntegrityFlag.objects.values_list("rule", flat=True))
     assert {"reused_photo", "verification_too_fast"} <= rules, rules
 
@@ -185,8 +184,8 @@ def test_demo_photos_are_phone_sized_and_distinct(seeded):
     photos = list(Attachment.objects.exclude(width=None)[:40])
     assert len(photos) == 40
     for photo in photos:
-        assert photo.width >= 1000 and photo.file.size >= 100_000, photo.pk
-    sizes = {p.file.size for p in photos}
+        assert photo.width >= 1000 and photo.size >= 100_000, photo.pk
+    sizes = {p.size for p in photos}
     assert len(sizes) > 30  # not one picture copied
 
 
