@@ -134,7 +134,7 @@ def test_small_demo_cases_cover_the_loop_and_replay_exactly(seeded):
     assert Case.objects.filter(duplicate_of__isnull=False).exists()
     assert Case.objects.filter(requested_due_at__isnull=False).exists()  # extension pending
     cases = Case.objects.prefetch_related("events")
-    # The workers' 300 and the residents' 40 (portal and hotline, public.demo).
+    # The workers' 300 and the residents' 40 (portal and hotline, demo.residents).
     assert len(cases) == 300 + 40
     assert (
         Case.objects.filter(source="resident").exists()
