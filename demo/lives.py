@@ -4,8 +4,8 @@ the department's behaviour (``cast``) and the step's own deadline (``due_at``, w
 services computed on the working calendar). Early steps land a quarter of the way to the
 deadline; late ones at 1.6 × the step's span, after the SLA scanner has marked them overdue.
 
-A ``fresh`` case is one still open today: its steps come minutes apart in the last hours, so
-only the departments that leave cases lying have old open cases on the overdue board.
+A ``fresh`` case is one still open today: its steps come minutes apart within the last hour,
+so only the departments that leave cases lying have old open cases on the overdue board.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from .timeline import SCAN_EVERY, Story
 
 EARLY = 0.25
 LATE = 1.6
+REJECT_REASON = "不属于网格事项，已告知居民向物业反映。"
+RETURN_REASON = "不属于本单位职责，请街道重新派遣。"
 
 
 @dataclass
@@ -258,10 +260,6 @@ def _verify(stage: Stage, case: Case) -> Case:
         note="现场核查，已解决。",
         photos=stage.photos(case.category.requires_verification_photo),
     )
-
-
-REJECT_REASON = "不属于网格事项，已告知居民向物业反映。"
-RETURN_REASON = "不属于本单位职责，请街道重新派遣。"
 
 
 def describe(category: Category, community: str, spot: str) -> tuple[str, str]:

@@ -23,6 +23,7 @@ from stdnum.cn import ric
 
 from assessment.models import CellRollup, RolledDay, Satisfaction
 from cases.models import Attachment, Case, CaseEvent, CaseStatus, EscalationLevel
+from demo.cast import BEHAVIOURS, PROMPT
 from grids.coverage import check_community
 from grids.models import Community, Department, DepartmentKind, GridCell, Role, Street
 from grids.selectors import user_roles, visible_cells
@@ -206,6 +207,13 @@ def test_the_dashboard_shows_every_grade_and_the_overdue_board(
     client.force_login(admin)
     by_department = grades(client, "department")
     assert {"A", "B", "C", "D", "E"} <= set(by_department.values()), by_department
+    # each for the reason the cast gives it (demo/cast.py)
+    expected = {
+        Department.objects.get(kind=kind).name: behaviour.grade
+        for kind, behaviour in BEHAVIOURS.items()
+        if behaviour is not PROMPT
+    }
+    assert {name: by_department[name] for name in expected} == expected
     with django_assert_max_num_queries(30):
         assert client.get(reverse("dashboard")).status_code == 200
     end = timezone.localdate()
