@@ -9,11 +9,14 @@ keeps them for a signed-in superuser and gives everyone else what production giv
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from django.views.debug import ExceptionReporter
 from rest_framework import exceptions as api_exceptions
@@ -29,13 +32,26 @@ _API_DETAIL = {
     403: api_exceptions.PermissionDenied.default_detail,
     404: api_exceptions.NotFound.default_detail,
     500: api_exceptions.APIException.default_detail,
+    503: _("The service is briefly unavailable (its database cannot be reached); try again."),
 }
+# Seconds an API client (or an offline phone) should wait before trying again after a 503.
+RETRY_AFTER_SECONDS = 30
 FALLBACK_500 = "<!doctype html><title>GridGov</title><h1>Server Error (500)</h1>"
 _PAGES: dict[int, Callable[..., HttpResponse]] = {
     400: defaults.bad_request,
     403: defaults.permission_denied,
     404: defaults.page_not_found,
 }
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """The database could not be reached (refused, gone, shutting down), as opposed to a
+    query that failed: PostgreSQL gives a connection failure no SQLSTATE, or one of class
+    08 (connection exception) or 57P (operator intervention)."""
+    if not isinstance(exc, OperationalError | InterfaceError):
+        return False
+    code = getattr(exc.__cause__, "pgcode", None)
+    return code is None or code.startswith(("08", "57P"))
 
 
 def is_api_request(request: HttpRequest) -> bool:
@@ -45,23 +61,34 @@ def is_api_request(request: HttpRequest) -> bool:
 def error_response(
     request: HttpRequest, *, status: int, exception: Exception | None = None
 ) -> HttpResponse:
-    """The answer for an error ``status`` (400, 403, 404, 500): JSON on API paths, else the
-    branded page (500.html is rendered without the request: its context may be what broke)."""
+    """The answer for an error ``status`` (400, 403, 404, 500, 503): JSON on API paths, else
+    the branded page (500.html and 503.html are rendered without the request: its context may
+    be what broke). A 503 says when to try again (``Retry-After``)."""
     if is_api_request(request):
-        return JsonResponse({"detail": str(_API_DETAIL[status])}, status=status)
-    if status == 500:
+        response = JsonResponse({"detail": str(_API_DETAIL[status])}, status=status)
+    elif status == 503:
+        response = _server_error_page(request, template_name="503.html", status=503)
+    elif status == 500:
         return _server_error_page(request)
-    return _PAGES[status](request, exception=exception or Exception())
+    else:
+        return _PAGES[status](request, exception=exception or Exception())
+    if status == 503:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
-def _server_error_page(request: HttpRequest) -> HttpResponse:
+def _server_error_page(
+    request: HttpRequest, template_name: str = "500.html", status: int = 500
+) -> HttpResponse:
     try:
-        return defaults.server_error(request)
+        response = defaults.server_error(request, template_name=template_name)
+        response.status_code = status
+        return response
     except Exception:
         # The page failed too (a static file missing from the manifest made every page a 500
         # here once): a bare answer, not an exception escaping to the WSGI server.
         logger.exception("The 500 page could not be rendered")
-        return HttpResponseServerError(FALLBACK_500)
+        return HttpResponse(FALLBACK_500, status=status)
 
 
 # Django's error handlers (gridgov.urls: handler400 ... handler500).
@@ -78,7 +105,8 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return error_response(request, status=500)
+    # Called while the exception is being handled: an unreachable database is a 503.
+    return error_response(request, status=503 if database_unavailable(sys.exc_info()[1]) else 500)
 
 
 # --- DEBUG ----------------------------------------------------------------------------------
@@ -101,7 +129,7 @@ class _TracebackForSuperusersReporter(ExceptionReporter):
     def _hidden(self) -> bool:
         if self.request is None or may_see_technical_pages(self.request):
             return False
-        self.request._technical_page_hidden = True
+        self.request._technical_page_hidden = 503 if database_unavailable(self.exc_value) else 500
         return True
 
     def get_traceback_html(self) -> str:
@@ -129,8 +157,9 @@ class TechnicalPagesForSuperusersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.exception_reporter_class = _TracebackForSuperusersReporter
         response = self.get_response(request)
-        if getattr(request, "_technical_page_hidden", False):
-            return error_response(request, status=response.status_code)
+        hidden = getattr(request, "_technical_page_hidden", None)
+        if hidden:
+            return error_response(request, status=503 if hidden == 503 else response.status_code)
         unmatched = response.status_code == 404 and request.resolver_match is None
         if unmatched and not may_see_technical_pages(request):
             return error_response(request, status=404)

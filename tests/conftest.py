@@ -73,7 +73,8 @@ def _fresh_process_caches(monkeypatch):
     rollback sends no signals (SQLite may even reuse the ids): never let a process-wide
     copy made in an earlier test answer (the point → cell index, the working calendar, the
     fileable categories). Nor a note that an earlier test's intake queued a sweep."""
-    monkeypatch.setattr(tasks, "_follow_up_queued_until", 0.0)
+    for requests in (tasks.request_intake_follow_up, tasks.request_effects_delivery):
+        monkeypatch.setattr(requests, "_queued_until", 0.0)
     for invalidate in PROCESS_CACHES:
         invalidate()
     yield

@@ -236,3 +236,36 @@ class ResidentMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.channel}: {self.body[:40]}"
+
+
+class Effect(models.Model):
+    """An outbox row: something the loop owes somebody after a commit (DESIGN §4), written in
+    the same transaction as what causes it and deleted in the same transaction as its
+    delivery (``workflows.outbox``).
+
+    ``kind`` names the handler and ``args`` its arguments: ``after_transition`` (auto-routing
+    after accept and the notices of the next actor and of the resident), ``email`` (one
+    notification's email), ``resident_message`` (one SMS/email to a resident). ``key`` makes
+    recording idempotent; the handlers are idempotent too (dedupe keys, claimed rows), so a
+    delivery repeated after a crash sends nothing twice.
+    """
+
+    class Kind(models.TextChoices):
+        AFTER_TRANSITION = "after_transition", _("after a transition")
+        EMAIL = "email", _("email")
+        RESIDENT_MESSAGE = "resident_message", _("message to a resident")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    key = models.CharField(max_length=120, unique=True, editable=False)
+    args = models.JSONField(default=dict)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    attempts = models.PositiveIntegerField(_("failed attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("pending effect (待发送)")
+        verbose_name_plural = _("pending effects (待发送)")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.key

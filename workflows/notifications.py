@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +25,7 @@ from django.utils.translation import gettext as _
 from cases.models import Case, CaseStatus
 from grids.models import Assignment, Role
 
+from . import outbox
 from .models import Notification, NotificationKind
 
 S = CaseStatus
@@ -99,16 +99,8 @@ def notify_many(drafts: Iterable[Draft]) -> int:
         .exclude(user__email="")
         .values_list("pk", flat=True)
     )
-    if to_email:
-        transaction.on_commit(lambda: _queue_emails(to_email), robust=True)
+    outbox.record_emails(to_email)
     return len(new)
-
-
-def _queue_emails(notification_ids: list[int]) -> None:
-    from .tasks import send_notification_email  # the tasks module imports this one
-
-    for pk in notification_ids:
-        send_notification_email.delay(pk)
 
 
 def send_email_for(notification_id: int) -> bool:

@@ -15,13 +15,13 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseContact, CaseStatus
 
+from . import outbox
 from .models import ResidentMessage
 from .sms import send_sms
 
@@ -119,14 +119,8 @@ def tell_resident(case_id: int, action: str, version: int | None = None) -> int:
         dedupe_key=key, defaults={"case": case, "channel": channel, "body": body}
     )
     if created:
-        transaction.on_commit(lambda: _queue(message.pk), robust=True)
+        outbox.record_resident_message(message.pk)
     return int(created)
-
-
-def _queue(message_id: int) -> None:
-    from .tasks import send_resident_message  # the tasks module imports this one
-
-    send_resident_message.delay(message_id)
 
 
 def send_message(message_id: int) -> bool:

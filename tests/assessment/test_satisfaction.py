@@ -12,7 +12,7 @@ from assessment.models import Satisfaction
 from assessment.selectors import AssessmentScope, Filters, indicator_table
 from assessment.services import rate_by_resident
 from cases.models import Case, CaseStatus
-from workflows import tasks
+from workflows import outbox
 from workflows.models import Notification, NotificationKind
 
 from ..cases.personas import case_in
@@ -60,7 +60,7 @@ def test_a_worker_never_rates_the_case_they_reported(cast, client_for):
     """Before: closing a case sent its reporting worker a rating link, and 满意率 was mostly
     workers rating work in their own cells."""
     case = case_in(cast, CaseStatus.CLOSED)
-    tasks.notify_after_transition.run(case.pk, "verify_pass", case.version)
+    outbox.after_transition(case.pk, "verify_pass", case.version)
     assert not Notification.objects.filter(kind=NotificationKind.SATISFACTION).exists()
     assert case.tracking_code is None  # a worker's case has no resident page to rate on
     with pytest.raises(Http404):

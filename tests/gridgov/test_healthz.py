@@ -40,7 +40,12 @@ def _healthz_in_child(**env_overrides: str) -> dict:
 def test_healthz_is_ok_when_database_and_broker_answer(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "outbox_oldest_seconds": 0,
+        "broker": "ok",
+    }
 
 
 def test_healthz_is_503_when_the_database_is_down():

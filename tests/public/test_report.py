@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from cases.models import Case, CaseContact
-from workflows import sms, tasks
+from workflows import resident_notices, sms, tasks
 from workflows.models import ResidentMessage
 
 from ..cases.personas import POINT_A, POINT_NOWHERE, photo
@@ -57,8 +57,8 @@ def test_a_resident_reports_with_a_photo_and_gets_a_tracking_code(cast):
     # The street's staff hear of it, and the resident gets the code by SMS, from the sweep.
     assert tasks.follow_up_intakes.run() == 1
     message = ResidentMessage.objects.get(case=case)
-    assert tasks.send_resident_message.run(message.pk) is True
-    assert tasks.send_resident_message.run(message.pk) is False  # a redelivery sends nothing
+    assert resident_notices.send_message(message.pk) is True
+    assert resident_notices.send_message(message.pk) is False  # a redelivery sends nothing
     assert [m.to for m in sms.outbox] == ["13912345678"]
     assert code in sms.outbox[0].body and f"/public/track/{code}/" in sms.outbox[0].body
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from cases.models import Attachment, Case, CaseStatus, ReopenRequest
 from cases.photos import prepare_photos
 from cases.services import create_case
-from workflows import services, sms, tasks
+from workflows import outbox, resident_notices, services, sms
 from workflows.errors import ReopenClosed
 from workflows.models import Notification, ResidentMessage
 
@@ -110,7 +110,7 @@ def test_a_resident_asks_to_reopen_and_street_staff_decide(cast):
     assert case.reopen_requested_at is not None and case.status == "closed"
     assert "The street office is looking at it" in _page(case)
     # Staff are told, and see it in their approvals with the resident's words.
-    tasks.notify_after_transition.run(case.pk, "request_reopen", case.version)
+    outbox.after_transition(case.pk, "request_reopen", case.version)
     assert Notification.objects.filter(user=cast.staff, case=case).exists()
     queue = Client()
     queue.force_login(cast.staff)
@@ -134,9 +134,9 @@ def test_a_declined_request_shows_the_reason_and_cannot_be_repeated(cast):
     services.request_reopen(tracking_code=case.tracking_code, reason="还有异味")
     case.refresh_from_db()
     act(cast, "decline_reopen", case, reason="已复查，异味来自邻近工地，已转告城管")
-    tasks.notify_after_transition.run(case.pk, "decline_reopen", case.version + 1)
+    outbox.after_transition(case.pk, "decline_reopen", case.version + 1)
     message = ResidentMessage.objects.get(case=case, dedupe_key__contains="decline_reopen")
-    tasks.send_resident_message.run(message.pk)
+    resident_notices.send_message(message.pk)
     page = _page(case)
     assert "declined to reopen" in page and "已转告城管" in page
     assert "Not fixed?" not in page

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import OperationalError, connection, connections, transaction
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent, RoutingRule
-from workflows import services, tasks
+from workflows import outbox, routing, services, tasks
 from workflows.calendar import TimeLimit, add_working_time
 from workflows.errors import TransitionNotAllowed
-from workflows.services import replay_events, replayed_state
+from workflows.models import Effect, Notification
+from workflows.services import loop, replay_events, replayed_state, runner
 
 from ..cases.personas import act, case_in, new_case
 
@@ -54,14 +56,17 @@ def test_start_keeps_the_handling_deadline_and_suspend_stops_the_clock(cast):
     assert timedelta(0) <= case.due_at - due < timedelta(seconds=1)
 
 
-def test_accept_queues_routing_after_commit(cast, django_capture_on_commit_callbacks, monkeypatch):
-    queued: list[tuple[int, int]] = []
-    monkeypatch.setattr(tasks.route_case, "delay", lambda *args: queued.append(args))
+def test_accept_owes_routing_and_the_outbox_delivers_it(cast, territory):
     case = new_case(cast)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        accepted = act(cast, "accept", case)
-    assert len(callbacks) == 1
-    assert queued == [(case.pk, accepted.version)]
+    RoutingRule.objects.create(
+        category=case.category, district=territory.district, department=cast.department
+    )
+    accepted = act(cast, "accept", case)
+    assert Effect.objects.filter(key=f"transition:{case.pk}:accept:{accepted.version}").exists()
+    outbox.deliver_pending(seconds=10)
+    case.refresh_from_db()
+    assert (case.status, case.department) == ("dispatched", cast.department)
+    assert not Effect.objects.filter(key__contains=":accept:").exists()
 
 
 def test_route_case_ignores_a_delivery_for_an_earlier_accept(cast, territory):
@@ -70,25 +75,25 @@ def test_route_case_ignores_a_delivery_for_an_earlier_accept(cast, territory):
         category=case.category, district=territory.district, department=cast.department
     )
     # The department returned the case and staff accepted it again: the old message is stale.
-    assert tasks.route_case(case.pk, case.version - 1) is None
+    assert routing.route_case(case.pk, case.version - 1) is None
     case.refresh_from_db()
     assert case.status == "accepted"
-    assert tasks.route_case(case.pk, case.version) == cast.department.pk
+    assert routing.route_case(case.pk, case.version) == cast.department.pk
 
 
 def test_route_case_dispatches_by_rule_once(cast, territory):
     case = act(cast, "accept", new_case(cast))
-    assert tasks.route_case(case.pk) is None  # no rule: the case waits for the street
+    assert routing.route_case(case.pk) is None  # no rule: the case waits for the street
     RoutingRule.objects.create(
         category=case.category, district=territory.district, department=cast.department
     )
-    assert tasks.route_case(case.pk) == cast.department.pk
+    assert routing.route_case(case.pk) == cast.department.pk
     case.refresh_from_db()
     assert (case.status, case.department) == ("dispatched", cast.department)
     event = case.events.get(action="dispatch")
     assert event.actor is None
-    assert tasks.route_case(case.pk) is None  # a second delivery changes nothing
-    assert tasks.route_case(10**9) is None
+    assert routing.route_case(case.pk) is None  # a second delivery changes nothing
+    assert routing.route_case(10**9) is None
     assert case.events.filter(action="dispatch").count() == 1
 
 
@@ -135,7 +140,6 @@ def test_replay_refuses_a_broken_chain(cast):
 )
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_concurrent_dispatches_one_wins(cast, monkeypatch):
-    monkeypatch.setattr(tasks.route_case, "delay", lambda *args: None)
     case = case_in(cast, "accepted")
     barrier = threading.Barrier(2)
     outcomes: list[object] = []
@@ -209,12 +213,99 @@ def test_staff_may_correct_the_cell_on_accept_within_their_street(cast, territor
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_broker_outage_after_commit_does_not_undo_or_fail_the_step(cast, monkeypatch, caplog):
-    def broker_down(*args):
+    def broker_down(*args, **kwargs):
         raise ConnectionError("broker unreachable")
 
-    monkeypatch.setattr(tasks.route_case, "delay", broker_down)
-    monkeypatch.setattr(tasks.notify_after_transition, "delay", broker_down)
+    monkeypatch.setattr(tasks.deliver_effects, "apply_async", broker_down)
     case = services.accept_case(case_id=new_case(cast).pk, by=cast.staff)
     case.refresh_from_db()
     assert case.status == "accepted"
     assert "broker unreachable" in caplog.text
+    # Nothing owed is lost: beat's sweep delivers it (here, the sweep run by hand).
+    assert outbox.deliver_pending(seconds=10).done >= 1
+    assert Notification.objects.filter(case=case, user=cast.staff).exists()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="select_for_update is a no-op on SQLite; row locking needs PostgreSQL",
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_merging_two_cases_into_each_other_at_once_never_deadlocks(cast, monkeypatch):
+    """Before: merge A→B locked A, then the foreign key check on B waited for B's lock, held
+    by merge B→A, which waited for A: PostgreSQL killed one as a deadlock (a 500). Both are
+    now locked in id order first: one merge wins, the other is refused as a 400.
+
+    Each merge waits (up to 3 s) inside its step for the other to reach its step too, which
+    forces the interleaving that deadlocked; with the ordered locks the second cannot get
+    there, so the wait times out and the first goes on alone."""
+    first, second = new_case(cast), new_case(cast)
+    inside = threading.Barrier(2)
+    visible = loop.cases_visible_to
+
+    def meet_the_other_merge(user):
+        with contextlib.suppress(threading.BrokenBarrierError):
+            inside.wait(timeout=3)
+        return visible(user)
+
+    monkeypatch.setattr(loop, "cases_visible_to", meet_the_other_merge)
+    outcomes: list[str] = []
+
+    def merge(case_id: int, into: int) -> None:
+        try:
+            services.merge_case(case_id=case_id, by=cast.staff, duplicate_of_id=into)
+            outcomes.append("ok")
+        except (ValidationError, TransitionNotAllowed) as exc:
+            outcomes.append(type(exc).__name__)
+        except Exception as exc:  # the deadlock this test is about
+            outcomes.append(repr(exc))
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=merge, args=(first.pk, second.pk)),
+        threading.Thread(target=merge, args=(second.pk, first.pk)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["ValidationError", "ok"], outcomes
+
+
+class _LostRace(Exception):
+    pgcode = "40P01"  # what psycopg2 sets on "deadlock detected"
+
+
+def _losing(times: int, real):
+    calls = {"n": 0}
+
+    def save_with_event(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] <= times:
+            raise OperationalError("deadlock detected") from _LostRace()
+        return real(*args, **kwargs)
+
+    return save_with_event
+
+
+# Outside a test transaction: the retry is only made when no outer transaction is open.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_step_that_lost_a_race_is_tried_once_more(cast, monkeypatch):
+    case = new_case(cast)
+    monkeypatch.setattr(runner, "save_with_event", _losing(1, runner.save_with_event))
+    assert services.accept_case(case_id=case.pk, by=cast.staff).status == "accepted"
+
+
+# Outside a test transaction: the retry is only made when no outer transaction is open.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_step_that_loses_twice_is_a_409_naming_the_state_now(cast, monkeypatch):
+    case = new_case(cast)
+    monkeypatch.setattr(runner, "save_with_event", _losing(2, runner.save_with_event))
+    with pytest.raises(TransitionNotAllowed, match="same moment") as exc:
+        services.accept_case(case_id=case.pk, by=cast.staff)
+    assert exc.value.status == "collected"
+    monkeypatch.setattr(runner, "save_with_event", _losing(1, runner.save_with_event))
+    # Inside an outer transaction (which the lost race broke) the error is left to it.
+    with pytest.raises(OperationalError), transaction.atomic():
+        services.accept_case(case_id=case.pk, by=cast.staff)

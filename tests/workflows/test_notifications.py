@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 
 from cases.models import Case, DuplicateCandidate
 from grids.models import Role
-from workflows import intake_follow_up, notifications, tasks
-from workflows.models import Notification, NotificationKind
+from workflows import intake_follow_up, notifications, outbox, tasks
+from workflows.models import Effect, Notification, NotificationKind
 
 from ..cases.personas import act, case_in, new_case
 from ..factories import assigned_user
@@ -73,41 +73,79 @@ def test_the_reporter_learns_of_a_rejection(cast):
 
 def test_notices_are_sent_once_and_skipped_once_the_case_moved_on(cast):
     case = case_in(cast, "accepted")
-    assert tasks.notify_after_transition.run(case.pk, "accept", case.version) == 1
-    assert tasks.notify_after_transition.run(case.pk, "accept", case.version) == 0
+    assert outbox.after_transition(case.pk, "accept", case.version) == 1
+    assert outbox.after_transition(case.pk, "accept", case.version) == 0
     assert Notification.objects.count() == 1
     # A delivery arriving after the next step has nothing left to say.
-    assert tasks.notify_after_transition.run(case.pk, "create", case.version - 1) == 0
-    assert tasks.notify_after_transition.run(10**9, "accept", 1) == 0
+    assert outbox.after_transition(case.pk, "create", case.version - 1) == 0
+    assert outbox.after_transition(10**9, "accept", 1) == 0
 
 
-def test_every_transition_queues_its_notice(cast, django_capture_on_commit_callbacks, monkeypatch):
+def owed() -> list[str]:
+    return list(Effect.objects.values_list("key", flat=True))
+
+
+def test_every_transition_records_what_it_owes_with_the_step(
+    cast, django_capture_on_commit_callbacks, monkeypatch
+):
+    """Before: what a transition owed (auto-routing, notices) was one broker send after
+    commit, and a failed send lost it. Now it is an outbox row written with the step."""
     queued: list[tuple] = []
-    monkeypatch.setattr(tasks.route_case, "delay", lambda *a: queued.append(("route", *a)))
-    monkeypatch.setattr(
-        tasks.notify_after_transition, "delay", lambda *a: queued.append(("notify", *a))
-    )
-    monkeypatch.setattr(
-        tasks.follow_up_intakes, "apply_async", lambda **kw: queued.append(("follow_up", kw))
-    )
+    for task in (tasks.follow_up_intakes, tasks.deliver_effects):
+        monkeypatch.setattr(task, "apply_async", lambda t=task, **kw: queued.append((t.name, kw)))
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         case = new_case(cast)
     assert len(callbacks) == 1
     # One message: the sweep that sends the notice and flags duplicates, a second later.
-    assert queued == [("follow_up", {"countdown": tasks.FOLLOW_UP_DELAY_SECONDS})]
-    assert Case.objects.get(pk=case.pk).intake_pending
+    delay = {"countdown": tasks.SWEEP_DELAY_SECONDS, "retry": False}
+    assert queued == [("workflows.follow_up_intakes", delay)]
+    assert Case.objects.get(pk=case.pk).intake_pending and owed() == []
     queued.clear()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         case = act(cast, "accept", case)
     assert len(callbacks) == 1
-    assert queued == [("route", case.pk, 2), ("notify", case.pk, "accept", 2)]
+    assert queued == [("workflows.deliver_effects", delay)]
+    assert owed() == [f"transition:{case.pk}:accept:2"]
     for action in ("dispatch", "start", "report"):
         case = act(cast, action, case)
-    queued.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        case = act(cast, "verify_pass", case)
+    Effect.objects.all().delete()
+    case = act(cast, "verify_pass", case)
     # No rating request to the worker who reported it: a worker never rates a case.
-    assert queued == [("notify", case.pk, "verify_pass", case.version)]
+    assert owed() == [f"transition:{case.pk}:verify_pass:{case.version}"]
+    assert outbox.deliver_pending(seconds=10).done == 1
+    assert owed() == [] and inbox() == {cast.reporter.pk}
+
+
+def test_a_step_rolled_back_owes_nothing(cast):
+    case = new_case(cast)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        act(cast, "accept", case)
+        raise RuntimeError("the request failed after the step")
+    assert owed() == []
+    assert Case.objects.get(pk=case.pk).status == "collected"
+
+
+def test_a_failing_effect_is_counted_and_kept_and_does_not_hold_up_the_others(cast, monkeypatch):
+    first, second = case_in(cast, "accepted"), case_in(cast, "accepted")
+    Effect.objects.all().delete()
+    outbox.record_transition(first.pk, "accept", first.version)
+    outbox.record_transition(second.pk, "accept", second.version)
+    real = notifications.notify_next_actor
+
+    def flaky(case_id, action, version):
+        if case_id == first.pk:
+            raise OperationalError("database hiccup")
+        return real(case_id, action, version)
+
+    monkeypatch.setattr(notifications, "notify_next_actor", flaky)
+    sweep = outbox.deliver_pending(seconds=10)
+    assert (sweep.done, sweep.failed, sweep.finished) == (1, 1, True)
+    left = Effect.objects.get()
+    assert left.args["case_id"] == first.pk and left.attempts == 1
+    assert "database hiccup" in left.last_error
+    monkeypatch.setattr(notifications, "notify_next_actor", real)
+    assert outbox.deliver_pending(seconds=10).done == 1  # the next sweep delivers it
+    assert owed() == [] and Notification.objects.filter(case=first).count() == 1
 
 
 def test_the_sweep_tells_staff_of_new_cases_and_their_duplicates_once(cast):
@@ -210,7 +248,9 @@ def test_intakes_close_together_share_one_sweep(monkeypatch):
     for _ in range(5):
         tasks.request_intake_follow_up()
         clock.now += 0.19
-    assert sent == [{"countdown": 1.0}]  # the queued sweep starts after all five committed
+    assert sent == [
+        {"countdown": 1.0, "retry": False}
+    ]  # the queued sweep starts after all five committed
     clock.now += 0.1  # that sweep has started: the next intake needs one of its own
     tasks.request_intake_follow_up()
     assert len(sent) == 2
@@ -234,33 +274,28 @@ def test_a_failed_send_is_tried_again_after_its_window(monkeypatch):
     assert len(sent) == 1
 
 
-def test_emails_are_queued_for_users_with_an_address_and_sent_once(
-    cast, django_capture_on_commit_callbacks, monkeypatch
-):
+def test_emails_are_owed_for_users_with_an_address_and_sent_once(cast, mailoutbox):
     cast.staff.email = "staff@example.org"
     cast.staff.save(update_fields=["email"])
-    queued: list[int] = []
-    monkeypatch.setattr(tasks.send_notification_email, "delay", queued.append)
     case = new_case(cast)
-    with django_capture_on_commit_callbacks(execute=True):
-        notifications.notify(
-            users=[cast.staff, cast.reporter],  # the reporter has no address
-            case=case,
-            kind=K.REMINDER,
-            message="催办",
-            key=f"test:{case.pk}",
-        )
+    notifications.notify(
+        users=[cast.staff, cast.reporter],  # the reporter has no address
+        case=case,
+        kind=K.REMINDER,
+        message="催办",
+        key=f"test:{case.pk}",
+    )
     note = Notification.objects.get(user=cast.staff)
-    assert queued == [note.pk]
+    assert owed() == [f"email:{note.pk}"]
 
-    assert tasks.send_notification_email.run(note.pk) is True
-    assert tasks.send_notification_email.run(note.pk) is False
+    assert outbox.deliver_pending(seconds=10).done == 1
+    assert notifications.send_email_for(note.pk) is False  # a redelivery sends nothing
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["staff@example.org"] and case.number in mail.outbox[0].subject
     note.refresh_from_db()
-    assert note.emailed_at is not None
+    assert note.emailed_at is not None and owed() == []
     other = Notification.objects.get(user=cast.reporter)
-    assert tasks.send_notification_email.run(other.pk) is False
+    assert notifications.send_email_for(other.pk) is False
 
 
 def test_a_failed_email_releases_its_claim_for_the_retry(cast, monkeypatch):
@@ -277,7 +312,10 @@ def test_a_failed_email_releases_its_claim_for_the_retry(cast, monkeypatch):
         notifications.send_email_for(note.pk)
     note.refresh_from_db()
     assert note.emailed_at is None
-    assert OSError in tasks.send_notification_email.autoretry_for
+    # The sweep keeps it owed, and sends it once the server is back.
+    assert outbox.deliver_pending(seconds=10).failed == 1 and owed() == [f"email:{note.pk}"]
+    monkeypatch.undo()
+    assert outbox.deliver_pending(seconds=10).done == 1 and len(mail.outbox) == 1
 
 
 def test_notify_dedupes_per_user(cast):
@@ -292,14 +330,7 @@ def test_notify_dedupes_per_user(cast):
 def test_tasks_retry_database_errors_and_have_time_limits():
     from django.db import OperationalError
 
-    for task in (
-        tasks.route_case,
-        tasks.scan_sla,
-        tasks.notify_after_transition,
-        tasks.follow_up_intakes,
-        tasks.send_notification_email,
-        tasks.send_resident_message,
-    ):
+    for task in (tasks.scan_sla, tasks.follow_up_intakes, tasks.deliver_effects):
         assert OperationalError in task.autoretry_for and task.retry_backoff
         assert task.ignore_result  # nobody waits for it: no result round trips at send time
         assert task.max_retries and task.soft_time_limit < task.time_limit

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from cases.models import CaseContact, CaseStatus
 from cases.services import ReporterContact, create_case
-from workflows import resident_notices, sms, tasks
+from workflows import outbox, resident_notices, sms
 from workflows.models import ResidentMessage
 
 from ..cases.personas import POINT_A, act, case_in, new_case
@@ -25,13 +25,13 @@ def _sms_in_memory(settings):
 
 def _sent(case) -> list[str]:
     for message in ResidentMessage.objects.filter(case=case, sent_at__isnull=True):
-        tasks.send_resident_message.run(message.pk)
+        resident_notices.send_message(message.pk)
     return [m.body for m in sms.outbox]
 
 
 def _after(case, action):
     case.refresh_from_db()
-    return tasks.notify_after_transition.run(case.pk, action, case.version)
+    return outbox.after_transition(case.pk, action, case.version)
 
 
 def test_a_rejected_resident_hears_why_with_the_tracking_link(cast):
@@ -83,7 +83,7 @@ def test_email_when_only_an_address_was_given(cast):
     assert resident_notices.tell_resident(case.pk, "create") == 1
     message = ResidentMessage.objects.get(case=case)
     assert message.channel == "email"
-    assert tasks.send_resident_message.run(message.pk)
+    assert resident_notices.send_message(message.pk)
     assert mail.outbox[-1].to == ["li@example.org"] and case.tracking_code in mail.outbox[-1].body
 
 

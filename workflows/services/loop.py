@@ -77,7 +77,17 @@ def merge_case(*, case_id: int, by, duplicate_of_id: int, note: str = "") -> Cas
         case.duplicate_of = target
         return {"duplicate_of_number": target.number}
 
-    return run_transition("merge", case_id=case_id, by=by, apply=apply, note=note)
+    with transaction.atomic():
+        # Both rows, in id order, before either is written: the foreign key check on the
+        # target takes a lock on it, so merging A into B while B merges into A would deadlock
+        # if each locked its own case first.
+        list(
+            Case.objects.select_for_update(of=("self",))
+            .filter(pk__in={case_id, duplicate_of_id})
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        return run_transition("merge", case_id=case_id, by=by, apply=apply, note=note)
 
 
 def _result_transition(action: str, *, case_id: int, by, note: str, photos: Sequence) -> Case:

@@ -12,13 +12,12 @@ from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseStatus, ReopenRequest
 
+from .. import outbox
 from ..errors import ReopenClosed, TransitionNotAllowed
 from ..transitions import Actor
 from .runner import (
     concrete_values,
-    queue_after_transition,
     require,
-    run_after_commit,
     run_transition,
     save_with_event,
 )
@@ -68,7 +67,7 @@ def request_reopen(*, tracking_code: str, reason: str) -> ReopenRequest:
             note=reason,
             payload={"by": "resident"},
         )
-        run_after_commit(queue_after_transition, case.pk, "request_reopen", case.version)
+        outbox.record_transition(case.pk, "request_reopen", case.version)
     return request
 
 

@@ -3,11 +3,13 @@ docstring for the contract every action shares), and the replay of a case's even
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
+from functools import wraps
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +18,7 @@ from cases.models import Attachment, Case, CaseEvent
 from cases.photos import PreparedPhoto, prepare_photos
 from cases.selectors import get_case_for
 
+from .. import outbox
 from ..clocks import move_clock
 from ..errors import ActionForbidden, TransitionNotAllowed
 from ..transitions import (
@@ -48,6 +51,8 @@ REPLAYED_FIELDS = (
     "suspended_seconds",
     "paused_clock",
 )
+
+logger = logging.getLogger(__name__)
 
 
 # --- events and replay ------------------------------------------------------------------------
@@ -179,6 +184,43 @@ def _forbidden_message(action: str) -> str:
     }
 
 
+# PostgreSQL's "deadlock detected" and "could not serialize access": the transaction lost a
+# race it could not have avoided; tried once more, it normally goes through.
+CONFLICT_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def is_conflict(exc: OperationalError) -> bool:
+    return getattr(exc.__cause__, "pgcode", None) in CONFLICT_SQLSTATES
+
+
+def once_more_on_conflict(service: Callable[..., Case]) -> Callable[..., Case]:
+    """Run ``service`` again once if its transaction lost a deadlock or serialization race;
+    a second loss is a 409 naming the case's state now (``TransitionNotAllowed``), not a 500.
+    Inside an outer transaction (which the lost race has broken) the error is left to it."""
+
+    @wraps(service)
+    def wrapper(action: str, *, case_id: int, **kwargs) -> Case:
+        for attempt in (1, 2):
+            if connection.in_atomic_block:
+                return service(action, case_id=case_id, **kwargs)
+            try:
+                return service(action, case_id=case_id, **kwargs)
+            except OperationalError as exc:
+                if not is_conflict(exc):
+                    raise
+                logger.warning("%s of case %s lost a race (attempt %s)", action, case_id, attempt)
+        status = Case.objects.filter(pk=case_id).values_list("status", flat=True).first()
+        raise TransitionNotAllowed(
+            action=action,
+            status=status or "",
+            allowed=[],
+            reason=_("Someone changed this case at the same moment; reload it and try again."),
+        )
+
+    return wrapper
+
+
+@once_more_on_conflict
 def run_transition(
     action: str,
     *,
@@ -237,9 +279,9 @@ def run_transition(
             photos=photos,
             photo_stage=photo_stage,
         )
-        # One hook per transition (routing after accept, notices, satisfaction request);
-        # robust: the step is committed, a broker outage must not turn it into an error.
-        run_after_commit(queue_after_transition, case.pk, action, case.version)
+        # What the step owes (routing after accept, notices) is recorded with it: a broker
+        # outage delays it, never loses it (workflows.outbox).
+        outbox.record_transition(case.pk, action, case.version)
     return case
 
 
@@ -254,9 +296,3 @@ def run_after_commit(func: Callable, *args) -> None:
 
     callback.__qualname__ = f"{func.__qualname__}{args}"
     transaction.on_commit(callback, robust=True)
-
-
-def queue_after_transition(case_id: int, action: str, version: int) -> None:
-    from .. import tasks  # the tasks module imports this one
-
-    tasks.queue_after_transition(case_id, action, version)
