@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 
-.PHONY: run test install migrate seed lint format bench clean
+.PHONY: run test install migrate seed lint format bench drills clean
 
 run: migrate ## set up everything, seed the demo if empty, serve web + worker + beat
 	$(PY) manage.py seed_demo --scale small --if-empty
@@ -36,6 +36,9 @@ format: install
 
 bench: install ## run every benchmark in bench/
 	$(PY) bench/run_all.py
+
+drills: install ## fault drills on private PostgreSQL and Redis (bench/drills.py; about 10 minutes)
+	$(PY) bench/drills.py
 
 clean:
 	rm -rf var/broker var/celery-results

@@ -90,10 +90,15 @@ class Stage:
 def case_life(stage: Stage, plan: Plan) -> Story:
     """File the case now and walk it to ``plan.target``; then the ratings it gets."""
     cast = stage.cast
-    hotline = plan.source == "hotline"
-    reporter = None if plan.source == "resident" else cast.reporter[plan.cell.pk]
+    hotline = plan.source == CaseSource.HOTLINE
+    if hotline:
+        by = cast.staff[plan.cell.community.street_id]
+    elif plan.source in (CaseSource.RESIDENT, CaseSource.OPEN311):
+        by = None  # no account: the portal's (and Open311's) intake
+    else:
+        by = cast.reporter[plan.cell.pk]
     case = create_case(
-        by=cast.staff[plan.cell.community.street_id] if hotline else reporter,
+        by=by,
         source=plan.source,
         contact=plan.contact,
         title=plan.title,

@@ -1,4 +1,4 @@
-"""Residents in the demo's history: reports from the portal and the hotline (on 城管's
+"""Residents in the demo's history: reports from the portal, Open311 apps and the hotline (on 城管's
 public categories, so one unit has enough residents' ratings for 满意率), rated once closed;
 then, today, a reopen request waiting for street staff and one declined, "me too"
 supporters, published photos and grid-survey answers — so every resident-facing page and
@@ -40,6 +40,8 @@ SURNAMES = "王李张刘陈杨赵黄周吴"
 SCORES = [5, 5, 5, 4, 4, 4, 3, 2]
 # Residents' ratings of 城管's work, which is on time: nine in ten satisfied.
 RATINGS = [5, 5, 4, 5, 4, 5, 5, 4, 3, 5]
+# One in five came in by phone, one in five through an Open311 app (the same intake).
+SOURCES = [*[CaseSource.RESIDENT] * 3, CaseSource.OPEN311, CaseSource.HOTLINE]
 FRESH = {"collected", "dispatched", "handling", "feedback", "merged"}
 
 
@@ -71,7 +73,7 @@ def resident_plans(
             kind="urban_management",
             n=n,
             fresh=fresh,
-            source=CaseSource.HOTLINE if n % 5 == 4 else CaseSource.RESIDENT,  # 1 in 5 by phone
+            source=SOURCES[n % len(SOURCES)],
             contact=ReporterContact(
                 name=f"{rng.choice(SURNAMES)}{'先生' if n % 2 else '女士'}",
                 phone=f"139{rng.randrange(10**8):08d}",

@@ -23,8 +23,10 @@ from rest_framework import exceptions as api_exceptions
 
 logger = logging.getLogger(__name__)
 
-# Paths whose clients read JSON, whatever went wrong (the Open311 interface joins when added).
-API_PATH_PREFIXES = ("/api/",)
+# Paths whose clients read JSON, whatever went wrong.
+API_PATH_PREFIXES = ("/api/", "/open311/")
+# Open311 clients read GeoReport v2's error list ([{"code", "description"}]), not DRF's shape.
+GEOREPORT_PATH_PREFIX = "/open311/"
 
 # The API's error shape (as DRF answers): {"detail": "..."}, in DRF's translated words.
 _API_DETAIL = {
@@ -65,7 +67,12 @@ def error_response(
     the branded page (500.html and 503.html are rendered without the request: its context may
     be what broke). A 503 says when to try again (``Retry-After``)."""
     if is_api_request(request):
-        response = JsonResponse({"detail": str(_API_DETAIL[status])}, status=status)
+        detail = str(_API_DETAIL[status])
+        if request.path_info.startswith(GEOREPORT_PATH_PREFIX):
+            body = [{"code": status, "description": detail}]
+            response = JsonResponse(body, safe=False, status=status)
+        else:
+            response = JsonResponse({"detail": detail}, status=status)
     elif status == 503:
         response = _server_error_page(request, template_name="503.html", status=503)
     elif status == 500:

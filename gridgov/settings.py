@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "assessment",
     "integrity",
     "public",
+    "open311",
 ]
 
 MIDDLEWARE = [
@@ -294,6 +295,8 @@ EMAIL_BACKEND = env.str(
     if not PRODUCTION
     else "django.core.mail.backends.smtp.EmailBackend",
 )
+# Where the file-based backend (django.core.mail.backends.filebased) writes (the fault drills).
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "emails"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="gridgov@localhost")
 # Messages to residents (their tracking link, their case's progress): SMS through this backend
 # (workflows.sms: the default logs them; write a class for your provider), email through

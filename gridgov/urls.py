@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/v1/", include(("cases.api.urls", "api"), namespace="api")),
     path("integrity/", include("integrity.urls")),
     path("public/", include("public.urls")),
+    path("open311/v2/", include("open311.urls")),
     path("dashboard/", dashboard, name="dashboard"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),

@@ -321,7 +321,7 @@ def survey(request: HttpRequest, cell_code: str) -> HttpResponse:
     return render(request, "public/survey.html", context, status=400)
 
 
-def _absolute(request: HttpRequest, path: str) -> str:
+def absolute_url(request: HttpRequest, path: str) -> str:
     """A link for print or SMS: on ``SITE_URL`` when set (the address residents use), else
     on the host this request came to."""
     if settings.SITE_URL:
@@ -335,11 +335,11 @@ def poster(request: HttpRequest, cell_code: str) -> HttpResponse:
     cell = GridCell.objects.select_related("community__street").filter(full_code=cell_code).first()
     if cell is None:
         raise Http404("No such grid cell.")
-    url = _absolute(request, reverse("public:survey", kwargs={"cell_code": cell_code}))
+    url = absolute_url(request, reverse("public:survey", kwargs={"cell_code": cell_code}))
     context = {
         "cell": cell,
         "url": url,
         "qr": poster_svg(url),
-        "report_url": _absolute(request, reverse("public:report")),
+        "report_url": absolute_url(request, reverse("public:report")),
     }
     return render(request, "public/poster.html", context)

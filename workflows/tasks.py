@@ -75,25 +75,42 @@ class SweepRequests:
     queued one that has not started: a busy web process sends one message a second instead of
     one per commit, while a single commit is still followed up within about a second.
 
-    The send is made with no retries: a broker that is down costs one failed connection
-    (bounded by the broker's socket timeouts, settings.CELERY_BROKER_TRANSPORT_OPTIONS), not
-    three, and raises (``on_commit(robust=True)`` logs it); the work of that second then waits
-    for beat's sweep, rather than each commit waiting for the broker in turn.
+    The send is made on a thread of its own, with no retries, and at most one is in flight per
+    process: a request never waits for the broker. A broker that is refused, down or hung
+    costs that thread a failed connection (bounded by the socket timeouts in
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS, and redis-py's own few retries), logged; the work
+    then waits for beat's sweep. The work is in the database (outbox rows, ``intake_pending``
+    marks) before this is called, so a lost send loses nothing.
     """
 
     def __init__(self, task) -> None:
         self.task = task
-        self.__qualname__ = f"SweepRequests({task.name})"  # on_commit logs a failure by it
+        self.__qualname__ = f"SweepRequests({task.name})"  # on_commit logs by its name
         self._lock = threading.Lock()
         self._queued_until = 0.0  # monotonic time at which the sweep this process queued starts
+        self._sending: threading.Thread | None = None
 
     def __call__(self) -> None:
         with self._lock:
             now = monotonic()
-            if now < self._queued_until:
+            if now < self._queued_until or (self._sending and self._sending.is_alive()):
                 return
             self._queued_until = now + SWEEP_DELAY_SECONDS
-        self.task.apply_async(countdown=SWEEP_DELAY_SECONDS, retry=False)
+            self._sending = threading.Thread(target=self._send, name=self.__qualname__, daemon=True)
+        self._sending.start()
+
+    def _send(self) -> None:
+        try:
+            self.task.apply_async(countdown=SWEEP_DELAY_SECONDS, retry=False)
+        except Exception:  # a broker outage: beat's sweep does the work a little later
+            logger.warning(
+                "could not queue %s; beat's sweep will do it", self.task.name, exc_info=True
+            )
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for the send in flight, if any (tests, and a clean shutdown)."""
+        if self._sending is not None:
+            self._sending.join(timeout)
 
 
 # On commit of a new case (intake marked it ``intake_pending``).

@@ -196,6 +196,15 @@ PUBLIC_ROUTES = {
     "public:support",
     "public:survey",
     "public:poster",
+    # Open311 GeoReport v2: anonymous reads under the public map's rules; POST needs an
+    # api_key (tests/open311).
+    "open311:root",
+    "open311:discovery",
+    "open311:services",
+    "open311:service",
+    "open311:requests",
+    "open311:request",
+    "open311:token",
     "healthz",
     "login",
     "logout",

@@ -28,6 +28,8 @@ from grids.coverage import check_community
 from grids.models import Community, Department, DepartmentKind, GridCell, Role, Street
 from grids.selectors import user_roles, visible_cells
 from integrity.models import IntegrityFlag
+from open311.demo import demo_key_in_use
+from open311.models import ServiceAttribute
 from residents.models import Household, Resident
 from residents.validators import validate_id_number
 from workflows.models import Notification, NotificationKind
@@ -135,12 +137,12 @@ def test_small_demo_cases_cover_the_loop_and_replay_exactly(seeded):
     assert Case.objects.filter(duplicate_of__isnull=False).exists()
     assert Case.objects.filter(requested_due_at__isnull=False).exists()  # extension pending
     cases = Case.objects.prefetch_related("events")
-    # The workers' 300 and the residents' 40 (portal and hotline, demo.residents).
+    # The workers' 300 and the residents' 40 (portal, Open311 and hotline, demo.residents).
     assert len(cases) == 300 + 40
-    assert (
-        Case.objects.filter(source="resident").exists()
-        and Case.objects.filter(source="hotline").exists()
-    )
+    for source in ("resident", "open311", "hotline"):
+        assert Case.objects.filter(source=source).exists(), source
+    # The documented Open311 demo key works, and some services ask questions (attributes).
+    assert demo_key_in_use() and ServiceAttribute.objects.filter(category__code="C0101").exists()
     assert Case.objects.filter(reopen_requested_at__isnull=False).exists()  # for the approvals
     for case in cases:
         assert replay_events(case.events.all()) == replayed_state(case), case.number

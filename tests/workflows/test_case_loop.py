@@ -218,6 +218,7 @@ def test_a_broker_outage_after_commit_does_not_undo_or_fail_the_step(cast, monke
 
     monkeypatch.setattr(tasks.deliver_effects, "apply_async", broker_down)
     case = services.accept_case(case_id=new_case(cast).pk, by=cast.staff)
+    tasks.request_effects_delivery.join()
     case.refresh_from_db()
     assert case.status == "accepted"
     assert "broker unreachable" in caplog.text

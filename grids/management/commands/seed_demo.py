@@ -24,6 +24,7 @@ from demo.history import play_history, wrap_up
 from grids import demo
 from grids.models import Assignment, Community, Department, District, GridCell, Street
 from grids.spatial import invalidate_cell_index
+from open311.demo import DEMO_KEY, create_demo_attributes, create_demo_client, demo_key_in_use
 from residents.demo import create_residents, delete_access_logs_by, delete_residents
 
 RESIDENT_CASES = 40
@@ -79,6 +80,8 @@ class Command(BaseCommand):
             territory = demo.create_territory(plan, rng)
             departments = demo.create_departments(territory.district)
             demo.create_people(territory, departments, rng)
+            create_demo_client()
+            create_demo_attributes()
         self.stdout.write(
             f"Territory: {len(territory.streets)} streets, {len(territory.communities)} "
             f"communities, {len(territory.cells)} cells, {len(departments)} departments."
@@ -111,7 +114,7 @@ class Command(BaseCommand):
                 f"Assessment: {done['days']} days rolled up; integrity: {done['flags']} flags."
             )
             self.stdout.write(
-                f"Residents' reports: {made['resident_cases']} (portal and hotline), "
+                f"Residents' reports: {made['resident_cases']} (portal, Open311 and hotline), "
                 f"{made['ratings']} ratings, {made['answers']} survey answers."
             )
             if made["try_code"]:
@@ -131,6 +134,8 @@ def print_logins(out) -> None:
     out.write(f"\nDemo logins (password: {demo.DEMO_PASSWORD}):")
     for username, role, where in logins:
         out.write(f"  {username:<16} {role:<24} {where}")
+    if demo_key_in_use():
+        out.write(f"Open311 demo API key: {DEMO_KEY}  (POST /open311/v2/requests.json)")
     out.write("")
 
 
