@@ -447,7 +447,13 @@ def private_stack(golden: Postgres, work: Path):
 
 
 def later(seconds: float, action) -> None:
-    threading.Timer(seconds, action).start()
+    def run() -> None:
+        try:
+            action()
+        except Exception as exc:  # say so: a drill whose fault never healed counts as lost
+            print(f"   healing failed: {exc!r}", file=sys.stderr)
+
+    threading.Timer(seconds, run).start()
 
 
 FAULTS = {
@@ -474,26 +480,31 @@ def drill(name: str, golden: Postgres, points: dict, work: Path) -> bool:
         first_id, since = stack.manage("shell", "-c", BEFORE).strip().splitlines()[-1].split()
         load = Load(Api(stack.port), points)
         load.run(SECONDS[name], fault=lambda: FAULTS[name](stack))
+        script = (
+            COUNT.replace("sys.argv[1]", repr(json.dumps(load.filed)))
+            .replace("sys.argv[2]", repr(json.dumps(load.accepted)))
+            .replace("sys.argv[3]", repr(str(work / "emails")))
+            .replace("sys.argv[4]", repr(first_id))
+            .replace("sys.argv[5]", repr(since))
+        )
         deadline = time.monotonic() + 180
-        while True:
-            counts = json.loads(
-                stack.manage(
-                    "shell",
-                    "-c",
-                    COUNT.replace("sys.argv[1]", repr(json.dumps(load.filed)))
-                    .replace("sys.argv[2]", repr(json.dumps(load.accepted)))
-                    .replace("sys.argv[3]", repr(str(work / "emails")))
-                    .replace("sys.argv[4]", repr(first_id))
-                    .replace("sys.argv[5]", repr(since)),
-                )
-                .strip()
-                .splitlines()[-1]
-            )
+        while True:  # until the sweeps have drained (or the deadline: then it counts as lost)
+            try:
+                counts = json.loads(stack.manage("shell", "-c", script).strip().splitlines()[-1])
+            except subprocess.CalledProcessError as exc:  # the database is still coming back
+                if time.monotonic() > deadline:
+                    sys.exit(f"cannot count: {exc.stderr[-2000:]}")
+                time.sleep(3)
+                continue
             if counts["pending"] == 0 or time.monotonic() > deadline:
                 break
             time.sleep(3)
+        respawned = (work / "logs" / "worker.log").read_text().count("respawn:")
     server_errors = {s: n for s, n in load.statuses.items() if s >= 500 and s != 503}
-    print(f"\n== {name}: responses {dict(sorted(load.statuses.items()))}")
+    print(
+        f"\n== {name}: responses {dict(sorted(load.statuses.items()))}; "
+        f"worker restarted by respawn: {respawned}"
+    )
     for status, body in load.refusals.items():
         print(f"   a {status}: {json.dumps(body, ensure_ascii=False)[:300]}")
     print(f"   {'':12} {'expected':>9} {'found':>7} {'lost':>6} {'duplicated':>11}")
