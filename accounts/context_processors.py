@@ -41,11 +41,11 @@ def shell_for(request) -> Shell:
     user = request.user
     if not user.is_authenticated:
         return Shell()
-    from workflows.models import Notification  # workflows imports accounts' user model
+    from workflows.notifications import unread_count  # workflows imports accounts' user model
 
     return Shell(
         roles=current_roles(request),
-        unread=Notification.objects.filter(user=user, read_at__isnull=True).count(),
+        unread=unread_count(user),
     )
 
 

@@ -136,6 +136,7 @@ class Redis:
                 "",
             ],
             stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,  # never the caller's pipe: it would wait for this server
         )
         wait_port(self.port)
 
@@ -609,6 +610,7 @@ def main() -> None:
         seeder.manage("migrate", "--noinput")
         seeder.manage("seed_demo", "--scale", "small", "--no-progress")
         points = json.loads(seeder.manage("shell", "-c", PLAN).strip().splitlines()[-1])
+        seeder.redis.stop()
         golden.stop()
         print(
             f"golden database seeded in {time.monotonic() - started:.0f} s; "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import actions, case_page, home, queue, report
+from .views import actions, case_page, home, queue, report, visits
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -26,5 +26,18 @@ urlpatterns = [
         {"thumbnail": True},
         name="case-photo-thumbnail",
     ),
+    path(
+        "cases/<int:pk>/photos/<int:attachment_id>/export/",
+        case_page.photo_export,
+        name="case-photo-export",
+    ),
     path("cases/<int:pk>/act/<str:action>/", actions.case_action, name="case-action"),
+    path("households/<int:pk>/visited/", visits.visited, name="household-visited"),
+    path("visits/<int:pk>/photo/", visits.visit_photo, name="visit-photo"),
+    path(
+        "visits/<int:pk>/photo/thumbnail/",
+        visits.visit_photo,
+        {"thumbnail": True},
+        name="visit-photo-thumbnail",
+    ),
 ]

@@ -122,6 +122,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.shell",
+                "grids.basemap.context",
             ],
         },
     },
@@ -272,6 +273,15 @@ PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_MEGAPIXELS", default=50) * 1_000_000
 PHOTO_LONG_SIDE_PX = env.int("PHOTO_LONG_SIDE_PX", default=2048)
 PHOTO_THUMBNAIL_PX = env.int("PHOTO_THUMBNAIL_PX", default=320)
 PHOTO_JPEG_QUALITY = env.int("PHOTO_JPEG_QUALITY", default=82)
+# Capture facts the phone sends with a photo (cases.photos.capture): a photo taken farther than
+# this from the case (beyond the fix's accuracy) is marked; a phone clock off by more than this
+# is shown on the photo's strip.
+PHOTO_FAR_M = env.int("PHOTO_FAR_M", default=200)
+PHOTO_MAX_CLOCK_SKEW_S = env.int("PHOTO_MAX_CLOCK_SKEW_S", default=300)
+# A font with Chinese glyphs for the strip burnt into exported photos (falls back to Pillow's).
+PHOTO_STRIP_FONT = env.str(
+    "PHOTO_STRIP_FONT", default="/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+)
 # Who sends a photo's bytes once the view has checked scope: "" (Django, through the storage
 # API), "X-Accel-Redirect" (nginx, from an internal location at PHOTO_ACCEL_PREFIX that
 # aliases MEDIA_ROOT) or "X-Sendfile" (Apache mod_xsendfile, lighttpd). Local storage only.
@@ -341,6 +351,17 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     },
 }
+
+# --- Base map (grids.basemap; README "Base map") ------------------------------------------------
+# An XYZ/WMTS URL template on the internet, or a local .mbtiles/.pmtiles file served at /tiles/.
+# The CSP's img-src gains the template's hosts (gridgov.csp). Empty: polygons alone.
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+MAP_TILE_LABELS_URL = env.str("MAP_TILE_LABELS_URL", default="")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
+MAP_TILE_SUBDOMAINS = env.list("MAP_TILE_SUBDOMAINS", default=[])
+MAP_TILE_MAX_ZOOM = env.int("MAP_TILE_MAX_ZOOM", default=18)
+MAP_TILES_FILE = env.str("MAP_TILES_FILE", default="")
+MAP_TILES_MAX_AGE = env.int("MAP_TILES_MAX_AGE", default=7 * 24 * 3600)
 
 REST_FRAMEWORK = {
     # Token first: DRF answers an anonymous call with the first class's challenge, so it gets

@@ -28,6 +28,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("grids.urls")),
     path("", include("workflows.urls")),
     path("", include("residents.urls")),
     path("", include("cases.urls")),

@@ -29,6 +29,10 @@ DEFAULTS = {
     "INTEGRITY_BURST_MAX_P": 0.001,
     # self-resolved cases (rules/self_resolve.py)
     "INTEGRITY_SELF_RESOLVE_WAIT_HOURS": 72,
+    # visits (rules/visits.py)
+    "INTEGRITY_VISIT_MARGIN_M": 50.0,
+    "INTEGRITY_VISIT_RUN_MIN": 4,
+    "INTEGRITY_VISIT_RUN_GAP_MINUTES": 3,
     # the periodic scan (tasks.py)
     "INTEGRITY_SCAN_DAYS": 2,
 }

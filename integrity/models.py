@@ -31,6 +31,11 @@ class Rule(models.TextChoices):
         "self_resolve_unchecked",
         _("就地解决未复核 self-resolved, never re-checked by someone else"),
     )
+    VISIT_OUTSIDE_CELL = (
+        "visit_outside_cell",
+        _("走访定位不在网格内 visit logged away from the household's cell"),
+    )
+    VISIT_RUN = "visit_run", _("走访间隔过短 many visits minutes apart")
 
 
 class FlagStatus(models.TextChoices):
@@ -40,13 +45,15 @@ class FlagStatus(models.TextChoices):
 
 
 class IntegrityFlag(models.Model):
-    """诚信核查标记: one rule's finding about one case, waiting for a person's judgement.
+    """诚信核查标记: one rule's finding about one case (or, for the visit rules, one visit),
+    waiting for a person's judgement.
 
     ``case`` is the case the finding is about (the later copy of a duplicate or a reused
     photo; the first report of a burst); ``related_case_ids`` are the other cases the
     evidence names. ``subject`` is the worker whose conduct is in question, where there is
     one. ``evidence`` holds what a reviewer needs (distances, times, hashes, counts) as
-    plain JSON. One flag per (rule, case): running the rules again adds nothing.
+    plain JSON. One flag per (rule, case) or (rule, visit): running the rules again adds
+    nothing.
     Status changes only through ``integrity.services`` (dismiss/confirm, with a note).
     """
 
@@ -57,8 +64,19 @@ class IntegrityFlag(models.Model):
     case = models.ForeignKey(
         Case,
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="integrity_flags",
         verbose_name=_("case (案件)"),
+    )
+    # The visit rules' findings are about a visit (走访), not a case: exactly one of the two.
+    visit = models.ForeignKey(
+        "residents.Visit",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="integrity_flags",
+        verbose_name=_("visit (走访)"),
     )
     related_case_ids = models.JSONField(_("related cases"), default=list, blank=True)
     subject = models.ForeignKey(
@@ -90,14 +108,25 @@ class IntegrityFlag(models.Model):
         verbose_name_plural = _("integrity flags (诚信核查标记)")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["rule", "case"], name="integrity_flag_rule_case")
+            models.UniqueConstraint(fields=["rule", "case"], name="integrity_flag_rule_case"),
+            models.UniqueConstraint(
+                fields=["rule", "visit"],
+                name="integrity_flag_rule_visit",
+                condition=models.Q(visit__isnull=False),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(case__isnull=False, visit__isnull=True)
+                | models.Q(case__isnull=True, visit__isnull=False),
+                name="integrity_flag_case_or_visit",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "-created_at", "-id"], name="integrity_flag_queue"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_rule_display()} · {self.case_id} · {self.get_status_display()}"
+        about = self.case_id if self.case_id else f"visit {self.visit_id}"
+        return f"{self.get_rule_display()} · {about} · {self.get_status_display()}"
 
 
 class PhotoHash(models.Model):

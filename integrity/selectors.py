@@ -22,6 +22,13 @@ _FLAG_LEVEL_PATH = {
     "street": "case__street_id",
     "district": "case__street__district_id",
 }
+# A visit's flag belongs to the territory of the household visited.
+_VISIT_FLAG_LEVEL_PATH = {
+    "cell": "visit__household__cell_id",
+    "community": "visit__household__cell__community_id",
+    "street": "visit__household__cell__community__street_id",
+    "district": "visit__household__cell__community__street__district_id",
+}
 
 
 def is_reviewer(user) -> bool:
@@ -39,7 +46,10 @@ def flag_scope_q(user) -> Q:
         .filter(role__in=REVIEWER_ROLES)
         .values_list("scope", "district_id", "street_id", "community_id", "cell_id")
     )
-    q = territory_q(rows, level_paths=_FLAG_LEVEL_PATH)
+    rows = list(rows)
+    q = territory_q(rows, level_paths=_FLAG_LEVEL_PATH) | territory_q(
+        rows, level_paths=_VISIT_FLAG_LEVEL_PATH
+    )
     if getattr(user, "pk", None):
         q &= ~Q(subject_id=user.pk)
     return q
@@ -49,8 +59,15 @@ def flags_visible_to(user) -> QuerySet[IntegrityFlag]:
     """The flags ``user`` may review, with what the review page shows joined."""
     return (
         IntegrityFlag.objects.filter(flag_scope_q(user))
-        .select_related("case", "case__category", "case__street", "subject", "reviewer")
-        .defer("case__street__geometry")
+        .select_related(
+            "case",
+            "case__category",
+            "case__street",
+            "visit__household__cell",
+            "subject",
+            "reviewer",
+        )
+        .defer("case__street__geometry", "visit__household__cell__geometry")
     )
 
 

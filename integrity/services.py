@@ -25,34 +25,35 @@ CHUNK = timedelta(days=31)
 
 
 def record_flags(drafts: Iterable[FlagDraft]) -> int:
-    """Store the findings that are not stored yet (one flag per rule and case); returns how
-    many were new. A flag already there — open or reviewed — is left as it is, so running
-    the rules again never reopens or duplicates anything."""
+    """Store the findings that are not stored yet (one flag per rule and case, or rule and
+    visit); returns how many were new. A flag already there — open or reviewed — is left as
+    it is, so running the rules again never reopens or duplicates anything."""
     drafts = list(drafts)
     if not drafts:
         return 0
     new = 0
-    by_rule: dict[str, list[FlagDraft]] = {}
+    groups: dict[tuple[str, str], list[FlagDraft]] = {}
     for draft in drafts:
-        by_rule.setdefault(draft.rule, []).append(draft)
-    for rule, items in by_rule.items():
+        groups.setdefault((draft.rule, draft.about[0]), []).append(draft)
+    for (rule, about), items in groups.items():
         for start in range(0, len(items), 1000):
-            batch = {d.case_id: d for d in items[start : start + 1000]}
+            batch = {d.about[1]: d for d in items[start : start + 1000]}
             existing = set(
-                IntegrityFlag.objects.filter(rule=rule, case_id__in=sorted(batch)).values_list(
-                    "case_id", flat=True
-                )
+                IntegrityFlag.objects.filter(
+                    rule=rule, **{f"{about}__in": sorted(batch)}
+                ).values_list(about, flat=True)
             )
             rows = [
                 IntegrityFlag(
                     rule=rule,
                     case_id=d.case_id,
+                    visit_id=d.visit_id,
                     subject_id=d.subject_id,
                     related_case_ids=list(d.related_case_ids),
                     evidence=d.evidence,
                 )
-                for case_id, d in batch.items()
-                if case_id not in existing
+                for key, d in batch.items()
+                if key not in existing
             ]
             # ignore_conflicts: a concurrent scan may have stored the same finding meanwhile.
             IntegrityFlag.objects.bulk_create(rows, ignore_conflicts=True)
@@ -76,7 +77,7 @@ def run_rules(
     until = until or timezone.now()
     case_ids = None if case_ids is None else list(case_ids)
     report = {name: {"found": 0, "new": 0, "seconds": 0.0} for name in rules or RULES}
-    found: dict[str, set[int]] = {name: set() for name in report}
+    found: dict[str, set[tuple[str, int]]] = {name: set() for name in report}
     start = since
     while start < until:
         end = min(start + CHUNK, until)
@@ -84,7 +85,7 @@ def run_rules(
         for name, row in report.items():
             started = time.monotonic()
             drafts = RULES[name](window)
-            found[name].update(d.case_id for d in drafts)
+            found[name].update(d.about for d in drafts)
             row["new"] += record_flags(drafts)
             row["seconds"] = round(row["seconds"] + time.monotonic() - started, 2)
         start = end

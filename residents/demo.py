@@ -11,7 +11,9 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date, timedelta
 
+import shapely
 from django.db import connection, reset_queries, transaction
+from django.utils import timezone
 from stdnum.cn import ric
 from tqdm import tqdm
 
@@ -19,7 +21,7 @@ from grids.demo import chinese_name
 from grids.models import CommunityType, GridCell
 
 from .crypto import pii_hash
-from .models import Household, PIIAccessLog, PIIListLog, Resident, Tag
+from .models import Household, PIIAccessLog, PIIListLog, Resident, Tag, Visit
 
 # Where demo residents were born: mostly the district itself, some from elsewhere (codes that
 # were valid for every birth year, so the GB 11643 region check passes).
@@ -240,7 +242,8 @@ def _tags_for(rng: random.Random, age: int, household_size: int, poor: bool) -> 
 
 
 def delete_residents(cells) -> None:
-    """Delete the households and residents of ``cells`` in bulk, with their tags and logs.
+    """Delete the households and residents of ``cells`` in bulk, with their visits, tags and
+    logs (integrity flags about the visits must go first: ``seed_demo.delete_district``).
 
     ``_raw_delete`` skips Django's per-row collector: at a million residents the collector
     would take longer than creating them.
@@ -248,6 +251,7 @@ def delete_residents(cells) -> None:
     residents = Resident.objects.filter(cell__in=cells)
     with transaction.atomic():
         for queryset in (
+            Visit.objects.filter(household__cell__in=cells),
             PIIAccessLog.objects.filter(resident__in=residents),
             Resident.tags.through.objects.filter(resident__in=residents),
             residents,
@@ -262,3 +266,82 @@ def delete_access_logs_by(users) -> None:
     deactivated, never deleted."""
     for model in (PIIAccessLog, PIIListLog):
         model.objects.filter(user__in=users).delete()
+
+
+# A demo visit's note: a quick phrase, sometimes with a word of the worker's own.
+VISIT_NOTES = [
+    "一切正常",
+    "身体状况良好",
+    "需要帮助：想申请助餐服务",
+    "家中无人，改日再访",
+    "已送达政策资料",
+    "老人腿脚不便，建议志愿者每周上门",
+]
+
+
+def _point(polygon, rng: random.Random) -> tuple[float, float]:
+    min_lon, min_lat, max_lon, max_lat = polygon.bounds
+    while True:
+        lon, lat = rng.uniform(min_lon, max_lon), rng.uniform(min_lat, max_lat)
+        if polygon.contains(shapely.Point(lon, lat)):
+            return round(lon, 6), round(lat, 6)
+
+
+def create_visits(*, worker, cell: GridCell, away: GridCell, rng: random.Random) -> int:
+    """The worker's visits of the last weeks in ``cell``: notes and GPS fixes inside the cell,
+    households left due a visit (never visited), one visit whose fix is in ``away`` (another
+    cell) and one run of four visits two minutes apart — the two the integrity rules flag."""
+    now = timezone.now()
+    polygon = shapely.geometry.shape(cell.geometry)
+    households = list(
+        Household.objects.filter(cell=cell, residents__tags__visit_every_days__isnull=False)
+        .distinct()
+        .order_by("pk")
+    )
+    visited = households[: max(1, len(households) * 2 // 3)]  # the rest stay due
+    visits = []
+    for household in visited:
+        for _ in range(rng.randint(1, 3)):
+            at = now - timedelta(days=rng.uniform(1, 40))
+            lon, lat = _point(polygon, rng)
+            visits.append(
+                Visit(
+                    household=household,
+                    worker=worker,
+                    visited_at=at,
+                    note=rng.choice(VISIT_NOTES),
+                    lon=lon,
+                    lat=lat,
+                    accuracy_m=rng.randint(5, 35),
+                    fixed_at=at - timedelta(seconds=rng.randint(5, 90)),
+                    fix_cell=cell,
+                )
+            )
+    if visited:
+        at = now - timedelta(days=3, hours=2)
+        lon, lat = _point(shapely.geometry.shape(away.geometry), rng)
+        visits.append(
+            Visit(
+                household=visited[0],
+                worker=worker,
+                visited_at=at,
+                note="一切正常",
+                lon=lon,
+                lat=lat,
+                accuracy_m=12,
+                fixed_at=at,
+                fix_cell=away,
+            )
+        )
+        start = now - timedelta(days=5, hours=4)
+        visits += [
+            Visit(
+                household=h,
+                worker=worker,
+                visited_at=start + timedelta(minutes=2 * i),
+                note="一切正常",
+            )
+            for i, h in enumerate(visited[:4])
+        ]
+    Visit.objects.bulk_create(visits)
+    return len(visits)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from .masking import shown_birth_year
 from .models import Resident
 from .validators import birth_date_from_id_number, normalize_cn_phone, validate_id_number
+from .visits import Fix
 
 
 class ResidentForm(forms.ModelForm):
@@ -102,3 +103,30 @@ class RevealReasonForm(forms.Form):
         max_length=200,
         help_text=_("Written to the access log with your name, e.g. 'home visit, case 2041'."),
     )
+
+
+class VisitForm(forms.Form):
+    """A visit's note and the phone's GPS fix (all optional; a fix needs both coordinates)."""
+
+    note = forms.CharField(label=_("note"), max_length=500, required=False)
+    lon = forms.FloatField(min_value=-180, max_value=180, required=False)
+    lat = forms.FloatField(min_value=-90, max_value=90, required=False)
+    accuracy = forms.FloatField(min_value=0, max_value=100_000, required=False)
+    fixed_at = forms.DateTimeField(required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if (data.get("lon") is None) != (data.get("lat") is None):
+            raise ValidationError(_("A GPS fix needs both longitude and latitude."))
+        return data
+
+    def fix(self) -> Fix | None:
+        data = self.cleaned_data
+        if data.get("lon") is None:
+            return None
+        return Fix(
+            lon=data["lon"],
+            lat=data["lat"],
+            accuracy_m=data.get("accuracy"),
+            fixed_at=data.get("fixed_at"),
+        )

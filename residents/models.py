@@ -344,6 +344,10 @@ class PIIListLog(models.Model):
         return f"{self.user} · {self.get_kind_display()} · {self.where}"
 
 
+def visit_photo_path(instance: Visit, filename: str) -> str:
+    return f"visits/{instance.household_id}/{filename}"
+
+
 class Visit(models.Model):
     """走访 — a grid worker's visit to a household. Households whose residents carry a tag
     with ``visit_every_days`` are due again that many days after the last visit."""
@@ -359,12 +363,38 @@ class Visit(models.Model):
     )
     visited_at = models.DateTimeField(_("visited at"), default=timezone.now)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # The phone's GPS fix when the visit was logged (WGS-84), its accuracy and the phone's
+    # time of the fix; ``fix_cell`` is the cell the fix falls in (None: in no cell), kept so
+    # the integrity rule compares it with the household's cell without geometry.
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    accuracy_m = models.FloatField(_("GPS accuracy (m)"), null=True, blank=True)
+    fixed_at = models.DateTimeField(_("GPS fix taken at"), null=True, blank=True)
+    fix_cell = models.ForeignKey(
+        GridCell,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cell of the GPS fix"),
+    )
+    # An optional photo, stored as the photo pipeline (cases.photos) prepared it: a JPEG
+    # without metadata and its thumbnail; served only to those who serve the household.
+    photo = models.FileField(_("photo"), upload_to=visit_photo_path, blank=True)
+    photo_thumbnail = models.FileField(_("thumbnail"), upload_to=visit_photo_path, blank=True)
 
     class Meta:
         verbose_name = _("visit (走访)")
         verbose_name_plural = _("visits (走访)")
         ordering = ["-visited_at"]
-        indexes = [models.Index(fields=["household", "visited_at"])]
+        indexes = [
+            models.Index(fields=["household", "visited_at"]),
+            models.Index(fields=["visited_at"], name="visit_time"),  # the integrity scan
+        ]
 
     def __str__(self) -> str:
         return f"{self.household} · {self.visited_at:%Y-%m-%d}"
+
+    @property
+    def has_fix(self) -> bool:
+        return self.lon is not None and self.lat is not None

@@ -125,19 +125,23 @@ class VisitDue:
         return self.last_visit + timedelta(days=self.every_days) if self.last_visit else None
 
 
-def households_due_visit(user, *, now: datetime | None = None, limit: int = 20) -> list[VisitDue]:
+def households_due_visit(
+    user, *, now: datetime | None = None, limit: int = 20, household_id: int | None = None
+) -> list[VisitDue]:
     """Households in the cells the user serves that are due a visit (走访), most overdue first.
 
     A household is due when one of its residents (not moved out) carries a tag with
     ``visit_every_days`` (the shortest such interval counts) and its last visit is older
     than that, or it was never visited. Three small queries, each on an index (residents by
     cell, visits by household, the households shown), so a cell's worth of rows is read,
-    not the district's.
+    not the district's. ``household_id`` narrows it to one household (after an undo).
     """
     now = now or timezone.now()
+    residents = residents_served_by(user)
+    if household_id is not None:
+        residents = residents.filter(household_id=household_id)
     every = dict(
-        residents_served_by(user)
-        .filter(tags__visit_every_days__isnull=False, moved_out_at__isnull=True)
+        residents.filter(tags__visit_every_days__isnull=False, moved_out_at__isnull=True)
         .order_by()
         .values("household_id")
         .annotate(every_days=Min("tags__visit_every_days"))

@@ -25,11 +25,10 @@ from .models import (
     PIIListLog,
     Resident,
     Tag,
-    Visit,
     id_number_hash_of,
     phone_hash_of,
 )
-from .selectors import households_served_by, residents_visible_to
+from .selectors import residents_visible_to
 from .validators import birth_date_from_id_number, looks_like_id_number
 
 PII_FIELDS = ("name", "address", "id_number", "phone")
@@ -54,16 +53,6 @@ def create_household(*, cell: GridCell, address: str) -> Household:
     household.full_clean()
     household.save()
     return household
-
-
-def record_visit(*, household_id: int, by, note: str = "") -> Visit:
-    """Log that ``by`` visited the household now (走访). ``by`` must serve the household's
-    cell (else ``Household.DoesNotExist``, a 404 to the caller); ``note`` is optional."""
-    household = households_served_by(by).get(pk=household_id)
-    visit = Visit(household=household, worker=by, note=note.strip())
-    visit.full_clean(exclude=["household", "worker"])
-    visit.save()
-    return visit
 
 
 def _resolve_tags(tags: Iterable[Tag | str]) -> list[Tag]:

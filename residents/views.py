@@ -1,10 +1,10 @@
-"""Residents' pages: a grid worker logs a visit (走访) from their home page; and the answers
-for a refused look at personal data (a sensitive filter: 403; too many whole-number
-searches: 429, for any page, through django-ratelimit's middleware)."""
+"""Residents' pages: a grid worker undoes a visit (走访) within minutes (logging one is
+cases.views.visits: it takes a photo through the photo pipeline); and the answers for a
+refused look at personal data (a sensitive filter: 403; too many whole-number searches: 429,
+for any page, through django-ratelimit's middleware)."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -12,21 +12,33 @@ from django_ratelimit.exceptions import Ratelimited
 
 from grids.access import assignment_required
 
-from .models import Household
-from .services import record_visit
+from .models import Visit
+from .selectors import households_due_visit
+from .visits import QUICK_PHRASES, UndoTooLate, undo_visit
 
 
 @assignment_required
 @require_POST
-def visited(request: HttpRequest, pk: int) -> HttpResponse:
+def undo(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take back one's own visit within minutes (409 saying why after that; 404 for a visit
+    that is not one's own)."""
     try:
-        visit = record_visit(household_id=pk, by=request.user, note=request.POST.get("note", ""))
-    except Household.DoesNotExist:
-        raise Http404("no such household") from None
-    except ValidationError as exc:
-        return HttpResponse("; ".join(exc.messages), status=400)
+        visit = undo_visit(visit_id=pk, by=request.user)
+    except Visit.DoesNotExist:
+        raise Http404("no such visit") from None
+    except UndoTooLate as exc:
+        return HttpResponse(str(exc), status=409, content_type="text/plain; charset=utf-8")
     if request.htmx:
-        return render(request, "residents/_visited.html", {"visit": visit})
+        due = households_due_visit(request.user, household_id=visit.household_id)
+        return render(
+            request,
+            "residents/_visit_due.html",
+            {
+                "due": due[0] if due else None,
+                "household": visit.household,
+                "phrases": QUICK_PHRASES,
+            },
+        )
     return redirect("home")
 
 

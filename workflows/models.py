@@ -194,6 +194,9 @@ class Notification(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # Set when what the notice asked for was done, by anyone (a step on its case), or when a
+    # newer notice about the same case took its place: a done notice leaves the unread count.
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
 
     class Meta:
@@ -204,6 +207,10 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.message[:40]}"
+
+    @property
+    def is_new(self) -> bool:
+        return self.read_at is None and self.done_at is None
 
 
 class ResidentMessage(models.Model):

@@ -8,6 +8,10 @@ the reporter once it is closed or rejected.
 Sending is idempotent: every notification carries a ``dedupe_key`` (the caller's key plus
 the user id), so a task delivered twice or a scanner run twice creates each row once and
 queues its email once.
+
+Notices clear themselves: a step on a case, taken by anyone, marks every to-do notice about it
+done (``settle_case_notices``, in the step's transaction); and a new notice about a case
+replaces the user's older open ones about it, so a user has at most one open notice per case.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from . import outbox
 from .models import Notification, NotificationKind
 
 S = CaseStatus
+# Notices that ask someone to act on the case as it stands (all but the survey request).
+TO_DO_KINDS = tuple(k for k in NotificationKind.values if k != NotificationKind.SATISFACTION)
 # Actions after which the case sits in handling with nobody but the handler to act: start
 # (the handler acted himself) needs no notice; resume and an approved extension do.
 _HANDLER_ACTIONS_IN_HANDLING = frozenset({"resume", "approve_extension"})
@@ -66,7 +72,8 @@ def notify(*, users: Iterable, case: Case | None, kind: str, message: str, key: 
 
 
 def notify_many(drafts: Iterable[Draft]) -> int:
-    """Store many drafts in three queries, whatever their number; see ``notify``."""
+    """Store many drafts in at most five queries, whatever their number; see ``notify``. The
+    new rows replace their users' open to-do notices about the same cases (marked done)."""
     by_key = {d.dedupe_key: d for d in drafts}
     if not by_key:
         return 0
@@ -92,6 +99,7 @@ def notify_many(drafts: Iterable[Draft]) -> int:
         ],
         ignore_conflicts=True,
     )
+    _supersede(new)
     to_email = list(
         Notification.objects.filter(
             dedupe_key__in=[d.dedupe_key for d in new], emailed_at__isnull=True
@@ -101,6 +109,36 @@ def notify_many(drafts: Iterable[Draft]) -> int:
     )
     outbox.record_emails(to_email)
     return len(new)
+
+
+def _supersede(new: list[Draft]) -> None:
+    """One open notice per user and case: the older open ones give way to the new. Candidates
+    are read by case and user, then matched by pair here (an OR per pair would grow with the
+    batch past what SQLite parses)."""
+    pairs = {(d.user_id, d.case_id) for d in new if d.case_id is not None}
+    if not pairs:
+        return
+    older = (
+        Notification.objects.filter(
+            case_id__in={c for _u, c in pairs},
+            user_id__in={u for u, _c in pairs},
+            done_at__isnull=True,
+            kind__in=TO_DO_KINDS,
+        )
+        .exclude(dedupe_key__in=[d.dedupe_key for d in new])
+        .values_list("pk", "user_id", "case_id")
+    )
+    stale = [pk for pk, user_id, case_id in older if (user_id, case_id) in pairs]
+    if stale:
+        Notification.objects.filter(pk__in=stale).update(done_at=timezone.now())
+
+
+def settle_case_notices(*, case_id: int, now) -> int:
+    """A step was taken on the case: every open to-do notice about it, whoever it went to,
+    is done (the next step's notice is delivered from the outbox). Returns the number settled."""
+    return Notification.objects.filter(
+        case_id=case_id, done_at__isnull=True, kind__in=TO_DO_KINDS
+    ).update(done_at=now)
 
 
 def send_email_for(notification_id: int) -> bool:
@@ -281,6 +319,57 @@ def inbox(user):
     """The user's own notifications, newest first, with their cases."""
     return (
         Notification.objects.filter(user=user).select_related("case").order_by("-created_at", "-id")
+    )
+
+
+def unread_count(user) -> int:
+    """Notices the user has neither read nor seen done (the header's badge)."""
+    return Notification.objects.filter(
+        user=user, read_at__isnull=True, done_at__isnull=True
+    ).count()
+
+
+@dataclass
+class CaseThread:
+    """The inbox's notices about one case (or about no case), newest first."""
+
+    case: Case | None
+    notices: list[Notification]
+
+    @property
+    def latest(self) -> Notification:
+        return self.notices[0]
+
+    @property
+    def earlier(self) -> list[Notification]:
+        return self.notices[1:]
+
+    @property
+    def is_new(self) -> bool:
+        return any(n.is_new for n in self.notices)
+
+
+def inbox_by_case(user, *, limit: int) -> list[CaseThread]:
+    """The user's latest ``limit`` notices grouped by case, the case with the newest notice
+    first; notices about no case each stand alone. One query."""
+    threads: dict[object, CaseThread] = {}
+    for notice in inbox(user)[:limit]:
+        key = notice.case_id if notice.case_id is not None else f"n{notice.pk}"
+        threads.setdefault(key, CaseThread(notice.case, [])).notices.append(notice)
+    return list(threads.values())
+
+
+def mark_all_read(*, user) -> int:
+    """Mark every unread notice of the user read. Returns how many."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def mark_case_read(*, user, case_id: int) -> int:
+    """The user opened the case: their notices about it are read."""
+    return Notification.objects.filter(user=user, case_id=case_id, read_at__isnull=True).update(
+        read_at=timezone.now()
     )
 
 

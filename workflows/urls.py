@@ -8,5 +8,6 @@ from . import views
 
 urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
+    path("inbox/read-all/", views.read_all, name="inbox-read-all"),
     path("inbox/<int:pk>/read/", views.read, name="inbox-read"),
 ]

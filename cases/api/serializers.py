@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -19,6 +20,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cases.models import Attachment, Case, CaseEvent, Category, Priority
+from cases.photos.capture import FIELDS as CAPTURE_FIELDS
+from cases.photos.capture import attach_captures
 from cases.services import MAX_DESCRIPTION
 from grids.models import Department, GridCell
 from workflows.models import Notification
@@ -129,6 +132,7 @@ class PhotoSerializer(serializers.ModelSerializer):
 
     url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
+    is_far = serializers.BooleanField(read_only=True, help_text="Taken far from the case.")
 
     class Meta:
         model = Attachment
@@ -141,6 +145,13 @@ class PhotoSerializer(serializers.ModelSerializer):
             "taken_at",
             "taken_lat",
             "taken_lon",
+            "capture_at",
+            "capture_lon",
+            "capture_lat",
+            "capture_accuracy_m",
+            "clock_skew_s",
+            "capture_distance_m",
+            "is_far",
             "url",
             "thumbnail_url",
             "created_at",
@@ -235,6 +246,7 @@ class NotificationSerializer(serializers.ModelSerializer):
             "case_number",
             "created_at",
             "read_at",
+            "done_at",
         ]
         read_only_fields = fields
 
@@ -288,13 +300,47 @@ def _photos() -> serializers.ListField:
     )
 
 
+def _capture_list(what: str) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.CharField(allow_blank=True),
+        required=False,
+        write_only=True,
+        help_text=f"Optional, one per photo in the order of `photos`: {what}.",
+    )
+
+
+class PhotoCaptureFields(serializers.Serializer):
+    """Optional capture facts beside ``photos`` (cases.photos.capture); checked here and hung
+    on the files, so the services' arguments stay ``photos`` alone."""
+
+    photo_taken_at = _capture_list("capture time, ISO 8601, the phone's clock")
+    photo_lon = _capture_list("GPS longitude at capture (WGS-84)")
+    photo_lat = _capture_list("GPS latitude at capture (WGS-84)")
+    photo_accuracy = _capture_list("GPS accuracy at capture, metres")
+    client_now = serializers.CharField(
+        required=False,
+        write_only=True,
+        help_text="The phone's clock when sending, ISO 8601: the server measures its skew.",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
+        sent = {name: attrs.pop(name, None) or [] for name in CAPTURE_FIELDS}
+        sent["client_now"] = [sent["client_now"]] if sent["client_now"] else []
+        try:
+            attach_captures(sent, attrs.get("photos") or [])
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+        return attrs
+
+
 def _text(max_length: int | None = None, **kwargs) -> serializers.CharField:
     return serializers.CharField(
         allow_blank=True, default="", trim_whitespace=True, max_length=max_length, **kwargs
     )
 
 
-class CaseCreateSerializer(PointSerializer):
+class CaseCreateSerializer(PhotoCaptureFields, PointSerializer):
     """A new case from the field. ``source`` is the channel's (patrol here) and ``priority``
     the category's, corrected by street staff at acceptance: a body that sends either is
     refused with a 400 naming the field, rather than silently ignored."""
@@ -321,7 +367,7 @@ class CaseCreateSerializer(PointSerializer):
                     for name in sent
                 }
             )
-        return attrs
+        return super().validate(attrs)
 
 
 class NoteSerializer(serializers.Serializer):
@@ -361,11 +407,11 @@ class SuspendSerializer(ReasonSerializer):
     )
 
 
-class ResultSerializer(NoteSerializer):
+class ResultSerializer(PhotoCaptureFields, NoteSerializer):
     photos = _photos()
 
 
-class VerifyFailSerializer(ReasonSerializer):
+class VerifyFailSerializer(PhotoCaptureFields, ReasonSerializer):
     photos = _photos()
 
 

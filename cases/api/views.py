@@ -24,7 +24,7 @@ from grids.models import Department, GridCell
 from grids.selectors import active_assignments, departments_visible_to, visible_cells
 from grids.spatial import cell_id_at
 from workflows.models import Notification
-from workflows.notifications import inbox, mark_read
+from workflows.notifications import inbox, mark_all_read, mark_read
 from workflows.services import SERVICES
 from workflows.transitions import Actor
 
@@ -250,6 +250,15 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         except Notification.DoesNotExist as exc:
             raise NotFound() from exc
         return Response(self.get_serializer(notification).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: OpenApiResponse(description='`{"marked": n}`: how many were unread.')},
+    )
+    @action(detail=False, methods=["post"], url_path="read-all")
+    def read_all(self, request: Request) -> Response:
+        """Mark all your unread notifications read."""
+        return Response({"marked": mark_all_read(user=request.user)})
 
 
 class MeView(APIView):

@@ -21,7 +21,9 @@ from django.db.models.query_utils import DeferredAttribute
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from grids.geometry import haversine_m
 from grids.models import Department, GridCell, Street
+from grids.spatial import get_cell_index
 
 from .categories import Category, Priority
 
@@ -470,6 +472,30 @@ class Attachment(models.Model):
     taken_lon = models.FloatField(
         _("longitude taken at"), null=True, blank=True, editable=False, help_text=_("EXIF GPS.")
     )
+    # What the phone said at capture (cases.photos.capture), checked by the server: the time
+    # on the server's clock, the fix, the phone clock's skew, the fix's cell and its distance
+    # from the case's point. Empty for photos sent without them.
+    capture_at = models.DateTimeField(_("captured at"), null=True, blank=True, editable=False)
+    capture_lon = models.FloatField(_("capture longitude"), null=True, blank=True, editable=False)
+    capture_lat = models.FloatField(_("capture latitude"), null=True, blank=True, editable=False)
+    capture_accuracy_m = models.FloatField(
+        _("capture GPS accuracy (m)"), null=True, blank=True, editable=False
+    )
+    clock_skew_s = models.IntegerField(
+        _("phone clock skew (s)"), null=True, blank=True, editable=False
+    )
+    capture_cell = models.ForeignKey(
+        GridCell,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("cell of the capture"),
+    )
+    capture_distance_m = models.FloatField(
+        _("distance from the case (m)"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     class Meta:
@@ -500,4 +526,40 @@ class Attachment(models.Model):
             taken_at=photo.taken_at,
             taken_lat=photo.lat,
             taken_lon=photo.lon,
+            **_capture_fields(case, photo.capture),
         )
+
+    @property
+    def has_capture(self) -> bool:
+        return self.capture_at is not None or self.capture_lon is not None
+
+    @property
+    def is_far(self) -> bool:
+        """Taken farther from the case than ``PHOTO_FAR_M`` beyond the fix's accuracy."""
+        if self.capture_distance_m is None:
+            return False
+        return self.capture_distance_m > settings.PHOTO_FAR_M + (self.capture_accuracy_m or 0)
+
+    @property
+    def clock_off(self) -> bool:
+        """The phone's clock was off by more than ``PHOTO_MAX_CLOCK_SKEW_S``."""
+        return abs(self.clock_skew_s or 0) > settings.PHOTO_MAX_CLOCK_SKEW_S
+
+
+def _capture_fields(case: Case, capture) -> dict:
+    """Attachment columns from a ``cases.photos.capture.Capture`` (or None)."""
+    if capture is None:
+        return {}
+    fields = {
+        "capture_at": capture.taken_at,
+        "capture_accuracy_m": capture.accuracy_m,
+        "clock_skew_s": capture.clock_skew_s,
+    }
+    if capture.lon is not None:
+        fields |= {
+            "capture_lon": capture.lon,
+            "capture_lat": capture.lat,
+            "capture_cell_id": get_cell_index().lookup(capture.lon, capture.lat),
+            "capture_distance_m": round(haversine_m(capture.lon, capture.lat, case.lon, case.lat)),
+        }
+    return fields

@@ -7,7 +7,7 @@ import io
 import logging
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import NoReturn
 
@@ -25,6 +25,7 @@ from PIL import (
     WebPImagePlugin,
 )
 
+from .capture import Capture
 from .contents import carries_more_than_a_picture, has_markup
 from .exif import CaptureFacts, capture_facts
 
@@ -52,6 +53,7 @@ class PreparedPhoto:
     lat: float | None = None
     lon: float | None = None
     content_type: str = "image/jpeg"
+    capture: Capture | None = None  # what the phone said at capture (cases.photos.capture)
 
 
 def megabytes(size: int) -> str:
@@ -233,7 +235,8 @@ def prepare_photos(files: Sequence, *, required: bool = False) -> list[PreparedP
             prepared.append(file)
             continue
         try:
-            prepared.append(prepare_photo(_read(file)))
+            photo = prepare_photo(_read(file))
+            prepared.append(replace(photo, capture=getattr(file, "capture", None)))
         except NotAPhoto as exc:
             errors.append(
                 _("Photo %(number)d (%(name)s): %(reason)s")

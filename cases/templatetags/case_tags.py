@@ -65,3 +65,11 @@ def field_label(name: str) -> str:
         "non_field_errors": "",
     }
     return labels.get(name, name)
+
+
+@register.simple_tag
+def photo_strip(attachment, by) -> list[str]:
+    """The photo's evidence strip (cases.photos.strip), as lines."""
+    from cases.photos.strip import strip_lines
+
+    return strip_lines(attachment, by=by)

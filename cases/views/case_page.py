@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from cases.api.filters import CaseFilter
 from cases.api.pagination import COUNT_CAP, CappedCountPaginator
 from cases.models import Attachment, Case, CaseContact
+from cases.photos.strip import burnt_in, strip_lines
 from cases.selectors import case_events, case_photos_for, cases_visible_to, get_case_for
 from cases.services import set_photo_public
 from grids.access import assignment_required
@@ -21,6 +22,7 @@ from grids.models import Role
 from residents.masking import mask_email, mask_phone
 from workflows.clocks import MAX_REVIEW_DAYS, suspended_time
 from workflows.errors import WorkflowError
+from workflows.notifications import mark_case_read
 from workflows.transitions import ACTION_LABELS
 
 from .common import actor_of, dispatch_targets, serve_photo, signed_in, with_actions
@@ -47,7 +49,12 @@ def case_context(request: HttpRequest, case: Case, **extra) -> dict:
     (case,) = with_actions(request, [case])
     events = list(
         case_events(case).prefetch_related(
-            Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
+            Prefetch(
+                "attachments",
+                queryset=Attachment.objects.select_related("capture_cell")
+                .defer("capture_cell__geometry")
+                .order_by("id"),
+            )
         )
     )
     for event in events:
@@ -90,7 +97,9 @@ def _contact(case: Case) -> dict | None:
 
 @assignment_required
 def case_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The case; opening it reads the user's notices about it (the inbox links here)."""
     case = get_case_for(request.user, pk)
+    mark_case_read(user=request.user, case_id=case.pk)
     return render(request, "cases/case_page.html", case_context(request, case))
 
 
@@ -101,6 +110,30 @@ def case_photo(
     """A case's photo or its thumbnail, to users who may see the case (photos may show
     people: never public). The API's photo URLs point here."""
     return serve_photo(case_photos_for(request.user, pk), attachment_id, thumbnail=thumbnail)
+
+
+@signed_in
+def photo_export(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
+    """A copy of the photo with its evidence strip burnt in (the stored original has none),
+    for the users who may see the case; a download named after the case."""
+    try:
+        attachment = (
+            case_photos_for(request.user, pk)
+            .select_related("case", "event__actor", "capture_cell")
+            .get(pk=attachment_id)
+        )
+        with attachment.file.open("rb") as f:
+            data = f.read()
+    except (Attachment.DoesNotExist, OSError):
+        raise Http404("no such photo") from None
+    by = attachment.event.actor if attachment.event else attachment.case.reporter
+    response = HttpResponse(
+        burnt_in(data, strip_lines(attachment, by=by)), content_type="image/jpeg"
+    )
+    name = f"{attachment.case.number}-{attachment.pk}.jpg"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @assignment_required

@@ -148,6 +148,12 @@ def serve_photo(
     photo, content_type = attachment.file, attachment.content_type
     if thumbnail and attachment.thumbnail:
         photo, content_type = attachment.thumbnail, "image/jpeg"
+    return serve_file(photo, content_type)
+
+
+def serve_file(photo: FieldFile, content_type: str) -> HttpResponse:
+    """A stored photo (the caller checked scope), handed to the web server or streamed;
+    privately cached; 404 if its file is gone."""
     response = _handed_to_web_server(photo, content_type)
     if response is None:
         try:

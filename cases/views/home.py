@@ -7,13 +7,9 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 
 from accounts.context_processors import request_shell
-from cases.selectors import to_verify, worker_reports
+from cases.today import history, task_list
 from grids.access import no_assignment_page
-from residents.selectors import households_due_visit
-
-from .common import with_actions
-
-HOME_LIST_SIZE = 20
+from residents.visits import QUICK_PHRASES
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -42,15 +38,27 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def worker_home(request: HttpRequest) -> HttpResponse:
-    """Today: cases waiting for my verification, my reports and where each stands (overdue
-    first), and households due a visit; my cells on a map."""
+    """Today: one task list, most urgent first (cases.today), my cells on a map with the
+    tasks' cases and my position; ``?tab=history``: what I finished."""
     user = request.user
+    if request.GET.get("tab") == "history":
+        return render(
+            request, "cases/worker_home.html", {"tab": "history", "history": history(user)}
+        )
+    tasks = task_list(user)
+    markers = [
+        {
+            "lon": t.case.lon,
+            "lat": t.case.lat,
+            "number": t.case.number,
+            "url": reverse("case-page", args=[t.case.pk]),
+            "late": t.overdue,
+        }
+        for t in tasks
+        if t.case is not None
+    ]
     return render(
         request,
         "cases/worker_home.html",
-        {
-            "to_verify": with_actions(request, to_verify(user)[:HOME_LIST_SIZE]),
-            "reports": worker_reports(user, limit=HOME_LIST_SIZE),
-            "visits": households_due_visit(user),
-        },
+        {"tab": "today", "tasks": tasks, "markers": markers, "phrases": QUICK_PHRASES},
     )

@@ -12,10 +12,12 @@ from django.utils.translation import gettext as _
 
 from cases.forms import HotlineForm, ReportForm, add_service_errors
 from cases.models import Case, CaseSource
+from cases.photos.capture import attach_captures
 from cases.selectors import category_choices
 from cases.services import create_case
 from grids.access import assignment_required
 from grids.models import Role
+from residents.visits import own_visit
 from workflows.errors import WorkflowError
 
 from .common import role_required
@@ -48,9 +50,16 @@ def hotline(request: HttpRequest) -> HttpResponse:
     return _report_page(request, form_class=HotlineForm, source=CaseSource.HOTLINE)
 
 
+def _from_visit(request: HttpRequest) -> dict:
+    """``?visit=<id>``: a problem found on one's own visit (走访) starts at the household's
+    address."""
+    visit = own_visit(request.user, request.GET.get("visit"))
+    return {"address": visit.household.address} if visit else {}
+
+
 def _report_page(request: HttpRequest, *, form_class, source: str) -> HttpResponse:
     hotline = source == CaseSource.HOTLINE
-    form = form_class(request.POST or None)
+    form = form_class(request.POST or None, initial=_from_visit(request))
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -58,7 +67,7 @@ def _report_page(request: HttpRequest, *, form_class, source: str) -> HttpRespon
                 case = create_case(
                     by=request.user,
                     source=source,
-                    photos=request.FILES.getlist("photos"),
+                    photos=attach_captures(request.POST, request.FILES.getlist("photos")),
                     contact=form.contact() if hotline else None,
                     **form.service_kwargs(),
                 )

@@ -42,10 +42,16 @@ class FlagDraft:
     """A finding not yet stored: ``integrity.services.record_flags`` saves it once."""
 
     rule: str
-    case_id: int
+    case_id: int | None
     evidence: dict
     related_case_ids: Sequence[int] = field(default_factory=list)
     subject_id: int | None = None
+    visit_id: int | None = None  # the visit rules' findings: about a visit, not a case
+
+    @property
+    def about(self) -> tuple[str, int]:
+        """What the finding is about: ``("case_id", id)`` or ``("visit_id", id)``."""
+        return ("visit_id", self.visit_id) if self.visit_id else ("case_id", self.case_id)
 
 
 def chunks(items: Sequence, size: int = 5000) -> Iterator[Sequence]:

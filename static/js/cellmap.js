@@ -1,5 +1,7 @@
-/* Maps of grid cells with Leaflet, on polygons alone (no tile server needed).
- *  - [data-cells-url] maps draw the user's cells; [data-locate] shows the GPS position;
+/* Maps of grid cells with Leaflet, over the configured base map or on polygons alone
+ * (basemap.js; no tile server needed).
+ *  - [data-cells-url] maps draw the user's cells, named and coded; [data-locate] shows the
+ *    GPS position; [data-cases] names a JSON block of case markers;
  *    [data-pick] lets a tap set the point (event "gridgov:point" on the map element).
  *  - .map[data-point="lon,lat"] mini maps show one case's point inside its cell; they are
  *    drawn when scrolled into view.
@@ -7,7 +9,7 @@
 (function () {
   "use strict";
   if (!window.L) return;
-  var cellStyle = { color: "#1f5fbf", weight: 1.5, fillOpacity: 0.08 };
+  var cellStyle = { color: "#1f5fbf", weight: 1.5, fillOpacity: 0.08, className: "cell-shape" };
 
   function fetchJSON(url) {
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -16,11 +18,36 @@
   function drawCells(map, cells) {
     var layer = L.geoJSON(cells.map(function (c) {
       return { type: "Feature", geometry: c.geometry, properties: { name: c.name, code: c.code } };
-    }), { style: cellStyle, onEachFeature: function (f, l) { l.bindTooltip(f.properties.name); } }).addTo(map);
+    }), { style: cellStyle, onEachFeature: function (f, l) { l.bindTooltip(cellLabel(f.properties), labelOptions); } }).addTo(map);
     return layer;
   }
+  // Each cell wears its name and code, so a worker finds their way with no base map too.
+  var labelOptions = { permanent: true, direction: "center", className: "cell-label" };
+  function cellLabel(props) {
+    var label = document.createElement("span"), code = document.createElement("small");
+    label.textContent = props.name;
+    code.textContent = props.code;
+    label.appendChild(document.createElement("br"));
+    label.appendChild(code);
+    return label;
+  }
   function baseMap(el) {
-    return L.map(el, { attributionControl: false, zoomSnap: 0.25 });
+    var map = L.map(el, { attributionControl: false, zoomSnap: 0.25 });
+    if (window.gridgovBaseMap) window.gridgovBaseMap(map);
+    return map;
+  }
+  // Case markers: a JSON list [{lon, lat, number, url, late}] in the element named by
+  // data-cases; a tap on one opens its case.
+  function drawCases(map, el) {
+    var node = el.dataset.cases && document.getElementById(el.dataset.cases);
+    if (!node) return;
+    JSON.parse(node.textContent).forEach(function (c) {
+      var marker = L.circleMarker([c.lat, c.lon], {
+        radius: 6, color: c.late ? "#b4232a" : "#a15c00", fillOpacity: 0.8, className: "case-marker"
+      }).addTo(map);
+      marker.bindTooltip(c.number);
+      marker.on("click", function () { window.location.href = c.url; });
+    });
   }
 
   function cellsMap(el) {
@@ -31,6 +58,7 @@
       var layer = drawCells(map, cells);
       map.fitBounds(layer.getBounds(), { padding: [8, 8] });
     });
+    drawCases(map, el);
     function place(lat, lon, source) {
       if (marker) marker.setLatLng([lat, lon]);
       else marker = L.circleMarker([lat, lon], { radius: 8, color: "#b4232a", fillOpacity: 0.9 }).addTo(map);

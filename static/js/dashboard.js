@@ -114,6 +114,7 @@
     if (!window.L) return Promise.resolve();
     if (!map) {
       map = L.map("cell-choropleth", { attributionControl: false, zoomSnap: 0.25 }).setView([39.9, 116.4], 12);
+      if (window.gridgovBaseMap) window.gridgovBaseMap(map);
       cellsPromise = getJSON(root.dataset.cellsUrl).then(function (cells) {
         cellLayer = L.geoJSON(cells.map(function (c) {
           return { type: "Feature", geometry: c.geometry, properties: { id: c.id, name: c.name } };

@@ -11,6 +11,7 @@
   var areaStyle = { color: "#5b6475", weight: 1, fillOpacity: 0.03 };
   var cellStyle = { color: "#1f5fbf", weight: 2, fillOpacity: 0.1 };
   var map = L.map(el, { attributionControl: false, zoomSnap: 0.25 });
+  if (window.gridgovBaseMap) window.gridgovBaseMap(map);
   map.setView([39.9, 116.4], 12);
 
   function getJSON(url) {

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from ..cases.personas import (  # noqa: F401  (fixtures are found by name)
     _media_in_tmp,
     _no_cross_check,
+    as_user,
     cast,
     other_department,
     other_handler,

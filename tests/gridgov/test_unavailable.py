@@ -44,7 +44,8 @@ from django.test import Client
 c = Client(raise_request_exception=False)
 c.cookies["sessionid"] = "s" * 32  # a signed-in person's browser: the session is in the database
 r = c.get(
-    {path!r}, HTTP_ACCEPT={accept!r}, HTTP_AUTHORIZATION="Token " + "a" * 64
+    {path!r}, HTTP_ACCEPT={accept!r}, HTTP_AUTHORIZATION="Token " + "a" * 64,
+    HTTP_ACCEPT_LANGUAGE="en",
 )
 print(json.dumps({{"status": r.status_code, "type": r["Content-Type"],
     "retry_after": r.get("Retry-After"), "body": r.content.decode()[:2000]}}))

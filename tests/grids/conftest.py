@@ -6,6 +6,7 @@ from ..api.conftest import client_for  # noqa: F401  (fixtures are found by name
 from ..cases.personas import (  # noqa: F401
     _media_in_tmp,
     _no_cross_check,
+    as_user,
     cast,
     worker_a2,
 )

@@ -38,6 +38,7 @@ class Traces:
     notice: Notification
     household_id: int
     flag: IntegrityFlag
+    visit_id: int
 
 
 def _report(by, **extra) -> Case:
@@ -71,6 +72,7 @@ def traces(cast, former_worker) -> Traces:
         ),
         household_id=household.pk,
         flag=IntegrityFlag.objects.create(rule=Rule.NEAR_DUPLICATE, case=theirs),
+        visit_id=Visit.objects.create(household=household, worker=former_worker).pk,
     )
 
 
@@ -95,6 +97,7 @@ def api_requests(t: Traces) -> list[tuple[str, str, dict]]:
         *(("post", f"{case}{action}/", {}) for action in SERVICES),
         ("get", "/api/v1/notifications/", {}),
         ("post", f"/api/v1/notifications/{t.notice.pk}/read/", {}),
+        ("post", "/api/v1/notifications/read-all/", {}),
         ("get", "/api/v1/cells/", {}),
         ("get", "/api/v1/departments/", {}),
         ("get", "/api/v1/categories/", {}),
@@ -122,12 +125,17 @@ def page_requests(t: Traces) -> list[tuple[str, str, dict]]:
         ("get", case, {}),
         ("get", f"{case}photos/{t.photo.pk}/", {}),
         ("get", f"{case}photos/{t.photo.pk}/thumbnail/", {}),
+        ("get", f"{case}photos/{t.photo.pk}/export/", {}),
         ("post", f"{case}photos/{t.photo.pk}/public/", {"public": "1"}),
         ("get", "/hotline/", {}),
         ("post", f"{case}act/self_resolve/", {"note": "已处理"}),
         ("get", "/inbox/", {}),
         ("post", f"/inbox/{t.notice.pk}/read/", {}),
+        ("post", "/inbox/read-all/", {}),
         ("post", f"/households/{t.household_id}/visited/", {"note": "走访"}),
+        ("post", f"/visits/{t.visit_id}/undo/", {}),
+        ("get", f"/visits/{t.visit_id}/photo/", {}),
+        ("get", f"/visits/{t.visit_id}/photo/thumbnail/", {}),
         ("get", "/integrity/", {}),
         ("post", f"/integrity/{t.flag.pk}/dismiss/", {"note": "不是重复"}),
         ("get", f"/integrity/{t.flag.pk}/photos/{t.photo.pk}/", {}),
@@ -168,7 +176,7 @@ def test_every_page_answers_with_the_no_role_page(traces, former_worker, client)
         page = response.content.decode()
         assert 'data-testid="no-role"' in page, url
         assert traces.mine.number not in page, url
-    assert not Visit.objects.exists()
+    assert Visit.objects.count() == 1  # the one they logged while assigned, not undone
     assert Case.objects.count() == 2
     traces.flag.refresh_from_db()
     assert traces.flag.status == "open"
@@ -196,6 +204,7 @@ PUBLIC_ROUTES = {
     "public:support",
     "public:survey",
     "public:poster",
+    "tile",  # the base map's streets (grids.views): no case, no person
     # Open311 GeoReport v2: anonymous reads under the public map's rules; POST needs an
     # api_key (tests/open311).
     "open311:root",

@@ -148,6 +148,28 @@ def test_small_demo_cases_cover_the_loop_and_replay_exactly(seeded):
         assert replay_events(case.events.all()) == replayed_state(case), case.number
 
 
+def test_small_demo_shows_the_field_day(seeded):
+    """demo_worker's home has tasks of every kind but rejections (the demo's are not all
+    theirs), visits with notes and GPS fixes, and the two visit flags on the review page."""
+    from cases.today import Kind, task_list
+    from integrity.models import IntegrityFlag, Rule
+    from residents.models import Visit
+
+    worker = get_user_model().objects.get(username="demo_worker")
+    kinds = {t.kind for t in task_list(worker)}
+    assert {Kind.VISIT, Kind.DEADLINE} <= kinds
+    visits = Visit.objects.filter(worker=worker)
+    assert visits.exclude(note="").exists() and visits.filter(lon__isnull=False).exists()
+    assert visits.exclude(photo="").count() == 3
+    assert IntegrityFlag.objects.filter(rule=Rule.VISIT_OUTSIDE_CELL).count() == 1
+    assert IntegrityFlag.objects.filter(rule=Rule.VISIT_RUN).count() == 1
+    # Report photos carry capture facts; a few were taken far from their case.
+    from cases.models import Attachment
+
+    captured = Attachment.objects.filter(capture_lon__isnull=False)
+    assert captured.exists() and any(p.is_far for p in captured)
+
+
 # --- 90 days of history ---------------------------------------------------------------
 
 

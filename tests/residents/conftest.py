@@ -12,6 +12,7 @@ from django.test import Client
 from residents.models import Resident
 from residents.services import create_household, create_resident
 
+from ..cases.personas import _media_in_tmp, as_user, cast, worker_a2  # noqa: F401  (fixtures)
 from ..factories import make_id_number
 
 # The example from DESIGN §3, and its masked form (the check digit hidden too: see

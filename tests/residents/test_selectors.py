@@ -124,7 +124,7 @@ def test_visits_fall_due_where_the_user_serves_and_not_for_who_moved_out(
 
 def test_only_those_who_serve_a_household_log_a_visit(people, district_admin, worker_a):
     from residents.models import Household
-    from residents.services import record_visit
+    from residents.visits import record_visit
 
     with pytest.raises(Household.DoesNotExist):
         record_visit(household_id=people.a.household_id, by=district_admin)

@@ -39,7 +39,7 @@ def test_report_accept_dispatch_handle_verify_close(browser, live_server, two_wo
         **phone_gps(lon, lat),
     )
     # Their cell is drawn on the map from its polygon alone (no tile server).
-    expect(worker.locator("#cell-map path.leaflet-interactive")).to_have_count(1)
+    expect(worker.locator("#cell-map path.cell-shape")).to_have_count(1)
     screenshot(worker, "worker-home-phone")
     worker.click("a.menu-report")
     expect(worker.locator("#gps-status")).to_contain_text("光华社区")

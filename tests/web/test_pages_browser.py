@@ -52,12 +52,12 @@ def test_a_refused_action_shows_why(browser, live_server, demo_site):
 
 def test_language_switch(browser, live_server, demo_site):
     worker = sign_in(browser, live_server, "demo_worker", viewport=PHONE)
-    expect(worker.locator("h2#verify-h")).to_contain_text("等待您核查")
+    expect(worker.locator("h2#map-h")).to_contain_text("我的网格")
     worker.get_by_role("button", name="English").click()
-    expect(worker.locator("h2#verify-h")).to_contain_text("Waiting for your verification")
+    expect(worker.locator("h2#map-h")).to_contain_text("Your cells")
     expect(worker.locator("html")).to_have_attribute("lang", "en")
     worker.get_by_role("button", name="中文").click()
-    expect(worker.locator("h2#verify-h")).to_contain_text("等待您核查")
+    expect(worker.locator("h2#map-h")).to_contain_text("我的网格")
 
 
 def test_a_worker_cannot_open_another_streets_case(browser, live_server, demo_site):
@@ -85,7 +85,7 @@ def test_error_pages_are_in_the_site_layout_and_language(browser, live_server, d
     expect(worker.get_by_test_id("error-page")).to_have_attribute("data-status", "403")
     screenshot(worker, "error-403-phone")
     worker.get_by_test_id("error-home").click()
-    expect(worker.locator("h2#verify-h")).to_be_visible()  # back on their own start page
+    expect(worker.locator("h2#map-h")).to_be_visible()  # back on their own start page
 
 
 def test_dashboard_shows_indicators_and_drills_down(browser, live_server, demo_site):

@@ -21,6 +21,7 @@ from cases.selectors import get_case_for
 from .. import outbox
 from ..clocks import move_clock
 from ..errors import ActionForbidden, TransitionNotAllowed
+from ..notifications import settle_case_notices
 from ..transitions import (
     ACTION_LABELS,
     TRANSITIONS,
@@ -108,7 +109,8 @@ def save_with_event(
     photos: Sequence[PreparedPhoto] = (),
     photo_stage: str = "",
 ) -> CaseEvent:
-    """Bump the version, save the changed columns, write the event and its photos."""
+    """Bump the version, save the changed columns, write the event and its photos; the
+    to-do notices about the case are done (whoever took the step)."""
     case.version += 1
     after = concrete_values(case)
     case.save(update_fields=[name for name, value in after.items() if before[name] != value])
@@ -130,6 +132,7 @@ def save_with_event(
     )
     for photo in photos:
         Attachment.build(case=case, stage=photo_stage, photo=photo, event=event).save()
+    settle_case_notices(case_id=case.pk, now=now)
     return event
 
 

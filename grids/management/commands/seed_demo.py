@@ -11,21 +11,34 @@ from __future__ import annotations
 
 import random
 import time
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from cases.demo import create_routing_rules, delete_cases
 from cases.demo_history import create_case_history
 from cases.models import Case
+from cases.photos import prepare_photos
 from demo.history import play_history, wrap_up
+from demo.photos import PhotoStudio
 from grids import demo
 from grids.models import Assignment, Community, Department, District, GridCell, Street
 from grids.spatial import invalidate_cell_index
+from integrity.models import IntegrityFlag, Rule
+from integrity.services import run_rules
 from open311.demo import DEMO_KEY, create_demo_attributes, create_demo_client, demo_key_in_use
-from residents.demo import create_residents, delete_access_logs_by, delete_residents
+from residents.demo import (
+    create_residents,
+    create_visits,
+    delete_access_logs_by,
+    delete_residents,
+)
+from residents.models import Visit
 
 RESIDENT_CASES = 40
 
@@ -117,6 +130,7 @@ class Command(BaseCommand):
                 f"Residents' reports: {made['resident_cases']} (portal, Open311 and hotline), "
                 f"{made['ratings']} ratings, {made['answers']} survey answers."
             )
+            self.stdout.write(f"Visits: {create_field_demo(territory, seed)} by demo_worker.")
             if made["try_code"]:
                 self.stdout.write(
                     f"A resident's tracking code to try: /public/track/{made['try_code']}/"
@@ -125,6 +139,28 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"Demo data ({scale}) ready in {time.monotonic() - started:.0f} s.")
         )
         print_logins(self.stdout)
+
+
+def create_field_demo(territory, seed: int) -> int:
+    """demo_worker's visits (notes, GPS fixes, two the integrity rules flag), and the visit
+    rules run so the flags are on the review page. Returns the number of visits."""
+    worker = get_user_model().objects.get(username="demo_worker")
+    cell1, cell2 = territory.cells[0], territory.cells[1]
+    made = create_visits(worker=worker, cell=cell1, away=cell2, rng=random.Random(13))
+    # The latest three visits carry a photo, as a phone sends it (through the pipeline).
+    studio = PhotoStudio(seed + 1)
+    for visit in Visit.objects.filter(worker=worker).order_by("-visited_at")[:3]:
+        (prepared,) = prepare_photos([studio.photo()])
+        visit.photo.save(f"visit-{visit.pk}.jpg", ContentFile(prepared.data), save=False)
+        visit.photo_thumbnail.save(
+            f"visit-{visit.pk}-thumb.jpg", ContentFile(prepared.thumbnail), save=False
+        )
+        visit.save(update_fields=["photo", "photo_thumbnail"])
+    run_rules(
+        since=timezone.now() - timedelta(days=45),
+        rules=[Rule.VISIT_OUTSIDE_CELL, Rule.VISIT_RUN],
+    )
+    return made
 
 
 def print_logins(out) -> None:
@@ -146,6 +182,7 @@ def delete_district(district: District) -> None:
     cells = GridCell.objects.filter(community__street__district=district)
     with transaction.atomic():
         delete_cases(Case.objects.filter(street__district=district))
+        IntegrityFlag.objects.filter(visit__household__cell__in=cells).delete()
     delete_residents(cells)
     in_district = (
         Q(district=district)
