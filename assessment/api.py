@@ -6,33 +6,35 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import date
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .indicators import COUNT_FIELDS
+from .drilldown import FIGURES, figure_cases
 from .selectors import LEVELS, AssessmentScope, Filters, assessment_scope, indicator_table, trend
 from .services import record_callback
 
 MAX_DAYS = 1100  # three years: the history a district keeps online
-INDICATOR_FIELDS = (
-    "closing_rate",
-    "on_time_rate",
-    "rework_rate",
-    "satisfaction_rate",
-    "supervision_rate",
-    "avg_handling_hours",
-    "survey_rate",
-)
+LEVEL_LABELS = {
+    "district": gettext_lazy("district (区)"),
+    "street": gettext_lazy("street (街道)"),
+    "community": gettext_lazy("community (社区)"),
+    "cell": gettext_lazy("grid cell (网格)"),
+    "department": gettext_lazy("department (部门)"),
+    "worker": gettext_lazy("grid worker (网格员)"),
+}
 
 
 class PeriodSerializer(serializers.Serializer):
@@ -96,7 +98,7 @@ def _scope(request: Request) -> AssessmentScope:
     return scope
 
 
-def _filters(attrs: dict) -> Filters:
+def filters_of(attrs: dict) -> Filters:
     return Filters(
         start=attrs["start"],
         end=attrs["end"],
@@ -126,7 +128,7 @@ class IndicatorListView(APIView):
     def get(self, request: Request) -> Response:
         scope = _scope(request)
         attrs = _parsed(IndicatorQuerySerializer, request)
-        filters = _filters(attrs)
+        filters = filters_of(attrs)
         rows = indicator_table(level=attrs["level"], scope=scope, filters=filters)
         return Response(
             {
@@ -150,7 +152,7 @@ class IndicatorTrendView(APIView):
     def get(self, request: Request) -> Response:
         scope = _scope(request)
         attrs = _parsed(TrendQuerySerializer, request)
-        filters = _filters(attrs)
+        filters = filters_of(attrs)
         if attrs["bucket"] == "day" and (filters.end - filters.start).days > 366:
             raise serializers.ValidationError({"bucket": _("Use months for more than a year.")})
         rows = trend(scope=scope, filters=filters, bucket=attrs["bucket"])
@@ -159,33 +161,73 @@ class IndicatorTrendView(APIView):
         )
 
 
-EXPORT_HEADERS = (
-    ("level", gettext_lazy("level")),
-    ("code", gettext_lazy("code")),
-    ("name", gettext_lazy("name")),
-    ("community_type", gettext_lazy("community type")),
-    *(
-        (f"counts.{name}", name)
-        for name in (*COUNT_FIELDS, "overdue_open", "due", "backlog", "survey_answers")
-    ),
-    *((f"indicators.{name}", name) for name in INDICATOR_FIELDS),
-    ("indicators.missed_rate", "missed_rate"),
-    ("score", gettext_lazy("score")),
-    ("grade", gettext_lazy("grade")),
-    ("links.cases_page", gettext_lazy("cases")),
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+# The export's columns: (header, value of a row). Headers carry the Chinese term whatever the
+# reader's language; rates are percentages with their numerator/denominator beside them.
+EXPORT_COUNTS = (
+    *((name, label) for name, (label, _q) in FIGURES.items()),
+    ("reworks", gettext_lazy("Failed verifications (返工次数)")),
+    ("verifications", gettext_lazy("Verifications (核查次数)")),
+    ("survey_answers", gettext_lazy("Survey answers (问卷数)")),
+)
+EXPORT_RATES = (
+    ("closing_rate", gettext_lazy("Closing rate (结案率)")),
+    ("on_time_rate", gettext_lazy("On-time closing rate (按期结案率)")),
+    ("rework_rate", gettext_lazy("Rework rate (返工率)")),
+    ("satisfaction_rate", gettext_lazy("Satisfaction (满意率)")),
+    ("supervision_rate", gettext_lazy("Public-report rate (监督举报率)")),
+    ("missed_rate", gettext_lazy("Missed-report rate (漏报率)")),
 )
 
 
-def _cell(row: dict, path: str):
-    value = row
-    for part in path.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
+def export_columns(level: str, filters: Filters, absolute: Callable[[str], str]) -> list:
+    """``[(header, row → cell value)]`` of the indicator export."""
+    level_label = str(LEVEL_LABELS[level])
+    exported = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+    columns: list = [
+        (gettext_lazy("Level (层级)"), lambda row: level_label),
+        (gettext_lazy("Code (编码)"), lambda row: row["code"]),
+        (gettext_lazy("Name (名称)"), lambda row: row["name"]),
+        (gettext_lazy("Period (考核期)"), lambda row: f"{filters.start} – {filters.end}"),
+    ]
+    for name, label in EXPORT_COUNTS:
+        columns.append((label, lambda row, name=name: row["counts"][name]))
+    for name, label in EXPORT_RATES:
+        columns.append((label, lambda row, name=name: _pct(row["indicators"][name])))
+        columns.append(
+            (
+                format_lazy("{} {}", label, gettext_lazy("numerator/denominator")),
+                lambda row, name=name: "/".join(map(str, row["fractions"][name])),
+            )
+        )
+    columns += [
+        (
+            gettext_lazy("Residents' survey (居民满意率)"),
+            lambda row: _pct(row["indicators"]["survey_rate"]),
+        ),
+        (
+            gettext_lazy("Average handling time, hours (平均处置时长)"),
+            lambda row: row["indicators"]["avg_handling_hours"],
+        ),
+        (gettext_lazy("Score (得分)"), lambda row: row["score"]),
+        (gettext_lazy("Grade (等级)"), lambda row: row["grade"]),
+        (
+            gettext_lazy("Cases filed, link (立案案件链接)"),
+            lambda row: absolute(f"{row['links']['page']}&figure=filed"),
+        ),
+        (gettext_lazy("Exported at (导出时间)"), lambda row: exported),
+    ]
+    return columns
 
 
 class IndicatorExportView(APIView):
     """``GET /api/v1/indicators/export/?as=csv|xlsx&level=…`` — the same table as
-    ``/api/v1/indicators/`` (same scope and filters) as a CSV or Excel file."""
+    ``/api/v1/indicators/`` (same scope and filters) as a CSV or Excel file: headers with the
+    Chinese terms, rates as percentages beside their numerator/denominator, local times
+    (Asia/Shanghai), and absolute links to each unit's cases."""
 
     @extend_schema(
         parameters=[
@@ -197,10 +239,11 @@ class IndicatorExportView(APIView):
     def get(self, request: Request) -> HttpResponse:
         scope = _scope(request)
         attrs = _parsed(ExportQuerySerializer, request)
-        filters = _filters(attrs)
+        filters = filters_of(attrs)
         rows = indicator_table(level=attrs["level"], scope=scope, filters=filters)
-        header = [str(label) for _path, label in EXPORT_HEADERS]
-        table = [[_cell(row, path) for path, _label in EXPORT_HEADERS] for row in rows]
+        columns = export_columns(attrs["level"], filters, request.build_absolute_uri)
+        header = [str(label) for label, _value in columns]
+        table = [[value(row) for _label, value in columns] for row in rows]
         name = f"indicators-{attrs['level']}-{filters.start}-{filters.end}"
         if attrs["as_"] == "xlsx":
             return _xlsx(name, header, table)
@@ -230,6 +273,63 @@ def _xlsx(name: str, header: list[str], table: list[list]) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
     return response
+
+
+class DrilldownQuerySerializer(IndicatorQuerySerializer):
+    unit = serializers.IntegerField(min_value=1)
+    figure = serializers.ChoiceField(choices=list(FIGURES))
+
+
+class DrilldownPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def case_row(case, request) -> dict:
+    """A drill-down row: what identifies a case, its state, and an absolute link to it."""
+    return {
+        "id": case.pk,
+        "number": case.number,
+        "title": case.title,
+        "status": case.status,
+        "status_display": case.get_status_display(),
+        "source": case.source,
+        "cell": case.cell.full_code,
+        "created_at": timezone.localtime(case.created_at).isoformat(),
+        "url": request.build_absolute_uri(f"/cases/{case.pk}/"),
+    }
+
+
+class IndicatorCasesView(APIView):
+    """``GET /api/v1/indicators/cases/?figure=…&level=…&unit=<id>&start=…&end=…`` — the
+    cases behind one figure of one row of ``/api/v1/indicators/`` (the row's ``links.api``
+    plus ``figure``): exactly the ones counted, newest first, paginated. 400 with field errors
+    for bad parameters, 404 for a unit outside your scope, 403 unless you assess."""
+
+    @extend_schema(
+        parameters=[DrilldownQuerySerializer],
+        responses={200: OpenApiResponse(description="{figure, label, count, results}")},
+    )
+    def get(self, request: Request) -> Response:
+        scope = _scope(request)
+        attrs = _parsed(DrilldownQuerySerializer, request)
+        cases = figure_cases(
+            user=request.user,
+            scope=scope,
+            level=attrs["level"],
+            unit_id=attrs["unit"],
+            figure=attrs["figure"],
+            filters=filters_of(attrs),
+        )
+        if cases is None:
+            raise NotFound(_("No such unit in your scope."))
+        paginator = DrilldownPagination()
+        page = paginator.paginate_queryset(cases, request, view=self)
+        response = paginator.get_paginated_response([case_row(c, request) for c in page])
+        response.data["figure"] = attrs["figure"]
+        response.data["label"] = str(FIGURES[attrs["figure"]][0])
+        return response
 
 
 class CallbackSerializer(serializers.Serializer):

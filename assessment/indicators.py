@@ -1,37 +1,51 @@
 """The indicators of DESIGN §5, from counts, and the score and grade they give.
 
-Definitions (a period is ``[start, end]``, whole local days, Asia/Shanghai):
+Definitions (a period is ``[start, end]``, whole local days, Asia/Shanghai). Which case
+counts for what is decided in one place, ``assessment.rollups`` (``filed_q``, ``closed_q`` …),
+used alike by the counts, the rollups and the drill-down lists (``assessment.drilldown``):
 
-- 立案数 ``filed``: cases filed in the period — accepted by street staff (``accepted_at``), or
-  resolved on the spot by the reporting worker (就地解决: never accepted, ``reported_at`` set;
-  counted at its ``created_at``). Rejected and merged reports are not filed.
-- 结案数 ``closed``: cases closed (``verify_pass``) in the period.
+- Volume cannot buy a score. Rates made of a unit's own cases can be diluted by cheap volume:
+  thirty trivial reports, each resolved on the spot by the worker who reported it and verified
+  by a neighbour the system picked, once took a cell from 97 to 100. So a case resolved on the
+  spot by its reporter (``self_resolve``: never accepted) counts toward the rates below only
+  once someone independent of its reporter checked it — a worker of another cell verified it
+  (交叉核查), a department's handler took it up, or a resident rated it; it counts then (the
+  close, or the rating's day). Every such case, checked or not, is 自行处置数
+  ``self_resolved`` (on the day its result was reported), a figure shown beside the rates and
+  never in the score.
+- 立案数 ``filed``: cases accepted by street staff in the period (``accepted_at``), and
+  self-resolved cases counted (checked) in it. Rejected and merged reports are not filed.
+- 结案数 ``closed``: cases closed (``verify_pass``) in the period — self-resolved ones only
+  when checked, at the check.
 - 按期结案数 ``closed_on_time``: of those, the ones no step of which ever went overdue — the
   SLA scanner records each overdue mark as an ``overdue`` notification (its record, see
   ``workflows.sla``), so "on time" is "no such notification".
-- 超期未结 ``overdue_open``: cases open *now* and overdue, whose current deadline (``due_at``)
-  fell in the period. A case counts against the period it fell due in; once closed it moves
+- 超期未结 ``overdue_open``: cases open *now* and overdue whose current deadline (``due_at``)
+  passed by the end of the period — however long before its start. Once closed a case moves
   to the period it was closed in.
 - 应结案数 ``due`` = ``closed`` + ``overdue_open``.
 - 结案率 ``closing_rate`` = closed / due; 按期结案率 ``on_time_rate`` = closed_on_time / due.
+  With the backlog defined below the two cannot contradict each other: a 结案率 of 100 %
+  means no case of the backlog is overdue (the backlog's other cases are not due yet).
 - 返工率 ``rework_rate`` = failed verifications / verifications, over the cases closed in
   the period: a closed case was verified ``1 + rework_count`` times and failed
   ``rework_count`` times (attributing them to the close keeps each day's rollup final).
 - 满意率 ``satisfaction_rate`` = satisfied (score 4–5) / rated, over residents' ratings given
   in the period (the reporter of a resident, Open311 or hotline case on their tracking page,
-  or a staff phone callback; never a worker). Fewer than ``MIN_RATINGS`` ratings give no
-  rate (shown "—", left out of the score): one happy resident is not "100 %".
+  or a staff phone callback; never a worker).
 - 居民满意率 ``survey_rate``: satisfied / answers of the grid-service survey in the period
   (``assessment.survey``; shown beside, not in the score).
 - 平均处置时长 ``avg_handling_hours`` = mean of (closed_at − filed time) over closed cases.
-- 监督举报率 ``supervision_rate`` = filed public reports (source resident, hotline or Open311:
-  the public found it before a worker did) / filed.
-- 漏报率 ``missed_rate`` (worker level): the same ratio over the cells the worker patrols —
-  public reports the worker had not reported first (a worker's own earlier report would have
-  been filed instead, the public one merged into it).
-- 积压 ``backlog``: cases open at the end of the period; ``overdue``: ``overdue_open``.
+- 监督举报率 ``supervision_rate`` = filed (accepted) public reports (source resident, hotline
+  or Open311: the public found it before a worker did) / filed.
+- 漏报率 ``missed_rate`` = ``missed`` / ``patrol_filed``: accepted public reports in the patrol
+  categories (部件 C, 事件 E; service requests are no patrol's to find) that no worker's report
+  merged into them had come before, over the cases filed in those categories. A cell's is the
+  cell's; a grid worker's counts their cells only on the days their assignments cover.
+- 积压 ``backlog``: cases open at the end of the period (due or not).
 
-A rate whose denominator is 0 is ``None`` (no data), never 0 or 1.
+A rate whose denominator is under ``MIN_CASES`` is ``None`` (no rate, shown "—", left out of
+the score), never 0 or 1: one case closed in time is not "100 % on time".
 """
 
 from __future__ import annotations
@@ -51,6 +65,9 @@ COUNT_FIELDS = (
     "satisfied",
     "opened",
     "resolved",
+    "self_resolved",
+    "patrol_filed",
+    "missed",
 )
 GRADES = ("A", "B", "C", "D", "E")
 
@@ -66,30 +83,44 @@ def add_counts(into: dict[str, int], other: Mapping[str, int | None]) -> dict[st
     return into
 
 
-MIN_RATINGS = 5
+# A rate from fewer cases (or ratings) than this is no rate: shown "—", left out of the score.
+# One happy resident is not "100 %", nor one case closed in time "100 % on time".
+MIN_CASES = MIN_RATINGS = 5
+
+# Each rate as (numerator, denominator), both counts: what the dashboard shows on hover, the
+# export beside the rate, and the drill-down lists (``assessment.drilldown``).
+FRACTIONS = {
+    "closing_rate": ("closed", "due"),
+    "on_time_rate": ("closed_on_time", "due"),
+    "rework_rate": ("reworks", "verifications"),
+    "satisfaction_rate": ("satisfied", "rated"),
+    "supervision_rate": ("filed_public", "filed"),
+    "missed_rate": ("missed", "patrol_filed"),
+}
 
 
-def _ratio(numerator: int, denominator: int) -> float | None:
-    return round(numerator / denominator, 4) if denominator else None
+def derived(c: Mapping[str, int]) -> dict[str, int]:
+    """The counts made of other counts: 应结案数 and the number of verifications."""
+    return {"due": c["closed"] + c["overdue_open"], "verifications": c["closed"] + c["reworks"]}
 
 
 def rates(c: Mapping[str, int]) -> dict[str, float | None]:
     """The indicators of one unit from its counts (see the module docstring)."""
-    due = c["closed"] + c["overdue_open"]
-    verifications = c["closed"] + c["reworks"]
-    return {
-        "due": due,
-        "closing_rate": _ratio(c["closed"], due),
-        "on_time_rate": _ratio(c["closed_on_time"], due),
-        "rework_rate": _ratio(c["reworks"], verifications),
-        "satisfaction_rate": (
-            _ratio(c["satisfied"], c["rated"]) if c["rated"] >= MIN_RATINGS else None
-        ),
-        "supervision_rate": _ratio(c["filed_public"], c["filed"]),
-        "avg_handling_hours": (
-            round(c["handling_us"] / c["closed"] / 3_600_000_000, 2) if c["closed"] else None
-        ),
+    both = {**c, **derived(c)}
+    out: dict[str, float | None] = {
+        name: (both[num] / both[den] if both[den] >= MIN_CASES else None)
+        for name, (num, den) in FRACTIONS.items()
     }
+    out = {k: None if v is None else round(v, 4) for k, v in out.items()}
+    out["avg_handling_hours"] = (
+        round(c["handling_us"] / c["closed"] / 3_600_000_000, 2) if c["closed"] else None
+    )
+    return out
+
+
+def fractions(c: Mapping[str, int]) -> dict[str, list[int]]:
+    both = {**c, **derived(c)}
+    return {name: [int(both[num]), int(both[den])] for name, (num, den) in FRACTIONS.items()}
 
 
 @dataclass(frozen=True)
@@ -141,7 +172,8 @@ def components(r: Mapping[str, float | None]) -> dict[str, float | None]:
 
 def score(r: Mapping[str, float | None], scheme: Scheme) -> float | None:
     """``100 × Σ w·min(1, rate/target) / Σ w`` over the components with data; None if none.
-    Only rates enter, so the score cannot grow with the number of cases."""
+    Only rates enter — and only of cases someone independent checked (module docstring) —
+    so cheap volume cannot raise it."""
     total = weight_sum = 0.0
     for name, value in components(r).items():
         weight = scheme.weights[name]
@@ -163,7 +195,7 @@ def grade(value: float | None, scheme: Scheme) -> str | None:
 
 
 def indicator_row(counts: Mapping[str, int], scheme: Scheme) -> dict:
-    """Counts, indicators, score and grade of one unit."""
+    """Counts, indicators (with each rate's numerator and denominator), score and grade."""
     r = rates(counts)
     value = score(r, scheme)
     return {
@@ -172,8 +204,10 @@ def indicator_row(counts: Mapping[str, int], scheme: Scheme) -> dict:
             for name in (*COUNT_FIELDS, "overdue_open", "backlog")
             if name != "handling_us"
         }
-        | {"due": r["due"], "handling_seconds": round(counts["handling_us"] / 1_000_000)},
-        "indicators": {k: v for k, v in r.items() if k != "due"},
+        | derived(counts)
+        | {"handling_seconds": round(counts["handling_us"] / 1_000_000)},
+        "indicators": r,
+        "fractions": fractions(counts),
         "score": value,
         "grade": grade(value, scheme),
         "scheme": scheme.name,

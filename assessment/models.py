@@ -41,10 +41,11 @@ class GradingScheme(models.Model):
     """考核方案 — weights, targets and grade thresholds for one community type.
 
     A unit's score is ``100 × Σ weight·min(1, rate/target) / Σ weight`` over the components
-    that have data (a rate whose denominator is 0 is left out, its weight too). Only rates
-    enter the score, so more cases never raise it (DESIGN §5: volume targets breed fake
-    reports). The row with an empty ``community_type`` is the default, used for streets,
-    districts, departments and any type without its own row.
+    that have data (a rate from fewer than 5 cases is left out, its weight too). Only rates
+    of independently checked cases enter the score, so cheap volume never raises it (DESIGN
+    §5: volume targets breed fake reports; see ``assessment.indicators``). The row with an
+    empty ``community_type`` is the default, used for streets, districts, departments and any
+    type without its own row.
     """
 
     community_type = models.CharField(
@@ -120,6 +121,11 @@ class RollupCounts(models.Model):
     satisfied = models.PositiveIntegerField(_("satisfied (满意数)"), default=0)
     opened = models.PositiveIntegerField(_("opened (新增案件)"), default=0)
     resolved = models.PositiveIntegerField(_("closed or rejected (办结/不予立案)"), default=0)
+    self_resolved = models.PositiveIntegerField(_("resolved on the spot (自行处置数)"), default=0)
+    patrol_filed = models.PositiveIntegerField(
+        _("filed in patrol categories (巡查类立案数)"), default=0
+    )
+    missed = models.PositiveIntegerField(_("public reports a patrol missed (漏报数)"), default=0)
 
     class Meta:
         abstract = True

@@ -33,7 +33,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from psycopg2.extras import execute_values
 
-from cases.models import OPEN_STATUSES, Case, CaseSource, CaseStatus
+from cases.models import OPEN_STATUSES, Case, CaseSource, CaseStatus, CategoryFamily
 from grids.models import GridCell
 from workflows.models import Notification, NotificationKind
 
@@ -67,12 +67,112 @@ def filed_at() -> Coalesce:
     return Coalesce("accepted_at", "created_at", output_field=DateTimeField())
 
 
-def _filed_q(t0: datetime, t1: datetime) -> Q:
-    accepted = Q(accepted_at__gte=t0, accepted_at__lt=t1)
-    self_resolved = Q(
-        accepted_at__isnull=True, reported_at__isnull=False, created_at__gte=t0, created_at__lt=t1
+# --- which cases count (DESIGN §5: volume alone never raises a score) --------------------------
+#
+# A case the reporting worker resolved on the spot (自行处置, ``self_resolve``: never accepted,
+# never handled by a department) is cheap to make: a worker can report thirty trivial things
+# in their own cell and have them verified by a neighbour the system picked. Were each one
+# filed and closed on time, they would dilute every rate — the overdue, the reworked and the
+# public reports — and buy a grade. So such a case enters the rates (立案, 结案, 按期, 返工,
+# 时长, 监督举报率's denominator) only once someone independent of its reporter checked it:
+#
+# - a worker of *another* cell verified it (``cross_check``, the random 交叉核查 draw), or
+# - a department's handler took it up (``started_at``: it went back to the loop), or
+# - a resident rated it (a phone callback to the affected household, ``Satisfaction``).
+#
+# It counts at that check: the close for the first two, the rating for the third (a rating
+# comes after the close, so a day's rollup stays final: the rating's day counts it). Until
+# then it shows only as 自行处置数 (``self_resolved``), a figure of its own outside the score.
+
+
+def self_resolved_q() -> Q:
+    """自行处置: resolved on the spot by its reporter — never accepted, a result reported."""
+    return Q(accepted_at__isnull=True, reported_at__isnull=False)
+
+
+def _unchecked_q() -> Q:
+    """Self-resolved and checked by nobody independent at the close (a resident may still)."""
+    return self_resolved_q() & Q(cross_check=False, started_at__isnull=True)
+
+
+def _rating_in(t0: datetime, t1: datetime) -> Q:
+    return Q(
+        satisfaction__score__isnull=False,
+        satisfaction__rated_at__gte=t0,
+        satisfaction__rated_at__lt=t1,
     )
-    return accepted | self_resolved
+
+
+def _checked_q() -> Q:
+    """Counted at its close: not self-resolved, or checked by another cell or a department."""
+    return (
+        Q(accepted_at__isnull=False)
+        | Q(reported_at__isnull=True)
+        | Q(cross_check=True)
+        | Q(started_at__isnull=False)
+    )
+
+
+def _closed_at_close(t0: datetime, t1: datetime) -> Q:
+    return Q(status=CaseStatus.CLOSED, closed_at__gte=t0, closed_at__lt=t1) & _checked_q()
+
+
+def _closed_by_rating(t0: datetime, t1: datetime) -> Q:
+    return Q(status=CaseStatus.CLOSED) & _unchecked_q() & _rating_in(t0, t1)
+
+
+def closed_q(t0: datetime, t1: datetime) -> Q:
+    """结案数: closed cases that enter the rates in ``[t0, t1)`` (see above)."""
+    return _closed_at_close(t0, t1) | _closed_by_rating(t0, t1)
+
+
+def _accepted(t0: datetime, t1: datetime) -> Q:
+    return Q(accepted_at__gte=t0, accepted_at__lt=t1)
+
+
+def filed_q(t0: datetime, t1: datetime) -> Q:
+    """立案数: accepted in ``[t0, t1)``, or self-resolved and counted (checked) then."""
+    return _accepted(t0, t1) | (self_resolved_q() & closed_q(t0, t1))
+
+
+def self_resolved_in(t0: datetime, t1: datetime) -> Q:
+    """自行处置数: self-resolved cases reported in ``[t0, t1)`` (created: the index's column),
+    checked or not."""
+    return self_resolved_q() & Q(created_at__gte=t0, created_at__lt=t1)
+
+
+# 漏报 (DESIGN §5): a grid worker patrols for 部件 and 事件 (the C and E families); service
+# requests (S) come to functional workers and are not a patrol's to find. A public report
+# (resident, Open311, hotline) accepted about such a thing in a cell is one its patrol missed
+# — unless a worker's report of it came first and was merged into it. Which worker answers
+# for it (the one assigned to the cell that day) is decided per day from the assignments
+# (``assessment.selectors``), so these counts are kept per cell and day.
+PATROL_FAMILIES = (CategoryFamily.COMPONENT, CategoryFamily.EVENT)
+WORKER_SOURCES = (CaseSource.PATROL, CaseSource.VISIT)
+
+
+def _patrol() -> Q:
+    return Q(category__family__in=PATROL_FAMILIES)
+
+
+def patrol_filed_q(t0: datetime, t1: datetime) -> Q:
+    """巡查类立案数: filed in ``[t0, t1)`` in the patrol categories."""
+    return filed_q(t0, t1) & _patrol()
+
+
+def _missed() -> Q:
+    reported_first = Case.objects.filter(
+        duplicate_of=OuterRef("pk"),
+        source__in=WORKER_SOURCES,
+        created_at__lt=OuterRef("created_at"),
+    )
+    return Q(source__in=PUBLIC_SOURCES) & _patrol() & ~Q(Exists(reported_first))
+
+
+def missed_q(t0: datetime, t1: datetime) -> Q:
+    """漏报数: public reports accepted in ``[t0, t1)`` in the patrol categories that no
+    worker's report merged into them had come before."""
+    return _accepted(t0, t1) & _missed()
 
 
 def was_overdue() -> Exists:
@@ -80,6 +180,11 @@ def was_overdue() -> Exists:
     return Exists(
         Notification.objects.filter(case_id=OuterRef("pk"), kind=NotificationKind.OVERDUE)
     )
+
+
+def on_time_q() -> Q:
+    """按期: no step of the case ever went overdue."""
+    return ~Q(was_overdue())
 
 
 def _grouped(qs, keys: Mapping[str, str], day_field, prefix: str = ""):
@@ -106,8 +211,10 @@ def case_counts(
     """The rollup counts of cases in ``[t0, t1)``, grouped by ``keys`` (name → path from
     ``Case``, e.g. ``{"cell": "cell_id"}``) and, with ``by_day``, by local day first.
 
-    ``where`` narrows the cases (a scope or a parent filter, over ``Case``). Five grouped
-    queries: filed, closed, opened, rejected, rated. Returns ``{key tuple: counts}``.
+    ``where`` narrows the cases (a scope or a parent filter, over ``Case``). Eight grouped
+    queries, each on one time column's index: accepted, closed and checked at the close,
+    checked by a rating, closed (all), self-resolved, opened, rejected, rated. Returns
+    ``{key tuple: counts}``.
     """
     where = where or Q()
     names = [*(["day"] if by_day else []), *keys]
@@ -117,34 +224,63 @@ def case_counts(
     def day(field):
         return field if by_day else None
 
-    filed = _grouped(cases.filter(where, _filed_q(t0, t1)), keys, day(filed_at())).annotate(
-        n=Count("id"), public=Count("id", filter=Q(source__in=PUBLIC_SOURCES))
+    # Each query reads one time column's index (a range over accepted_at, closed_at, the
+    # ratings' rated_at …): an OR across them would scan the whole table.
+    public = Q(source__in=PUBLIC_SOURCES)
+    accepted = _grouped(cases.filter(where, _accepted(t0, t1)), keys, day("accepted_at")).annotate(
+        n=Count("id"),
+        public=Count("id", filter=public),
+        patrol=Count("id", filter=_patrol()),
+        missed=Count("id", filter=_missed()),
     )
-    for row in filed:
+    for row in accepted:
         counts = out[_key(row, names)]
         counts["filed"] += row["n"]
         counts["filed_public"] += row["public"]
+        counts["patrol_filed"] += row["patrol"]
+        counts["missed"] += row["missed"]
 
     handling = ExpressionWrapper(F("closed_at") - filed_at(), output_field=DurationField())
-    closed = _grouped(
+    own = self_resolved_q()  # counted now: filed now too
+    for closed_in, at in (
+        (_closed_at_close(t0, t1), "closed_at"),
+        (_closed_by_rating(t0, t1), "satisfaction__rated_at"),
+    ):
+        closed = _grouped(cases.filter(where, closed_in), keys, day(at)).annotate(
+            n=Count("id"),
+            on_time=Count("id", filter=on_time_q()),
+            reworks=Sum("rework_count"),
+            handling=Sum(handling),
+            own=Count("id", filter=own),
+            own_public=Count("id", filter=own & public),
+            own_patrol=Count("id", filter=own & _patrol()),
+        )
+        for row in closed:
+            counts = out[_key(row, names)]
+            counts["closed"] += row["n"]
+            counts["closed_on_time"] += row["on_time"]
+            counts["reworks"] += row["reworks"] or 0
+            counts["handling_us"] += (
+                row["handling"] // timedelta(microseconds=1) if row["handling"] else 0
+            )
+            counts["filed"] += row["own"]
+            counts["filed_public"] += row["own_public"]
+            counts["patrol_filed"] += row["own_patrol"]
+
+    # Backlog flows: every case leaves the backlog at its close, counted in the rates or not.
+    resolved = _grouped(
         cases.filter(where, status=CaseStatus.CLOSED, closed_at__gte=t0, closed_at__lt=t1),
         keys,
         day("closed_at"),
-    ).annotate(
-        n=Count("id"),
-        on_time=Count("id", filter=~was_overdue()),
-        reworks=Sum("rework_count"),
-        handling=Sum(handling),
-    )
-    for row in closed:
-        counts = out[_key(row, names)]
-        counts["closed"] += row["n"]
-        counts["closed_on_time"] += row["on_time"]
-        counts["reworks"] += row["reworks"] or 0
-        counts["handling_us"] += (
-            row["handling"] // timedelta(microseconds=1) if row["handling"] else 0
-        )
-        counts["resolved"] += row["n"]
+    ).annotate(n=Count("id"))
+    for row in resolved:
+        out[_key(row, names)]["resolved"] += row["n"]
+
+    self_resolved = _grouped(
+        cases.filter(where, self_resolved_in(t0, t1)), keys, day("created_at")
+    ).annotate(n=Count("id"))
+    for row in self_resolved:
+        out[_key(row, names)]["self_resolved"] += row["n"]
 
     opened = _grouped(
         cases.filter(where, created_at__gte=t0, created_at__lt=t1), keys, day("created_at")
@@ -197,24 +333,42 @@ def _prefixed(q: Q, prefix: str) -> Q:
 
 
 def open_case_counts(
-    t0: datetime,
     t1: datetime,
     *,
     keys: Mapping[str, str],
     where: Q | None = None,
     by_due_day: bool = False,
 ) -> dict[Key, dict[str, int]]:
-    """Cases open now (``open``) and, of those, the overdue ones whose deadline fell in
-    ``[t0, t1)`` (``overdue_open``), grouped by ``keys`` (and with ``by_due_day`` first by
-    the local day of the current deadline; None for no deadline): one scan of the
-    open-case index."""
+    """Cases open now (``open``) and, of those, the overdue ones whose deadline fell before
+    ``t1`` (``overdue_open``), grouped by ``keys`` (and with ``by_due_day`` first by the local
+    day of the current deadline; None for no deadline): one scan of the open-case index."""
     qs = Case.objects.order_by().filter(where or Q(), status__in=OPEN_STATUSES)
-    overdue = Q(overdue=True, due_at__gte=t0, due_at__lt=t1)
     names = [*(["day"] if by_due_day else []), *keys]
     grouped = _grouped(qs, keys, "due_at" if by_due_day else None).annotate(
-        n=Count("*"), late=Count("due_at", filter=overdue)
+        # Only columns of the open-case index: an index-only scan (the status is its WHERE).
+        n=Count("*"),
+        late=Count("due_at", filter=_overdue_by(t1)),
     )
     return {_key(r, names): {"open": r["n"], "overdue_open": r["late"]} for r in grouped}
+
+
+def _overdue_by(t1: datetime) -> Q:
+    return Q(overdue=True, due_at__lt=t1)
+
+
+def overdue_open_q(t1: datetime) -> Q:
+    """超期未结: open now, overdue, the deadline before ``t1`` — however long ago, so a
+    period's 结案率 sees every overdue case its backlog holds."""
+    return Q(status__in=OPEN_STATUSES) & _overdue_by(t1)
+
+
+def backlog_q(t1: datetime) -> Q:
+    """积压: open at ``t1`` — created before it, neither closed nor rejected before it."""
+    return (
+        Q(created_at__lt=t1)
+        & ~Q(status=CaseStatus.CLOSED, closed_at__lt=t1)
+        & ~Q(status=CaseStatus.REJECTED, step_started_at__lt=t1)
+    )
 
 
 # --- writing the rollups ----------------------------------------------------------------------

@@ -214,7 +214,7 @@ class CaseSide:
         return key if self.remap is None else self.remap.get(key)
 
 
-def _case_side(level: str, scope: AssessmentScope, filters: Filters) -> CaseSide:
+def case_side(level: str, scope: AssessmentScope, filters: Filters) -> CaseSide:
     """The case side of ``level``: the streets in scope as a list of ids (one query; a
     second for the cells when communities are counted)."""
     streets = Street.objects.filter(scope.q(district="district_id", street="id"))
@@ -246,7 +246,7 @@ def unit_counts(
 ) -> dict[int | None, dict[str, int]]:
     """Counts per unit of ``level`` (cell ids for the worker level) over the period."""
     rollup_q = _rollup_where(level, scope, filters)
-    cases = _case_side(level, scope, filters)
+    cases = case_side(level, scope, filters)
     today = timezone.localdate()
     start, end = filters.start, min(filters.end, today)
     key = _ROLLUP_KEY[level]
@@ -266,10 +266,7 @@ def unit_counts(
         for (unit,), row in live.items():
             add_counts(out[cases.unit(unit)], row)
     now_counts = open_case_counts(
-        day_start(filters.start),
-        day_start(filters.end + timedelta(days=1)),
-        keys=cases.keys,
-        where=cases.where,
+        day_start(filters.end + timedelta(days=1)), keys=cases.keys, where=cases.where
     )
     open_now: dict[int | None, int] = defaultdict(int)
     for (unit,), row in now_counts.items():
@@ -321,7 +318,9 @@ class Unit:
     name: str
     community_type: str = ""
     cells: tuple[int, ...] = ()
-    link_params: dict[str, str] = field(default_factory=dict)
+    # A worker's days in each cell within the period (from their assignments): 漏报 is theirs
+    # only while they served there.
+    windows: dict[int, list[tuple[date, date]]] = field(default_factory=dict)
 
 
 def units_of(level: str, scope: AssessmentScope, filters: Filters) -> list[Unit]:
@@ -341,7 +340,7 @@ def units_of(level: str, scope: AssessmentScope, filters: Filters) -> list[Unit]
             District.objects.filter(scope.q(district="id", street=None)), {"district": "id"}
         )
         return [
-            Unit(d.pk, d.full_code, d.name, link_params={"district": d.full_code})
+            Unit(d.pk, d.full_code, d.name)
             for d in qs.order_by("full_code").only("id", "full_code", "name")
         ]
     if level == "street":
@@ -350,7 +349,7 @@ def units_of(level: str, scope: AssessmentScope, filters: Filters) -> list[Unit]
             {"district": "district_id", "street": "id"},
         )
         return [
-            Unit(s.pk, s.full_code, s.name, link_params={"street": s.full_code})
+            Unit(s.pk, s.full_code, s.name)
             for s in qs.order_by("full_code").only("id", "full_code", "name")
         ]
     if level == "community":
@@ -359,7 +358,7 @@ def units_of(level: str, scope: AssessmentScope, filters: Filters) -> list[Unit]
             {"district": "street__district_id", "street": "street_id", "community": "id"},
         )
         return [
-            Unit(c.pk, c.full_code, c.name, c.type, link_params={"community": c.full_code})
+            Unit(c.pk, c.full_code, c.name, c.type)
             for c in qs.order_by("full_code").only("id", "full_code", "name", "type")
         ]
     cell_paths = {
@@ -381,7 +380,6 @@ def units_of(level: str, scope: AssessmentScope, filters: Filters) -> list[Unit]
                 c["full_code"],
                 c["name"],
                 c["community__type"],
-                link_params={"cell": c["full_code"]},
             )
             for c in cells_in_scope.order_by("full_code").values(
                 "id", "full_code", "name", "community__type"
@@ -389,7 +387,7 @@ def units_of(level: str, scope: AssessmentScope, filters: Filters) -> list[Unit]
         ]
     if level == "department":
         return _departments(scope, filters)
-    return _workers(cells_in_scope)
+    return _workers(cells_in_scope, filters)
 
 
 def _departments(scope: AssessmentScope, filters: Filters) -> list[Unit]:
@@ -408,13 +406,13 @@ def _departments(scope: AssessmentScope, filters: Filters) -> list[Unit]:
         qs = qs.filter(Q(street__isnull=True) | Q(street_id=filters.street))
         qs = qs.filter(district__streets=filters.street)
     return [
-        Unit(d.pk, str(d.pk), d.name, link_params={"department": str(d.pk)})
-        for d in qs.order_by("kind", "name", "id").only("id", "name")
+        Unit(d.pk, str(d.pk), d.name) for d in qs.order_by("kind", "name", "id").only("id", "name")
     ]
 
 
-def _workers(cells_in_scope) -> list[Unit]:
-    """Grid workers with their cells in scope (a community assignment: all its cells)."""
+def _workers(cells_in_scope, filters: Filters) -> list[Unit]:
+    """Grid workers who served cells in scope during the period (a community assignment: all
+    its cells), with the days they served each."""
     cells = {
         c["id"]: c
         for c in cells_in_scope.values("id", "full_code", "community_id", "community__type")
@@ -423,10 +421,10 @@ def _workers(cells_in_scope) -> list[Unit]:
     for c in cells.values():
         by_community[c["community_id"]].append(c["id"])
     assignments = (
-        Assignment.objects.active()
-        .filter(role__in=ASSESSED_WORKER_ROLES)
+        Assignment.objects.filter(role__in=ASSESSED_WORKER_ROLES, valid_from__lte=filters.end)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=filters.start))
         .filter(Q(cell_id__in=list(cells)) | Q(community_id__in=list(by_community)))
-        .select_related("user", "community")
+        .select_related("user")
         .order_by("user__username", "id")
     )
     units: dict[int, Unit] = {}
@@ -442,30 +440,81 @@ def _workers(cells_in_scope) -> list[Unit]:
                 first["community__type"],
             )
         unit.cells = tuple(sorted({*unit.cells, *mine}))
-        if a.scope == "community":
-            unit.link_params = {"community": a.community.full_code}
-        elif not unit.link_params:
-            unit.link_params = {"cell": cells[a.cell_id]["full_code"]}
+        window = (max(a.valid_from, filters.start), min(a.valid_to or filters.end, filters.end))
+        for cell in mine:
+            unit.windows.setdefault(cell, []).append(window)
     return list(units.values())
+
+
+# --- 漏报 per worker ----------------------------------------------------------------------------
+
+PATROL_FIELDS = ("patrol_filed", "missed")
+
+
+def _patrol_by_cell_day(units: list[Unit], filters: Filters) -> dict[tuple[int, date], dict]:
+    """The patrol counts of the workers' cells per (cell, day) of the period: day rollups,
+    then the case table for the days not rolled up (two queries, or a few more today)."""
+    cells = sorted({cell for unit in units for cell in unit.cells})
+    out: dict[tuple[int, date], dict] = defaultdict(lambda: dict.fromkeys(PATROL_FIELDS, 0))
+    if not cells:
+        return out
+    today = timezone.localdate()
+    start, end = filters.start, min(filters.end, today)
+    last = last_rolled_day()
+    rolled_to = min(end, last) if last and last >= start else start - timedelta(days=1)
+    rows = (
+        CellRollup.objects.filter(
+            Q(patrol_filed__gt=0) | Q(missed__gt=0),
+            span=Span.DAY,
+            cell_id__in=cells,
+            start__range=(start, rolled_to),
+        )
+        .order_by()
+        .values("cell_id", "start", *PATROL_FIELDS)
+    )
+    for row in rows:
+        add_counts(out[(row["cell_id"], row["start"])], row)
+    if rolled_to < end:
+        live = case_counts(
+            day_start(rolled_to + timedelta(days=1)),
+            min(day_start(end + timedelta(days=1)), timezone.now()),
+            keys={"cell": "cell_id"},
+            by_day=True,
+            where=Q(cell_id__in=cells),
+        )
+        for (day, cell), row in live.items():
+            add_counts(out[(cell, day)], {k: row[k] for k in PATROL_FIELDS})
+    return out
+
+
+def _served(unit: Unit, patrol: dict[tuple[int, date], dict]) -> dict[str, int]:
+    """The patrol counts of ``unit``'s cells on the days the worker served them."""
+    total = dict.fromkeys(PATROL_FIELDS, 0)
+    for (cell, day), row in patrol.items():
+        if any(first <= day <= last for first, last in unit.windows.get(cell, ())):
+            add_counts(total, row)
+    return total
 
 
 # --- the indicator table ----------------------------------------------------------------------
 
 
-def _links(unit: Unit, filters: Filters) -> dict[str, str]:
-    params = {
-        **unit.link_params,
-        "created_after": filters.start.isoformat(),
-        "created_before": filters.end.isoformat(),
-    }
-    query = urlencode(params)
-    overdue = urlencode({**unit.link_params, "overdue": "true"})
-    return {
-        "cases_api": f"/api/v1/cases/?{query}",
-        "cases_page": f"/cases/?{query}",
-        "overdue_api": f"/api/v1/cases/?{overdue}",
-        "overdue_page": f"/cases/?{overdue}",
-    }
+DRILLDOWN_PAGE = "/dashboard/cases/"
+DRILLDOWN_API = "/api/v1/indicators/cases/"
+
+
+def _links(level: str, unit: Unit, filters: Filters) -> dict[str, str]:
+    """Where the unit's figures drill down to (add ``&figure=…``): the page and the API."""
+    query = urlencode(
+        {
+            "level": level,
+            "unit": unit.id,
+            "start": filters.start.isoformat(),
+            "end": filters.end.isoformat(),
+            **filters.parents(),
+        }
+    )
+    return {"page": f"{DRILLDOWN_PAGE}?{query}", "api": f"{DRILLDOWN_API}?{query}"}
 
 
 def indicator_table(*, level: str, scope: AssessmentScope, filters: Filters) -> list[dict]:
@@ -475,19 +524,18 @@ def indicator_table(*, level: str, scope: AssessmentScope, filters: Filters) -> 
     units = units_of(level, scope, filters)
     counts = unit_counts(level, scope, filters)
     surveys = survey_counts(level, scope, filters)
+    patrol = _patrol_by_cell_day(units, filters) if level == "worker" else {}
     rows = []
     for unit in units:
         if level == "worker":
             unit_total = empty_counts()
             for cell in unit.cells:
                 add_counts(unit_total, counts.get(cell, {}))
+            unit_total.update(_served(unit, patrol))
         else:
             unit_total = counts.get(unit.id, empty_counts())
         scheme = schemes.get(unit.community_type) or schemes[""]
         row = indicator_row(unit_total, scheme)
-        if level == "worker":
-            # 漏报率: public reports in the worker's cells (DESIGN §5).
-            row["indicators"]["missed_rate"] = row["indicators"]["supervision_rate"]
         _add_survey(row, surveys.get(unit.id, (0, 0)))
         rows.append(
             {
@@ -497,7 +545,7 @@ def indicator_table(*, level: str, scope: AssessmentScope, filters: Filters) -> 
                 "name": unit.name,
                 "community_type": unit.community_type or None,
                 **row,
-                "links": _links(unit, filters),
+                "links": _links(level, unit, filters),
             }
         )
     return rows
@@ -510,13 +558,18 @@ def _bucket_of(day: date, bucket: str) -> date:
     return day.replace(day=1) if bucket == "month" else day
 
 
+def _bucket_end(first: date, bucket: str) -> date:
+    """The day after the bucket starting ``first``."""
+    return (month_of(first)[1] if bucket == "month" else first) + timedelta(days=1)
+
+
 def trend(*, scope: AssessmentScope, filters: Filters, bucket: str) -> list[dict]:
     """The indicators of everything in scope (narrowed by the parent filters), per day or
     per month of the period: one row per bucket, oldest first."""
     level = "cell" if filters.cell is not None else "community"
     model = _rollup_model(level)
     rollup_q = _rollup_where(level, scope, filters)
-    cases = _case_side("street", scope, filters)
+    cases = case_side("street", scope, filters)
     case_q = cases.where
     today = timezone.localdate()
     start, end = filters.start, min(filters.end, today)
@@ -552,15 +605,14 @@ def trend(*, scope: AssessmentScope, filters: Filters, bucket: str) -> list[dict
         for (day,), row in live.items():
             add_counts(buckets[_bucket_of(day, bucket)], row)
     now_counts = open_case_counts(
-        day_start(filters.start),
-        day_start(filters.end + timedelta(days=1)),
-        keys={},
-        where=case_q,
-        by_due_day=True,
+        day_start(filters.end + timedelta(days=1)), keys={}, where=case_q, by_due_day=True
     )
+    # Overdue at each bucket's end: every open overdue case whose deadline came before it.
     for (day,), row in now_counts.items():
         if row["overdue_open"]:
-            buckets[_bucket_of(day, bucket)]["overdue_open"] += row["overdue_open"]
+            for first in buckets:
+                if day < _bucket_end(first, bucket):
+                    buckets[first]["overdue_open"] += row["overdue_open"]
     # Backlog at each bucket's end, walking back from the end of the period.
     total_open = {None: sum(row["open"] for row in now_counts.values())}
     backlog = sum(backlog_at(level, end, rollup_q, cases, last=last, open_now=total_open).values())

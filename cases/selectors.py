@@ -9,6 +9,7 @@ from operator import attrgetter
 from django.contrib.auth import get_user_model
 from django.db.models import (
     Case,
+    Count,
     DateTimeField,
     ExpressionWrapper,
     F,
@@ -132,9 +133,10 @@ def case_scope_q(user) -> Q:
     """A Q over ``Case`` keeping the cases ``user`` may see (DESIGN §6).
 
     Workers and volunteers: cases in their cells (or community), plus cases they reported or
-    must verify; street staff: their street; district admins: their district; handlers: cases
-    of the departments they act for. A superuser sees all; anyone else nothing. One query
-    (the user's assignments).
+    must verify and the cases their merged reports joined; street staff: their street;
+    district admins: their district; handlers: cases of the departments they act for. A
+    superuser sees all; anyone else nothing. One query (the user's assignments), and for field
+    roles a second (the cases their merged reports joined).
     """
     return _case_scope(user)[0]
 
@@ -157,6 +159,16 @@ def _case_scope(user) -> tuple[Q, bool]:
     field_only = bool(rows) and all(row[0] in _FIELD_ROLES for row in rows)
     if any(row[0] in _FIELD_ROLES for row in rows):
         q |= Q(reporter=user) | Q(verifier=user)
+        # A report merged into another case is followed there: its reporter sees that one.
+        # The ids are read first (the reporter's index): as a subquery inside this OR,
+        # PostgreSQL gave up its index scans for a scan of the table (4 s at 2M cases).
+        joined = list(
+            CaseModel.objects.filter(reporter=user, duplicate_of__isnull=False).values_list(
+                "duplicate_of_id", flat=True
+            )
+        )
+        if joined:
+            q |= Q(pk__in=joined)
     return q, field_only
 
 
@@ -238,16 +250,25 @@ def staff_queue(user, *, tab: str) -> QuerySet[CaseModel]:
     after the deadlines); ``overdue``: open cases past their deadline, red first;
     ``binding``: cases returned twice, waiting for a district admin's binding assignment, by
     time left. Report photos, duplicate candidates and pending reopen requests are
-    prefetched for the queue's side-by-side view.
+    prefetched for the queue's side-by-side view; on ``approvals`` also the extension
+    requests' events (``extension_requests``, newest first: the reason).
     """
     cases = cases_visible_to(user)
     if tab == "new":
         cases = cases.filter(status=CaseStatus.COLLECTED).order_by("due_at", "id")
     elif tab == "approvals":
+        # The few closed cases with a pending reopen request, by id from their own small index
+        # (reopen_pending): found among the street's closed cases instead, they cost a read of
+        # every one (90k rows, 700 ms at the district scale).
+        reopening = list(
+            ReopenRequest.objects.filter(status=ReopenRequest.Status.PENDING).values_list(
+                "case_id", flat=True
+            )
+        )
         cases = cases.filter(
             Q(status=CaseStatus.HANDLING, requested_due_at__isnull=False)
             | Q(status=CaseStatus.SUSPENDED)
-            | Q(status=CaseStatus.CLOSED, reopen_requested_at__isnull=False)
+            | Q(status=CaseStatus.CLOSED, reopen_requested_at__isnull=False, pk__in=reopening)
         ).order_by(F("due_at").asc(nulls_last=True), "reopen_requested_at", "id")
     elif tab == "overdue":
         cases = cases.filter(overdue=True, status__in=_OPEN).order_by(
@@ -257,6 +278,14 @@ def staff_queue(user, *, tab: str) -> QuerySet[CaseModel]:
         cases = cases.filter(awaiting_binding_q()).order_by("due_at", "id")
     else:
         raise ValueError(f"unknown queue tab {tab!r}")
+    if tab == "approvals":  # the handler's reason beside the request
+        cases = cases.prefetch_related(
+            Prefetch(
+                "events",
+                queryset=CaseEvent.objects.filter(action="request_extension").order_by("-seq"),
+                to_attr="extension_requests",
+            )
+        )
     return cases.prefetch_related(
         Prefetch(
             "attachments",
@@ -304,18 +333,41 @@ def to_verify(user) -> QuerySet[CaseModel]:
     )
 
 
-def department_cases(user) -> QuerySet[CaseModel]:
-    """A handler's department's open cases: overdue first, then by deadline."""
-    return (
-        cases_visible_to(user)
-        .filter(status__in=_OPEN, department__isnull=False)
-        .order_by(F("overdue").desc(), "due_at", "id")
+# A handler's department page (部门工作台): its tabs, each one state of the loop.
+DEPARTMENT_TABS = {
+    "start": CaseStatus.DISPATCHED,
+    "progress": CaseStatus.HANDLING,
+    "verification": CaseStatus.FEEDBACK,
+    "suspended": CaseStatus.SUSPENDED,
+}
+
+
+def department_cases(user, *, tab: str | None = None) -> QuerySet[CaseModel]:
+    """A handler's department's open cases, by time left (no deadline last); ``tab`` (one of
+    ``DEPARTMENT_TABS``) narrows to one state of the loop."""
+    cases = cases_visible_to(user).filter(status__in=_OPEN, department__isnull=False)
+    if tab is not None:
+        cases = cases.filter(status=DEPARTMENT_TABS[tab])
+    return cases.order_by(F("due_at").asc(nulls_last=True), "id")
+
+
+def department_tab_counts(user) -> dict[str, int]:
+    """How many of the department's cases each tab holds (one query)."""
+    by_status = dict(
+        department_cases(user)
+        .prefetch_related(None)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("*"))  # not COUNT(id): read from the index case_department_status alone
+        .values_list("status", "n")
     )
+    return {tab: by_status.get(status, 0) for tab, status in DEPARTMENT_TABS.items()}
 
 
-def suggested_departments(cases: Iterable[CaseModel]) -> dict[int, Department]:
-    """For each case (by id), the department its routing rule names — ``route_for`` for a
-    whole list in one query. The cases must have ``cell`` and ``street`` loaded."""
+def department_suggestions(cases: Iterable[CaseModel]) -> dict[int, list[Department]]:
+    """For each case (by id), the departments the routing rules covering it name, the
+    narrowest rule's first (``route_for``'s choice), each once — for a whole list in one
+    query. The cases must have ``cell`` and ``street`` loaded."""
     cases = list(cases)
     if not cases:
         return {}
@@ -334,9 +386,17 @@ def suggested_departments(cases: Iterable[CaseModel]) -> dict[int, Department]:
             "street_id": case.street_id,
             "district_id": case.street.district_id,
         }
-        department = _narrowest(
-            rule for rule in rules if rule.category_id == case.category_id and rule.covers(**place)
+        covering = sorted(
+            (r for r in rules if r.category_id == case.category_id and r.covers(**place)),
+            key=lambda rule: -rule.level,  # stable: ties keep ``_narrowest``'s pick first
         )
-        if department is not None:
-            suggestions[case.pk] = department
+        departments = list({rule.department_id: rule.department for rule in covering}.values())
+        if departments:
+            suggestions[case.pk] = departments
     return suggestions
+
+
+def suggested_departments(cases: Iterable[CaseModel]) -> dict[int, Department]:
+    """For each case (by id), the department its routing rule names — ``route_for`` for a
+    whole list in one query. The cases must have ``cell`` and ``street`` loaded."""
+    return {pk: found[0] for pk, found in department_suggestions(cases).items()}

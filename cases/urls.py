@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import actions, case_page, home, queue, report, visits
+from .views import actions, bulk, case_page, department, home, queue, report, visits
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("report/", report.report, name="report"),
     path("hotline/", report.hotline, name="hotline"),
     path("queue/", queue.queue, name="queue"),
-    path("department/", queue.department, name="department"),
+    path("queue/bulk/", bulk.queue_bulk, name="queue-bulk"),
+    path("department/", department.department, name="department"),
     path("cases/", case_page.case_list, name="case-list"),
     path("cases/<int:pk>/", case_page.case_page, name="case-page"),
     path("cases/<int:pk>/photos/<int:attachment_id>/", case_page.case_photo, name="case-photo"),

@@ -8,7 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from assessment.dashboard import dashboard
+from assessment.dashboard import dashboard, figure_cases_page
 from cases.api.docs import api_docs
 
 from .health import healthz
@@ -23,6 +23,7 @@ urlpatterns = [
     path("public/", include("public.urls")),
     path("open311/v2/", include("open311.urls")),
     path("dashboard/", dashboard, name="dashboard"),
+    path("dashboard/cases/", figure_cases_page, name="dashboard-cases"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

@@ -7,13 +7,13 @@ Nobody sees a flag about themself. Grid workers, volunteers and handlers see non
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from grids.models import Role
 from grids.selectors import active_assignments, territory_q
 
-from .models import IntegrityFlag
+from .models import FlagStatus, IntegrityFlag, Rule
 
 REVIEWER_ROLES = frozenset({Role.STREET_STAFF, Role.DISTRICT_ADMIN})
 _FLAG_LEVEL_PATH = {
@@ -82,3 +82,21 @@ def get_flag_for(user, flag_id: int, *, for_update: bool = False) -> IntegrityFl
         return qs.get(pk=flag_id)
     except IntegrityFlag.DoesNotExist:
         raise Http404("No flag matches the given query.") from None
+
+
+def open_flag_counts(user) -> dict:
+    """The open flags ``user`` may review: ``total``, ``by_rule`` (label, count) and
+    ``by_worker`` (name, count), most first — two queries."""
+    open_flags = IntegrityFlag.objects.filter(flag_scope_q(user), status=FlagStatus.OPEN)
+    rules = dict(Rule.choices)
+    by_rule = [
+        (rules.get(row["rule"], row["rule"]), row["n"])
+        for row in open_flags.values("rule").annotate(n=Count("id")).order_by("-n", "rule")
+    ]
+    by_worker = [
+        (row["subject__display_name"] or row["subject__username"] or "—", row["n"])
+        for row in open_flags.values("subject__username", "subject__display_name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "subject__username")
+    ]
+    return {"total": sum(n for _label, n in by_rule), "by_rule": by_rule, "by_worker": by_worker}

@@ -8,6 +8,7 @@ app_name = "integrity"
 
 urlpatterns = [
     path("", views.flag_list, name="flags"),
+    path("bulk/", views.bulk_review, name="bulk-review"),
     path("<int:pk>/<str:decision>/", views.review, name="review"),
     path("<int:pk>/photos/<int:attachment_id>/", views.flag_photo, name="photo"),
     path(

@@ -1,5 +1,7 @@
-"""The review queue: ``/integrity/`` lists flags with their evidence; dismiss or confirm with
-a note through htmx (the flag's card is replaced in place).
+"""The review queue: ``/integrity/`` lists flags grouped by rule or by worker, their evidence
+collapsed until opened; dismiss or confirm one, or the selected ones with one note
+(``/integrity/bulk/``), through htmx: each reviewed card is replaced in place and the open
+counts are updated.
 
 Answers as the case pages do: 400 with the error in the fragment (no note, already
 reviewed), 403 for a user who reviews nothing, 404 for a flag outside the reviewer's scope.
@@ -22,11 +24,14 @@ from cases.views.common import serve_photo
 from grids.access import assignment_required
 
 from .models import FlagStatus, IntegrityFlag, Rule
-from .selectors import flags_visible_to, get_flag_for, is_reviewer
+from .selectors import flags_visible_to, get_flag_for, is_reviewer, open_flag_counts
 from .services import confirm_flag, dismiss_flag
 
 PAGE_SIZE = 50
 REVIEWS = {"dismiss": dismiss_flag, "confirm": confirm_flag}
+# How the page groups the flags: by rule, or by the worker they are about.
+GROUPS = {"rule": ("rule", "-created_at", "-id"), "worker": ("subject_id", "-created_at", "-id")}
+BULK_MAX = 100
 
 
 def photo_ids(flag: IntegrityFlag) -> list[int]:
@@ -58,15 +63,23 @@ def attach_photos(flags: list[IntegrityFlag]) -> None:
         ]
 
 
-@assignment_required
-def flag_list(request: HttpRequest) -> HttpResponse:
-    """Flags in the reviewer's street or district, newest first, 50 a page; by default the
-    open ones. ``?status=`` and ``?rule=`` narrow the list."""
+def _reviewer_only(request: HttpRequest) -> None:
     if not is_reviewer(request.user):
         raise PermissionDenied(_("Only street staff and district administrators review flags."))
+
+
+@assignment_required
+def flag_list(request: HttpRequest) -> HttpResponse:
+    """Flags in the reviewer's street or district, 50 a page, grouped (``?group=rule`` or
+    ``worker``), newest first in a group; by default the open ones. ``?status=`` and
+    ``?rule=`` narrow the list."""
+    _reviewer_only(request)
     status = request.GET.get("status", FlagStatus.OPEN)
     rule = request.GET.get("rule", "")
-    flags = flags_visible_to(request.user).order_by("-created_at", "-id")
+    group = request.GET.get("group", "rule")
+    if group not in GROUPS:
+        raise Http404("no such grouping")
+    flags = flags_visible_to(request.user).order_by(*GROUPS[group])
     if status in FlagStatus.values:
         flags = flags.filter(status=status)
     if rule in Rule.values:
@@ -84,11 +97,50 @@ def flag_list(request: HttpRequest) -> HttpResponse:
             "flags": items,
             "status": status,
             "rule": rule,
+            "group": group,
             "statuses": FlagStatus.choices,
             "rules": Rule.choices,
             "query": query.urlencode(),
+            "counts": open_flag_counts(request.user),
         },
     )
+
+
+@assignment_required
+@require_POST
+def bulk_review(request: HttpRequest) -> HttpResponse:
+    """Dismiss or confirm the selected flags (``flag``, repeated) with one ``note``; each
+    through its service, so one already reviewed (or out of scope) fails alone and is
+    listed with why. No note, nothing selected or an unknown decision: 400."""
+    _reviewer_only(request)
+    decision = request.POST.get("decision", "")
+    note = request.POST.get("note", "").strip()
+    ids = [int(v) for v in request.POST.getlist("flag") if v.isdigit() and len(v) <= 18]
+    errors = []
+    if decision not in REVIEWS:
+        errors.append(_("Choose to dismiss or to confirm."))
+    if not ids or len(ids) > BULK_MAX:
+        errors.append(_("Select between 1 and %(n)d flags.") % {"n": BULK_MAX})
+    if not note:
+        errors.append(_("Say why: a review needs a note."))
+    if errors:
+        return render(request, "integrity/_bulk_result.html", {"errors": errors}, status=400)
+    reviewed, failed = [], []
+    for flag_id in dict.fromkeys(ids):
+        try:
+            reviewed.append(REVIEWS[decision](flag_id=flag_id, by=request.user, note=note).pk)
+        except ValidationError as exc:
+            failed.append((flag_id, " ".join(exc.messages)))
+        except Http404:
+            failed.append((flag_id, _("Not a flag you review.")))
+    flags = list(flags_visible_to(request.user).filter(pk__in=reviewed))
+    attach_photos(flags)
+    context = {
+        "flags": flags,
+        "failed": failed,
+        "counts": open_flag_counts(request.user),
+    }
+    return render(request, "integrity/_bulk_result.html", context)
 
 
 @assignment_required
@@ -113,12 +165,10 @@ def review(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
         return redirect("integrity:flags")
     flag = get_flag_for(request.user, pk)
     attach_photos([flag])
-    return render(
-        request,
-        "integrity/_flag.html",
-        {"flag": flag, "errors": errors, "note": request.POST.get("note", "")},
-        status=status,
-    )
+    context = {"flag": flag, "errors": errors, "note": request.POST.get("note", "")}
+    if not errors:  # the open counts change: sent along, swapped out of band
+        context["counts_oob"] = open_flag_counts(request.user)
+    return render(request, "integrity/_flag.html", context, status=status)
 
 
 @assignment_required

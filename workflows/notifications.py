@@ -36,8 +36,8 @@ S = CaseStatus
 # Notices that ask someone to act on the case as it stands (all but the survey request).
 TO_DO_KINDS = tuple(k for k in NotificationKind.values if k != NotificationKind.SATISFACTION)
 # Actions after which the case sits in handling with nobody but the handler to act: start
-# (the handler acted himself) needs no notice; resume and an approved extension do.
-_HANDLER_ACTIONS_IN_HANDLING = frozenset({"resume", "approve_extension"})
+# (the handler acted himself) needs no notice; resume and a decided extension do.
+_HANDLER_ACTIONS_IN_HANDLING = frozenset({"resume", "approve_extension", "refuse_extension"})
 
 
 @dataclass(frozen=True)
@@ -237,7 +237,7 @@ class Recipients:
 
 
 def _load_case(case_id: int) -> Case | None:
-    return Case.objects.select_related("street").filter(pk=case_id).first()
+    return Case.objects.select_related("street", "duplicate_of").filter(pk=case_id).first()
 
 
 def next_actors(case: Case, action: str, recipients: Recipients | None = None) -> set[int]:
@@ -257,6 +257,13 @@ def next_actors(case: Case, action: str, recipients: Recipients | None = None) -
 
 def _action_message(case: Case, action: str) -> str:
     params = {"number": case.number, "title": case.title}
+    if action == "refuse_extension":
+        event = case.events.filter(seq=case.version).only("note").first()
+        params["reason"] = event.note if event else ""
+        return (
+            _("Case %(number)s “%(title)s”: your extension request was refused: %(reason)s")
+            % params
+        )
     messages = {
         S.COLLECTED: _("New case %(number)s “%(title)s” awaits acceptance."),
         S.ACCEPTED: _("Case %(number)s “%(title)s” awaits dispatch."),
@@ -266,6 +273,15 @@ def _action_message(case: Case, action: str) -> str:
         S.CLOSED: _("Case %(number)s “%(title)s” you reported is closed."),
         S.REJECTED: _("Case %(number)s “%(title)s” you reported was not accepted."),
     }
+    if action == "merge" and case.duplicate_of_id:
+        params["target"] = case.duplicate_of.number
+        return (
+            _(
+                "Case %(number)s “%(title)s” you reported is the same problem as case "
+                "%(target)s and joined it: follow that case for its progress."
+            )
+            % params
+        )
     if action == "request_reopen":
         return _("Case %(number)s “%(title)s”: the resident says it is not fixed.") % params
     if action == "reopen":

@@ -116,6 +116,8 @@ def _t(sources, target, roles, required=(), **extra) -> Transition:
     return Transition(frozenset(sources), target, frozenset(roles), tuple(required), **extra)
 
 
+NO_EXTENSION_PENDING = _("No extension request is waiting for a decision.")
+
 STAFF = {Role.STREET_STAFF}
 HANDLER = {Role.HANDLER}
 DISTRICT = {Role.DISTRICT_ADMIN}
@@ -162,7 +164,18 @@ TRANSITIONS: dict[str, Transition] = {
     "request_extension": _t(
         {S.HANDLING}, S.HANDLING, HANDLER, ["reason", "due_at"], who=_is_case_handler
     ),
-    "approve_extension": _t({S.HANDLING}, S.HANDLING, STAFF, when=_extension_pending),
+    "approve_extension": _t(
+        {S.HANDLING}, S.HANDLING, STAFF, when=_extension_pending, refusal=NO_EXTENSION_PENDING
+    ),
+    # 延期驳回: the deadline stays; the handler is told why.
+    "refuse_extension": _t(
+        {S.HANDLING},
+        S.HANDLING,
+        STAFF,
+        ["reason"],
+        when=_extension_pending,
+        refusal=NO_EXTENSION_PENDING,
+    ),
     "suspend": _t({S.HANDLING}, S.SUSPENDED, STAFF, ["reason", "review_at"]),
     "resume": _t({S.SUSPENDED}, S.HANDLING, STAFF),
     "verify_pass": _t({S.FEEDBACK}, S.CLOSED, WORKER_ROLES, ["note"], who=_is_verifier),
@@ -185,6 +198,7 @@ ACTION_LABELS: dict[str, str] = {
     "report": _("report the result"),
     "request_extension": _("request an extension"),
     "approve_extension": _("approve the extension"),
+    "refuse_extension": _("refuse the extension"),
     "suspend": _("suspend"),
     "resume": _("resume"),
     "verify_pass": _("verify and close"),

@@ -428,6 +428,7 @@ ACTION_INPUTS: dict[str, type[serializers.Serializer]] = {
     "report": ResultSerializer,
     "request_extension": ExtensionSerializer,
     "approve_extension": NoteSerializer,
+    "refuse_extension": ReasonSerializer,
     "suspend": SuspendSerializer,
     "resume": NoteSerializer,
     "verify_pass": ResultSerializer,

@@ -171,6 +171,7 @@ class CaseViewSet(
     report = _transition_view("report")
     request_extension = _transition_view("request_extension")
     approve_extension = _transition_view("approve_extension")
+    refuse_extension = _transition_view("refuse_extension")
     suspend = _transition_view("suspend")
     resume = _transition_view("resume")
     verify_pass = _transition_view("verify_pass")

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from cases.api.exceptions import validation_detail
 from cases.api.serializers import ACTION_INPUTS
 from cases.models import Case
-from cases.selectors import get_case_for, suggested_departments
+from cases.selectors import department_suggestions, get_case_for
 from grids.access import assignment_required
 from workflows.errors import WorkflowError
 from workflows.services import SERVICES, accept_and_dispatch_case
@@ -28,6 +28,7 @@ from workflows.transitions import ACTION_LABELS
 
 from .case_page import case_context
 from .common import dispatch_targets, with_actions
+from .queue import SUGGESTION_KEYS
 
 # The queue's one-keystroke path (``accept_and_dispatch_case``: both steps or neither).
 ACCEPT_AND_DISPATCH = "accept_dispatch"
@@ -41,27 +42,49 @@ class Refused(Exception):
         self.status, self.message, self.errors = status, message, errors or {}
 
 
-def _parsed(action: str, request: HttpRequest) -> dict:
-    data = request.POST.copy()
-    if request.FILES:
-        data.setlist("photos", request.FILES.getlist("photos"))
+def _parsed(action: str, data) -> dict:
     serializer = ACTION_INPUTS[action](data=data)
     if not serializer.is_valid():
         raise Refused(status=400, errors={k: list(v) for k, v in serializer.errors.items()})
     return serializer.validated_data
 
 
-def _run(action: str, case_id: int, request: HttpRequest) -> Case:
-    """Call the action's service; turn every refusal into ``Refused``."""
+def _posted(request: HttpRequest):
+    data = request.POST.copy()
+    if request.FILES:
+        data.setlist("photos", request.FILES.getlist("photos"))
+    return data
+
+
+def run_action(action: str, case_id: int, request: HttpRequest, *, data=None) -> Case:
+    """Call the action's service with ``data`` (the request's body if None), parsed by the
+    action's input serializer; turn every refusal into ``Refused``."""
+    data = _posted(request) if data is None else data
     try:
         if action == ACCEPT_AND_DISPATCH:
-            fields = {**_parsed("dispatch", request), **_parsed("accept", request)}
+            fields = {**_parsed("dispatch", data), **_parsed("accept", data)}
             return accept_and_dispatch_case(case_id=case_id, by=request.user, **fields)
-        return SERVICES[action](case_id=case_id, by=request.user, **_parsed(action, request))
+        return SERVICES[action](case_id=case_id, by=request.user, **_parsed(action, data))
     except ValidationError as exc:
         raise Refused(status=400, errors=validation_detail(exc)) from exc
     except WorkflowError as exc:
         raise Refused(status=exc.http_status, message=str(exc)) from exc
+    except Http404 as exc:
+        raise Refused(status=404, message=str(exc)) from exc
+
+
+def done_message(case: Case, action: str) -> str:
+    """What the page says after ``action`` on ``case``: its number, the action, its state
+    (and the department it went to)."""
+    label = _("accepted and dispatched") if action == ACCEPT_AND_DISPATCH else ACTION_LABELS[action]
+    done = _("%(number)s: %(action)s — now %(status)s.") % {
+        "number": case.number,
+        "action": label,
+        "status": case.get_status_display(),
+    }
+    if case.department_id and action in ("dispatch", ACCEPT_AND_DISPATCH):
+        done += " → " + case.department.name
+    return done
 
 
 @assignment_required
@@ -71,17 +94,10 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise Http404("no such action")
     in_queue = request.POST.get("from") == "queue"
     try:
-        case = _run(action, pk, request)
+        case = run_action(action, pk, request)
     except Refused as refused:
         return _refused(request, pk, action, refused, in_queue=in_queue)
-    label = _("accepted and dispatched") if action == ACCEPT_AND_DISPATCH else ACTION_LABELS[action]
-    done = _("%(number)s: %(action)s — now %(status)s.") % {
-        "number": case.number,
-        "action": label,
-        "status": case.get_status_display(),
-    }
-    if case.department_id and action in ("dispatch", ACCEPT_AND_DISPATCH):
-        done += " → " + case.department.name
+    done = done_message(case, action)
     if not request.htmx:
         messages.success(request, done)
         return redirect("case-page", pk=case.pk)
@@ -101,7 +117,7 @@ def _refused(
     context = {"refusal": refused.message, "errors": refused.errors, "failed_action": action}
     if in_queue and request.htmx:
         (case,) = with_actions(request, [case])
-        case.suggested = suggested_departments([case]).get(case.pk)
+        case.suggested = department_suggestions([case]).get(case.pk, [])[:SUGGESTION_KEYS]
         tab = request.POST.get("tab", "new")
         context |= {"case": case, "departments": dispatch_targets(request), "tab": tab}
         return render(request, "cases/_queue_item.html", context, status=refused.status)

@@ -1,4 +1,4 @@
-"""Work lists: street staff's queue (``/queue/``) and a handler's department (``/department/``).
+"""Street staff's work lists (``/queue/``; its bulk actions are in ``bulk``).
 
 The queue is worked without page reloads: each item's forms post through htmx to
 ``cases.views.actions`` and the item is swapped for a one-line result.
@@ -10,12 +10,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from cases.selectors import department_cases, staff_queue, suggested_departments
+from cases.filters import QueueFilter
+from cases.selectors import department_suggestions, staff_queue
 from grids.models import Role
 
 from .common import actor_of, dispatch_targets, role_required, with_actions
 
 QUEUE_SIZE = 50
+SUGGESTION_KEYS = 9  # keys 1–9 pick among the suggested departments
 TAB_LABELS = {
     "new": _("New reports"),
     "approvals": _("Approvals waiting"),
@@ -40,35 +42,32 @@ def tabs_for(roles: frozenset[str]) -> list[str]:
 
 @role_required(Role.STREET_STAFF, Role.DISTRICT_ADMIN)
 def queue(request: HttpRequest) -> HttpResponse:
-    """Street staff's new reports by time left (with photos, map point and nearby
-    duplicates), approvals waiting and the overdue board; the binding assignments waiting for
-    the district admins. Everything a row offers is loaded in a fixed number of queries,
-    whatever the number of rows."""
+    """Street staff's new reports by time left (with photos, map point, suggested departments
+    and nearby duplicates), approvals waiting and the overdue board; the binding assignments
+    waiting for the district admins. Searched and filtered (``QueueFilter``: a bad value is a
+    400 with the field's error). Everything a row offers is loaded in a fixed number of
+    queries, whatever the number of rows."""
     tabs = tabs_for(actor_of(request).roles)
     tab = request.GET.get("tab", tabs[0])
     if tab not in tabs:
         raise Http404("no such queue")
-    waiting = staff_queue(request.user, tab=tab)
+    found = QueueFilter(request.GET, staff_queue(request.user, tab=tab), user=request.user)
+    status = 200 if found.is_valid() else 400
+    waiting = found.qs if status == 200 else found.queryset.none()
     cases = with_actions(request, waiting[:QUEUE_SIZE])
-    suggestions = suggested_departments(cases) if tab == "new" else {}
+    suggestions = department_suggestions(cases) if tab == "new" else {}
     for case in cases:
-        case.suggested = suggestions.get(case.pk)
+        case.suggested = suggestions.get(case.pk, [])[:SUGGESTION_KEYS]
     context = {
         "tab": tab,
         "tabs": [(name, TAB_LABELS[name]) for name in tabs],
+        "filters": found,
         "cases": cases,
         # All that waits, when a page does not show it all: the list's footer offers the
         # next ones (the list reloaded in place, without the items dealt with meanwhile).
         "waiting": waiting.count() if len(cases) == QUEUE_SIZE else len(cases),
         "departments": dispatch_targets(request) if cases else [],
     }
-    # The list alone, when its footer asks for the next reports (htmx, swapped into #queue).
+    # The list alone, when its footer or the filters ask (htmx, swapped into #queue).
     template = "cases/_queue_list.html" if request.htmx.target == "queue" else "cases/queue.html"
-    return render(request, template, context)
-
-
-@role_required(Role.HANDLER)
-def department(request: HttpRequest) -> HttpResponse:
-    """A handler's department's open cases, overdue first."""
-    cases = with_actions(request, department_cases(request.user)[:QUEUE_SIZE])
-    return render(request, "cases/department.html", {"cases": cases})
+    return render(request, template, context, status=status)

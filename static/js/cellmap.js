@@ -4,7 +4,7 @@
  *    GPS position; [data-cases] names a JSON block of case markers;
  *    [data-pick] lets a tap set the point (event "gridgov:point" on the map element).
  *  - .map[data-point="lon,lat"] mini maps show one case's point inside its cell; they are
- *    drawn when scrolled into view.
+ *    drawn when they come into view (a hidden one, e.g. a queue item's closed details, waits).
  */
 (function () {
   "use strict";
@@ -102,7 +102,11 @@
 
   document.querySelectorAll("[data-cells-url].map").forEach(cellsMap);
   var pending = document.querySelectorAll(".map[data-point]");
-  function watch(nodes) {
+  // Each mini map is watched and drawn once: a swap that brings new items must not watch
+  // again the ones still waiting (Leaflet: "Map container is already initialized").
+  function watch(found) {
+    var nodes = Array.from(found).filter(function (n) { return !n.dataset.mapWatched; });
+    nodes.forEach(function (n) { n.dataset.mapWatched = "1"; });
     if (!("IntersectionObserver" in window)) { nodes.forEach(pointMap); return; }
     var seen = new IntersectionObserver(function (entries) {
       entries.forEach(function (e) {
@@ -114,6 +118,6 @@
   watch(pending);
   // A case panel swapped in by htmx brings its own mini map.
   document.body.addEventListener("htmx:afterSwap", function (e) {
-    watch(e.detail.target.ownerDocument.querySelectorAll(".map[data-point]:not(.leaflet-container)"));
+    watch(document.querySelectorAll(".map[data-point]"));
   });
 })();

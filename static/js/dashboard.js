@@ -27,9 +27,22 @@
         });
       });
   }
-  function pct(v) { return v === null || v === undefined ? "–" : (v * 100).toFixed(1) + "%"; }
-  function num(v) { return v === null || v === undefined ? "–" : String(v); }
+  var NONE = "\u2014";  // "—": no rate (nothing to divide, or fewer than 5 cases)
+  function pct(v) { return v === null || v === undefined ? NONE : (v * 100).toFixed(1) + "%"; }
+  function num(v) { return v === null || v === undefined ? NONE : String(v); }
   function rated(v, n) { return pct(v) + " (" + (n || 0) + ")"; }
+  // The figure whose cases a tile or a ranking cell lists: a rate lists its denominator.
+  var DRILL = { filed: "filed", self_resolved: "self_resolved", closing_rate: "due",
+    on_time_rate: "due", rework_rate: "closed", satisfaction_rate: "rated", missed_rate: "patrol_filed",
+    avg_handling_hours: "closed", backlog: "backlog", overdue_open: "overdue_open" };
+  function drill(row, key) {
+    return row && DRILL[key] ? row.links.page + "&figure=" + DRILL[key] : null;
+  }
+  // "numerator / denominator" of a rate, for its hover.
+  function fraction(fractions, key) {
+    var f = fractions && fractions[key];
+    return f ? f[0] + " / " + f[1] : "";
+  }
   function label(key) {
     var el = root.querySelector('[data-kpi="' + key + '"] .kpi-label');
     return el ? el.textContent : key;
@@ -37,30 +50,48 @@
   function gradeBadge(g) {
     var span = document.createElement("span");
     span.className = "grade grade-" + (g || "none");
-    span.textContent = g || "–";
+    span.textContent = g || NONE;
     return span;
   }
+  // An invalid period (or any refusal) clears every figure, so nothing stale is read as the
+  // answer, and says why.
   function showError(body) {
     var errors = [];
     Object.keys(body || {}).forEach(function (k) { errors.push([].concat(body[k]).join(" ")); });
     document.getElementById("period-error").textContent = errors.join(" ");
+    root.querySelectorAll("[data-kpi]").forEach(function (el) {
+      el.querySelector("strong").textContent = NONE;
+      el.removeAttribute("href");
+      el.removeAttribute("title");
+    });
+    document.getElementById("top-grade").replaceChildren(gradeBadge(null));
+    document.querySelector("#ranking tbody").replaceChildren();
+    if (trendChart) trendChart.clear();
+    cellRows = {};
+    paintCells();
   }
 
   // --- KPIs -------------------------------------------------------------------------------
   function loadKpis() {
     return getJSON(root.dataset.indicatorsUrl + "?" + params({ level: topLevel })).then(function (data) {
-      var counts = {}, indicators = {}, row = data.results[0] || null;
+      var counts = {}, fractions = {}, indicators = {}, row = data.results.length === 1 ? data.results[0] : null;
       data.results.forEach(function (r) {
         Object.keys(r.counts).forEach(function (k) { counts[k] = (counts[k] || 0) + r.counts[k]; });
+        Object.keys(r.fractions).forEach(function (k) {
+          var f = fractions[k] || [0, 0];
+          fractions[k] = [f[0] + r.fractions[k][0], f[1] + r.fractions[k][1]];
+        });
       });
-      if (row && data.results.length === 1) indicators = row.indicators;
+      if (row) indicators = row.indicators;
       root.querySelectorAll("[data-kpi]").forEach(function (el) {
-        var key = el.dataset.kpi, value;
+        var key = el.dataset.kpi, value, href = drill(row, key);
         if (key in COUNT_OF) value = rated(indicators[key], counts[COUNT_OF[key]]);
-        else if (key in indicators) value = key === "avg_handling_hours" ? num(indicators[key] && indicators[key].toFixed(1)) : pct(indicators[key]);
+        else if (key === "avg_handling_hours") value = num(indicators[key] && indicators[key].toFixed(1));
+        else if (key in fractions) value = pct(indicators[key]);
         else value = num(counts[key]);
         el.querySelector("strong").textContent = value;
-        if (row) el.href = key === "overdue_open" || key === "backlog" ? row.links.overdue_page : row.links.cases_page;
+        if (key in fractions) el.title = fraction(fractions, key);
+        if (href) el.href = href; else el.removeAttribute("href");
       });
       document.getElementById("top-grade").replaceChildren(gradeBadge(row && row.grade));
     });
@@ -122,9 +153,9 @@
           onEachFeature: function (f, layer) {
             layer.bindTooltip(function () {
               var r = cellRows[f.properties.id];
-              return f.properties.name + (r ? " · " + (r.grade || "–") + " · " + r.counts.backlog : "");
+              return f.properties.name + (r ? " · " + (r.grade || NONE) + " · " + r.counts.backlog : "");
             });
-            layer.on("click", function () { var r = cellRows[f.properties.id]; if (r) window.location = r.links.cases_page; });
+            layer.on("click", function () { var r = cellRows[f.properties.id]; if (r) window.location = drill(r, "filed"); });
           },
         }).addTo(map);
         if (cells.length) map.fitBounds(cellLayer.getBounds());
@@ -140,12 +171,16 @@
 
   // --- rankings ---------------------------------------------------------------------------
   var level = (root.querySelector("#levels [data-level].on") || {}).dataset.level;
-  function cell(content, href) {
+  function cell(content, href, title) {
     var td = document.createElement("td");
     if (href) { var a = document.createElement("a"); a.href = href; a.textContent = content; td.appendChild(a); }
     else if (content instanceof Node) td.appendChild(content);
     else td.textContent = content;
+    if (title) td.title = title;
     return td;
+  }
+  function rate(r, key, text) {
+    return cell(text || pct(r.indicators[key]), drill(r, key), fraction(r.fractions, key));
   }
   function loadRanking() {
     document.getElementById("export-csv").href = root.dataset.exportUrl + "?" + params({ level: level, as: "csv" });
@@ -158,12 +193,13 @@
       body.replaceChildren.apply(body, rows.map(function (r) {
         var tr = document.createElement("tr");
         tr.dataset.testid = "ranking-row";
-        [cell(gradeBadge(r.grade)), cell(r.name, r.links.cases_page), cell(num(r.score)),
-         cell(num(r.counts.filed), r.links.cases_page), cell(pct(r.indicators.closing_rate)),
-         cell(pct(r.indicators.on_time_rate)), cell(pct(r.indicators.rework_rate)),
-         cell(rated(r.indicators.satisfaction_rate, r.counts.rated)),
-         cell(rated(r.indicators.survey_rate, r.counts.survey_answers)), cell(num(r.counts.backlog), r.links.overdue_page),
-         cell(num(r.counts.overdue_open), r.links.overdue_page)].forEach(function (td) { tr.appendChild(td); });
+        [cell(gradeBadge(r.grade)), cell(r.name, drill(r, "filed")), cell(num(r.score)),
+         cell(num(r.counts.filed), drill(r, "filed")), cell(num(r.counts.self_resolved), drill(r, "self_resolved")),
+         rate(r, "closing_rate"), rate(r, "on_time_rate"), rate(r, "rework_rate"),
+         rate(r, "satisfaction_rate", rated(r.indicators.satisfaction_rate, r.counts.rated)),
+         cell(rated(r.indicators.survey_rate, r.counts.survey_answers)), rate(r, "missed_rate"),
+         cell(num(r.counts.backlog), drill(r, "backlog")),
+         cell(num(r.counts.overdue_open), drill(r, "overdue_open"))].forEach(function (td) { tr.appendChild(td); });
         return tr;
       }));
     });

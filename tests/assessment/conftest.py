@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from assessment.models import Satisfaction
 from cases.models import Case, CaseStatus, Category
+from grids.models import Assignment, Role
 from workflows.models import Notification, NotificationKind
 
 from ..api.conftest import client_for  # noqa: F401  (fixtures are found by name)
@@ -25,6 +26,7 @@ from ..cases.personas import (  # noqa: F401
     staff2,
     worker_a2,
 )
+from ..factories import assigned_user
 
 S = CaseStatus
 TZ = ZoneInfo("Asia/Shanghai")
@@ -47,7 +49,7 @@ def make_case(cell, *, status: str, created: datetime, **fields) -> Case:
         number=f"T-{next(_numbers):06d}",
         title="测试案件",
         description="测试",
-        category=Category.objects.get(code="C0101"),
+        category=fields.pop("category", None) or Category.objects.get(code="C0101"),
         priority="high",
         lon=116.405,
         lat=39.905,
@@ -162,3 +164,35 @@ def dataset(territory, worker_a, period):
             case=cases[name], score=value, rated_at=at(day, 15), channel="link"
         )
     return cases
+
+
+@pytest.fixture
+def served(territory, worker_a, period):
+    """worker_old served cell A until D2; worker_a from D3 on."""
+    old = assigned_user(Role.GRID_WORKER, "cell", territory.cell_a, "worker_old")
+    d = {i: period[0] + timedelta(days=i - 1) for i in range(1, 8)}
+    Assignment.objects.filter(user=old).update(valid_from=d[1] - timedelta(days=60), valid_to=d[2])
+    Assignment.objects.filter(user=worker_a).update(valid_from=d[3])
+    return old, d
+
+
+def public_report(cell, day, **extra):
+    fields = {"source": "resident", "status": S.ACCEPTED, "accepted_at": at(day, 9)}
+    return make_case(cell, created=at(day, 8), **{**fields, **extra})
+
+
+@pytest.fixture
+def reports(territory, worker_a, served):
+    old, d = served
+    cell = territory.cell_a
+    public_report(cell, d[1])  # missed by worker_old (D1)
+    public_report(cell, d[4])  # missed by worker_a (D4)
+    public_report(cell, d[4], source="hotline")  # missed by worker_a (D4)
+    public_report(cell, d[5], category=Category.objects.get(code="S0101"))  # a service request
+    public_report(cell, d[5], status=S.REJECTED, accepted_at=None)  # not accepted
+    found_first = public_report(cell, d[6])  # worker_a had reported it first; merged into it
+    make_case(cell, status=S.REJECTED, created=at(d[6], 7), reporter=worker_a, source="patrol",
+              duplicate_of=found_first)  # fmt: skip
+    make_case(cell, status=S.ACCEPTED, created=at(d[6], 7), accepted_at=at(d[6], 9),
+              reporter=worker_a, source="patrol")  # fmt: skip
+    return old

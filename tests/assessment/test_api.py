@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
@@ -45,7 +46,7 @@ def test_street_staff_see_their_street_only(
     client = client_for(street_staff)
     streets = _get(client, period, level="street").json()["results"]
     assert [r["id"] for r in streets] == [territory.street1.pk]
-    assert streets[0]["counts"]["filed"] == 7  # cell A's seven, not street 2's case
+    assert streets[0]["counts"]["filed"] == 6  # cell A's six, not street 2's case
     cells = _get(client, period, level="cell").json()["results"]
     assert {r["id"] for r in cells} == {territory.cell_a.pk, territory.cell_b.pk}
     # the department's work, as far as it happened in street 1
@@ -107,14 +108,15 @@ def test_row_shape_and_drill_down_links(client_for, street_staff, dataset, terri
     assert row["code"] == territory.cell_a.full_code and row["grade"] == "C"
     assert set(row["counts"]) >= {"filed", "closed", "closed_on_time", "due", "backlog"}
     assert set(row["indicators"]) >= {"closing_rate", "on_time_rate", "rework_rate"}
-    query = (
-        f"cell={territory.cell_a.full_code}&created_after={period[0]}&created_before={period[1]}"
-    )
-    assert row["links"]["cases_api"] == f"/api/v1/cases/?{query}"
-    assert row["links"]["cases_page"] == f"/cases/?{query}"
+    query = f"level=cell&unit={territory.cell_a.pk}&start={period[0]}&end={period[1]}"
+    assert row["links"] == {
+        "page": f"/dashboard/cases/?{query}",
+        "api": f"/api/v1/indicators/cases/?{query}",
+    }
+    assert row["fractions"]["closing_rate"] == [4, 6]
     # the link leads to cases the reader can open
-    cases = client_for(street_staff).get(row["links"]["cases_api"])
-    assert cases.status_code == 200 and cases.json()["count"] >= 1
+    cases = client_for(street_staff).get(f"{row['links']['api']}&figure=filed")
+    assert cases.status_code == 200 and cases.json()["count"] == 6
 
 
 def _make_cells(territory, n, day, *, first: int):
@@ -156,7 +158,7 @@ def test_trend_by_day_and_month(client_for, street_staff, dataset, territory, pe
     assert response.status_code == 200
     days = response.json()["results"]
     assert len(days) == 7
-    assert sum(d["counts"]["filed"] for d in days) == 7
+    assert sum(d["counts"]["filed"] for d in days) == 6
     assert sum(d["counts"]["closed"] for d in days) == 4
     assert days[-1]["counts"]["backlog"] == 4  # open at the end of D7
     assert days[0]["counts"]["filed"] == 2  # c1, c2 on D1
@@ -164,7 +166,7 @@ def test_trend_by_day_and_month(client_for, street_staff, dataset, territory, pe
     months = client.get(
         f"{URL}trend/", {"start": period[0], "end": period[1], "bucket": "month"}
     ).json()["results"]
-    assert sum(m["counts"]["filed"] for m in months) == 7
+    assert sum(m["counts"]["filed"] for m in months) == 6
     assert months[-1]["counts"]["backlog"] == 4
     assert client.get(f"{URL}trend/", {"bucket": "week"}).status_code == 400
 
@@ -174,23 +176,35 @@ def test_export_csv_and_xlsx_respect_scope(
 ):
     client = client_for(street_staff)
     params = {"start": period[0], "end": period[1], "level": "cell"}
-    english = {"HTTP_ACCEPT_LANGUAGE": "en"}  # the header row is in the reader's language
-    response = client.get(f"{URL}export/", {**params, "as": "csv"}, **english)
+    response = client.get(f"{URL}export/", {**params, "as": "csv"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     header, rows = lines[0], lines[1:]
-    codes = {row[header.index("code")] for row in rows}
-    assert codes == {territory.cell_a.full_code, territory.cell_b.full_code}
-    row_a = next(r for r in rows if r[header.index("code")] == territory.cell_a.full_code)
-    assert row_a[header.index("filed")] == "7"
-    assert row_a[header.index("grade")] == "C"
 
-    response = client.get(f"{URL}export/", {**params, "as": "xlsx"}, **english)
+    def column(chinese: str) -> int:  # headers carry the Chinese term in any language
+        return next(i for i, name in enumerate(header) if chinese in name)
+
+    codes = {row[column("编码")] for row in rows}
+    assert codes == {territory.cell_a.full_code, territory.cell_b.full_code}
+    row_a = next(r for r in rows if r[column("编码")] == territory.cell_a.full_code)
+    assert row_a[column("立案数")] == "6"
+    assert row_a[column("结案率")] == "66.7%"
+    assert row_a[column("结案率") + 1] == "4/6"  # numerator/denominator beside the rate
+    assert row_a[column("满意率")] == "—"  # three ratings: too few
+    assert row_a[column("等级")] == "C"
+    link = row_a[column("链接")]
+    assert link.startswith("http://testserver/dashboard/cases/?") and "figure=filed" in link
+    # local time (Asia/Shanghai), to the minute: the export's own clock, not UTC
+    exported = datetime.strptime(row_a[column("导出时间")], "%Y-%m-%d %H:%M")
+    local_now = timezone.localtime().replace(tzinfo=None)
+    assert abs(local_now - exported) < timedelta(minutes=2)
+
+    response = client.get(f"{URL}export/", {**params, "as": "xlsx"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
     values = list(sheet.values)
-    assert len(values) == 3 and values[0][1] == "code"
+    assert len(values) == 3 and "编码" in values[0][1]
     assert {v[1] for v in values[1:]} == codes
 
     assert client.get(f"{URL}export/", {**params, "as": "pdf"}).status_code == 400

@@ -164,6 +164,7 @@ def kwargs_for(cast, action: str, case: Case) -> dict:
         "start": {},
         "report": {"note": "已补装井盖", "photos": [photo()]},
         "approve_extension": {},
+        "refuse_extension": {"reason": "材料已到，请按期完成"},
         "suspend": {"reason": "等待产权单位确认", "review_at": timezone.now() + timedelta(days=14)},
         "resume": {},
         "verify_pass": {"note": "现场核查合格", "photos": [photo()]},

@@ -105,6 +105,7 @@ def api_requests(t: Traces) -> list[tuple[str, str, dict]]:
         ("get", "/api/v1/indicators/", period),
         ("get", "/api/v1/indicators/trend/", period),
         ("get", "/api/v1/indicators/export/", {**period, "as": "csv"}),
+        ("get", "/api/v1/indicators/cases/", {**period, "unit": 1, "figure": "filed"}),
         ("post", "/api/v1/satisfaction/callbacks/", {"case": t.mine.pk, "score": 5}),
     ]
 
@@ -120,6 +121,7 @@ def page_requests(t: Traces) -> list[tuple[str, str, dict]]:
             {"category": "C0101", "description": "井盖丢失", "lon": POINT_A[0], "lat": POINT_A[1]},
         ),
         ("get", "/queue/", {}),
+        ("post", "/queue/bulk/", {"action": "reject", "case": [t.mine.pk], "reason": "重复"}),
         ("get", "/department/", {}),
         ("get", "/cases/", {}),
         ("get", case, {}),
@@ -138,9 +140,11 @@ def page_requests(t: Traces) -> list[tuple[str, str, dict]]:
         ("get", f"/visits/{t.visit_id}/photo/thumbnail/", {}),
         ("get", "/integrity/", {}),
         ("post", f"/integrity/{t.flag.pk}/dismiss/", {"note": "不是重复"}),
+        ("post", "/integrity/bulk/", {"decision": "dismiss", "note": "重复", "flag": [t.flag.pk]}),
         ("get", f"/integrity/{t.flag.pk}/photos/{t.photo.pk}/", {}),
         ("get", f"/integrity/{t.flag.pk}/photos/{t.photo.pk}/thumbnail/", {}),
         ("get", "/dashboard/", {}),
+        ("get", "/dashboard/cases/", {"level": "cell", "unit": 1, "figure": "filed"}),
     ]
 
 

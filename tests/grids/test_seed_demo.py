@@ -22,6 +22,7 @@ from django.utils import timezone
 from stdnum.cn import ric
 
 from assessment.models import CellRollup, RolledDay, Satisfaction
+from cases.demo_desk import WAITING_PER_STREET
 from cases.models import Attachment, Case, CaseEvent, CaseStatus, EscalationLevel
 from demo.cast import BEHAVIOURS, PROMPT
 from grids.coverage import check_community
@@ -137,8 +138,10 @@ def test_small_demo_cases_cover_the_loop_and_replay_exactly(seeded):
     assert Case.objects.filter(duplicate_of__isnull=False).exists()
     assert Case.objects.filter(requested_due_at__isnull=False).exists()  # extension pending
     cases = Case.objects.prefetch_related("events")
-    # The workers' 300 and the residents' 40 (portal, Open311 and hotline, demo.residents).
-    assert len(cases) == 300 + 40
+    # The workers' 300, the residents' 40 (portal, Open311 and hotline, demo.residents) and
+    # the fresh reports waiting in the two street queues (cases.demo_desk).
+    assert len(cases) == 300 + 40 + 2 * WAITING_PER_STREET
+    assert Case.objects.filter(status="collected", street__code="001").count() > 50
     for source in ("resident", "open311", "hotline"):
         assert Case.objects.filter(source=source).exists(), source
     # The documented Open311 demo key works, and some services ask questions (attributes).

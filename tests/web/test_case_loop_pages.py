@@ -62,17 +62,17 @@ def test_report_accept_dispatch_handle_verify_close(browser, live_server, two_wo
     # Downscaled in the browser: a JPEG no larger than 1600 px, smaller than what was chosen.
     assert stored.content_type == "image/jpeg" and stored.size < len(photo)
 
-    # 2. demo_staff works the queue at a desk: accept and dispatch in one keystroke.
+    # 2. demo_staff works the queue at a desk: accept and dispatch from the keyboard.
     staff = sign_in(browser, live_server, "demo_staff", viewport=DESK)
     staff.goto(f"{live_server.url}/queue/")
     item = staff.locator(f"#case-{case_id}")
     expect(item).to_be_visible()
     screenshot(staff, "staff-queue")
     urban = Department.objects.get(kind=DepartmentKind.URBAN_MANAGEMENT)
-    item.locator("select[name=department]").select_option(str(urban.pk))
-    item.locator("select[name=department]").blur()
     item.focus()
-    staff.keyboard.press("d")
+    staff.keyboard.press("/")  # the department picker: type, Enter dispatches
+    staff.keyboard.type(urban.name)
+    staff.keyboard.press("Enter")
     expect(staff.locator(f"#case-{case_id}[data-queue-done]")).to_contain_text(urban.name)
 
     # 3. demo_handler starts it from the department list, then reports the result with a photo.

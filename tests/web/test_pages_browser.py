@@ -105,9 +105,24 @@ def test_dashboard_shows_indicators_and_drills_down(browser, live_server, demo_s
     # Communities of street 1 rank with their grades; a name opens the cases it counts.
     admin.locator("#levels [data-level=community]").click()
     expect(rows).to_have_count(4)
+    # Every rate shows its numerator and denominator on hover, and "—" with too few cases.
+    closing = admin.locator('[data-kpi="closing_rate"]')
+    expect(closing.locator("strong")).to_have_text("—")
+    expect(closing).to_have_attribute("title", "0 / 0")
+    expect(admin.locator('[data-kpi="backlog"] strong')).to_have_text("3")
     admin.get_by_test_id("ranking-row").filter(has_text="光华社区").locator("a").first.click()
-    admin.wait_for_url("**/cases/?*")
-    expect(admin.get_by_test_id("case-list-row")).to_have_count(3)
+    admin.wait_for_url("**/dashboard/cases/?*figure=filed*")
+    expect(admin.get_by_test_id("figure-case")).to_have_count(3)
+    # An invalid period clears the figures and says why.
+    admin.go_back()
+    expect(admin.locator('[data-kpi="filed"] strong')).to_have_text("3")
+    admin.locator("#period [name=start]").fill("2026-05-02")
+    admin.locator("#period [name=end]").fill("2026-05-01")
+    admin.locator("#period button").click()
+    expect(admin.locator("#period-error")).not_to_be_empty()
+    expect(admin.locator('[data-kpi="filed"] strong')).to_have_text("—")
+    expect(admin.locator('[data-kpi="filed"]')).not_to_have_attribute("href", re.compile("."))
+    expect(admin.get_by_test_id("ranking-row")).to_have_count(0)
 
 
 def test_the_queue_brings_the_next_reports_without_a_reload(browser, live_server, demo_site):

@@ -31,6 +31,7 @@ def test_table_matches_design():
         "report": ({"handling"}, "feedback"),
         "request_extension": ({"handling"}, "handling"),
         "approve_extension": ({"handling"}, "handling"),
+        "refuse_extension": ({"handling"}, "handling"),
         "suspend": ({"handling"}, "suspended"),
         "resume": ({"suspended"}, "handling"),
         "verify_pass": ({"feedback"}, "closed"),
@@ -48,7 +49,7 @@ def test_every_state_action_pair(cast, district_admin, state, action):
     cast.admin = district_admin
     reopening = action in ("reopen", "decline_reopen")
     case = case_in(cast, state, resident=reopening)
-    if action == "approve_extension" and state == CaseStatus.HANDLING:
+    if action in ("approve_extension", "refuse_extension") and state == CaseStatus.HANDLING:
         case = act(cast, "request_extension", case)
     if action == "assign_binding" and state == CaseStatus.ACCEPTED:
         case = returned_twice(cast, case)

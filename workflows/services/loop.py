@@ -275,6 +275,20 @@ def approve_extension(*, case_id: int, by, note: str = "") -> Case:
     return run_transition("approve_extension", case_id=case_id, by=by, apply=apply, note=note)
 
 
+def refuse_extension(*, case_id: int, by, reason: str) -> Case:
+    """延期驳回 (street staff): the pending request is dropped and the deadline stays, with a
+    reason the handler is told. The event's payload: ``refused_due_at``, the date asked for
+    (ISO, UTC)."""
+
+    def apply(case: Case, actor: Actor, now: datetime) -> dict:
+        require(reason=reason)
+        refused = case.requested_due_at
+        case.requested_due_at = None
+        return {"refused_due_at": refused.astimezone(UTC).isoformat()}
+
+    return run_transition("refuse_extension", case_id=case_id, by=by, apply=apply, note=reason)
+
+
 def suspend_case(*, case_id: int, by, reason: str, review_at: datetime | None) -> Case:
     """挂账 (street staff): handling → suspended, with a reason and a review date (after now,
     within ``MAX_REVIEW_DAYS``, with its time zone; else ``ValidationError`` on

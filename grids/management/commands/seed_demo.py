@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cases.demo import create_routing_rules, delete_cases
+from cases.demo_desk import create_desk_queue
 from cases.demo_history import create_case_history
 from cases.models import Case
 from cases.photos import prepare_photos
@@ -135,6 +136,9 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"A resident's tracking code to try: /public/track/{made['try_code']}/"
                 )
+            # A desk's load: more fresh reports in each street queue than a screen holds.
+            waiting = create_desk_queue(territory.cells, rng=rng)
+            self.stdout.write(f"Street queues: {waiting} fresh reports waiting.")
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ({scale}) ready in {time.monotonic() - started:.0f} s.")
         )

@@ -1,0 +1,19 @@
+"""Filters of the review page."""
+
+from __future__ import annotations
+
+from django import template
+
+register = template.Library()
+SMALLEST_SHOWN = 0.001
+
+
+@register.filter
+def pvalue(value) -> str:
+    """A probability as a reviewer reads it: "< 0.001" below that, else three decimals
+    (anything that is not a number is shown as it is)."""
+    try:
+        p = float(value)
+    except (TypeError, ValueError):
+        return "" if value is None else str(value)
+    return f"< {SMALLEST_SHOWN}" if p < SMALLEST_SHOWN else f"{p:.3f}"
