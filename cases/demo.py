@@ -15,6 +15,7 @@ import shapely
 from grids.models import Assignment, Department, GridCell, Role
 
 from .models import Case, Category, CategoryFamily, RoutingRule
+from .services import create_case
 
 SPOTS = ["东门", "北侧", "3号楼旁", "路口", "小广场", "地下车库入口", "垃圾站旁", "公交站", "南门"]
 DESCRIPTIONS = {
@@ -86,3 +87,19 @@ def delete_cases(cases) -> None:
         rows._raw_delete(rows.db)
     Case.objects.filter(duplicate_of__in=cases).update(duplicate_of=None)
     cases._raw_delete(cases.db)
+
+
+def create_nearby_report(cell: GridCell, *, by) -> Case:
+    """An open report at the middle of ``cell`` (the demo worker's), by someone else, so that
+    the worker who reports the same kind of problem there is asked "already reported?" on
+    ``/report/`` (``cases.selectors.open_cases_near``)."""
+    point = shapely.geometry.shape(cell.geometry).representative_point()
+    category = Category.objects.subcategories().active().order_by("code").first()
+    return create_case(
+        by=by,
+        title=f"{cell.name}中心{category.name}",
+        description=f"{cell.name}中心{category.name}有问题，请核实处理（附近再上报同类问题时会提示）。",
+        category_code=category.code,
+        lon=round(point.x, 6),
+        lat=round(point.y, 6),
+    )

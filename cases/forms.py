@@ -7,17 +7,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
-from cases.services import ReporterContact
+from cases.services import ReporterContact, title_from
 
 TITLE_LENGTH = Case._meta.get_field("title").max_length
-
-
-def title_from(sentence: str) -> str:
-    """A title for a report written as one sentence: its first clause, shortened."""
-    first = sentence.strip().splitlines()[0] if sentence.strip() else ""
-    for stop in "。！？.!?，,；;":
-        first = first.split(stop)[0] or first
-    return first[:40]
 
 
 class ReportForm(forms.Form):

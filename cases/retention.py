@@ -4,7 +4,10 @@ after the case finished (closed, or not accepted). The rule joins the registry o
 ``residents.retention`` (beat runs it daily; ``manage.py apply_retention [--dry-run]``).
 
 What stays: the case itself, its tracking code (a resident can still read the outcome and
-it names nobody), and the messages already sent (they hold the code, not the address)."""
+it names nobody), and the messages already sent (they hold the code, not the address).
+
+The phones' ``Idempotency-Key`` rows (``cases.idempotency``) go after their replay window
+(``IDEMPOTENCY_KEY_DAYS``): a key says who sent what when, nothing a case does not keep."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from residents.retention import BATCH_SIZE, RetentionRule, register
 
-from .models import CaseContact, CaseStatus
+from .models import CaseContact, CaseStatus, IdempotencyKey
 
 
 def _due(cutoff: date) -> QuerySet[CaseContact]:
@@ -62,5 +65,32 @@ register(
         default_days=365,
         count_due=count_contacts_due,
         erase_due=erase_contacts,
+    )
+)
+
+
+def _keys_due(cutoff: date) -> QuerySet[IdempotencyKey]:
+    return IdempotencyKey.objects.filter(
+        created_at__lte=timezone.make_aware(datetime.combine(cutoff, time.max))
+    )
+
+
+def erase_keys(cutoff: date) -> int:
+    """Delete the idempotency keys made on or before ``cutoff`` (past their replay window,
+    ``cases.idempotency``), in batches."""
+    erased = 0
+    while ids := list(_keys_due(cutoff).order_by("pk").values_list("pk", flat=True)[:BATCH_SIZE]):
+        erased += IdempotencyKey.objects.filter(pk__in=ids).delete()[0]
+    return erased
+
+
+register(
+    RetentionRule(
+        name="idempotency_keys",
+        description=_("the phones' Idempotency-Keys of reports and verifications sent"),
+        period_setting="IDEMPOTENCY_KEY_DAYS",
+        default_days=7,
+        count_due=lambda cutoff: _keys_due(cutoff).count(),
+        erase_due=erase_keys,
     )
 )

@@ -22,10 +22,13 @@ from django.db.models import (
 from django.http import Http404
 
 from gridgov.caching import ProcessCache
+from grids.geometry import degree_box, haversine_m
 from grids.models import Community, Department, GridCell, Role, Street
 from grids.selectors import TERRITORIAL_ROLES, active_assignments, territory_q
+from grids.spatial import cell_ids_near
 
 from .models import (
+    OPEN_STATUSES,
     RETURNS_BEFORE_BINDING,
     Attachment,
     CaseEvent,
@@ -200,6 +203,39 @@ def cases_visible_to(user) -> QuerySet[CaseModel]:
         # Territory polygons are not shown in lists; don't ship or parse them per row.
         .defer("cell__geometry", "street__geometry")
     )
+
+
+NEARBY_M = 50.0  # as far as intake's duplicate check looks (cases.duplicates.RADIUS_M)
+NEARBY_MAX = 5
+
+
+def open_cases_near(
+    user, *, lon: float, lat: float, category_code: str, metres: float = NEARBY_M
+) -> list[tuple[CaseModel, float]]:
+    """Open cases of ``category_code`` that ``user`` may see within ``metres`` of a point,
+    nearest first, as ``(case, distance in metres)``, at most ``NEARBY_MAX``: "already
+    reported? add to it" before a worker files a duplicate. Narrowed by the cells around
+    the point and a box on lon/lat in SQL, decided by the exact distance."""
+    cells = cell_ids_near(lon, lat, metres=metres)
+    if not cells:
+        return []
+    dlon, dlat = degree_box(lat, metres)
+    rows = (
+        cases_visible_to(user)
+        .filter(
+            cell_id__in=cells,
+            status__in=sorted(OPEN_STATUSES),
+            category__code=category_code,
+            lon__range=(lon - dlon, lon + dlon),
+            lat__range=(lat - dlat, lat + dlat),
+        )
+        .prefetch_related(None)  # only the case's own fields are shown
+        .order_by()[:200]
+    )
+    near = [(case, haversine_m(lon, lat, case.lon, case.lat)) for case in rows]
+    near = [pair for pair in near if pair[1] <= metres]
+    near.sort(key=lambda pair: pair[1])
+    return near[:NEARBY_MAX]
 
 
 def case_events(case: CaseModel) -> QuerySet[CaseEvent]:

@@ -155,6 +155,14 @@ def _reporting_cell(*, by, source: str, lon: float, lat: float) -> tuple[GridCel
     return cell, actor
 
 
+def title_from(sentence: str) -> str:
+    """A title for a report written as one sentence: its first clause, shortened."""
+    first = sentence.strip().splitlines()[0] if sentence.strip() else ""
+    for stop in "。！？.!?，,；;":
+        first = first.split(stop)[0] or first
+    return first[:40]
+
+
 def create_case(**kwargs) -> Case:
     """``file_case(...).case``: the new case alone (same arguments, rules and errors)."""
     return file_case(**kwargs).case
@@ -180,7 +188,8 @@ def file_case(
     client: a signed-in reporter's page or API files ``patrol`` (or ``visit``), the street
     staff's hotline page ``hotline``; ``by`` None (no account) files ``resident`` (the portal)
     or ``open311``, and only under categories residents may report (``Category.public``).
-    Priority is the category's; street staff correct it at acceptance.
+    Priority is the category's; street staff correct it at acceptance. A blank ``title`` is
+    the description's first clause (a phone's report is one sentence).
 
     Workers, volunteers, street staff and district admins report only inside the territory
     they serve; a user with no current assignment and a handler may not report. Cases from
@@ -204,7 +213,8 @@ def file_case(
     if source not in allowed:
         raise ValueError(f"a {'resident' if by is None else 'user'} cannot file as {source!r}")
     errors: dict[str, str] = {}
-    if not (title or "").strip():
+    title = (title or "").strip() or title_from(description or "")
+    if not title:
         errors["title"] = _("This field is required.")
     if not (description or "").strip():
         errors["description"] = _("This field is required.")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import actions, bulk, case_page, department, home, queue, report, visits
+from .views import actions, bulk, case_page, department, home, pwa, queue, report, visits
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("sw.js", pwa.service_worker, name="pwa-service-worker"),
+    path("manifest.webmanifest", pwa.manifest, name="pwa-manifest"),
     path("report/", report.report, name="report"),
     path("hotline/", report.hotline, name="hotline"),
     path("queue/", queue.queue, name="queue"),

@@ -430,3 +430,6 @@ RETAIN_MOVED_OUT_DAYS = env.int("RETAIN_MOVED_OUT_DAYS", default=730)
 # A resident reporter's or caller's contact is erased this many days after their case closed
 # (or was not accepted): long enough to hear back, reopen and be called back about it.
 RETAIN_REPORTER_CONTACT_DAYS = env.int("RETAIN_REPORTER_CONTACT_DAYS", default=365)
+# A phone's repeat of a queued report under its Idempotency-Key is answered with the case
+# already filed for this many days (cases.idempotency); the keys are erased after it.
+IDEMPOTENCY_KEY_DAYS = env.int("IDEMPOTENCY_KEY_DAYS", default=7)

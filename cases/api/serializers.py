@@ -180,6 +180,24 @@ class CaseDetailSerializer(CaseSerializer):
         read_only_fields = fields
 
 
+class NearbyCaseSerializer(serializers.Serializer):
+    """An open case near a point (``cases.selectors.open_cases_near``), for "already
+    reported? add to it" on the report form."""
+
+    id = serializers.IntegerField(source="case.id")
+    number = serializers.CharField(source="case.number")
+    title = serializers.CharField(source="case.title")
+    status = serializers.CharField(source="case.status")
+    status_display = serializers.CharField(source="case.get_status_display")
+    created_at = serializers.DateTimeField(source="case.created_at")
+    distance_m = serializers.FloatField()
+    url = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, pair: dict) -> str:
+        return reverse("case-page", args=[pair["case"].pk])
+
+
 class CaseEventSerializer(serializers.ModelSerializer):
     actor = _username("actor")
     from_status = serializers.CharField(read_only=True)
@@ -271,6 +289,10 @@ class PointSerializer(serializers.Serializer):
     lat = serializers.FloatField(min_value=-90, max_value=90)
 
 
+class NearbyQuerySerializer(PointSerializer):
+    category = serializers.CharField(max_length=16)
+
+
 class CellQuerySerializer(serializers.Serializer):
     lon = serializers.FloatField(min_value=-180, max_value=180, required=False)
     lat = serializers.FloatField(min_value=-90, max_value=90, required=False)
@@ -347,7 +369,10 @@ class CaseCreateSerializer(PhotoCaptureFields, PointSerializer):
 
     CHANNEL_FIELDS = ("source", "priority")
 
-    title = _text(max_length=Case._meta.get_field("title").max_length)
+    title = _text(
+        max_length=Case._meta.get_field("title").max_length,
+        help_text="Optional: the description's first clause when blank",
+    )
     description = _text(max_length=MAX_DESCRIPTION)
     category = _text(max_length=16, source="category_code", help_text="Sub-category code, C0101")
     address = _text(max_length=Case._meta.get_field("address").max_length)

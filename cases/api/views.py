@@ -17,8 +17,15 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
+from cases import idempotency
 from cases.models import Case, Category
-from cases.selectors import case_events, cases_visible_to, category_choices, get_case_for
+from cases.selectors import (
+    case_events,
+    cases_visible_to,
+    category_choices,
+    get_case_for,
+    open_cases_near,
+)
 from cases.services import file_case
 from grids.models import Department, GridCell
 from grids.selectors import active_assignments, departments_visible_to, visible_cells
@@ -45,6 +52,17 @@ ERRORS = {
     ),
 }
 
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    idempotency.HEADER,
+    str,
+    location=OpenApiParameter.HEADER,
+    description=(
+        "A UUID the client makes per request and repeats with the request: a repeat by the "
+        "same user within 7 days answers with the case already filed or changed (200); "
+        "another request under the same key is a 409."
+    ),
+)
 
 # --- cases ------------------------------------------------------------------------------------
 
@@ -82,6 +100,7 @@ def _transition_view(name: str):
         operation_id=f"cases_{name}",
         summary=f"{name} a case",
         description=SERVICES[name].__doc__,
+        parameters=[IDEMPOTENCY_KEY],
         request=request_schema,
         responses={200: s.CaseDetailSerializer, **ERRORS},
     )(view)
@@ -131,19 +150,48 @@ class CaseViewSet(
         return Response(data, status=code)
 
     @extend_schema(
+        parameters=[IDEMPOTENCY_KEY],
         request={
             "multipart/form-data": s.CaseCreateSerializer,
             "application/json": s.CaseCreateSerializer,
         },
-        responses={201: s.CaseDetailSerializer, 400: ERRORS[400], 403: ERRORS[403]},
+        responses={
+            201: s.CaseDetailSerializer,
+            200: OpenApiResponse(s.CaseDetailSerializer, description="A repeat: the case filed"),
+            400: ERRORS[400],
+            403: ERRORS[403],
+            409: OpenApiResponse(description="The Idempotency-Key was used for another request"),
+        },
     )
     def create(self, request: Request, *args, **kwargs) -> Response:
-        """File a case at a point (``cases.services.create_case``)."""
-        serializer = s.CaseCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        intake = file_case(by=request.user, **serializer.validated_data)
-        self._actor = intake.actor  # the roles intake read: allowed_actions needs no query
-        return self._case_response(intake.case, code=status.HTTP_201_CREATED)
+        """File a case at a point (``cases.services.create_case``). With an
+        ``Idempotency-Key`` header (a UUID), a repeat of the same request within 7 days
+        answers 200 with the case already filed; another request under the key is a 409."""
+        actors = []
+
+        def perform() -> Case:
+            serializer = s.CaseCreateSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            intake = file_case(by=request.user, **serializer.validated_data)
+            actors.append(intake.actor)
+            return intake.case
+
+        case, replayed = self._once(request, perform)
+        if actors:
+            self._actor = actors[0]  # the roles intake read: allowed_actions needs no query
+        return self._case_response(case, code=200 if replayed else status.HTTP_201_CREATED)
+
+    def _once(self, request: Request, perform: Callable[[], Case]) -> tuple[Case, bool]:
+        """``perform()``, or the case its first run answered, under ``Idempotency-Key``."""
+        key = idempotency.parse_key(request.headers.get(idempotency.HEADER))
+        if key is None:
+            return perform(), False
+        return idempotency.run_once(
+            user=request.user,
+            key=key,
+            fingerprint=idempotency.fingerprint(request.method, request.path, request.data),
+            perform=perform,
+        )
 
     @extend_schema(responses={200: s.CaseEventSerializer(many=True), 404: ERRORS[404]})
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
@@ -152,13 +200,35 @@ class CaseViewSet(
         case = get_case_for(request.user, int(pk))
         return Response(s.CaseEventSerializer(case_events(case), many=True).data)
 
+    @extend_schema(
+        parameters=[s.NearbyQuerySerializer],
+        responses={200: s.NearbyCaseSerializer(many=True), 400: ERRORS[400]},
+    )
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def nearby(self, request: Request) -> Response:
+        """Open cases of a category within 50 m of a point, in your scope, nearest first
+        (at most 5): "already reported?" before filing a duplicate."""
+        query = s.NearbyQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        near = open_cases_near(
+            request.user,
+            lon=query.validated_data["lon"],
+            lat=query.validated_data["lat"],
+            category_code=query.validated_data["category"],
+        )
+        pairs = [{"case": case, "distance_m": round(distance, 1)} for case, distance in near]
+        return Response(s.NearbyCaseSerializer(pairs, many=True).data)
+
     def run_transition(
         self, name: str, serializer_class: type[Serializer], request: Request, pk: str
     ) -> Response:
-        serializer = serializer_class(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        service: Callable[..., Case] = SERVICES[name]
-        case = service(case_id=int(pk), by=request.user, **serializer.validated_data)
+        def perform() -> Case:
+            serializer = serializer_class(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            service: Callable[..., Case] = SERVICES[name]
+            return service(case_id=int(pk), by=request.user, **serializer.validated_data)
+
+        case, _replayed = self._once(request, perform)
         return self._case_response(case)
 
     accept = _transition_view("accept")

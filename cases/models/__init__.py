@@ -29,6 +29,7 @@ from .categories import (
     category_code_validator,
 )
 from .duplicates import DuplicateCandidate
+from .idempotency import IdempotencyKey
 from .resident import (
     TRACKING_ALPHABET,
     TRACKING_LENGTH,
@@ -62,6 +63,7 @@ __all__ = [
     "CategoryQuerySet",
     "DuplicateCandidate",
     "EscalationLevel",
+    "IdempotencyKey",
     "LimitUnit",
     "Priority",
     "ReopenRequest",

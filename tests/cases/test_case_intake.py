@@ -228,7 +228,7 @@ def test_handlers_may_not_report(cast):
     [
         ({"category_code": "C01"}, "category"),  # a major class
         ({"category_code": "C9999"}, "category"),
-        ({"title": " "}, "title"),
+        ({"title": " ", "description": " "}, "title"),
         ({"description": ""}, "description"),
     ],
 )
@@ -236,6 +236,13 @@ def test_invalid_fields(cast, extra, field):
     with pytest.raises(ValidationError) as exc:
         _create(cast.reporter, POINT_A, **extra)
     assert field in exc.value.message_dict
+
+
+def test_a_blank_title_is_the_descriptions_first_clause(cast):
+    """A phone's report is one sentence (the page's form and its offline queue send no
+    title)."""
+    case = _create(cast.reporter, POINT_A, title=" ", description="井盖丢失，行人容易踩空。")
+    assert case.title == "井盖丢失"
 
 
 def test_urgent_case_runs_on_calendar_hours(cast):

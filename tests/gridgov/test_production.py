@@ -260,3 +260,19 @@ def test_each_persona_gets_their_pages_and_static_files(production, username):
         response = _get(production, asset)
         assert response.status == 200, f"{asset}: {response.status}"
         assert response.body, asset
+
+
+def test_the_field_apps_service_worker_names_files_production_serves(production):
+    """The service worker precaches the shell by its hashed names: one missing from the
+    manifest would fail its install on every phone."""
+    import json
+
+    response = _get(production, "/sw.js")
+    assert response.status == 200
+    assert response.headers["Service-Worker-Allowed"] == "/"
+    config = json.loads(response.text.split("const CONFIG = ", 1)[1].split(";\n", 1)[0])
+    manifest = json.loads(_get(production, "/manifest.webmanifest").body)
+    files = config["shell"] + [icon["src"] for icon in manifest["icons"]]
+    for url in files:
+        assert re.search(r"\.[0-9a-f]{12}\.", url), f"{url} is not a hashed manifest name"
+        assert _get(production, url).status == 200, url

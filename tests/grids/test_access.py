@@ -93,6 +93,11 @@ def api_requests(t: Traces) -> list[tuple[str, str, dict]]:
             },
         ),
         ("get", case, {}),
+        (
+            "get",
+            "/api/v1/cases/nearby/",
+            {"lon": POINT_A[0], "lat": POINT_A[1], "category": "C0101"},
+        ),
         ("get", f"{case}events/", {}),
         *(("post", f"{case}{action}/", {}) for action in SERVICES),
         ("get", "/api/v1/notifications/", {}),
@@ -219,6 +224,8 @@ PUBLIC_ROUTES = {
     "open311:request",
     "open311:token",
     "healthz",
+    "pwa-service-worker",  # names of pages and files, no data
+    "pwa-manifest",
     "login",
     "logout",
     "set_language",

@@ -138,9 +138,10 @@ def test_small_demo_cases_cover_the_loop_and_replay_exactly(seeded):
     assert Case.objects.filter(duplicate_of__isnull=False).exists()
     assert Case.objects.filter(requested_due_at__isnull=False).exists()  # extension pending
     cases = Case.objects.prefetch_related("events")
-    # The workers' 300, the residents' 40 (portal, Open311 and hotline, demo.residents) and
-    # the fresh reports waiting in the two street queues (cases.demo_desk).
-    assert len(cases) == 300 + 40 + 2 * WAITING_PER_STREET
+    # The workers' 300, the residents' 40 (portal, Open311 and hotline, demo.residents), the
+    # open report that shows "already reported nearby" (cases.demo.create_nearby_report) and
+    # fresh reports waiting in the two street queues (cases.demo_desk).
+    assert len(cases) == 300 + 40 + 1 + 2 * WAITING_PER_STREET
     assert Case.objects.filter(status="collected", street__code="001").count() > 50
     for source in ("resident", "open311", "hotline"):
         assert Case.objects.filter(source=source).exists(), source
@@ -149,6 +150,20 @@ def test_small_demo_cases_cover_the_loop_and_replay_exactly(seeded):
     assert Case.objects.filter(reopen_requested_at__isnull=False).exists()  # for the approvals
     for case in cases:
         assert replay_events(case.events.all()) == replayed_state(case), case.number
+
+
+def test_small_demo_shows_already_reported_nearby(seeded):
+    """demo_worker reporting at the middle of their cell is offered the volunteer's open
+    report there (the report page's "already reported?")."""
+    from shapely.geometry import shape
+
+    from cases.selectors import open_cases_near
+
+    worker = get_user_model().objects.get(username="demo_worker")
+    cell = visible_cells(worker).get()
+    point = shape(cell.geometry).representative_point()
+    near = open_cases_near(worker, lon=point.x, lat=point.y, category_code="C0101")
+    assert [case.reporter.username for case, _distance in near] == ["demo_volunteer"]
 
 
 def test_small_demo_shows_the_field_day(seeded):

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from cases.demo import create_routing_rules, delete_cases
+from cases.demo import create_nearby_report, create_routing_rules, delete_cases
 from cases.demo_desk import create_desk_queue
 from cases.demo_history import create_case_history
 from cases.models import Case
@@ -132,6 +132,12 @@ class Command(BaseCommand):
                 f"{made['ratings']} ratings, {made['answers']} survey answers."
             )
             self.stdout.write(f"Visits: {create_field_demo(territory, seed)} by demo_worker.")
+            nearby = self._nearby_report()
+            if nearby:
+                self.stdout.write(
+                    f"Already reported nearby: as demo_worker on /report/, tap the middle of "
+                    f"{nearby.cell.name} and choose {nearby.category.code} {nearby.category.name}."
+                )
             if made["try_code"]:
                 self.stdout.write(
                     f"A resident's tracking code to try: /public/track/{made['try_code']}/"
@@ -143,6 +149,14 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"Demo data ({scale}) ready in {time.monotonic() - started:.0f} s.")
         )
         print_logins(self.stdout)
+
+    def _nearby_report(self):
+        """An open report in demo_worker's cell by the demo volunteer (see create_nearby_report)."""
+        worker = Assignment.objects.filter(user__username="demo_worker", cell__isnull=False).first()
+        volunteer = get_user_model().objects.filter(username="demo_volunteer").first()
+        if worker is None or volunteer is None:
+            return None
+        return create_nearby_report(worker.cell, by=volunteer)
 
 
 def create_field_demo(territory, seed: int) -> int:

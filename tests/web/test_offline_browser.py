@@ -1,0 +1,264 @@
+"""Field work with no signal (DESIGN §8): the worker's report page keeps working through a real
+outage of the web server, the report waits on the phone with its photo, and reaches the
+server exactly once when the server is back — also when two phones hold the same queued
+report. Runs its own gunicorn (on the test database) so the server can be stopped and
+started; pytest-django's live server cannot be."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from playwright.sync_api import expect
+
+from cases.models import Attachment, Case, IdempotencyKey
+from cases.services import MAX_DESCRIPTION
+from grids.models import GridCell
+
+from .conftest import (
+    PHONE,
+    WORKER_CELL,
+    gradient_png,
+    phone_gps,
+    report_case,
+    screenshot,
+    sign_in,
+)
+
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _database_url() -> str:
+    """The test database (where the demo fixtures committed), as the server's DATABASE_URL."""
+    config = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{config['NAME']}"
+    return (
+        f"postgres://{config['USER']}@{config['HOST'] or '127.0.0.1'}:{config['PORT'] or 5432}"
+        f"/{config['NAME']}"
+    )
+
+
+class Server:
+    """gunicorn serving this checkout on a fixed port, which ``stop`` takes down for real
+    (connections refused, not a browser's offline flag) and ``start`` brings back."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+            "DATABASE_URL": _database_url(),
+            "MEDIA_ROOT": str(tmp_path / "media"),
+            "CELERY_BROKER_URL": "memory://",
+            "CELERY_RESULT_BACKEND": "cache+memory://",
+            "ALLOWED_HOSTS": "127.0.0.1",
+        }
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+        self.process = subprocess.Popen(
+            [gunicorn, "gridgov.wsgi", "--bind", f"127.0.0.1:{self.port}", "--workers", "2"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"{self.url}/healthz", timeout=2)
+                return
+            except urllib.error.HTTPError:
+                return  # it answers (503: the broker is not a real one here)
+            except OSError:
+                time.sleep(0.2)
+        pytest.fail("gunicorn did not answer within 30 s")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        with pytest.raises(OSError):
+            urllib.request.urlopen(f"{self.url}/healthz", timeout=2)
+
+
+@pytest.fixture
+def server(demo_site, tmp_path):
+    server = Server(tmp_path)
+    server.start()
+    yield server
+    if server.process.poll() is None:
+        server.stop()
+
+
+def outbox_count(page) -> int:
+    """Reports waiting in the phone's IndexedDB."""
+    return page.evaluate(
+        """() => new Promise((resolve) => {
+          const open = indexedDB.open("gridgov-outbox", 1);
+          open.onsuccess = () => {
+            const count = open.result.transaction("items").objectStore("items").count();
+            count.onsuccess = () => resolve(count.result);
+          };
+        })"""
+    )
+
+
+# A phone's queued item, photos as data: URLs, to hand to another phone (a copy of the same
+# report, e.g. restored from a backup of the first phone).
+EXPORT = """() => new Promise((resolve) => {
+  const open = indexedDB.open("gridgov-outbox", 1);
+  open.onsuccess = () => {
+    const all = open.result.transaction("items").objectStore("items").getAll();
+    all.onsuccess = async () => resolve(await Promise.all(all.result.map(async (item) => ({
+      ...item,
+      photos: await Promise.all(item.photos.map((p) => new Promise((done) => {
+        const reader = new FileReader();
+        reader.onload = () => done({ ...p, blob: reader.result });
+        reader.readAsDataURL(p.blob);
+      }))),
+    }))));
+  };
+})"""
+IMPORT = """(items) => Promise.resolve(items.map((item) => {
+  item.photos = item.photos.map((p) => {
+    const bytes = Uint8Array.from(atob(p.blob.split(",")[1]), (c) => c.charCodeAt(0));
+    return { ...p, blob: new Blob([bytes], { type: p.type }) };
+  });
+  return item;
+})).then((items) => new Promise((resolve) => {
+  const open = indexedDB.open("gridgov-outbox", 1);
+  open.onsuccess = () => {
+    const tx = open.result.transaction("items", "readwrite");
+    items.forEach((item) => tx.objectStore("items").put(item));
+    tx.oncomplete = () => resolve(items.length);
+  };
+}))"""
+
+
+def wait_until(page, script: str, timeout: float = 45) -> None:
+    """Poll ``script`` (a JS function) until it is true; Playwright's wait_for_function
+    compiles its predicate with eval, which the Content-Security-Policy refuses."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(script):
+        assert time.monotonic() < deadline, f"still false after {timeout} s: {script}"
+        page.wait_for_timeout(200)
+
+
+def open_report_page(browser, server, gps):
+    """A phone signed in as the demo worker, on /report/, controlled by the service worker."""
+    phone = sign_in(browser, server, "demo_worker", viewport=PHONE, **gps)
+    phone.goto(f"{server.url}/report/")
+    wait_until(phone, "() => !!navigator.serviceWorker.controller")
+    return phone
+
+
+def test_a_report_made_during_an_outage_arrives_once_with_its_photo(browser, server, demo_site):
+    gps = phone_gps(*demo_site[WORKER_CELL])
+    cell = GridCell.objects.get(full_code=WORKER_CELL)
+    phone = open_report_page(browser, server, gps)
+    other_phone = open_report_page(browser, server, gps)
+
+    server.stop()  # a real outage: connections are refused
+    phone.reload()
+    expect(phone.locator("#report-form")).to_be_visible()
+    expect(phone.locator("#gps-status")).to_contain_text(cell.name)  # cells kept on the phone
+    phone.locator("#favourites .chip").first.click()
+    phone.fill("[name=description]", "小区南门路灯不亮")
+    phone.set_input_files(
+        "input[name=photos]",
+        files=[{"name": "lamp.png", "mimeType": "image/png", "buffer": gradient_png(800, 600)}],
+    )
+    expect(phone.locator("#photo-preview img")).to_have_count(1)
+    phone.locator("#send-report").click()
+
+    box = phone.locator("#outbox")
+    expect(box).to_be_visible()
+    expect(box.locator("h2")).to_contain_text("(1)")
+    expect(box.get_by_test_id("outbox-state")).to_have_count(1)
+    expect(phone.locator("#outbox-badge")).to_contain_text("(1)")
+    screenshot(phone, "offline-outbox-waiting")
+    assert outbox_count(phone) == 1
+
+    # The same queued report on a second phone (same worker, same Idempotency-Key).
+    other_phone.reload()
+    assert other_phone.evaluate(IMPORT, phone.evaluate(EXPORT)) == 1
+    assert not Case.objects.exists()
+
+    phone.goto(f"{server.url}/")  # the worker's home opens too, and counts what waits
+    expect(phone.locator("#outbox-badge")).to_contain_text("(1)")
+    expect(phone.locator("#report-form")).to_have_count(0)
+
+    server.start()  # nobody taps anything: the phones retry by themselves
+    other_phone.reload()  # its retry, on page load, races the first phone's retries
+    wait_until(phone, "() => document.querySelector('#outbox-badge').hidden")
+    wait_until(other_phone, "() => document.querySelector('#outbox').hidden")
+
+    case = Case.objects.get()
+    assert (case.description, case.cell.full_code, case.source) == (
+        "小区南门路灯不亮",
+        WORKER_CELL,
+        "patrol",
+    )
+    assert Attachment.objects.filter(case=case).count() == 1
+    assert IdempotencyKey.objects.get().case == case
+    assert outbox_count(phone) == outbox_count(other_phone) == 0
+    other_phone.goto(f"{server.url}/report/")
+    assert outbox_count(other_phone) == 0
+    expect(other_phone.locator("#outbox-badge")).to_be_hidden()
+
+
+def test_a_refused_report_stays_with_the_reason_and_its_photo(browser, live_server, demo_site):
+    """An open case of the category nearby is offered first; then the server refuses (400):
+    the report stays on the phone with the reason, comes back into the form with its photo,
+    and goes through once corrected."""
+    earlier = report_case(demo_site, WORKER_CELL, "demo_volunteer")
+    phone = sign_in(
+        browser, live_server, "demo_worker", viewport=PHONE, **phone_gps(*demo_site[WORKER_CELL])
+    )
+    phone.goto(f"{live_server.url}/report/")
+    cell = GridCell.objects.get(full_code=WORKER_CELL)
+    expect(phone.locator("#gps-status")).to_contain_text(cell.name)
+    phone.select_option("#id_category", "C0101")
+    # Already reported here by the volunteer: offered before a duplicate is filed.
+    expect(phone.locator("#nearby")).to_contain_text(earlier.number)
+    phone.fill("[name=description]", "井" * (MAX_DESCRIPTION + 1))
+    phone.set_input_files(
+        "input[name=photos]",
+        files=[{"name": "lamp.png", "mimeType": "image/png", "buffer": gradient_png(400, 300)}],
+    )
+    expect(phone.locator("#photo-preview img")).to_have_count(1)
+    phone.locator("#send-report").click()
+
+    refused = phone.locator(".outbox-item.refused")
+    expect(refused).to_be_visible()
+    expect(refused).to_contain_text(str(MAX_DESCRIPTION))
+    screenshot(phone, "offline-outbox-refused")
+    assert Case.objects.count() == 1
+
+    refused.locator("[data-act=correct]").click()
+    expect(phone.locator("#report-form .refusal")).to_contain_text(str(MAX_DESCRIPTION))
+    expect(phone.locator("#photo-preview img")).to_have_count(1)  # the photo came back
+    phone.fill("[name=description]", "小区南门路灯不亮")
+    phone.locator("#send-report").click()
+    phone.wait_for_url(f"{live_server.url}/cases/*/")
+    case = Case.objects.exclude(pk=earlier.pk).get()
+    assert case.description == "小区南门路灯不亮"
+    assert Attachment.objects.filter(case=case).count() == 1
+    assert outbox_count(phone) == 0
