@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 
 from .geometry import footprint, parse_polygon
 from .models import (
@@ -303,6 +305,8 @@ def create_people(
     cell1, cell2 = territory.cells[0], territory.cells[1]
     district = territory.district
     urban = departments[DepartmentKind.URBAN_MANAGEMENT]
+    # Serving since before the demo's history (a year back), so they acted in its past.
+    serving_since = timezone.localdate() - timedelta(days=365)
 
     plan: list[tuple[str, str, str, object, Department | None]] = [
         ("demo_admin", Role.DISTRICT_ADMIN, ScopeLevel.DISTRICT, district, None),
@@ -341,7 +345,14 @@ def create_people(
     )
     Assignment.objects.bulk_create(
         [
-            Assignment(user=user, role=role, scope=scope, department=department, **{scope: target})
+            Assignment(
+                user=user,
+                role=role,
+                scope=scope,
+                department=department,
+                valid_from=serving_since,
+                **{scope: target},
+            )
             for user, (_, role, scope, target, department) in zip(users, plan, strict=True)
         ],
         batch_size=1000,

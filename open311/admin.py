@@ -3,13 +3,16 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 
+from accounts.admin import SuperuserOnlyMixin
+
 from .models import Open311Client, ServiceAttribute, new_key
 
 
 @admin.register(Open311Client)
-class Open311ClientAdmin(admin.ModelAdmin):
+class Open311ClientAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
     """Clients and the services they may post. A new client gets a key shown once in the
-    message after saving; "Issue a new key" replaces a lost or leaked one."""
+    message after saving; "Issue a new key" replaces a lost or leaked one. Superusers only:
+    who holds a key, and the power to issue one, are not for every staff account."""
 
     list_display = ["name", "contact", "active", "created_at"]
     list_filter = ["active"]

@@ -292,7 +292,7 @@ def test_scoped_lists_cost_the_same_queries_for_more_rows(model, cast, insider_c
 def test_every_admin_is_scoped_superuser_only_or_configuration():
     """A new admin must choose: scoped by a selector, for superusers only, or configuration
     that holds no personal data (shared by every staff account with the model permission)."""
-    from accounts.admin import SUPERUSER_ONLY
+    from accounts.admin import SUPERUSER_ONLY, SuperuserOnlyMixin
     from grids.admin_scope import ScopedAdminMixin
 
     configuration = {
@@ -309,8 +309,13 @@ def test_every_admin_is_scoped_superuser_only_or_configuration():
         "assessment.GradingScheme",
         "assessment.RolledDay",
         "integrity.PhotoHash",
+        "open311.ServiceAttribute",
     }
-    superuser_only = {model._meta.label for model in SUPERUSER_ONLY}
+    superuser_only = {model._meta.label for model in SUPERUSER_ONLY} | {
+        model._meta.label
+        for model, model_admin in admin.site._registry.items()
+        if isinstance(model_admin, SuperuserOnlyMixin)
+    }
     scoped = {
         model._meta.label
         for model, model_admin in admin.site._registry.items()

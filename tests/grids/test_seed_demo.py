@@ -1,23 +1,39 @@
 """seed_demo --scale small: a tiling that passes check_coverage, the fixed demo logins,
-valid residents, and safe re-runs."""
+valid residents, safe re-runs — and 90 days of history: overdue and escalated cases, returns
+and the binding queue, suspensions, reworks, ratings, integrity flags, phone-sized photos,
+rolled-up days and a department in each grade A–E, shown by the dashboard and the queues.
+
+The demo is seeded once per module, inside a transaction rolled back at the end (each test
+runs in a savepoint of it): playing 90 days costs tens of seconds."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.test import RequestFactory
+from django.db import transaction
+from django.db.models import Count, Min
+from django.test import RequestFactory, override_settings
+from django.urls import reverse
+from django.utils import timezone
 from stdnum.cn import ric
 
+from assessment.models import CellRollup, RolledDay, Satisfaction
 from cases.demo_desk import WAITING_PER_STREET
+from cases.models import Attachment, Case, CaseEvent, CaseStatus, EscalationLevel
+from demo.cast import BEHAVIOURS, PROMPT
 from grids.coverage import check_community
 from grids.models import Community, Department, DepartmentKind, GridCell, Role, Street
 from grids.selectors import user_roles, visible_cells
+from integrity.models import IntegrityFlag
 from open311.demo import demo_key_in_use
 from open311.models import ServiceAttribute
 from residents.models import Household, Resident
 from residents.validators import validate_id_number
+from workflows.models import Notification, NotificationKind
 
 pytestmark = pytest.mark.django_db
 
@@ -34,9 +50,24 @@ DEMO_USERS = {
 }
 
 
+@pytest.fixture(scope="module")
+def _demo_seeded(django_db_setup, django_db_blocker, tmp_path_factory):
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            MEDIA_ROOT=tmp_path_factory.mktemp("media"),
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],  # as the tests'
+        ),
+        transaction.atomic(),
+    ):
+        call_command("seed_demo", scale="small", no_progress=True)
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def seeded(db):
-    call_command("seed_demo", scale="small", no_progress=True)
+def seeded(_demo_seeded, db):
+    """The seeded demo (a test's changes are rolled back after it)."""
 
 
 def test_small_demo_has_the_promised_shape(seeded):
@@ -82,6 +113,7 @@ def test_rerunning_refuses_and_reset_recreates_without_duplicates(seeded):
         call_command("seed_demo", scale="small", no_progress=True)
     call_command("seed_demo", scale="small", if_empty=True)
     assert GridCell.objects.count() == 20
+    plan = sorted(Case.objects.values_list("title", "category", "source", "cell__full_code"))
     # The demo admin looked at residents: the access logs name them, yet the reset goes on.
     from residents.services import record_list_view
 
@@ -89,6 +121,9 @@ def test_rerunning_refuses_and_reset_recreates_without_duplicates(seeded):
     record_list_view(by=demo_admin, where="admin:residents.resident", rows=20)
     call_command("seed_demo", scale="small", reset=True, no_progress=True)
     assert GridCell.objects.count() == 20
+    # The same seed, the same demo (relative to when it runs).
+    again = sorted(Case.objects.values_list("title", "category", "source", "cell__full_code"))
+    assert again == plan
     assert Resident.objects.count() == 2000
     worker = authenticate(request=SIGN_IN, username="demo_worker", password="gridgov-demo")
     assert worker is not None
@@ -103,7 +138,7 @@ def test_small_demo_cases_cover_the_loop_and_replay_exactly(seeded):
     assert Case.objects.filter(duplicate_of__isnull=False).exists()
     assert Case.objects.filter(requested_due_at__isnull=False).exists()  # extension pending
     cases = Case.objects.prefetch_related("events")
-    # The workers' 300, the residents' 40 (portal, Open311 and hotline, public.demo) and the
+    # The workers' 300, the residents' 40 (portal, Open311 and hotline, demo.residents), the
     # open report that shows "already reported nearby" (cases.demo.create_nearby_report) and
     # fresh reports waiting in the two street queues (cases.demo_desk).
     assert len(cases) == 300 + 40 + 1 + 2 * WAITING_PER_STREET
@@ -151,3 +186,86 @@ def test_small_demo_shows_the_field_day(seeded):
 
     captured = Attachment.objects.filter(capture_lon__isnull=False)
     assert captured.exists() and any(p.is_far for p in captured)
+
+
+# --- 90 days of history ---------------------------------------------------------------
+
+
+def test_the_small_demo_has_90_days_of_history(seeded):
+    today = timezone.localdate()
+    first = timezone.localdate(Case.objects.aggregate(first=Min("created_at"))["first"])
+    assert (today - first).days >= 85
+    # the SLA scanner's own marks, made at the simulated times
+    assert Notification.objects.filter(kind=NotificationKind.OVERDUE).count() >= 20
+    assert Notification.objects.filter(kind=NotificationKind.ESCALATION).exists()
+    assert Case.objects.filter(escalation_level=EscalationLevel.RED, status="dispatched").exists()
+    assert Case.objects.filter(overdue=True, status__in=("dispatched", "handling")).count() >= 5
+    # returns, and a case the district must assign after two
+    assert CaseEvent.objects.filter(action="return").count() >= 4
+    assert Case.objects.filter(status=CaseStatus.ACCEPTED, return_count__gte=2).exists()
+    assert Case.objects.filter(binding=True, status=CaseStatus.CLOSED).exists()
+    # suspensions: waiting for their review date, one past it (escalated), one resumed
+    suspended = Case.objects.filter(status=CaseStatus.SUSPENDED)
+    assert suspended.filter(review_at__gt=timezone.now()).exists()
+    assert suspended.filter(review_at__lt=timezone.now(), overdue=True).exists()
+    assert CaseEvent.objects.filter(action="resume").exists()
+    # reworks, residents' ratings and callbacks (≥ 5 in one department: 满意率 shows)
+    assert CaseEvent.objects.filter(action="verify_fail").count() >= 5
+    rated = Satisfaction.objects.filter(score__isnull=False)
+    assert rated.filter(channel=Satisfaction.Channel.PHONE).exists()
+    per_department = rated.values("case__department").annotate(n=Count("id"))
+    assert max(row["n"] for row in per_department) >= 5
+    # the days rolled up, flags already found
+    days = RolledDay.objects.filter(day__gte=today - timedelta(days=90), day__lt=today)
+    assert days.count() == 90
+    assert CellRollup.objects.values("start").distinct().count() >= 80  # days with cases
+    rules = set(IntegrityFlag.objects.values_list("rule", flat=True))
+    assert {"reused_photo", "verification_too_fast"} <= rules, rules
+
+
+def test_demo_photos_are_phone_sized_and_distinct(seeded):
+    photos = list(Attachment.objects.exclude(width=None)[:40])
+    assert len(photos) == 40
+    for photo in photos:
+        assert photo.width >= 1000 and photo.size >= 100_000, photo.pk
+    sizes = {p.size for p in photos}
+    assert len(sizes) > 30  # not one picture copied
+
+
+def grades(client, level: str) -> dict[str, str]:
+    end = timezone.localdate()
+    response = client.get(
+        "/api/v1/indicators/",
+        {"level": level, "start": end - timedelta(days=29), "end": end},
+    )
+    assert response.status_code == 200
+    return {row["name"]: row["grade"] for row in response.json()["results"]}
+
+
+def test_the_dashboard_shows_every_grade_and_the_overdue_board(
+    seeded, client, django_assert_max_num_queries
+):
+    admin = get_user_model().objects.get(username="demo_admin")
+    client.force_login(admin)
+    by_department = grades(client, "department")
+    assert {"A", "B", "C", "D", "E"} <= set(by_department.values()), by_department
+    # each for the reason the cast gives it (demo/cast.py)
+    expected = {
+        Department.objects.get(kind=kind).name: behaviour.grade
+        for kind, behaviour in BEHAVIOURS.items()
+        if behaviour is not PROMPT
+    }
+    assert {name: by_department[name] for name in expected} == expected
+    with django_assert_max_num_queries(30):
+        assert client.get(reverse("dashboard")).status_code == 200
+    end = timezone.localdate()
+    trend = client.get(
+        "/api/v1/indicators/trend/",
+        {"bucket": "day", "start": end - timedelta(days=60), "end": end},
+    ).json()
+    assert sum(1 for point in trend["results"] if point["counts"]["filed"]) >= 40
+    with django_assert_max_num_queries(40):
+        board = client.get(reverse("queue"), {"tab": "overdue"})
+    assert board.status_code == 200 and board.context["waiting"] >= 5
+    binding = client.get(reverse("queue"), {"tab": "binding"})
+    assert len(binding.context["cases"]) >= 1

@@ -20,24 +20,19 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from cases.demo import (
-    DEMO_PNG,
-    create_demo_cases,
-    create_nearby_report,
-    create_routing_rules,
-    delete_cases,
-)
+from cases.demo import create_nearby_report, create_routing_rules, delete_cases
 from cases.demo_desk import create_desk_queue
 from cases.demo_history import create_case_history
 from cases.models import Case
 from cases.photos import prepare_photos
+from demo.history import play_history, wrap_up
+from demo.photos import PhotoStudio
 from grids import demo
 from grids.models import Assignment, Community, Department, District, GridCell, Street
 from grids.spatial import invalidate_cell_index
 from integrity.models import IntegrityFlag, Rule
 from integrity.services import run_rules
 from open311.demo import DEMO_KEY, create_demo_attributes, create_demo_client, demo_key_in_use
-from public.demo import create_resident_demo
 from residents.demo import (
     create_residents,
     create_visits,
@@ -110,30 +105,43 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Residents: {residents:,} in {households:,} households.")
         rules = create_routing_rules(territory.district)
-        cases = create_demo_cases(
-            territory.cells, count=plan.cases, rng=rng, progress=not no_progress
+        made = play_history(
+            territory.cells,
+            count=plan.cases,
+            resident_count=0 if plan.history else RESIDENT_CASES,
+            rng=rng,
+            seed=seed,
+            progress=not no_progress,
         )
-        if plan.history:
-            cases += create_case_history(
+        self.stdout.write(
+            f"Cases: {made['cases']:,} over 90 days ({made['steps']:,} steps, "
+            f"{made['scans']:,} deadline scans, {made['photos']:,} photos); {rules} routing rules."
+        )
+        if plan.history:  # the district: bulk history, copied in
+            cases = create_case_history(
                 territory.cells, total=plan.history, rng=rng, progress=not no_progress
             )
-        self.stdout.write(f"Cases: {cases:,} across every state; {rules} routing rules.")
-        if not plan.history:  # the small demo: residents' side too
-            residents_side = create_resident_demo(territory.cells, count=RESIDENT_CASES, rng=rng)
+            self.stdout.write(f"History: {cases:,} more cases across every state.")
+        else:  # the small demo: what the nightly jobs would have made of the 90 days
+            done = wrap_up()
             self.stdout.write(
-                f"Residents' reports: {residents_side['cases']} (portal, Open311 and hotline), "
-                f"{residents_side['ratings']} ratings, {residents_side['answers']} survey answers."
+                f"Assessment: {done['days']} days rolled up; integrity: {done['flags']} flags."
             )
-            self.stdout.write(f"Visits: {create_field_demo(territory)} by demo_worker.")
+            self.stdout.write(
+                f"Residents' reports: {made['resident_cases']} (portal, Open311 and hotline), "
+                f"{made['ratings']} ratings, {made['answers']} survey answers."
+            )
+            self.stdout.write(f"Visits: {create_field_demo(territory, seed)} by demo_worker.")
             nearby = self._nearby_report()
             if nearby:
                 self.stdout.write(
                     f"Already reported nearby: as demo_worker on /report/, tap the middle of "
                     f"{nearby.cell.name} and choose {nearby.category.code} {nearby.category.name}."
                 )
-            if residents_side["try_code"]:
-                code = residents_side["try_code"]
-                self.stdout.write(f"A resident's tracking code to try: /public/track/{code}/")
+            if made["try_code"]:
+                self.stdout.write(
+                    f"A resident's tracking code to try: /public/track/{made['try_code']}/"
+                )
             # A desk's load: more fresh reports in each street queue than a screen holds.
             waiting = create_desk_queue(territory.cells, rng=rng)
             self.stdout.write(f"Street queues: {waiting} fresh reports waiting.")
@@ -151,15 +159,16 @@ class Command(BaseCommand):
         return create_nearby_report(worker.cell, by=volunteer)
 
 
-def create_field_demo(territory) -> int:
+def create_field_demo(territory, seed: int) -> int:
     """demo_worker's visits (notes, GPS fixes, two the integrity rules flag), and the visit
     rules run so the flags are on the review page. Returns the number of visits."""
     worker = get_user_model().objects.get(username="demo_worker")
     cell1, cell2 = territory.cells[0], territory.cells[1]
     made = create_visits(worker=worker, cell=cell1, away=cell2, rng=random.Random(13))
     # The latest three visits carry a photo, as a phone sends it (through the pipeline).
-    (prepared,) = prepare_photos([ContentFile(DEMO_PNG, name="visit.png")])
+    studio = PhotoStudio(seed + 1)
     for visit in Visit.objects.filter(worker=worker).order_by("-visited_at")[:3]:
+        (prepared,) = prepare_photos([studio.photo()])
         visit.photo.save(f"visit-{visit.pk}.jpg", ContentFile(prepared.data), save=False)
         visit.photo_thumbnail.save(
             f"visit-{visit.pk}-thumb.jpg", ContentFile(prepared.thumbnail), save=False
