@@ -309,7 +309,10 @@ class IndicatorCasesView(APIView):
 
     @extend_schema(
         parameters=[DrilldownQuerySerializer],
-        responses={200: OpenApiResponse(description="{figure, label, count, results}")},
+        responses={
+            200: OpenApiResponse(description="{figure, label, count, results}"),
+            404: OpenApiResponse(description="No such unit in your scope, or no such page"),
+        },
     )
     def get(self, request: Request) -> Response:
         scope = _scope(request)
@@ -343,7 +346,13 @@ class SatisfactionCallbackView(APIView):
     staff enter the rating a reporter gave on the phone (once per case; 404 outside your
     scope, 403 unless you are street staff of the case's street, 400 if open or rated)."""
 
-    @extend_schema(request=CallbackSerializer, responses={201: CallbackSerializer})
+    @extend_schema(
+        request=CallbackSerializer,
+        responses={
+            201: CallbackSerializer,
+            404: OpenApiResponse(description="No such case in your scope"),
+        },
+    )
     def post(self, request: Request) -> Response:
         serializer = CallbackSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

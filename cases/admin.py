@@ -72,6 +72,7 @@ class CategoryAdmin(admin.ModelAdmin):
                     ("accept_limit", "dispatch_limit", "handle_limit", "verify_limit"),
                     "limit_unit",
                     "urgent_limit_hours",
+                    "max_extension_days",
                 )
             },
         ),

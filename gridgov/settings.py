@@ -89,6 +89,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A NUL byte in the URL or a form is a 400 before any view (gridgov.bad_input); after
+    # sign-in, so the 400 page knows who asked.
+    "gridgov.bad_input.RefuseNulBytesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -375,7 +378,13 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "grids.access.HasCurrentAssignment",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON with a depth limit, never RecursionError (gridgov.bad_input); forms and photos.
+    "DEFAULT_PARSER_CLASSES": [
+        "gridgov.bad_input.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "cases.api.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "cases.api.exceptions.exception_handler",

@@ -23,6 +23,7 @@ from cases.models import Attachment
 from cases.views.common import serve_photo
 from grids.access import assignment_required
 
+from .forms import ReviewForm
 from .models import FlagStatus, IntegrityFlag, Rule
 from .selectors import flags_visible_to, get_flag_for, is_reviewer, open_flag_counts
 from .services import confirm_flag, dismiss_flag
@@ -151,8 +152,11 @@ def review(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
         raise Http404("no such review")
     errors: list[str] = []
     status = 200
+    form = ReviewForm(request.POST)
     try:
-        flag = REVIEWS[decision](flag_id=pk, by=request.user, note=request.POST.get("note", ""))
+        if not form.is_valid():
+            raise ValidationError(form.errors["note"])
+        flag = REVIEWS[decision](flag_id=pk, by=request.user, note=form.cleaned_data["note"])
     except ValidationError as exc:
         errors = list(exc.messages)  # field or not, the messages the reviewer reads
         status = 400

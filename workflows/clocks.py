@@ -37,6 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseStatus, Category
+from cases.models.categories import MAX_EXTENSION_DAYS
 
 from .calendar import LimitUnit, TimeLimit, WorkingCalendar
 
@@ -221,3 +222,35 @@ def check_review_date(review_at: datetime, *, now: datetime) -> None:
     else:
         return
     raise ValidationError({"review_at": message})
+
+
+def latest_extension(case: Case, *, now: datetime) -> datetime:
+    """The latest deadline an extension (延期) may set: the category's ``max_extension_days``
+    working days after the current deadline (after ``now`` once that has passed), and never
+    more than ``MAX_EXTENSION_DAYS`` working days from ``now`` (extensions in a row do not add
+    up past what the working calendar computes)."""
+    calendar = WorkingCalendar.cached(around=timezone.localdate(now))
+    start = max(filter(None, (case.due_at, now)))
+    days = TimeLimit(case.category.max_extension_days, LimitUnit.WORKING_DAYS)
+    horizon = TimeLimit(MAX_EXTENSION_DAYS, LimitUnit.WORKING_DAYS)
+    return min(calendar.add(start, days), calendar.add(now, horizon))
+
+
+def check_extension(case: Case, due_at: datetime, *, now: datetime) -> None:
+    """An extension's deadline must carry its time zone, lie after the current deadline (and
+    now) and not past ``latest_extension``: ``ValidationError`` on ``due_at`` otherwise."""
+    if timezone.is_naive(due_at):
+        raise ValidationError({"due_at": _("Give the new deadline with its time zone.")})
+    if due_at <= max(filter(None, (case.due_at, now))):
+        raise ValidationError({"due_at": _("Ask for a deadline later than the current one.")})
+    latest = latest_extension(case, now=now)
+    if due_at > latest:
+        message = _(
+            "An extension moves the deadline by at most %(days)d working days for this "
+            "category: choose %(latest)s or earlier, or suspend the case."
+        )
+        params = {
+            "days": case.category.max_extension_days,
+            "latest": timezone.localtime(latest).strftime("%Y-%m-%d %H:%M"),
+        }
+        raise ValidationError({"due_at": message % params})

@@ -45,7 +45,10 @@ ID_REGEX = r"[0-9]{1,18}"
 
 ERRORS = {
     400: OpenApiResponse(description="Field errors: {field: [messages]}"),
-    403: OpenApiResponse(description="Your role may not do this, or you are not the person"),
+    403: OpenApiResponse(
+        description="Your role may not do this, you are not the person, or you have no current "
+        "assignment"
+    ),
     404: OpenApiResponse(description="No such case in your scope"),
     409: OpenApiResponse(
         description="Not allowed in the case's current state: {detail, status, allowed_actions}"

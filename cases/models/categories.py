@@ -16,7 +16,7 @@ import re
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -94,6 +94,20 @@ category_code_validator = RegexValidator(
         "(e.g. C01), or 4 digits for a sub-category (e.g. C0101)."
     ),
 )
+
+
+# An extension moves a deadline by at most the category's ``max_extension_days`` working days
+# (workflows.clocks.check_extension), a month by default, and never to more than a working
+# year from now; longer waits are a suspension (挂账) with a review date. A step's limit is at
+# most a working year too. So the working calendar computes every deadline and reminder the
+# loop can set (it refuses spans past workflows.calendar.MAX_LIMIT_DAYS, 366 days' worth).
+DEFAULT_MAX_EXTENSION_DAYS = 20
+MAX_EXTENSION_DAYS = 250
+MAX_STEP_LIMIT = {
+    LimitUnit.WORKING_DAYS: Decimal(MAX_EXTENSION_DAYS),
+    LimitUnit.WORKING_HOURS: Decimal(MAX_EXTENSION_DAYS * 7),  # 7 h: the default working day
+}
+MAX_URGENT_HOURS = Decimal(MAX_EXTENSION_DAYS * 24)
 
 
 def _limit_field(verbose_name: str) -> models.DecimalField:
@@ -183,6 +197,16 @@ class Category(models.Model):
         help_text=_("Unit of the four step limits above."),
     )
     urgent_limit_hours = _limit_field(_("urgent limit per step (calendar hours)"))
+    max_extension_days = models.PositiveSmallIntegerField(
+        _("maximum extension (working days)"),
+        default=DEFAULT_MAX_EXTENSION_DAYS,
+        db_default=DEFAULT_MAX_EXTENSION_DAYS,  # rows the standard-set migration writes
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_EXTENSION_DAYS)],
+        help_text=_(
+            "An extension (延期) may move the handling deadline by at most this many working "
+            "days past the current one."
+        ),
+    )
     acceptance_condition = models.TextField(_("acceptance condition (立案条件)"), blank=True)
     closing_condition = models.TextField(_("closing condition (结案条件)"), blank=True)
     requires_result_photo = models.BooleanField(
@@ -266,6 +290,9 @@ class Category(models.Model):
             for field in SUBCATEGORY_REQUIRED:
                 if getattr(self, field) in (None, ""):
                     add(field, _("Every sub-category sets this."))
+            for field, cap in self._limit_caps():
+                if getattr(self, field) is not None and getattr(self, field) > cap:
+                    add(field, _("At most %(cap)s: no step takes longer.") % {"cap": cap})
         else:
             for field, empty in SUBCATEGORY_FIELDS.items():
                 if getattr(self, field) != empty:
@@ -276,6 +303,12 @@ class Category(models.Model):
             add("parent", _("This category has sub-categories, so it must stay a major class."))
         if errors:
             raise ValidationError(errors)
+
+    def _limit_caps(self) -> list[tuple[str, Decimal]]:
+        caps = [("urgent_limit_hours", MAX_URGENT_HOURS)]
+        if cap := MAX_STEP_LIMIT.get(self.limit_unit):
+            caps += [(field, cap) for field in LIMIT_STEPS.values()]
+        return caps
 
     def limit_for(self, step: str, priority: str) -> tuple[Decimal, str]:
         """The time limit of ``step`` for a case of ``priority``, as ``(amount, unit)``.

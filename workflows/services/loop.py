@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import OPEN_STATUSES, RETURNS_BEFORE_BINDING, Attachment, Case, Priority
@@ -15,7 +14,7 @@ from cases.selectors import cases_visible_to, fileable_category
 from grids.models import Assignment, Department, Role
 from grids.selectors import visible_cells
 
-from ..clocks import check_review_date, reminder_point
+from ..clocks import check_extension, check_review_date, reminder_point
 from ..transitions import Actor
 from ..verification import assign_verifier
 from .runner import Apply, needs, require, run_transition
@@ -244,14 +243,13 @@ def report_case(*, case_id: int, by, note: str, photos: Sequence = ()) -> Case:
 
 
 def request_extension(*, case_id: int, by, reason: str, due_at: datetime) -> Case:
-    """延期申请 (handler): asks for a later deadline; street staff approve it."""
+    """延期申请 (handler): asks for a later deadline, at most the category's
+    ``max_extension_days`` working days after the current one (``clocks.check_extension``:
+    else ``ValidationError`` on ``due_at``); street staff approve it."""
 
     def apply(case: Case, actor: Actor, now: datetime) -> dict:
         require(reason=reason, due_at=due_at)
-        if timezone.is_naive(due_at):
-            raise ValidationError({"due_at": _("Give the new deadline with its time zone.")})
-        if due_at <= max(filter(None, (case.due_at, now))):
-            raise ValidationError({"due_at": _("Ask for a deadline later than the current one.")})
+        check_extension(case, due_at, now=now)
         case.requested_due_at = due_at
         return {"requested_due_at": due_at.isoformat()}
 
@@ -261,9 +259,11 @@ def request_extension(*, case_id: int, by, reason: str, due_at: datetime) -> Cas
 def approve_extension(*, case_id: int, by, note: str = "") -> Case:
     """延期审批 (street staff): the pending request becomes the deadline; the reminder moves
     to 80 % of the time from now to it (counted like the step's limit), and overdue and
-    escalation are cleared."""
+    escalation are cleared. A request past today's ``latest_extension`` (the deadline moved
+    since, or it predates the bound) is refused with ``ValidationError`` on ``due_at``."""
 
     def apply(case: Case, actor: Actor, now: datetime) -> dict:
+        check_extension(case, case.requested_due_at, now=now)
         case.due_at = case.requested_due_at
         _amount, unit = case.category.limit_for("handle", case.priority)
         case.remind_at = reminder_point(start=now, due=case.due_at, unit=unit)
