@@ -17,7 +17,7 @@ from cases.services import create_case
 from ..workflows.locking import needs_row_locks
 from .personas import POINT_A
 
-pytestmark = [pytest.mark.django_db(transaction=True), needs_row_locks]
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), needs_row_locks]
 
 
 def _waiting_on_a_lock() -> int:
