@@ -106,6 +106,19 @@ def filters_of(attrs: dict) -> Filters:
     )
 
 
+def drilldown_cases(user, scope: AssessmentScope, attrs: dict):
+    """The cases behind the figure a validated ``DrilldownQuerySerializer`` names (the API's
+    and the page's drill-down alike); None for a unit outside ``scope``."""
+    return figure_cases(
+        user=user,
+        scope=scope,
+        level=attrs["level"],
+        unit_id=attrs["unit"],
+        figure=attrs["figure"],
+        filters=filters_of(attrs),
+    )
+
+
 def _parsed(serializer_class, request: Request) -> dict:
     serializer = serializer_class(data=request.query_params)
     serializer.is_valid(raise_exception=True)
@@ -317,14 +330,7 @@ class IndicatorCasesView(APIView):
     def get(self, request: Request) -> Response:
         scope = _scope(request)
         attrs = _parsed(DrilldownQuerySerializer, request)
-        cases = figure_cases(
-            user=request.user,
-            scope=scope,
-            level=attrs["level"],
-            unit_id=attrs["unit"],
-            figure=attrs["figure"],
-            filters=filters_of(attrs),
-        )
+        cases = drilldown_cases(request.user, scope, attrs)
         if cases is None:
             raise NotFound(_("No such unit in your scope."))
         paginator = DrilldownPagination()

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 
 from grids.access import assignment_required
 
-from .api import DrilldownQuerySerializer, filters_of
-from .drilldown import FIGURES, figure_cases
+from .api import DrilldownQuerySerializer, drilldown_cases
+from .drilldown import FIGURES
 from .selectors import assessment_scope
 
 # The levels a ranking can show, widest first; street staff start one level down.
@@ -58,14 +58,7 @@ def figure_cases_page(request: HttpRequest) -> HttpResponse:
     if not query.is_valid():
         return render(request, "assessment/figure_cases.html", {"errors": query.errors}, status=400)
     attrs = query.validated_data
-    cases = figure_cases(
-        user=request.user,
-        scope=scope,
-        level=attrs["level"],
-        unit_id=attrs["unit"],
-        figure=attrs["figure"],
-        filters=filters_of(attrs),
-    )
+    cases = drilldown_cases(request.user, scope, attrs)
     if cases is None:
         raise Http404(_("No such unit in your scope."))
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
