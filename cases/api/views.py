@@ -17,7 +17,6 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
-from cases import idempotency
 from cases.models import Case, Category
 from cases.selectors import (
     case_events,
@@ -30,6 +29,7 @@ from cases.services import file_case
 from grids.models import Department, GridCell
 from grids.selectors import active_assignments, departments_visible_to, visible_cells
 from grids.spatial import cell_id_at
+from idempotency import services as idempotency
 from workflows.models import Notification
 from workflows.notifications import inbox, mark_all_read, mark_read
 from workflows.services import SERVICES
