@@ -51,6 +51,9 @@
       f.removeAttribute("data-undo-until");
     });
   }
-  document.body.addEventListener("htmx:afterSwap", expireUndos);
+  document.body.addEventListener("htmx:afterSwap", function () {
+    expireUndos();
+    if (fix) remember(); // a form brought back by an undo
+  });
   document.addEventListener("gridgov:undo-shown", expireUndos);
 })();

@@ -78,6 +78,19 @@
     done.id = row.id;
     done.dataset.testid = "visit-done";
     done.appendChild(document.createElement("div")).textContent = form.dataset.done;
+    if (visit.thumbnail_url) {
+      var thumb = done.appendChild(document.createElement("img"));
+      thumb.className = "task-thumb"; thumb.alt = ""; thumb.src = visit.thumbnail_url;
+      thumb.dataset.testid = "visit-photo";
+    }
+    var meta = done.appendChild(document.createElement("div"));
+    meta.className = "meta";
+    if (visit.note) meta.appendChild(document.createElement("span")).textContent = visit.note;
+    var fix = meta.appendChild(document.createElement("span"));
+    fix.className = "fix";
+    fix.dataset.testid = "fix";
+    fix.textContent = visit.lon == null ? form.dataset.noFix
+      : "GPS" + (visit.accuracy_m == null ? "" : " ±" + Math.round(visit.accuracy_m) + " m");
     if (visit.can_undo) {
       var url = form.dataset.undoUrl.replace("/0/", "/" + visit.id + "/");
       var undo = document.createElement("form");
