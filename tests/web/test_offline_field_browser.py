@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
 from cases.models import Attachment, Case, CaseEvent
@@ -67,6 +68,7 @@ def test_a_visit_made_during_an_outage_arrives_once_with_its_photo(browser, serv
 
 def test_a_verification_queued_offline_arrives_once(browser, server, demo_site, settings):
     settings.CROSS_CHECK_SHARE = 0  # the reporter's own cell verifies
+    settings.MEDIA_ROOT = server.env["MEDIA_ROOT"]  # the handler's photo, where the server looks
     users = {u.username: u for u in get_user_model().objects.filter(username__startswith="demo_")}
     case = report_case(demo_site, WORKER_CELL, "demo_worker")
     urban = Department.objects.get(kind=DepartmentKind.URBAN_MANAGEMENT)
@@ -74,7 +76,10 @@ def test_a_verification_queued_offline_arrives_once(browser, server, demo_site, 
         case_id=case.pk, by=users["demo_staff"], department_id=urban.pk
     )
     services.start_case(case_id=case.pk, by=users["demo_handler"])
-    case = services.report_case(case_id=case.pk, by=users["demo_handler"], note="已修复")
+    after = SimpleUploadedFile("after.png", gradient_png(320, 240), content_type="image/png")
+    case = services.report_case(
+        case_id=case.pk, by=users["demo_handler"], note="已修复", photos=[after]
+    )
     verifier = case.verifier.username
     phone = on_phone(
         browser, server, verifier, f"/cases/{case.pk}/", phone_gps(*demo_site[WORKER_CELL])
