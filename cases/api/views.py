@@ -32,7 +32,7 @@ from grids.spatial import cell_id_at
 from idempotency.api import IDEMPOTENCY_KEY, once
 from workflows.models import Notification
 from workflows.notifications import inbox, mark_all_read, mark_read
-from workflows.services import SERVICES
+from workflows.services import SERVICES, add_to_case
 from workflows.transitions import Actor
 
 from . import serializers as s
@@ -198,6 +198,29 @@ class CaseViewSet(
         )
         pairs = [{"case": case, "distance_m": round(distance, 1)} for case, distance in near]
         return Response(s.NearbyCaseSerializer(pairs, many=True).data)
+
+    @extend_schema(
+        parameters=[IDEMPOTENCY_KEY],
+        request={
+            "multipart/form-data": s.ResultSerializer,
+            "application/json": s.ResultSerializer,
+        },
+        responses={200: s.CaseDetailSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def supplement(self, request: Request, pk: str) -> Response:
+        """Already reported? Add to it: your note and photos on an open case you may see,
+        as a ``supplement`` event on its timeline, instead of a duplicate report. The case
+        keeps its state and reporter; a finished case is a 409 (file a new report). With an
+        ``Idempotency-Key`` a repeat answers 200 without adding twice."""
+
+        def perform() -> Case:
+            body = s.ResultSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            return add_to_case(case_id=int(pk), by=request.user, **body.validated_data)
+
+        case, _replayed = once(request, perform)
+        return self._case_response(case)
 
     def run_transition(
         self, name: str, serializer_class: type[Serializer], request: Request, pk: str

@@ -149,6 +149,7 @@ ROUTES: dict[str, list[Route]] = {
         for action in SERVICES
     },
     "api:case-merge": [_api("post", lambda p: f"{_case(p)}merge/", lambda p: {})],
+    "api:case-supplement": [_api("post", lambda p: f"{_case(p)}supplement/", {"note": "x"})],
     "api:notification-list": [_api("get", lambda p: "/api/v1/notifications/", reach=None)],
     "api:case-nearby": [
         _api("get", lambda p: "/api/v1/cases/nearby/?lon=116.405&lat=39.905", reach=None)
