@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from cases.models import Attachment, Case
+from cases.models import Attachment, Case, CaseEvent
 from cases.services import MAX_DESCRIPTION
 from grids.models import GridCell
 from idempotency.models import IdempotencyKey
@@ -160,4 +160,35 @@ def test_a_refused_report_stays_with_the_reason_and_its_photo(browser, live_serv
     case = Case.objects.exclude(pk=earlier.pk).get()
     assert case.description == "小区南门路灯不亮"
     assert Attachment.objects.filter(case=case).count() == 1
+    assert outbox_count(phone) == 0
+
+
+def test_already_reported_nearby_the_worker_adds_to_it(browser, live_server, demo_site):
+    """“Already reported? add to it”: the worker's note and photo go to the open case on the
+    timeline (through the outbox), not into a duplicate; its reporter stays."""
+    earlier = report_case(demo_site, WORKER_CELL, "demo_volunteer")
+    phone = sign_in(
+        browser, live_server, "demo_worker", viewport=PHONE, **phone_gps(*demo_site[WORKER_CELL])
+    )
+    phone.goto(f"{live_server.url}/report/")
+    phone.select_option("#id_category", "C0101")
+    nearby = phone.locator("#nearby")
+    expect(nearby).to_contain_text(earlier.number)
+    nearby.get_by_test_id("add-to").first.click()
+    expect(phone.get_by_test_id("adding-to")).to_contain_text(earlier.number)
+    phone.fill("[name=description]", "东侧路灯也不亮")
+    phone.set_input_files(
+        "input[name=photos]",
+        files=[{"name": "lamp.png", "mimeType": "image/png", "buffer": gradient_png(400, 300)}],
+    )
+    expect(phone.locator("#photo-preview img")).to_have_count(1)
+    screenshot(phone, "report-add-to-existing")
+    phone.locator("#send-report").click()
+    phone.wait_for_url(f"{live_server.url}/cases/{earlier.pk}/")
+    expect(phone.get_by_test_id("timeline-step").last).to_contain_text("东侧路灯也不亮")
+
+    assert Case.objects.get().reporter.username == "demo_volunteer"
+    event = CaseEvent.objects.get(case=earlier, action="supplement")
+    assert event.actor.username == "demo_worker"
+    assert Attachment.objects.filter(event=event).count() == 1
     assert outbox_count(phone) == 0

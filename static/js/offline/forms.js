@@ -71,6 +71,12 @@
     outbox.queue(item);
   }, true);
 
+  // The form an item came from, if it is one of ours on this page (report.js has its own).
+  function ours(item) {
+    var form = item.form && document.getElementById(item.form);
+    return form && form.classList.contains("outbox-form") ? form : null;
+  }
+
   function visitDone(form, visit) {
     var row = form.closest("li") || form;
     var done = document.createElement("li");
@@ -115,7 +121,7 @@
 
   document.addEventListener("gridgov:sent", function (event) {
     var item = event.detail.item;
-    var form = pending[item.id] || (item.form && document.getElementById(item.form));
+    var form = pending[item.id] || ours(item);
     if (!form) return;
     delete pending[item.id];
     if (form.dataset.reload) window.location.reload();
@@ -123,7 +129,7 @@
   });
 
   document.addEventListener("gridgov:correct", function (event) {
-    var item = event.detail, form = item.form && document.getElementById(item.form);
+    var item = event.detail, form = ours(item);
     if (!form) return;
     form.outboxEditing = item;
     Object.keys(item.fields).forEach(function (name) {
