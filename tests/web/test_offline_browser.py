@@ -6,6 +6,8 @@ started; pytest-django's live server cannot be."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from playwright.sync_api import expect
 
@@ -192,3 +194,55 @@ def test_already_reported_nearby_the_worker_adds_to_it(browser, live_server, dem
     assert event.actor.username == "demo_worker"
     assert Attachment.objects.filter(event=event).count() == 1
     assert outbox_count(phone) == 0
+
+
+def test_background_sync_sends_the_outbox_with_no_gridgov_page_open(browser, server, demo_site):
+    """Where the browser has Background Sync (Chromium), the service worker sends what waits
+    when the signal returns, even when the worker has left GridGov. The browser decides when
+    a sync fires; DevTools' ``ServiceWorker.dispatchSyncEvent`` fires it now."""
+    phone = open_report_page(browser, server, phone_gps(*demo_site[WORKER_CELL]))
+    server.stop()
+    phone.reload()
+    phone.locator("#favourites .chip").first.click()
+    phone.fill("[name=description]", "小区北门路灯不亮")
+    phone.set_input_files(
+        "input[name=photos]",
+        files=[{"name": "lamp.png", "mimeType": "image/png", "buffer": gradient_png(400, 300)}],
+    )
+    expect(phone.locator("#photo-preview img")).to_have_count(1)
+    phone.locator("#send-report").click()
+    expect(phone.locator("#outbox h2")).to_contain_text("(1)")
+
+    phone.goto("about:blank")  # no GridGov page is open any more
+    server.start()
+    devtools = phone.context.new_cdp_session(phone)
+    registrations: list[dict] = []
+    devtools.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda event: registrations.extend(event["registrations"]),
+    )
+    devtools.send("ServiceWorker.enable")
+    deadline = time.monotonic() + 30
+    while not any(r["scopeURL"].startswith(server.url) for r in registrations):
+        assert time.monotonic() < deadline, "no service worker registration"
+        phone.wait_for_timeout(200)
+    registration = next(r for r in registrations if r["scopeURL"].startswith(server.url))
+    devtools.send(
+        "ServiceWorker.dispatchSyncEvent",
+        {
+            "origin": server.url,
+            "registrationId": registration["registrationId"],
+            "tag": "gridgov-outbox",
+            "lastChance": False,
+        },
+    )
+    deadline = time.monotonic() + 60
+    while not Case.objects.exists():
+        assert time.monotonic() < deadline, "the service worker sent nothing"
+        time.sleep(0.5)
+    case = Case.objects.get()
+    assert case.description == "小区北门路灯不亮" and case.reporter.username == "demo_worker"
+    assert Attachment.objects.filter(case=case).count() == 1
+    phone.goto(f"{server.url}/report/")
+    wait_until(phone, "() => document.querySelector('#outbox').hidden")
+    assert outbox_count(phone) == 0 and Case.objects.count() == 1
