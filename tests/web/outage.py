@@ -23,6 +23,7 @@ def _free_port() -> int:
     import socket
 
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # the last test's, in TIME_WAIT
         s.bind(("127.0.0.1", int(os.environ.get("GRIDGOV_TEST_SERVER_PORT", 0))))
         return s.getsockname()[1]
 
