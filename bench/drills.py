@@ -783,8 +783,10 @@ def seed_golden(work: Path) -> tuple[Postgres, dict]:
 def main() -> None:
     sys.stdout.reconfigure(line_buffering=True)  # a drill's lines as they come, also into a file
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("drills", nargs="*", default=ORDER, choices=ORDER)
+    parser.add_argument("drills", nargs="*", default=ORDER, help=", ".join(ORDER))
     names = parser.parse_args().drills
+    if unknown := set(names) - set(ORDER):
+        parser.error(f"no such drill: {', '.join(sorted(unknown))}")
     if PG_BIN is None or shutil.which("redis-server") is None:
         sys.exit("needs PostgreSQL's server binaries and redis-server")
     with tempfile.TemporaryDirectory(prefix="gridgov-drills-") as tmp:
