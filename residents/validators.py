@@ -49,7 +49,9 @@ def validate_id_number(value: str) -> str:
     The region check deliberately ignores *when* a code existed: a number carries the code
     of the place where it was first issued, so a person born in 1960 may well hold a code
     created in 1983 (e.g. 130102 长安区, 石家庄). python-stdnum's ``get_birth_place`` would
-    refuse them, and with them many of the elderly residents this product serves. Raises ``ValidationError`` with a message naming the failed check (codes:
+    refuse them, and with them many of the elderly residents this product serves.
+
+    Raises ``ValidationError`` with a message naming the failed check (codes:
     ``length``, ``format``, ``birth_date``, ``birth_date_future``, ``region``, ``checksum``).
     """
     number = normalize_id_number_text(value)

@@ -5,6 +5,7 @@ queue."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from django.core.exceptions import ValidationError
@@ -38,10 +39,8 @@ def route_case(case_id: int, version: int | None = None) -> int | None:
         return None
     worker_id = functional_worker_for(category=case.category, cell=case.cell)
     if worker_id is not None:
-        try:
+        with contextlib.suppress(TransitionNotAllowed):  # dispatched meanwhile
             dispatch_to_functional_worker(case_id=case_id, by=None, worker_id=worker_id)
-        except TransitionNotAllowed:
-            pass  # dispatched meanwhile
         return None
     department = route_for(category=case.category, cell=case.cell)
     if department is None:

@@ -22,7 +22,7 @@ from workflows import routing, services
 from workflows.errors import ActionForbidden
 
 from ..cases.personas import POINT_A, photo
-from ..factories import AssignmentFactory, assigned_user
+from ..factories import assigned_user
 
 pytestmark = pytest.mark.django_db
 
@@ -261,9 +261,7 @@ def test_a_functional_worker_never_verifies_other_cases(cast, territory):
     case = services.accept_case(case_id=case.pk, by=cast.staff)
     case = services.dispatch_case(case_id=case.pk, by=cast.staff, department_id=cast.department.pk)
     case = services.start_case(case_id=case.pk, by=cast.handler)
-    case = services.report_case(
-        case_id=case.pk, by=cast.handler, note="已补装", photos=[photo()]
-    )
+    case = services.report_case(case_id=case.pk, by=cast.handler, note="已补装", photos=[photo()])
     assert case.verifier != worker
     assert Assignment.objects.get(user=case.verifier).role == Role.GRID_WORKER
 
