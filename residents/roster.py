@@ -56,7 +56,7 @@ COLUMNS: list[tuple[str, object]] = [
     (
         "标签",
         gettext_lazy(
-            "tag names separated by 、 or commas, e.g. 独居老人、残疾人; 老年人 follows from the birth date"
+            "tag names separated by 、 or commas (独居老人、残疾人); 老年人 is from the birth date"
         ),
     ),
 ]
