@@ -5,6 +5,7 @@ Each check says what is wrong, so a worker typing from a paper form can fix the 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from datetime import date
@@ -97,6 +98,7 @@ def validate_id_number(value: str) -> str:
     return number
 
 
+@functools.lru_cache(maxsize=8192)  # a few thousand codes exist; a roster repeats a handful
 def region_code_ever_existed(code: str) -> bool:
     """Is ``code`` a county-level code (6 digits) that existed at any time, by python-stdnum's
     table of administrative codes (its ``[from-to]`` years are not consulted)?"""
