@@ -216,7 +216,11 @@ def household_move(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, " ".join(form.errors.get("cell", [])))
         return redirect("household", pk=pk)
-    move_household(by=request.user, household_id=pk, cell_id=form.cleaned_data["cell"].pk)
+    try:
+        move_household(by=request.user, household_id=pk, cell_id=form.cleaned_data["cell"].pk)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("household", pk=pk)
     messages.success(request, _("Moved to %(cell)s.") % {"cell": form.cleaned_data["cell"]})
     return redirect("household", pk=pk)
 
