@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Case as CaseWhen
 from django.db.models import (
     Count,
     DateTimeField,
@@ -28,6 +29,7 @@ from django.db.models import (
     OuterRef,
     Q,
     Sum,
+    When,
 )
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
@@ -341,10 +343,12 @@ def open_case_counts(
 ) -> dict[Key, dict[str, int]]:
     """Cases open now (``open``) and, of those, the overdue ones whose deadline fell before
     ``t1`` (``overdue_open``), grouped by ``keys`` (and with ``by_due_day`` first by the local
-    day of the current deadline; None for no deadline): one scan of the open-case index."""
+    day of the deadline of those overdue ones; None for the rest, which a trend needs only
+    the number of): one scan of the open-case index."""
     qs = Case.objects.order_by().filter(where or Q(), status__in=OPEN_STATUSES)
     names = [*(["day"] if by_due_day else []), *keys]
-    grouped = _grouped(qs, keys, "due_at" if by_due_day else None).annotate(
+    late_due = CaseWhen(When(_overdue_by(t1), then=F("due_at")))
+    grouped = _grouped(qs, keys, late_due if by_due_day else None).annotate(
         # Only columns of the open-case index: an index-only scan (the status is its WHERE).
         n=Count("*"),
         late=Count("due_at", filter=_overdue_by(t1)),
