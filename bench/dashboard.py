@@ -84,6 +84,50 @@ def load(client: Client, requests) -> tuple[float, list, int]:
     return elapsed, [json.loads(a) for a in answers], len(queries)
 
 
+def _nodes(plan: dict):
+    yield plan
+    for child in plan.get("Plans", ()):
+        yield from _nodes(child)
+
+
+CASE_INDEXES = ("case_", "cases_case_", "assessment_case_")
+
+
+def case_table_reads(client: Client, requests) -> list[str]:
+    """What a load reads from the case table live (today's counts, the open and overdue
+    counts): its queries that read ``cases_case``, each ``EXPLAIN ANALYZE``d, summed by the
+    way they read it (a ``Seq Scan`` of ``cases_case`` would be a live scan of 2M rows)."""
+    with CaptureQueriesContext(connection) as queries:
+        for url, params in requests:
+            client.get(url, params)
+    ways: dict[str, list] = {}
+    with connection.cursor() as cursor:
+        for query in queries.captured_queries:
+            if '"cases_case"' not in query["sql"].split(" WHERE ")[0]:
+                continue
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + query["sql"])
+            (result,) = cursor.fetchone()
+            nodes = list(_nodes(result[0]["Plan"]))
+            way = ", ".join(
+                sorted(
+                    f"{n['Node Type']} {n.get('Index Name', 'cases_case')}"
+                    for n in nodes
+                    if n.get("Relation Name") == "cases_case"
+                    or n.get("Index Name", "").startswith(CASE_INDEXES)
+                )
+            )
+            nodes = [n for n in nodes if n.get("Relation Name") == "cases_case"]
+            read = sum(n["Actual Rows"] * n["Actual Loops"] for n in nodes)
+            seen = ways.setdefault(way, [0, 0.0, 0])
+            seen[0] += 1
+            seen[1] += result[0]["Execution Time"]
+            seen[2] += read
+    return [
+        f"{n} × {ms / n:6.1f} ms, {rows // n:7,} rows each: {way}"
+        for way, (n, ms, rows) in sorted(ways.items(), key=lambda item: -item[1][1])
+    ]
+
+
 def pct(values: list[float], q: float) -> float:
     """The nearest-rank percentile ``q`` (0–1) of ``values``."""
     ordered = sorted(values)
@@ -152,6 +196,11 @@ def main() -> None:
             f" same answers: {'yes' if same else 'NO'}; load average {before} -> "
             f"{machine_load()} (1/5/15 min)"
         )
+        reads = case_table_reads(client, requests)
+        print("  live reads of the case table in one load (EXPLAIN ANALYZE):")
+        for line in reads:
+            print("   ", line)
+        failed |= any("Seq Scan" in line for line in reads)
         if not same:
             for fast_answer, slow_answer in zip(answers, slow_answers, strict=True):
                 if fast_answer != slow_answer:
