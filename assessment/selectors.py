@@ -326,6 +326,10 @@ class Unit:
     windows: dict[int, list[tuple[date, date]]] = field(default_factory=dict)
 
 
+# What a unit's row shows, read as plain tuples (no model instance per row).
+_UNIT_COLUMNS = ("id", "full_code", "name")
+
+
 def units_of(level: str, scope: AssessmentScope, filters: Filters) -> list[Unit]:
     """The units of ``level`` in scope and under the parent filters, with what a row shows.
     One query (two for workers)."""
@@ -342,28 +346,19 @@ def units_of(level: str, scope: AssessmentScope, filters: Filters) -> list[Unit]
         qs = narrowed(
             District.objects.filter(scope.q(district="id", street=None)), {"district": "id"}
         )
-        return [
-            Unit(d.pk, d.full_code, d.name)
-            for d in qs.order_by("full_code").only("id", "full_code", "name")
-        ]
+        return [Unit(*row) for row in qs.order_by("full_code").values_list(*_UNIT_COLUMNS)]
     if level == "street":
         qs = narrowed(
             Street.objects.filter(scope.q(district="district_id", street="id")),
             {"district": "district_id", "street": "id"},
         )
-        return [
-            Unit(s.pk, s.full_code, s.name)
-            for s in qs.order_by("full_code").only("id", "full_code", "name")
-        ]
+        return [Unit(*row) for row in qs.order_by("full_code").values_list(*_UNIT_COLUMNS)]
     if level == "community":
         qs = narrowed(
             Community.objects.filter(scope.q(district="street__district_id", street="street_id")),
             {"district": "street__district_id", "street": "street_id", "community": "id"},
         )
-        return [
-            Unit(c.pk, c.full_code, c.name, c.type)
-            for c in qs.order_by("full_code").only("id", "full_code", "name", "type")
-        ]
+        return [Unit(*row) for row in qs.order_by("full_code").values_list(*_UNIT_COLUMNS, "type")]
     cell_paths = {
         "district": "community__street__district_id",
         "street": "community__street_id",
