@@ -23,8 +23,8 @@ Printed per period: the sample count, p50/p95/p99 (wall, and this process's CPU:
 side's work, which other load on the machine does not inflate), queries per load, the ratio of
 the medians, the machine's load average (``os.getloadavg``) before and after, since the machine
 is shared, and every live read of the case table in one load, ``EXPLAIN ANALYZE``d (a
-sequential scan of it fails the run). Goals: p95 ≤ 150 ms for both periods (issue 17; ≤ 300 ms in issue 12) over ≥ 50
-loads, and ≥ 10× faster than the case table.
+sequential scan of it fails the run). Goals: p95 ≤ 150 ms for both periods over ≥ 50 loads
+(issue 17; ≤ 300 ms in issue 12), and ≥ 10× faster than the case table.
 """
 
 from __future__ import annotations
