@@ -24,7 +24,8 @@ from grids.models import Role
 from grids.selectors import active_assignments
 
 S = CaseStatus
-WORKER_ROLES = frozenset({Role.GRID_WORKER})
+# Field workers who resolve on the spot and verify (a functional worker only service cases).
+WORKER_ROLES = frozenset({Role.GRID_WORKER, Role.FUNCTIONAL_WORKER})
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,14 @@ def _is_verifier(case: Case, actor: Actor) -> bool:
 
 
 def _is_case_handler(case: Case, actor: Actor) -> bool:
+    """A handler of the case's department (and its named handler, if any) — or, for a
+    service case dispatched to a functional worker (no department), that worker."""
+    if case.department_id is None:
+        return (
+            case.handler_id is not None
+            and case.handler_id == actor.user_id
+            and Role.FUNCTIONAL_WORKER in actor.roles
+        )
     return case.department_id in actor.handler_departments and case.handler_id in (
         None,
         actor.user_id,
@@ -120,6 +129,8 @@ NO_EXTENSION_PENDING = _("No extension request is waiting for a decision.")
 
 STAFF = {Role.STREET_STAFF}
 HANDLER = {Role.HANDLER}
+# Who handles: a department's handler, or the functional worker a service case went to.
+HANDLING = {Role.HANDLER, Role.FUNCTIONAL_WORKER}
 DISTRICT = {Role.DISTRICT_ADMIN}
 
 TRANSITIONS: dict[str, Transition] = {
@@ -159,10 +170,10 @@ TRANSITIONS: dict[str, Transition] = {
             "cannot be returned. Ask for an extension if you need more time."
         ),
     ),
-    "start": _t({S.DISPATCHED}, S.HANDLING, HANDLER, who=_is_case_handler),
-    "report": _t({S.HANDLING}, S.FEEDBACK, HANDLER, ["note"], who=_is_case_handler),
+    "start": _t({S.DISPATCHED}, S.HANDLING, HANDLING, who=_is_case_handler),
+    "report": _t({S.HANDLING}, S.FEEDBACK, HANDLING, ["note"], who=_is_case_handler),
     "request_extension": _t(
-        {S.HANDLING}, S.HANDLING, HANDLER, ["reason", "due_at"], who=_is_case_handler
+        {S.HANDLING}, S.HANDLING, HANDLING, ["reason", "due_at"], who=_is_case_handler
     ),
     "approve_extension": _t(
         {S.HANDLING}, S.HANDLING, STAFF, when=_extension_pending, refusal=NO_EXTENSION_PENDING
