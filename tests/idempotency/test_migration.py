@@ -15,7 +15,7 @@ from idempotency.services import run_once
 from ..cases.personas import new_case
 
 BEFORE = [("cases", "0016_badinput_max_extension"), ("idempotency", None)]
-AFTER = [("cases", "0017_field_idempotency_keys_moved")]
+AFTER = [("cases", "0018_field_merge_func")]  # the leaf: every cases migration again
 
 
 def _migrate(targets) -> None:
