@@ -96,8 +96,9 @@ def counted_weights() -> None:
 
 class Server:
     def __init__(self) -> None:
+        # GRIDGOV_BENCH_PORT pins the port (a shared machine's allotted range); else a free one.
         with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
+            s.bind(("127.0.0.1", int(os.environ.get("GRIDGOV_BENCH_PORT", 0))))
             self.port = s.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = TMP / "access.log"

@@ -6,7 +6,7 @@ after the case finished (closed, or not accepted). The rule joins the registry o
 What stays: the case itself, its tracking code (a resident can still read the outcome and
 it names nobody), and the messages already sent (they hold the code, not the address).
 
-The phones' ``Idempotency-Key`` rows (``cases.idempotency``) go after their replay window
+The phones' ``Idempotency-Key`` rows (``idempotency.services``) go after their replay window
 (``IDEMPOTENCY_KEY_DAYS``): a key says who sent what when, nothing a case does not keep."""
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from idempotency.models import IdempotencyKey
 from residents.retention import BATCH_SIZE, RetentionRule, register
 
-from .models import CaseContact, CaseStatus, IdempotencyKey
+from .models import CaseContact, CaseStatus
 
 
 def _due(cutoff: date) -> QuerySet[CaseContact]:
@@ -77,7 +78,7 @@ def _keys_due(cutoff: date) -> QuerySet[IdempotencyKey]:
 
 def erase_keys(cutoff: date) -> int:
     """Delete the idempotency keys made on or before ``cutoff`` (past their replay window,
-    ``cases.idempotency``), in batches."""
+    ``idempotency.services``), in batches."""
     erased = 0
     while ids := list(_keys_due(cutoff).order_by("pk").values_list("pk", flat=True)[:BATCH_SIZE]):
         erased += IdempotencyKey.objects.filter(pk__in=ids).delete()[0]
@@ -87,7 +88,7 @@ def erase_keys(cutoff: date) -> int:
 register(
     RetentionRule(
         name="idempotency_keys",
-        description=_("the phones' Idempotency-Keys of reports and verifications sent"),
+        description=_("the phones' Idempotency-Keys of reports, visits and verifications sent"),
         period_setting="IDEMPOTENCY_KEY_DAYS",
         default_days=7,
         count_due=lambda cutoff: _keys_due(cutoff).count(),

@@ -91,8 +91,9 @@ def resident_plans(
 
 
 def after_the_history(cells: Sequence[GridCell], plans: list[Plan], rng: random.Random) -> dict:
-    """Today's part: reopen requests on the two latest closed reports, supporters and
-    published photos on open ones, survey answers. Returns counts and a code to try."""
+    """Today's part: reopen requests on the two latest closed reports, supporters,
+    published photos and a worker's note added ("add to it") on open ones, survey answers.
+    Returns counts and a code to try."""
     cast = _Cast.load()
     made = Case.objects.filter(tracking_code__in=[p.tracking_code for p in plans])
     closed = list(made.filter(status=CaseStatus.CLOSED).order_by("-closed_at")[:2])
@@ -105,6 +106,12 @@ def after_the_history(cells: Sequence[GridCell], plans: list[Plan], rng: random.
             reason="已复查，剩余部分属于施工单位围挡内，已通知其清理。",
         )
     open_cases = list(made.filter(status__in=OPEN_STATUSES).order_by("pk"))
+    # "Already reported? add to it": the cell's worker found a resident's open report on
+    # patrol and added a note to it instead of filing it again.
+    for case in open_cases[:2]:
+        worker = cast.reporter.get(case.cell_id)
+        if worker is not None:
+            services.add_to_case(case_id=case.pk, by=worker, note="巡查时也看到了，情况属实。")
     for case in open_cases[:8]:
         for k in range(rng.randint(1, 4)):
             support_case(case_id=case.pk, fingerprint=pii_hash(f"demo-device:{case.pk}:{k}"))

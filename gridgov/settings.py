@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "knox",
     # After knox, axes and celery-beat: its admin module takes theirs from non-superusers.
     "accounts",
+    "idempotency",
     "grids",
     "residents",
     "cases",
@@ -444,5 +445,5 @@ RETAIN_MOVED_OUT_DAYS = env.int("RETAIN_MOVED_OUT_DAYS", default=730)
 # (or was not accepted): long enough to hear back, reopen and be called back about it.
 RETAIN_REPORTER_CONTACT_DAYS = env.int("RETAIN_REPORTER_CONTACT_DAYS", default=365)
 # A phone's repeat of a queued report under its Idempotency-Key is answered with the case
-# already filed for this many days (cases.idempotency); the keys are erased after it.
+# already filed for this many days (idempotency.services); the keys are erased after it.
 IDEMPOTENCY_KEY_DAYS = env.int("IDEMPOTENCY_KEY_DAYS", default=7)

@@ -3,8 +3,8 @@
 - ``django.core.exceptions.ValidationError`` (raised by services) → 400 with field errors:
   ``{"field": ["message", ...]}``, or ``{"non_field_errors": [...]}`` when not about a field;
 - ``TransitionNotAllowed`` → 409 ``{"detail", "status", "allowed_actions"}``;
-- ``ActionForbidden`` → 403 ``{"detail"}``; any other ``WorkflowError`` (e.g. a reused
-  ``Idempotency-Key``) → its ``http_status`` with ``{"detail"}``;
+- ``ActionForbidden`` → 403 ``{"detail"}``; any other ``WorkflowError`` and a
+  ``KeyConflict`` (a reused ``Idempotency-Key``) → its ``http_status`` with ``{"detail"}``;
 - ``PhotoRequestTooBig`` (a body refused from its size before it was read) → 400 on ``photos``;
 - everything else as DRF does it (``Http404`` → 404, auth errors → 401/403, ...).
 """
@@ -20,6 +20,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from cases.photos.uploads import PhotoRequestTooBig
+from idempotency.services import KeyConflict
 from workflows.errors import ActionForbidden, TransitionNotAllowed, WorkflowError
 
 
@@ -44,7 +45,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.ValidationError({"photos": [str(exc)]})
     elif isinstance(exc, ActionForbidden):
         exc = exceptions.PermissionDenied(str(exc))
-    elif isinstance(exc, WorkflowError):  # e.g. a reused Idempotency-Key (409)
+    elif isinstance(exc, (WorkflowError, KeyConflict)):  # e.g. a reused Idempotency-Key
         set_rollback()
         return Response({"detail": str(exc)}, status=exc.http_status)
     elif isinstance(exc, DjangoValidationError):

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import views, visits
 
 router = SimpleRouter()
 router.register("cases", views.CaseViewSet, basename="case")
 router.register("notifications", views.NotificationViewSet, basename="notification")
+router.register("visits", visits.VisitViewSet, basename="visit")
 
 urlpatterns = [
     path("categories/", views.CategoryListView.as_view(), name="category-list"),

@@ -17,7 +17,6 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
-from cases import idempotency
 from cases.models import Case, Category
 from cases.selectors import (
     case_events,
@@ -30,9 +29,10 @@ from cases.services import file_case
 from grids.models import Department, GridCell
 from grids.selectors import active_assignments, departments_visible_to, visible_cells
 from grids.spatial import cell_id_at
+from idempotency.api import IDEMPOTENCY_KEY, once
 from workflows.models import Notification
 from workflows.notifications import inbox, mark_all_read, mark_read
-from workflows.services import SERVICES
+from workflows.services import SERVICES, add_to_case
 from workflows.transitions import Actor
 
 from . import serializers as s
@@ -55,17 +55,6 @@ ERRORS = {
     ),
 }
 
-
-IDEMPOTENCY_KEY = OpenApiParameter(
-    idempotency.HEADER,
-    str,
-    location=OpenApiParameter.HEADER,
-    description=(
-        "A UUID the client makes per request and repeats with the request: a repeat by the "
-        "same user within 7 days answers with the case already filed or changed (200); "
-        "another request under the same key is a 409."
-    ),
-)
 
 # --- cases ------------------------------------------------------------------------------------
 
@@ -179,22 +168,10 @@ class CaseViewSet(
             actors.append(intake.actor)
             return intake.case
 
-        case, replayed = self._once(request, perform)
+        case, replayed = once(request, perform)
         if actors:
             self._actor = actors[0]  # the roles intake read: allowed_actions needs no query
         return self._case_response(case, code=200 if replayed else status.HTTP_201_CREATED)
-
-    def _once(self, request: Request, perform: Callable[[], Case]) -> tuple[Case, bool]:
-        """``perform()``, or the case its first run answered, under ``Idempotency-Key``."""
-        key = idempotency.parse_key(request.headers.get(idempotency.HEADER))
-        if key is None:
-            return perform(), False
-        return idempotency.run_once(
-            user=request.user,
-            key=key,
-            fingerprint=idempotency.fingerprint(request.method, request.path, request.data),
-            perform=perform,
-        )
 
     @extend_schema(responses={200: s.CaseEventSerializer(many=True), 404: ERRORS[404]})
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
@@ -222,6 +199,29 @@ class CaseViewSet(
         pairs = [{"case": case, "distance_m": round(distance, 1)} for case, distance in near]
         return Response(s.NearbyCaseSerializer(pairs, many=True).data)
 
+    @extend_schema(
+        parameters=[IDEMPOTENCY_KEY],
+        request={
+            "multipart/form-data": s.ResultSerializer,
+            "application/json": s.ResultSerializer,
+        },
+        responses={200: s.CaseDetailSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def supplement(self, request: Request, pk: str) -> Response:
+        """Already reported? Add to it: your note and photos on an open case you may see,
+        as a ``supplement`` event on its timeline, instead of a duplicate report. The case
+        keeps its state and reporter; a finished case is a 409 (file a new report). With an
+        ``Idempotency-Key`` a repeat answers 200 without adding twice."""
+
+        def perform() -> Case:
+            body = s.ResultSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            return add_to_case(case_id=int(pk), by=request.user, **body.validated_data)
+
+        case, _replayed = once(request, perform)
+        return self._case_response(case)
+
     def run_transition(
         self, name: str, serializer_class: type[Serializer], request: Request, pk: str
     ) -> Response:
@@ -231,7 +231,7 @@ class CaseViewSet(
             service: Callable[..., Case] = SERVICES[name]
             return service(case_id=int(pk), by=request.user, **serializer.validated_data)
 
-        case, _replayed = self._once(request, perform)
+        case, _replayed = once(request, perform)
         return self._case_response(case)
 
     accept = _transition_view("accept")

@@ -29,7 +29,6 @@ from .categories import (
     category_code_validator,
 )
 from .duplicates import DuplicateCandidate
-from .idempotency import IdempotencyKey
 from .resident import (
     TRACKING_ALPHABET,
     TRACKING_LENGTH,
@@ -63,7 +62,6 @@ __all__ = [
     "CategoryQuerySet",
     "DuplicateCandidate",
     "EscalationLevel",
-    "IdempotencyKey",
     "LimitUnit",
     "Priority",
     "ReopenRequest",

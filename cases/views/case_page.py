@@ -29,9 +29,11 @@ from .common import actor_of, dispatch_targets, serve_photo, signed_in, with_act
 
 LIST_PAGE_SIZE = 50
 # A timeline step is named after its action; the first step is the report itself.
-EVENT_LABELS = {"create": _("reported"), "request_reopen": _("resident says it is not fixed")} | (
-    ACTION_LABELS
-)
+EVENT_LABELS = {
+    "create": _("reported"),
+    "request_reopen": _("resident says it is not fixed"),
+    "supplement": _("added to (already reported)"),
+} | ACTION_LABELS
 
 
 def _actor_label(event, case: Case) -> str:

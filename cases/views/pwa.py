@@ -30,7 +30,10 @@ SHELL_FILES = (
     "vendor/leaflet/leaflet.js",
     "js/cellmap.js",
     "js/report.js",
+    "js/offline/store.js",
     "js/offline/outbox.js",
+    "js/offline/forms.js",
+    "js/visits.js",
     "img/icon-192.png",
 )
 PAGES = ("home", "report")
@@ -61,6 +64,13 @@ def service_worker(request: HttpRequest) -> HttpResponse:
         "data": [reverse(name) for name in DATA],
         "static": settings.STATIC_URL,  # static("") has no manifest entry in production
         "login": reverse("login"),
+        "me": reverse("api:me"),
+        "store": static("js/offline/store.js"),
+        # What the outbox keeps as a refusal's reason when the service worker sends.
+        "t": {
+            "offline": _("No connection: it will be sent by itself when there is signal."),
+            "status": _("The server answered %(status)s; trying again."),
+        },
     }
     response = render(
         request,

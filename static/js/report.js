@@ -71,12 +71,35 @@
           a.href = c.url;
           a.textContent = c.number + " " + c.title;
           li.appendChild(a);
-          li.appendChild(document.createTextNode(" · " + c.status_display + " · " + Math.round(c.distance_m) + " m"));
+          li.appendChild(document.createTextNode(" · " + c.status_display + " · " + Math.round(c.distance_m) + " m "));
+          if (form.dataset.outbox) {
+            var add = li.appendChild(document.createElement("button"));
+            add.type = "button";
+            add.className = "add-to";
+            add.dataset.testid = "add-to";
+            add.textContent = nearby.dataset.addTo;
+            add.addEventListener("click", function () { addTo({ id: c.id, number: c.number }); });
+          }
           return li;
         }));
         nearby.hidden = !cases.length;
       });
   }
+
+  // --- already reported: add to it ---------------------------------------------------------------
+  // The worker's note (the description) and photos go to the open case instead
+  // (POST /api/v1/cases/<id>/supplement/, through the outbox like a report).
+  var adding = document.getElementById("adding-to"), addingTo = null;
+  function addTo(target) {
+    addingTo = target;
+    if (!adding) return;
+    adding.hidden = !target;
+    if (target) {
+      adding.querySelector("span").textContent = adding.dataset.text.replace("%(number)s", target.number);
+      adding.scrollIntoView({ block: "nearest" });
+    }
+  }
+  if (adding) adding.querySelector("button").addEventListener("click", function () { addTo(null); });
 
   // --- through the phone's outbox ----------------------------------------------------------------
   if (!form.dataset.outbox || !window.GridGovOutbox) return;
@@ -101,11 +124,20 @@
     form.querySelectorAll(".capture-field").forEach(function (input) {
       (fields[input.name] = fields[input.name] || []).push(input.value);
     });
+    var target = addingTo;
+    if (target) {
+      // The case's own point, category and address stay; the description is the note.
+      fields.note = fields.description;
+      FIELDS.forEach(function (name) { delete fields[name]; });
+    }
     var item = {
       id: editing ? editing.id : outbox.newId(),
       created: editing ? editing.created : null,
-      url: form.dataset.outbox,
-      label: fields.description.slice(0, 60),
+      url: target ? nearby.dataset.supplement.replace("/0/", "/" + target.id + "/") : form.dataset.outbox,
+      form: form.id,
+      addTo: target,
+      detail: target ? target.number : fields.category,
+      label: (target ? fields.note : fields.description).slice(0, 60),
       fields: fields,
       photos: Array.from(photos.files).map(function (f) {
         return { name: f.name, type: f.type, blob: f, lastModified: f.lastModified };
@@ -113,6 +145,7 @@
     };
     justSent = item.id;
     editing = null;
+    addTo(null);
     if (refusal) refusal.remove();
     form.reset();
     lon.value = fields.lon; // the worker is still standing there
@@ -138,7 +171,9 @@
   document.addEventListener("gridgov:correct", function (event) {
     var item = event.detail;
     editing = item;
-    FIELDS.forEach(function (name) { form.elements[name].value = item.fields[name]; });
+    FIELDS.forEach(function (name) { if (item.fields[name] !== undefined) form.elements[name].value = item.fields[name]; });
+    if (item.addTo) form.elements.description.value = item.fields.note;
+    addTo(item.addTo || null);
     markChip();
     if (window.DataTransfer) {
       var transfer = new DataTransfer();

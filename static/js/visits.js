@@ -1,12 +1,29 @@
 /* Visits on the worker's task list (residents.views): quick phrases fill the note, the
  * phone's GPS fix (and its time) goes with each "visited" request, and the undo button leaves
- * when its five minutes are up (the server refuses after that anyway, 409).
+ * when its five minutes are up (the server refuses after that anyway, 409). The form itself
+ * goes through the phone's outbox (offline/forms.js), or by htmx where there is none.
  */
 (function () {
   "use strict";
   var fix = null;
   function states(text) {
     document.querySelectorAll(".visit-form .gps-state").forEach(function (s) { s.textContent = text; });
+  }
+  // The fix rides in hidden fields, so it goes with the form however it is sent (the phone's
+  // outbox, offline/forms.js, or htmx).
+  function remember() {
+    var values = { lon: fix.lon, lat: fix.lat, accuracy: fix.accuracy, fixed_at: new Date(fix.time).toISOString() };
+    document.querySelectorAll(".visit-form").forEach(function (form) {
+      Object.keys(values).forEach(function (name) {
+        var input = form.querySelector("input[type=hidden][name=" + name + "]");
+        if (!input) {
+          input = document.createElement("input");
+          input.type = "hidden"; input.name = name;
+          form.appendChild(input);
+        }
+        input.value = values[name];
+      });
+    });
   }
   if (document.querySelector(".visit-form") && navigator.geolocation) {
     var watch = navigator.geolocation.watchPosition(function (pos) {
@@ -16,16 +33,10 @@
         accuracy: Math.round(pos.coords.accuracy), time: pos.timestamp || Date.now()
       };
       states("GPS ±" + fix.accuracy + " m");
+      remember();
     }, function () { states(""); }, { enableHighAccuracy: true, maximumAge: 60000, timeout: 30000 });
     setTimeout(function () { navigator.geolocation.clearWatch(watch); }, 10 * 60000);
   }
-  document.body.addEventListener("htmx:configRequest", function (e) {
-    if (!fix || !e.detail.elt.closest(".visit-form")) return;
-    e.detail.parameters.lon = fix.lon;
-    e.detail.parameters.lat = fix.lat;
-    e.detail.parameters.accuracy = fix.accuracy;
-    e.detail.parameters.fixed_at = new Date(fix.time).toISOString();
-  });
   document.body.addEventListener("click", function (e) {
     var chip = e.target.closest(".quick-phrase");
     if (!chip) return;
@@ -40,5 +51,9 @@
       f.removeAttribute("data-undo-until");
     });
   }
-  document.body.addEventListener("htmx:afterSwap", expireUndos);
+  document.body.addEventListener("htmx:afterSwap", function () {
+    expireUndos();
+    if (fix) remember(); // a form brought back by an undo
+  });
+  document.addEventListener("gridgov:undo-shown", expireUndos);
 })();

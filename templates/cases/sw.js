@@ -1,10 +1,12 @@
 /* GridGov's service worker (cases/views/pwa.py): the field worker's pages, categories and
  * cells stay on the phone, so "/" and "/report/" open with no network. Pages and data are
  * asked from the network first (fresh when there is signal) and kept; static files come from
- * the cache first. Reports made offline wait in IndexedDB (static/js/offline/outbox.js), not
- * here. */
+ * the cache first. Reports, visits and verifications made offline wait in IndexedDB
+ * (static/js/offline/store.js); Background Sync sends them from here when the signal returns,
+ * even with no GridGov page open (the pages send them too: offline/outbox.js). */
 "use strict";
 const CONFIG = {{ config|safe }};
+importScripts(CONFIG.store);
 const SHELL = "gridgov-shell-" + CONFIG.version;
 const KEPT = "gridgov-kept"; // pages and data: the signed-in worker's own
 const NETWORK_WAIT_MS = 6000; // then the kept copy, if there is one
@@ -32,6 +34,32 @@ self.addEventListener("activate", (event) => {
 self.addEventListener("message", (event) => {
   if (event.data === "signed-out") event.waitUntil(caches.delete(KEPT));
 });
+
+// Background Sync ("gridgov-outbox", registered by the pages when an item found no network):
+// send the outbox of whoever is signed in on this browser now. Failing (still no network)
+// asks the browser to try again later.
+self.addEventListener("sync", (event) => {
+  if (event.tag === "gridgov-outbox") event.waitUntil(sendOutbox());
+});
+
+async function sendOutbox() {
+  const me = await fetch(CONFIG.me, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    .catch(() => null);
+  if (!me || me.status >= 500) throw new Error("no network: the outbox waits");
+  if (!me.ok) return; // signed out: the items wait for their worker to sign in again
+  const { username } = await me.json();
+  const summary = await self.GridGovStore.flush({
+    user: username,
+    owner: "service-worker",
+    t: CONFIG.t,
+    onSent: async (result) => {
+      for (const client of await self.clients.matchAll({ type: "window" })) {
+        client.postMessage({ type: "gridgov:sent", item: result.item, data: result.data });
+      }
+    },
+  });
+  if (summary.offline) throw new Error("no network: the outbox waits");
+}
 
 async function refresh(request) {
   // A page answered by a redirect (to sign-in) or an error is not the worker's page: not kept.

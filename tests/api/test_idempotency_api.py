@@ -1,4 +1,4 @@
-"""``Idempotency-Key`` on the case API (cases.idempotency): a phone's offline queue repeats a
+"""``Idempotency-Key`` on the case API (idempotency.services): a phone's offline queue repeats a
 report, or a verification, until an answer arrives; the case is filed or changed once."""
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from cases.models import Attachment, Case, CaseEvent, IdempotencyKey
+from cases.models import Attachment, Case, CaseEvent
 from cases.retention import erase_keys
+from idempotency.models import IdempotencyKey
 
 from ..cases.images import jpeg, upload
 from ..cases.personas import case_in, photo

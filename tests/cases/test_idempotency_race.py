@@ -10,9 +10,9 @@ import uuid
 import pytest
 from django.db import connection, connections
 
-from cases.idempotency import run_once
 from cases.models import Case
 from cases.services import create_case
+from idempotency.services import run_once
 
 from ..workflows.locking import needs_row_locks
 from .personas import POINT_A

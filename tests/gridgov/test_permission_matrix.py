@@ -163,6 +163,7 @@ ROUTES: dict[str, list[Route]] = {
         for action in SERVICES
     },
     "api:case-merge": [_api("post", lambda p: f"{_case(p)}merge/", lambda p: {})],
+    "api:case-supplement": [_api("post", lambda p: f"{_case(p)}supplement/", {"note": "x"})],
     "api:notification-list": [_api("get", lambda p: "/api/v1/notifications/", reach=None)],
     "api:case-nearby": [
         _api("get", lambda p: "/api/v1/cases/nearby/?lon=116.405&lat=39.905", reach=None)
@@ -174,6 +175,17 @@ ROUTES: dict[str, list[Route]] = {
     "api:notification-read": [
         _api("post", lambda p: f"/api/v1/notifications/{p.notice_id}/read/", reach="notice")
     ],
+    "api:visit-list": [
+        _api("get", lambda p: "/api/v1/visits/", reach=None),
+        _api(
+            "post",
+            lambda p: "/api/v1/visits/",
+            lambda p: {"household": p.household_id, "note": "x"},
+            "household",
+        ),
+    ],
+    "api:visit-detail": [_api("get", lambda p: f"/api/v1/visits/{p.visit_id}/", reach="visit")],
+    "api:visit-undo": [_api("post", lambda p: f"/api/v1/visits/{p.visit_id}/undo/", reach="visit")],
     "api:category-list": [_api("get", lambda p: "/api/v1/categories/", reach=None)],
     "api:department-list": [_api("get", lambda p: "/api/v1/departments/", reach=None)],
     "api:cell-list": [_api("get", lambda p: "/api/v1/cells/", reach=None)],

@@ -167,6 +167,18 @@ def test_small_demo_shows_already_reported_nearby(seeded):
     assert [case.reporter.username for case, _distance in near] == ["demo_volunteer"]
 
 
+def test_small_demo_shows_a_note_added_to_an_open_report(seeded):
+    """"Add to it": a worker's note on a resident's open report (portal or hotline), its
+    reporter unchanged."""
+    from cases.models import OPEN_STATUSES, CaseEvent
+
+    added = CaseEvent.objects.filter(action="supplement").select_related("case", "actor")
+    assert added.exists()
+    for event in added:
+        assert event.case.status in OPEN_STATUSES and event.case.source != "patrol"
+        assert event.case.reporter_id != event.actor_id
+
+
 def test_small_demo_shows_the_field_day(seeded):
     """demo_worker's home has tasks of every kind but rejections (the demo's are not all
     theirs), visits with notes and GPS fixes, and the two visit flags on the review page."""

@@ -22,6 +22,8 @@ from cases.services import create_case
 from grids import demo
 from grids.models import GridCell
 
+from .outage import server  # noqa: F401  (a fixture: a real outage of the web server)
+
 # pytest-django's live server runs in a thread beside Playwright's sync API, which Django
 # would otherwise take for an async context (STACK.md).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -6,20 +6,15 @@ started; pytest-django's live server cannot be."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
-from django.db import connection
 from playwright.sync_api import expect
 
-from cases.models import Attachment, Case, IdempotencyKey
+from cases.models import Attachment, Case, CaseEvent
 from cases.services import MAX_DESCRIPTION
 from grids.models import GridCell
+from idempotency.models import IdempotencyKey
 
 from .conftest import (
     PHONE,
@@ -30,94 +25,9 @@ from .conftest import (
     screenshot,
     sign_in,
 )
+from .outage import outbox_count, wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _database_url() -> str:
-    """The test database (where the demo fixtures committed), as the server's DATABASE_URL."""
-    config = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{config['NAME']}"
-    return (
-        f"postgres://{config['USER']}@{config['HOST'] or '127.0.0.1'}:{config['PORT'] or 5432}"
-        f"/{config['NAME']}"
-    )
-
-
-class Server:
-    """gunicorn serving this checkout on a fixed port, which ``stop`` takes down for real
-    (connections refused, not a browser's offline flag) and ``start`` brings back."""
-
-    def __init__(self, tmp_path: Path) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
-            "DATABASE_URL": _database_url(),
-            "MEDIA_ROOT": str(tmp_path / "media"),
-            "CELERY_BROKER_URL": "memory://",
-            "CELERY_RESULT_BACKEND": "cache+memory://",
-            "ALLOWED_HOSTS": "127.0.0.1",
-        }
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-        self.process = subprocess.Popen(
-            [gunicorn, "gridgov.wsgi", "--bind", f"127.0.0.1:{self.port}", "--workers", "2"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"{self.url}/healthz", timeout=2)
-                return
-            except urllib.error.HTTPError:
-                return  # it answers (503: the broker is not a real one here)
-            except OSError:
-                time.sleep(0.2)
-        pytest.fail("gunicorn did not answer within 30 s")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
-        with pytest.raises(OSError):
-            urllib.request.urlopen(f"{self.url}/healthz", timeout=2)
-
-
-@pytest.fixture
-def server(demo_site, tmp_path):
-    server = Server(tmp_path)
-    server.start()
-    yield server
-    if server.process.poll() is None:
-        server.stop()
-
-
-def outbox_count(page) -> int:
-    """Reports waiting in the phone's IndexedDB."""
-    return page.evaluate(
-        """() => new Promise((resolve) => {
-          const open = indexedDB.open("gridgov-outbox", 1);
-          open.onsuccess = () => {
-            const count = open.result.transaction("items").objectStore("items").count();
-            count.onsuccess = () => resolve(count.result);
-          };
-        })"""
-    )
 
 
 # A phone's queued item, photos as data: URLs, to hand to another phone (a copy of the same
@@ -150,15 +60,6 @@ IMPORT = """(items) => Promise.resolve(items.map((item) => {
     tx.oncomplete = () => resolve(items.length);
   };
 }))"""
-
-
-def wait_until(page, script: str, timeout: float = 45) -> None:
-    """Poll ``script`` (a JS function) until it is true; Playwright's wait_for_function
-    compiles its predicate with eval, which the Content-Security-Policy refuses."""
-    deadline = time.monotonic() + timeout
-    while not page.evaluate(script):
-        assert time.monotonic() < deadline, f"still false after {timeout} s: {script}"
-        page.wait_for_timeout(200)
 
 
 def open_report_page(browser, server, gps):
@@ -217,7 +118,7 @@ def test_a_report_made_during_an_outage_arrives_once_with_its_photo(browser, ser
         "patrol",
     )
     assert Attachment.objects.filter(case=case).count() == 1
-    assert IdempotencyKey.objects.get().case == case
+    assert IdempotencyKey.objects.get().target_id == case.pk
     assert outbox_count(phone) == outbox_count(other_phone) == 0
     other_phone.goto(f"{server.url}/report/")
     assert outbox_count(other_phone) == 0
@@ -262,3 +163,86 @@ def test_a_refused_report_stays_with_the_reason_and_its_photo(browser, live_serv
     assert case.description == "小区南门路灯不亮"
     assert Attachment.objects.filter(case=case).count() == 1
     assert outbox_count(phone) == 0
+
+
+def test_already_reported_nearby_the_worker_adds_to_it(browser, live_server, demo_site):
+    """“Already reported? add to it”: the worker's note and photo go to the open case on the
+    timeline (through the outbox), not into a duplicate; its reporter stays."""
+    earlier = report_case(demo_site, WORKER_CELL, "demo_volunteer")
+    phone = sign_in(
+        browser, live_server, "demo_worker", viewport=PHONE, **phone_gps(*demo_site[WORKER_CELL])
+    )
+    phone.goto(f"{live_server.url}/report/")
+    phone.select_option("#id_category", "C0101")
+    nearby = phone.locator("#nearby")
+    expect(nearby).to_contain_text(earlier.number)
+    nearby.get_by_test_id("add-to").first.click()
+    expect(phone.get_by_test_id("adding-to")).to_contain_text(earlier.number)
+    phone.fill("[name=description]", "东侧路灯也不亮")
+    phone.set_input_files(
+        "input[name=photos]",
+        files=[{"name": "lamp.png", "mimeType": "image/png", "buffer": gradient_png(400, 300)}],
+    )
+    expect(phone.locator("#photo-preview img")).to_have_count(1)
+    screenshot(phone, "report-add-to-existing")
+    phone.locator("#send-report").click()
+    phone.wait_for_url(f"{live_server.url}/cases/{earlier.pk}/")
+    expect(phone.get_by_test_id("timeline-step").last).to_contain_text("东侧路灯也不亮")
+
+    assert Case.objects.get().reporter.username == "demo_volunteer"
+    event = CaseEvent.objects.get(case=earlier, action="supplement")
+    assert event.actor.username == "demo_worker"
+    assert Attachment.objects.filter(event=event).count() == 1
+    assert outbox_count(phone) == 0
+
+
+def test_background_sync_sends_the_outbox_with_no_gridgov_page_open(browser, server, demo_site):
+    """Where the browser has Background Sync (Chromium), the service worker sends what waits
+    when the signal returns, even when the worker has left GridGov. The browser decides when
+    a sync fires; DevTools' ``ServiceWorker.dispatchSyncEvent`` fires it now."""
+    phone = open_report_page(browser, server, phone_gps(*demo_site[WORKER_CELL]))
+    server.stop()
+    phone.reload()
+    phone.locator("#favourites .chip").first.click()
+    phone.fill("[name=description]", "小区北门路灯不亮")
+    phone.set_input_files(
+        "input[name=photos]",
+        files=[{"name": "lamp.png", "mimeType": "image/png", "buffer": gradient_png(400, 300)}],
+    )
+    expect(phone.locator("#photo-preview img")).to_have_count(1)
+    phone.locator("#send-report").click()
+    expect(phone.locator("#outbox h2")).to_contain_text("(1)")
+
+    phone.goto("about:blank")  # no GridGov page is open any more
+    server.start()
+    devtools = phone.context.new_cdp_session(phone)
+    registrations: list[dict] = []
+    devtools.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda event: registrations.extend(event["registrations"]),
+    )
+    devtools.send("ServiceWorker.enable")
+    deadline = time.monotonic() + 30
+    while not any(r["scopeURL"].startswith(server.url) for r in registrations):
+        assert time.monotonic() < deadline, "no service worker registration"
+        phone.wait_for_timeout(200)
+    registration = next(r for r in registrations if r["scopeURL"].startswith(server.url))
+    devtools.send(
+        "ServiceWorker.dispatchSyncEvent",
+        {
+            "origin": server.url,
+            "registrationId": registration["registrationId"],
+            "tag": "gridgov-outbox",
+            "lastChance": False,
+        },
+    )
+    deadline = time.monotonic() + 60
+    while not Case.objects.exists():
+        assert time.monotonic() < deadline, "the service worker sent nothing"
+        time.sleep(0.5)
+    case = Case.objects.get()
+    assert case.description == "小区北门路灯不亮" and case.reporter.username == "demo_worker"
+    assert Attachment.objects.filter(case=case).count() == 1
+    phone.goto(f"{server.url}/report/")
+    wait_until(phone, "() => document.querySelector('#outbox').hidden")
+    assert outbox_count(phone) == 0 and Case.objects.count() == 1

@@ -1,7 +1,8 @@
 """The transitions of a case, one service function per action (DESIGN §4).
 
 The runner (``runner``) checks, locks and records every step; the actions of the loop are in
-``loop``, a resident's reopen request in ``reopen``; the clocks in ``workflows.clocks``.
+``loop``, a resident's reopen request in ``reopen``, a worker's note added to an open case
+(not a transition) in ``supplement``; the clocks in ``workflows.clocks``.
 
 Every function takes ``case_id``, ``by`` (the acting user; ``None`` only for the system's
 dispatch) and the action's fields, keyword-only, and in one transaction:
@@ -54,6 +55,7 @@ from .runner import (
     replayed_state,
     run_after_commit,
 )
+from .supplement import add_to_case
 
 # action name → service, for interfaces that dispatch on the action (API, tests).
 SERVICES: dict[str, Callable[..., Case]] = {
@@ -84,6 +86,7 @@ __all__ = [
     "STEP_OF_STATUS",
     "accept_and_dispatch_case",
     "accept_case",
+    "add_to_case",
     "approve_extension",
     "assign_binding",
     "decline_reopen",

@@ -108,9 +108,11 @@ def save_with_event(
     payload: dict | None = None,
     photos: Sequence[PreparedPhoto] = (),
     photo_stage: str = "",
+    settle_notices: bool = True,
 ) -> CaseEvent:
     """Bump the version, save the changed columns, write the event and its photos; the
-    to-do notices about the case are done (whoever took the step)."""
+    to-do notices about the case are done (whoever took the step), unless the event did
+    nothing about the case (``settle_notices=False``: a worker's note added to it)."""
     case.version += 1
     after = concrete_values(case)
     case.save(update_fields=[name for name, value in after.items() if before[name] != value])
@@ -132,7 +134,8 @@ def save_with_event(
     )
     for photo in photos:
         Attachment.build(case=case, stage=photo_stage, photo=photo, event=event).save()
-    settle_case_notices(case_id=case.pk, now=now)
+    if settle_notices:
+        settle_case_notices(case_id=case.pk, now=now)
     return event
 
 

@@ -1,12 +1,15 @@
-/* The phone's outbox (DESIGN §8 "Field work"). A report made with no signal waits here, in
- * IndexedDB with its photos as blobs, and is sent when the network returns: on page load, on
- * the "online" event and by a retry with backoff, with nobody tapping anything. Each item is
- * sent under its own Idempotency-Key (its id), so a repeat of a report whose answer was lost
- * never files it twice. Nothing is dropped silently: a report the server refuses (400, 409)
- * stays, with the reason, until the worker corrects it or deletes it.
+/* The phone's outbox (DESIGN §8 "Field work"). A report, visit or verification made with no
+ * signal waits here, in IndexedDB with its photos as blobs (offline/store.js), and is sent
+ * when the network returns: on page load, on the "online" event and by a retry with backoff,
+ * with nobody tapping anything, and by the service worker's Background Sync where the
+ * browser has it (even with no page open). Each item is sent under its own Idempotency-Key
+ * (its id), so a repeat whose answer was lost never does it twice. Nothing is dropped
+ * silently: an item the server refuses (400, 409) stays, with the reason, until the worker
+ * corrects it or deletes it.
  *
- * Pages show the queue in [data-outbox-list] (a list) and #outbox-badge (a count); the report form
- * (report.js) adds items with GridGovOutbox.queue(). Also registers the service worker.
+ * Pages show the queue in [data-outbox-list] (a list) and #outbox-badge (a count); forms
+ * (report.js, offline/forms.js) add items with GridGovOutbox.queue(). Also registers the
+ * service worker.
  * Sends with the session cookie and the page's CSRF token (what the API accepts from pages):
  * no long-lived token is kept in the phone's storage. */
 (function () {
@@ -24,37 +27,11 @@
       });
     });
   }
-  if (!window.indexedDB) return;
+  if (!window.indexedDB || !window.GridGovStore) return;
 
-  // --- storage -------------------------------------------------------------------------------
-  var opened = null;
-  function db() {
-    opened = opened || new Promise(function (resolve, reject) {
-      var request = indexedDB.open("gridgov-outbox", 1);
-      request.onupgradeneeded = function () { request.result.createObjectStore("items", { keyPath: "id" }); };
-      request.onsuccess = function () { resolve(request.result); };
-      request.onerror = function () { reject(request.error); };
-    });
-    return opened;
-  }
-  function run(mode, work) {
-    return db().then(function (d) {
-      return new Promise(function (resolve, reject) {
-        var tx = d.transaction("items", mode), request = work(tx.objectStore("items"));
-        tx.oncomplete = function () { resolve(request.result); };
-        tx.onerror = tx.onabort = function () { reject(tx.error); };
-      });
-    });
-  }
-  function mine(item) { return item.user === config.user; }
-  function all() {
-    return run("readonly", function (s) { return s.getAll(); }).then(function (items) {
-      return items.filter(mine).sort(function (a, b) { return a.created - b.created; });
-    });
-  }
-  function get(id) { return run("readonly", function (s) { return s.get(id); }); }
-  function put(item) { return run("readwrite", function (s) { return s.put(item); }); }
-  function remove(id) { return run("readwrite", function (s) { return s.delete(id); }); }
+  var store = window.GridGovStore;
+  var owner = "page-" + Math.random().toString(36).slice(2);
+  function all() { return store.all(config.user); }
 
   function newId() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -69,80 +46,38 @@
     var meta = document.querySelector("meta[name=csrf-token]");
     return meta ? meta.content : "";
   }
-  function reasonOf(data, status) {
-    if (data && data.detail) return String(data.detail);
-    if (data && typeof data === "object") {
-      return Object.keys(data).map(function (k) { return [].concat(data[k]).join(" "); }).join(" ");
-    }
-    return t.status.replace("%(status)s", status);
+  function announce(result) {
+    // ``case`` for the report form; ``result`` is what the server answered, whatever the item.
+    document.dispatchEvent(new CustomEvent("gridgov:sent", { detail: { item: result.item, case: result.data, result: result.data } }));
   }
-  function settle(item, state, reason, errors) {
-    item.state = state;
-    item.reason = reason;
-    item.errors = errors || null;
-    item.tries = (item.tries || 0) + 1;
-    return put(item).then(function () { return state; });
-  }
-  function sendOne(item) {
-    var body = new FormData();
-    Object.keys(item.fields).forEach(function (k) {
-      // The phone's clock now, not when the report was queued: the server measures its skew.
-      var value = k === "client_now" ? [new Date().toISOString()] : item.fields[k];
-      [].concat(value).forEach(function (v) { body.append(k, v); });
-    });
-    item.photos.forEach(function (p) { body.append("photos", p.blob, p.name); });
-    item.state = "sending";
-    return put(item).then(changed).then(function () {
-      return fetch(item.url, {
-        method: "POST",
-        body: body,
-        credentials: "same-origin",
-        headers: { "Idempotency-Key": item.id, "X-CSRFToken": csrf(), Accept: "application/json" },
-      });
-    }).then(function (response) {
-      return response.json().catch(function () { return null; }).then(function (data) {
-        if (response.ok) {
-          return remove(item.id).then(function () {
-            document.dispatchEvent(new CustomEvent("gridgov:sent", { detail: { item: item, case: data } }));
-            return "sent";
-          });
-        }
-        // Signed out or a stale page's token (401, 403), too many (429), the server down or
-        // busy (5xx): not the report's fault, try again. Any other 4xx is about the report.
-        var code = response.status;
-        var retry = code === 401 || code === 403 || code === 408 || code === 429 || code >= 500;
-        return settle(item, retry ? "waiting" : "refused", reasonOf(data, code),
-          code === 400 ? data : null);
-      });
-    }, function () {
-      return settle(item, "waiting", t.offline);
-    });
+  // Where the browser has Background Sync (Chromium), the service worker sends what is left
+  // when the signal returns, even with no GridGov page open; the pages' own sending stays.
+  function syncLater() {
+    if (!("serviceWorker" in navigator)) return;
+    navigator.serviceWorker.ready.then(function (registration) {
+      if (registration.sync) return registration.sync.register("gridgov-outbox");
+    }).catch(function () {});
   }
 
   var busy = false, again = false, delay = FIRST_DELAY, timer = null;
   function flush() {
-    if (busy) { again = true; return Promise.resolve(); } // a report queued meanwhile goes next
+    if (busy) { again = true; return Promise.resolve(); } // an item queued meanwhile goes next
     busy = true;
     again = false;
     clearTimeout(timer);
-    return all().then(function (items) {
-      // One at a time, oldest first; no signal for one means none for the rest.
-      return items.filter(function (i) { return i.state !== "refused"; }).reduce(function (chain, item) {
-        return chain.then(function (offline) {
-          return offline || sendOne(item).then(function (outcome) { return outcome === "waiting" && item.reason === t.offline; });
-        });
-      }, Promise.resolve(false));
-    }).then(all).then(function (left) {
-      busy = false;
-      changed();
-      if (again) return flush();
-      if (left.some(function (i) { return i.state !== "refused"; })) {
-        timer = setTimeout(flush, delay);
-        delay = Math.min(delay * 2, MAX_DELAY);
-      } else {
-        delay = FIRST_DELAY;
-      }
-    }, function (error) { busy = false; console.warn("outbox:", error); });
+    return store.flush({ user: config.user, owner: owner, csrf: csrf(), t: t, onChange: changed, onSent: announce })
+      .then(function (summary) {
+        busy = false;
+        changed();
+        if (again) return flush();
+        if (summary.left) {
+          if (summary.offline) syncLater();
+          timer = setTimeout(flush, delay);
+          delay = Math.min(delay * 2, MAX_DELAY);
+        } else {
+          delay = FIRST_DELAY;
+        }
+      }, function (error) { busy = false; console.warn("outbox:", error); });
   }
 
   // --- showing -------------------------------------------------------------------------------
@@ -155,18 +90,25 @@
   function row(item) {
     var li = el("li", { "class": "outbox-item " + item.state, "data-id": item.id });
     li.appendChild(el("strong", {}, item.label));
-    li.appendChild(el("span", { "class": "muted" }, " · " + item.fields.category + " · " +
+    li.appendChild(el("span", { "class": "muted" }, " · " + (item.detail || item.fields.category) + " · " +
       t.photos.replace("%(n)s", item.photos.length)));
     li.appendChild(el("span", { "class": "outbox-state", "data-testid": "outbox-state" }, t.states[item.state] || item.state));
     if (item.reason) li.appendChild(el("p", { "class": item.state === "refused" ? "refusal" : "muted" }, item.reason));
     var actions = el("div", { "class": "outbox-actions" });
-    if (item.state === "refused" && document.querySelector("form[data-outbox]")) {
+    if (item.state === "refused" && correctable(item)) {
       actions.appendChild(el("button", { type: "button", "data-act": "correct" }, t.correct));
     }
     if (item.state !== "refused") actions.appendChild(el("button", { type: "button", "data-act": "send" }, t.send));
     actions.appendChild(el("button", { type: "button", "data-act": "delete" }, t.remove));
     li.appendChild(actions);
     return li;
+  }
+  // A refused item goes back into its form to be corrected, where that form is on this page.
+  function correctable(item) {
+    if (item.form) return !!document.getElementById(item.form);
+    return Array.prototype.some.call(document.querySelectorAll("form[data-outbox]"), function (form) {
+      return form.dataset.outbox === item.url;
+    });
   }
   function changed() {
     return all().then(function (items) {
@@ -185,26 +127,35 @@
     var button = event.target.closest && event.target.closest("[data-outbox-list] [data-act]");
     if (!button) return;
     var id = button.closest("[data-id]").dataset.id, act = button.dataset.act;
-    get(id).then(function (item) {
+    store.get(id).then(function (item) {
       if (!item) return;
       if (act === "send") { delay = FIRST_DELAY; flush(); }
-      if (act === "delete" && window.confirm(t.confirmRemove)) remove(id).then(changed);
+      if (act === "delete" && window.confirm(t.confirmRemove)) store.remove(id).then(changed);
       if (act === "correct") document.dispatchEvent(new CustomEvent("gridgov:correct", { detail: item }));
     });
   });
 
   window.GridGovOutbox = {
     newId: newId,
-    /* Keep a report (replacing one with the same id) and try to send it now. */
+    /* Keep an item (replacing one with the same id) and try to send it now. */
     queue: function (item) {
       item.user = config.user;
       item.created = item.created || Date.now();
       item.state = "waiting";
       item.reason = "";
-      return put(item).then(changed).then(function () { delay = FIRST_DELAY; return flush(); });
+      item.csrf = csrf(); // for the service worker, which has no page to read it from
+      return store.put(item).then(changed).then(function () { delay = FIRST_DELAY; return flush(); });
     },
   };
   window.addEventListener("online", function () { delay = FIRST_DELAY; flush(); });
+  // What the service worker sent while this page was open.
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      if (!event.data || event.data.type !== "gridgov:sent") return;
+      changed();
+      announce(event.data);
+    });
+  }
   changed();
   flush();
 })();

@@ -1,16 +1,17 @@
 """Writes a phone may send twice (``Idempotency-Key``, DESIGN §8 "Field work").
 
 A phone with a weak signal cannot tell a lost request from a lost answer, so its offline
-queue sends each report (or verification) with a client-made UUID in the ``Idempotency-Key``
-header and repeats it until an answer arrives. The first request with a key does the work
-and keeps the key with a digest of the request and the case it filed or changed; a repeat
-from the same user within ``IDEMPOTENCY_KEY_DAYS`` answers with that case instead of filing
-again, and a different request under the same key is refused (409). Keys are per user: two
-users' keys never meet. A request that fails (400, 403, 409 of the state) keeps no key, so
-the corrected report can be sent again under it.
+queue sends each report, visit or verification with a client-made UUID in the
+``Idempotency-Key`` header and repeats it until an answer arrives. The first request with a
+key does the work and keeps the key with a digest of the request and the object it made or
+changed (a case, a visit); a repeat from the same user within ``IDEMPOTENCY_KEY_DAYS``
+answers with that object instead of doing it again, and a different request under the same
+key is refused (409). Keys are per user: two users' keys never meet. A request that fails
+(400, 403, 409 of the state) keeps no key, so the corrected request can be sent again under
+it. A repeat whose object is gone since (a visit undone) is a 409 saying so.
 
 Two repeats racing each other are serialised by the key's unique row: the second waits for
-the first's transaction and then finds its case.
+the first's transaction and then finds its object.
 """
 
 from __future__ import annotations
@@ -20,31 +21,48 @@ import json
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from workflows.errors import WorkflowError
-
-from .models import Case, IdempotencyKey
+from .models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
+M = TypeVar("M", bound=models.Model)
 
 
-class KeyReused(WorkflowError):
-    """409: the key already filed something else (another body, or another endpoint)."""
+class KeyConflict(Exception):
+    """409 (``http_status``, as ``workflows.errors`` has it): the key cannot be replayed."""
 
     http_status = 409
+
+
+class KeyReused(KeyConflict):
+    """The key already did something else (another body, or another endpoint)."""
 
     def __init__(self) -> None:
         super().__init__(
             _(
                 "This Idempotency-Key was already used for a different request; send a new "
                 "key for a new request."
+            )
+        )
+
+
+class ResultGone(KeyConflict):
+    """What the key's first request made is gone (e.g. a visit undone since)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "What this request made has been removed since (e.g. a visit undone); send a "
+                "new key to do it again."
             )
         )
 
@@ -89,21 +107,29 @@ def fingerprint(method: str, path: str, data) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def run_once(
-    *, user, key: uuid.UUID, fingerprint: str, perform: Callable[[], Case]
-) -> tuple[Case, bool]:
-    """``perform()`` once per (user, key): returns ``(case, replayed)``.
+def _replay(record: IdempotencyKey) -> models.Model:
+    model = apps.get_model(record.target)
+    try:
+        return model._default_manager.get(pk=record.target_id)
+    except model.DoesNotExist:
+        raise ResultGone() from None
+
+
+def run_once(*, user, key: uuid.UUID, fingerprint: str, perform: Callable[[], M]) -> tuple[M, bool]:
+    """``perform()`` once per (user, key): returns ``(obj, replayed)``, ``obj`` the model
+    instance ``perform`` made or changed.
 
     A first request runs ``perform`` in the key's transaction (an error it raises keeps no
-    key). A repeat with the same fingerprint returns the case it filed, fresh from the
-    database, with ``replayed`` True; with another fingerprint raises ``KeyReused``. A key
-    older than ``retention_days()`` counts as new.
+    key). A repeat with the same fingerprint returns the object it answered with, fresh from
+    the database, with ``replayed`` True; with another fingerprint raises ``KeyReused``; if
+    that object was deleted since, ``ResultGone``. A key older than ``retention_days()``
+    counts as new.
     """
     now = timezone.now()
     with transaction.atomic():
         try:
             # Written before the work: a racing repeat blocks on the unique key until this
-            # transaction ends, then finds the case (or, if this one failed, does the work).
+            # transaction ends, then finds its object (or, if this one failed, does the work).
             with transaction.atomic():
                 record = IdempotencyKey.objects.create(
                     user=user, key=key, fingerprint=fingerprint, created_at=now
@@ -113,8 +139,9 @@ def run_once(
             if record.created_at >= now - timedelta(days=retention_days()):
                 if record.fingerprint != fingerprint:
                     raise KeyReused() from None
-                return Case.objects.get(pk=record.case_id), True
+                return _replay(record), True
             record.fingerprint, record.created_at = fingerprint, now  # expired: a new key
-        record.case = perform()
+        obj = perform()
+        record.target, record.target_id = obj._meta.label_lower, obj.pk
         record.save()
-        return record.case, False
+        return obj, False
