@@ -32,6 +32,7 @@ from .models import (
     RETURNS_BEFORE_BINDING,
     Attachment,
     CaseEvent,
+    CaseGroupObjectPermission,
     CaseStatus,
     Category,
     DuplicateCandidate,
@@ -40,6 +41,7 @@ from .models import (
 )
 from .models import Case as CaseModel
 from .models.case import OPEN_STATUS_ORDER
+from .models.joint import department_group_name
 
 CATEGORY_CACHE_SECONDS = 60
 
@@ -137,9 +139,12 @@ def case_scope_q(user) -> Q:
 
     Workers and volunteers: cases in their cells (or community), plus cases they reported or
     must verify and the cases their merged reports joined; street staff: their street;
-    district admins: their district; handlers: cases of the departments they act for. A
-    superuser sees all; anyone else nothing. One query (the user's assignments), and for field
-    roles a second (the cases their merged reports joined).
+    district admins: their district; handlers: cases of the departments they act for, and
+    the cases their departments were made co-departments of or summoned to (object
+    permissions of the department's group, django-guardian). A
+    superuser sees all; anyone else nothing. One query (the user's assignments), for handlers
+    a second (the cases shared with their departments), and for field roles a second (the
+    cases their merged reports joined).
     """
     return _case_scope(user)[0]
 
@@ -159,6 +164,17 @@ def _case_scope(user) -> tuple[Q, bool]:
     departments = sorted({row[6] for row in rows if row[0] == Role.HANDLER and row[6]})
     if departments:
         q |= Q(department_id__in=departments)
+        # 吹哨报到: the cases a department is a co-department of, or summoned to, through its
+        # group's object permission (django-guardian) — those cases only. Read as ids first,
+        # like the merged reports below: a few per department.
+        shared = list(
+            CaseGroupObjectPermission.objects.filter(
+                group__name__in=[department_group_name(d) for d in departments],
+                permission__codename="view_case",
+            ).values_list("content_object_id", flat=True)
+        )
+        if shared:
+            q |= Q(pk__in=shared)
     field_only = bool(rows) and all(row[0] in _FIELD_ROLES for row in rows)
     if any(row[0] in _FIELD_ROLES for row in rows):
         q |= Q(reporter=user) | Q(verifier=user)

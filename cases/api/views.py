@@ -132,7 +132,9 @@ class CaseViewSet(
         # The selector joins what a list shows except the reporter, which the API shows too.
         queryset = cases_visible_to(self.request.user)
         if self.action == "retrieve":
-            queryset = queryset.prefetch_related("attachments")
+            queryset = queryset.prefetch_related(
+                "attachments", "parts__department", "summonses__department"
+            )
         return queryset
 
     def get_serializer_class(self) -> type[Serializer]:
@@ -252,6 +254,14 @@ class CaseViewSet(
     self_resolve = _transition_view("self_resolve")
     reopen = _transition_view("reopen")
     decline_reopen = _transition_view("decline_reopen")
+    add_codepartment = _transition_view("add_codepartment")
+    report_part = _transition_view("report_part")
+    release_part = _transition_view("release_part")
+    summon = _transition_view("summon")
+    check_in = _transition_view("check_in")
+    request_transfer = _transition_view("request_transfer")
+    approve_transfer = _transition_view("approve_transfer")
+    refuse_transfer = _transition_view("refuse_transfer")
 
 
 # --- reference lists --------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from .categories import (
 )
 from .duplicates import DuplicateCandidate
 from .idempotency import IdempotencyKey
+from .joint import CaseGroupObjectPermission, CasePart, PartStatus, Summons
 from .resident import (
     TRACKING_ALPHABET,
     TRACKING_LENGTH,
@@ -54,7 +55,9 @@ __all__ = [
     "Case",
     "CaseContact",
     "CaseEvent",
+    "CaseGroupObjectPermission",
     "CaseNumberCounter",
+    "CasePart",
     "CaseSource",
     "CaseStatus",
     "CaseSupporter",
@@ -65,9 +68,11 @@ __all__ = [
     "EscalationLevel",
     "IdempotencyKey",
     "LimitUnit",
+    "PartStatus",
     "Priority",
     "ReopenRequest",
     "RoutingRule",
+    "Summons",
     "category_code_validator",
     "new_tracking_code",
     "normalize_tracking_code",
