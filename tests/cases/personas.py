@@ -143,7 +143,9 @@ def actor_for(cast, action: str, case: Case):
     if action == "assign_binding":
         return cast.admin  # a district admin: set by tests that need one (district_admin)
     if action in {"report_part", "check_in"}:
-        return getattr(cast, "co_handler", None)  # a co-department's handler: set by tests (with_co_department)
+        return getattr(
+            cast, "co_handler", None
+        )  # a co-department's handler: set by tests (with_co_department)
     if action == "request_transfer":
         return cast.handler
     return cast.staff
