@@ -285,6 +285,7 @@ def case_photos_for(user, case_id: int) -> QuerySet[Attachment]:
 # --- the pages' lists ---------------------------------------------------------------------
 
 _OPEN = OPEN_STATUS_ORDER  # matches the condition of the partial index case_department_open
+_IN_HAND = (CaseStatus.DISPATCHED, CaseStatus.HANDLING)  # with a department
 
 
 def awaiting_binding_q() -> Q:
@@ -298,7 +299,8 @@ def staff_queue(user, *, tab: str) -> QuerySet[CaseModel]:
     urgent first, within the user's scope.
 
     ``new``: reports waiting to be accepted, by time left; ``approvals``: extension requests
-    waiting, suspended cases and residents' requests to reopen a closed case (oldest first,
+    waiting, transfer requests (转办), suspended cases and residents' requests to reopen a
+    closed case (oldest first,
     after the deadlines); ``overdue``: open cases past their deadline, red first;
     ``binding``: cases returned twice, waiting for a district admin's binding assignment, by
     time left. Report photos, duplicate candidates and pending reopen requests are
@@ -320,6 +322,7 @@ def staff_queue(user, *, tab: str) -> QuerySet[CaseModel]:
         cases = cases.filter(
             Q(status=CaseStatus.HANDLING, requested_due_at__isnull=False)
             | Q(status=CaseStatus.SUSPENDED)
+            | Q(status__in=_IN_HAND, transfer_to__isnull=False)
             | Q(status=CaseStatus.CLOSED, reopen_requested_at__isnull=False, pk__in=reopening)
         ).order_by(F("due_at").asc(nulls_last=True), "reopen_requested_at", "id")
     elif tab == "overdue":
