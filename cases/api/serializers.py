@@ -20,6 +20,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cases.models import Attachment, Case, CaseEvent, CasePart, Category, Priority, Summons
+from cases.models.joint import preload_joint_departments
 from cases.photos.capture import FIELDS as CAPTURE_FIELDS
 from cases.photos.capture import attach_captures
 from cases.services import MAX_DESCRIPTION
@@ -63,6 +64,16 @@ class RememberedFieldsMixin:
         return field_class, dict(field_kwargs)
 
 
+class CaseListSerializer(serializers.ListSerializer):
+    """A page of cases: the joint departments ``allowed_actions`` asks about are read for the
+    whole page at once (``preload_joint_departments``)."""
+
+    def to_representation(self, data):
+        cases = list(data.all() if hasattr(data, "all") else data)
+        preload_joint_departments(cases)
+        return super().to_representation(cases)
+
+
 class CaseSerializer(RememberedFieldsMixin, serializers.ModelSerializer):
     """A case in a list. ``context["actor"]`` (a ``workflows.transitions.Actor``) is the
     requesting user's roles, loaded once per request for ``allowed_actions``."""
@@ -84,6 +95,7 @@ class CaseSerializer(RememberedFieldsMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Case
+        list_serializer_class = CaseListSerializer
         fields = [
             "id",
             "number",
