@@ -60,3 +60,18 @@ def test_transfer_requests_wait_in_the_approvals(joint, as_user):
         act(joint, "request_transfer", case_in(joint, CaseStatus.HANDLING))
     large, _response = queries(client, reverse("queue") + "?tab=approvals")
     assert small == large
+
+
+def test_the_co_department_form_as_a_browser_sends_it(joint, as_user):
+    """The form's optional deadline comes as an empty field: the case's deadline then."""
+    case = case_in(joint, CaseStatus.DISPATCHED)
+    url = reverse("case-action", args=[case.pk, "add_codepartment"])
+    body = {"department": joint.co_department.pk, "note": "核查消防通道", "due_at": ""}
+    response = as_user(joint.staff).post(url, body, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200, response.content.decode()[:800]
+    assert case.parts.get().due_at == case.due_at
+    url = reverse("case-action", args=[case.pk, "summon"])
+    body = {"departments": [joint.department.pk, joint.co_department.pk], "note": ""}
+    response = as_user(joint.staff).post(url, body, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200, response.content.decode()[:800]
+    assert case.summonses.count() == 2

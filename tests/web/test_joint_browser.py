@@ -30,6 +30,14 @@ def street(demo_site, settings):
     return demo_site
 
 
+@pytest.fixture(autouse=True)
+def _patient_expect():
+    """Eleven steps by five people on a shared two-core machine: wait longer for each."""
+    expect.set_options(timeout=30_000)
+    yield
+    expect.set_options(timeout=5_000)
+
+
 def _open(page, action: str):
     details = page.locator(f"details[data-action={action}]")
     details.evaluate("d => d.open = true")

@@ -195,3 +195,16 @@ def test_replay_rebuilds_the_case_and_its_parts(joint):
     assert state == services.joint_state(case)
     assert state["parts"] == {joint.co_department.pk: "reported"}
     assert state["summonses"] == {joint.department.pk: [False], joint.co_department.pk: [True]}
+
+
+def test_the_departments_named_are_told_and_staff_decide_transfers(joint):
+    from workflows.notifications import next_actors
+
+    case = act(joint, "summon", case_in(joint, CaseStatus.HANDLING))
+    assert next_actors(case, "summon") == {joint.handler.pk, joint.co_handler.pk}
+    case = act(joint, "add_codepartment", case)
+    assert next_actors(case, "add_codepartment") == {joint.co_handler.pk}
+    case = act(joint, "report_part", case)
+    assert next_actors(case, "report_part") == set()  # the lead has not reported: nobody new
+    case = act(joint, "request_transfer", case, department_id=joint.co_department.pk)
+    assert next_actors(case, "request_transfer") == {joint.staff.pk}
