@@ -45,6 +45,7 @@ def _open(page, action: str):
 
 
 def _act(page, action: str, status: str | None = None) -> None:
+    page.evaluate("document.querySelector('[data-testid=done]')?.remove()")  # the last one's
     page.get_by_test_id(f"do-{action}").click()
     expect(page.get_by_test_id("done")).to_be_visible()
     if status:
