@@ -18,7 +18,7 @@ from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from cases import idempotency
-from cases.models import Case, Category
+from cases.models import Case, CasePart, Category, Summons
 from cases.selectors import (
     case_events,
     cases_visible_to,
@@ -184,6 +184,12 @@ class CaseViewSet(
         case, replayed = self._once(request, perform)
         if actors:
             self._actor = actors[0]  # the roles intake read: allowed_actions needs no query
+        if not replayed:  # just filed: no co-departments nor summonses (吹哨报到) to read
+            case._prefetched_objects_cache = {
+                "parts": CasePart.objects.none(),
+                "summonses": Summons.objects.none(),
+                **getattr(case, "_prefetched_objects_cache", {}),
+            }
         return self._case_response(case, code=200 if replayed else status.HTTP_201_CREATED)
 
     def _once(self, request: Request, perform: Callable[[], Case]) -> tuple[Case, bool]:
