@@ -13,6 +13,8 @@ from grids.access import current_roles
 from grids.models import Role
 
 FIELD_ROLES = frozenset({Role.GRID_WORKER, Role.FUNCTIONAL_WORKER, Role.VOLUNTEER})
+# Those who keep households and residents (residents.household_pages).
+KEEPER_ROLES = frozenset({Role.GRID_WORKER, Role.FUNCTIONAL_WORKER, Role.STREET_STAFF})
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,10 @@ class Shell:
     @property
     def is_field(self) -> bool:
         return bool(self.roles & FIELD_ROLES)
+
+    @property
+    def keeps_households(self) -> bool:
+        return bool(self.roles & KEEPER_ROLES)
 
     @property
     def is_staff(self) -> bool:

@@ -18,9 +18,12 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from gridgov.renderers import OrjsonRenderer
 
 from .drilldown import FIGURES, figure_cases
 from .selectors import LEVELS, AssessmentScope, Filters, assessment_scope, indicator_table, trend
@@ -91,6 +94,10 @@ class ExportQuerySerializer(IndicatorQuerySerializer):
         return super().to_internal_value(data)
 
 
+# The tables are large (300 communities × some 50 numbers): orjson writes them (same JSON).
+TABLE_RENDERERS = [OrjsonRenderer, BrowsableAPIRenderer]
+
+
 def _scope(request: Request) -> AssessmentScope:
     scope = assessment_scope(request.user)
     if scope is None:
@@ -134,6 +141,8 @@ class IndicatorListView(APIView):
     district administrator.
     """
 
+    renderer_classes = TABLE_RENDERERS
+
     @extend_schema(
         parameters=[IndicatorQuerySerializer],
         responses={200: OpenApiResponse(description="{level, start, end, count, results}")},
@@ -157,6 +166,8 @@ class IndicatorListView(APIView):
 class IndicatorTrendView(APIView):
     """``GET /api/v1/indicators/trend/?bucket=day|month&start=…&end=…[&street=<id>…]``: the
     indicators of your whole scope (or the parent unit given) per day or month."""
+
+    renderer_classes = TABLE_RENDERERS
 
     @extend_schema(
         parameters=[TrendQuerySerializer],

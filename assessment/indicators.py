@@ -99,28 +99,28 @@ FRACTIONS = {
 }
 
 
-def derived(c: Mapping[str, int]) -> dict[str, int]:
-    """The counts made of other counts: 应结案数 and the number of verifications."""
-    return {"due": c["closed"] + c["overdue_open"], "verifications": c["closed"] + c["reworks"]}
+# The counts a row shows: the rollup's (handling time in seconds, not µs) and the "now" ones.
+SHOWN_COUNTS = (*(n for n in COUNT_FIELDS if n != "handling_us"), "overdue_open", "backlog")
 
 
-def rates(c: Mapping[str, int]) -> dict[str, float | None]:
-    """The indicators of one unit from its counts (see the module docstring)."""
-    both = {**c, **derived(c)}
-    out: dict[str, float | None] = {
-        name: (both[num] / both[den] if both[den] >= MIN_CASES else None)
-        for name, (num, den) in FRACTIONS.items()
-    }
-    out = {k: None if v is None else round(v, 4) for k, v in out.items()}
-    out["avg_handling_hours"] = (
-        round(c["handling_us"] / c["closed"] / 3_600_000_000, 2) if c["closed"] else None
-    )
+def shown_counts(c: Mapping[str, int]) -> dict[str, int]:
+    """The counts of a row, with those made of other counts: 应结案数 and the number of
+    verifications."""
+    out = {name: int(c[name]) for name in SHOWN_COUNTS}
+    out["due"] = out["closed"] + out["overdue_open"]
+    out["verifications"] = out["closed"] + out["reworks"]
+    out["handling_seconds"] = round(c["handling_us"] / 1_000_000)
     return out
 
 
-def fractions(c: Mapping[str, int]) -> dict[str, list[int]]:
-    both = {**c, **derived(c)}
-    return {name: [int(both[num]), int(both[den])] for name, (num, den) in FRACTIONS.items()}
+def rates(shown: Mapping[str, int], handling_us: int) -> dict[str, float | None]:
+    """The indicators of one unit from its ``shown_counts`` (see the module docstring)."""
+    out: dict[str, float | None] = {}
+    for name, (num, den) in FRACTIONS.items():
+        out[name] = round(shown[num] / shown[den], 4) if shown[den] >= MIN_CASES else None
+    closed = shown["closed"]
+    out["avg_handling_hours"] = round(handling_us / closed / 3_600_000_000, 2) if closed else None
+    return out
 
 
 @dataclass(frozen=True)
@@ -195,19 +195,15 @@ def grade(value: float | None, scheme: Scheme) -> str | None:
 
 
 def indicator_row(counts: Mapping[str, int], scheme: Scheme) -> dict:
-    """Counts, indicators (with each rate's numerator and denominator), score and grade."""
-    r = rates(counts)
+    """Counts, indicators (with each rate's numerator and denominator), score and grade.
+    Called once per unit of a table (300 communities): each count is read once."""
+    shown = shown_counts(counts)
+    r = rates(shown, int(counts["handling_us"]))
     value = score(r, scheme)
     return {
-        "counts": {
-            name: int(counts[name])
-            for name in (*COUNT_FIELDS, "overdue_open", "backlog")
-            if name != "handling_us"
-        }
-        | derived(counts)
-        | {"handling_seconds": round(counts["handling_us"] / 1_000_000)},
+        "counts": shown,
         "indicators": r,
-        "fractions": fractions(counts),
+        "fractions": {name: [shown[num], shown[den]] for name, (num, den) in FRACTIONS.items()},
         "score": value,
         "grade": grade(value, scheme),
         "scheme": scheme.name,

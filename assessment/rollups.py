@@ -11,14 +11,18 @@ late correction leaves exactly one set) and refreshes its month's rows from the 
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
+    Aggregate,
     Count,
     DateTimeField,
     DurationField,
@@ -28,7 +32,9 @@ from django.db.models import (
     OuterRef,
     Q,
     Sum,
+    When,
 )
+from django.db.models import Case as CaseWhen
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from psycopg2.extras import execute_values
@@ -201,6 +207,96 @@ def _key(row: Mapping, names: Iterable[str]) -> Key:
     return tuple(row[f"k_{n}"] for n in names)
 
 
+@dataclass(frozen=True)
+class _Pass:
+    """One set of cases counted together: those ``cases`` picks in ``[t0, t1)`` (a range over
+    the index of the time column ``day``, which dates them), and what each adds to: count
+    name → (``Count`` or ``Sum``, what is summed, a further filter or None)."""
+
+    cases: Q
+    day: str
+    figures: dict[str, tuple[type[Aggregate], object, Q | None]]
+    # Dated by a rating (a join): outside the bitmap of the case table's indexes.
+    by_rating: bool = False
+
+    def aggregates(self, *, within: Q | None = None, prefix: str = "") -> dict[str, Aggregate]:
+        """The figures as aggregates, each narrowed by ``within`` too (a combined query)."""
+        out = {}
+        for name, (kind, expression, extra) in self.figures.items():
+            only = [q for q in (within, extra) if q is not None]
+            condition = functools.reduce(operator.and_, only) if only else None
+            out[prefix + name] = kind(expression, filter=condition)
+        return out
+
+
+_COUNT = (Count, "id", None)
+
+
+def _case_passes(t0: datetime, t1: datetime) -> list[_Pass]:
+    """The passes over ``Case`` that count ``[t0, t1)`` (ratings are counted apart, from
+    their own table). Each reads one time column's index: an OR across them in one query is
+    only cheap for a short window (``_combined_counts``)."""
+    public = Q(source__in=PUBLIC_SOURCES)
+    own = self_resolved_q()  # counted now: filed now too
+    handling = ExpressionWrapper(F("closed_at") - filed_at(), output_field=DurationField())
+
+    def closing(cases: Q, day: str) -> _Pass:
+        return _Pass(
+            cases,
+            day,
+            {
+                "closed": _COUNT,
+                "closed_on_time": (Count, "id", on_time_q()),
+                "reworks": (Sum, "rework_count", None),
+                "handling_us": (Sum, handling, None),
+                "filed": (Count, "id", own),
+                "filed_public": (Count, "id", own & public),
+                "patrol_filed": (Count, "id", own & _patrol()),
+            },
+        )
+
+    return [
+        _Pass(
+            _accepted(t0, t1),
+            "accepted_at",
+            {
+                "filed": _COUNT,
+                "filed_public": (Count, "id", public),
+                "patrol_filed": (Count, "id", _patrol()),
+                "missed": (Count, "id", _missed()),
+            },
+        ),
+        closing(_closed_at_close(t0, t1), "closed_at"),
+        replace(closing(_closed_by_rating(t0, t1), "satisfaction__rated_at"), by_rating=True),
+        # Backlog flows: every case leaves the backlog at its close, counted in the rates or
+        # not; a rejected case's step clock starts when it is rejected (workflows.services).
+        _Pass(
+            Q(status=CaseStatus.CLOSED, closed_at__gte=t0, closed_at__lt=t1),
+            "closed_at",
+            {"resolved": _COUNT},
+        ),
+        _Pass(self_resolved_in(t0, t1), "created_at", {"self_resolved": _COUNT}),
+        _Pass(Q(created_at__gte=t0, created_at__lt=t1), "created_at", {"opened": _COUNT}),
+        _Pass(
+            Q(status=CaseStatus.REJECTED, step_started_at__gte=t0, step_started_at__lt=t1),
+            "step_started_at",
+            {"resolved": _COUNT},
+        ),
+    ]
+
+
+def _add(counts: dict[str, int], name: str, value) -> None:
+    if isinstance(value, timedelta):
+        value //= timedelta(microseconds=1)
+    counts[name] += value or 0
+
+
+def _within_a_day(t0: datetime, t1: datetime) -> date | None:
+    """The local day ``[t0, t1)`` lies in, or None if it spans more than one."""
+    day = t0.astimezone(local_tz()).date()
+    return day if t1 <= day_start(day + timedelta(days=1)) else None
+
+
 def case_counts(
     t0: datetime,
     t1: datetime,
@@ -212,103 +308,35 @@ def case_counts(
     """The rollup counts of cases in ``[t0, t1)``, grouped by ``keys`` (name → path from
     ``Case``, e.g. ``{"cell": "cell_id"}``) and, with ``by_day``, by local day first.
 
-    ``where`` narrows the cases (a scope or a parent filter, over ``Case``). Eight grouped
-    queries, each on one time column's index: accepted, closed and checked at the close,
-    checked by a rating, closed (all), self-resolved, opened, rejected, rated. Returns
-    ``{key tuple: counts}``.
+    ``where`` narrows the cases (a scope or a parent filter, over ``Case``). A query per pass
+    (``_case_passes``: accepted, closed and checked at the close, checked by a rating, closed
+    (all), self-resolved, opened, rejected) and one over the ratings; within one local day
+    (today, counted live on every dashboard request) the passes but the rating's share one
+    query (``_combined_counts``): three queries. Returns ``{key tuple: counts}``.
     """
     where = where or Q()
     names = [*(["day"] if by_day else []), *keys]
     out: dict[Key, dict[str, int]] = defaultdict(lambda: dict.fromkeys(SUM_FIELDS, 0))
     cases = Case.objects.order_by()
-
-    def day(field):
-        return field if by_day else None
-
-    # Each query reads one time column's index (a range over accepted_at, closed_at, the
-    # ratings' rated_at …): an OR across them would scan the whole table.
-    public = Q(source__in=PUBLIC_SOURCES)
-    accepted = _grouped(cases.filter(where, _accepted(t0, t1)), keys, day("accepted_at")).annotate(
-        n=Count("id"),
-        public=Count("id", filter=public),
-        patrol=Count("id", filter=_patrol()),
-        missed=Count("id", filter=_missed()),
-    )
-    for row in accepted:
-        counts = out[_key(row, names)]
-        counts["filed"] += row["n"]
-        counts["filed_public"] += row["public"]
-        counts["patrol_filed"] += row["patrol"]
-        counts["missed"] += row["missed"]
-
-    handling = ExpressionWrapper(F("closed_at") - filed_at(), output_field=DurationField())
-    own = self_resolved_q()  # counted now: filed now too
-    for closed_in, at in (
-        (_closed_at_close(t0, t1), "closed_at"),
-        (_closed_by_rating(t0, t1), "satisfaction__rated_at"),
-    ):
-        closed = _grouped(cases.filter(where, closed_in), keys, day(at)).annotate(
-            n=Count("id"),
-            on_time=Count("id", filter=on_time_q()),
-            reworks=Sum("rework_count"),
-            handling=Sum(handling),
-            own=Count("id", filter=own),
-            own_public=Count("id", filter=own & public),
-            own_patrol=Count("id", filter=own & _patrol()),
-        )
-        for row in closed:
+    passes = _case_passes(t0, t1)
+    one_day = _within_a_day(t0, t1)
+    if one_day is not None:
+        combined = [each for each in passes if not each.by_rating]
+        _combined_counts(combined, out, keys, where, (one_day,) if by_day else ())
+        passes = [each for each in passes if each.by_rating]
+    for each in passes:
+        rows = _grouped(cases.filter(where, each.cases), keys, each.day if by_day else None)
+        for row in rows.annotate(**each.aggregates()):
             counts = out[_key(row, names)]
-            counts["closed"] += row["n"]
-            counts["closed_on_time"] += row["on_time"]
-            counts["reworks"] += row["reworks"] or 0
-            counts["handling_us"] += (
-                row["handling"] // timedelta(microseconds=1) if row["handling"] else 0
-            )
-            counts["filed"] += row["own"]
-            counts["filed_public"] += row["own_public"]
-            counts["patrol_filed"] += row["own_patrol"]
-
-    # Backlog flows: every case leaves the backlog at its close, counted in the rates or not.
-    resolved = _grouped(
-        cases.filter(where, status=CaseStatus.CLOSED, closed_at__gte=t0, closed_at__lt=t1),
-        keys,
-        day("closed_at"),
-    ).annotate(n=Count("id"))
-    for row in resolved:
-        out[_key(row, names)]["resolved"] += row["n"]
-
-    self_resolved = _grouped(
-        cases.filter(where, self_resolved_in(t0, t1)), keys, day("created_at")
-    ).annotate(n=Count("id"))
-    for row in self_resolved:
-        out[_key(row, names)]["self_resolved"] += row["n"]
-
-    opened = _grouped(
-        cases.filter(where, created_at__gte=t0, created_at__lt=t1), keys, day("created_at")
-    ).annotate(n=Count("id"))
-    for row in opened:
-        out[_key(row, names)]["opened"] += row["n"]
-
-    # A rejected case's step clock starts when it is rejected (workflows.services.start_step).
-    rejected = _grouped(
-        cases.filter(
-            where,
-            status=CaseStatus.REJECTED,
-            step_started_at__gte=t0,
-            step_started_at__lt=t1,
-        ),
-        keys,
-        day("step_started_at"),
-    ).annotate(n=Count("id"))
-    for row in rejected:
-        out[_key(row, names)]["resolved"] += row["n"]
+            for name in each.figures:
+                _add(counts, name, row[name])
 
     ratings = _grouped(
         Satisfaction.objects.order_by().filter(
             _prefixed(where, "case__"), score__isnull=False, rated_at__gte=t0, rated_at__lt=t1
         ),
         keys,
-        day("rated_at"),
+        "rated_at" if by_day else None,
         prefix="case__",
     ).annotate(
         n=Count("id"), satisfied=Count("id", filter=Q(score__gte=Satisfaction.SATISFIED_FROM))
@@ -318,6 +346,24 @@ def case_counts(
         counts["rated"] += row["n"]
         counts["satisfied"] += row["satisfied"]
     return dict(out)
+
+
+def _combined_counts(
+    passes: list[_Pass], out: dict, keys: Mapping[str, str], where: Q, day: tuple
+) -> None:
+    """Count ``passes`` in one query over the cases any of them picks (PostgreSQL ORs the
+    time columns' indexes: a bitmap of a day's cases), each figure filtered by its pass;
+    ``day`` is prefixed to every key (the one day, or nothing)."""
+    picked = functools.reduce(operator.or_, (each.cases for each in passes))
+    aggregates = {}
+    for i, each in enumerate(passes):
+        aggregates |= each.aggregates(within=each.cases, prefix=f"p{i}_")
+    rows = _grouped(Case.objects.order_by().filter(where, picked), keys, None)
+    for row in rows.annotate(**aggregates):
+        counts = out[(*day, *_key(row, keys))]
+        for i, each in enumerate(passes):
+            for name in each.figures:
+                _add(counts, name, row[f"p{i}_{name}"])
 
 
 def _prefixed(q: Q, prefix: str) -> Q:
@@ -342,10 +388,12 @@ def open_case_counts(
 ) -> dict[Key, dict[str, int]]:
     """Cases open now (``open``) and, of those, the overdue ones whose deadline fell before
     ``t1`` (``overdue_open``), grouped by ``keys`` (and with ``by_due_day`` first by the local
-    day of the current deadline; None for no deadline): one scan of the open-case index."""
+    day of the deadline of those overdue ones; None for the rest, which a trend needs only
+    the number of): one scan of the open-case index."""
     qs = Case.objects.order_by().filter(where or Q(), status__in=OPEN_STATUSES)
     names = [*(["day"] if by_due_day else []), *keys]
-    grouped = _grouped(qs, keys, "due_at" if by_due_day else None).annotate(
+    late_due = CaseWhen(When(_overdue_by(t1), then=F("due_at")))
+    grouped = _grouped(qs, keys, late_due if by_due_day else None).annotate(
         # Only columns of the open-case index: an index-only scan (the status is its WHERE).
         n=Count("*"),
         late=Count("due_at", filter=_overdue_by(t1)),

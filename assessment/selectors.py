@@ -11,9 +11,12 @@ Every function here runs a fixed number of queries, whatever the number of units
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import accumulate
 from urllib.parse import urlencode
 
 from django.db.models import Max, Q, Sum
@@ -325,6 +328,10 @@ class Unit:
     windows: dict[int, list[tuple[date, date]]] = field(default_factory=dict)
 
 
+# What a unit's row shows, read as plain tuples (no model instance per row).
+_UNIT_COLUMNS = ("id", "full_code", "name")
+
+
 def units_of(level: str, scope: AssessmentScope, filters: Filters) -> list[Unit]:
     """The units of ``level`` in scope and under the parent filters, with what a row shows.
     One query (two for workers)."""
@@ -341,28 +348,19 @@ def units_of(level: str, scope: AssessmentScope, filters: Filters) -> list[Unit]
         qs = narrowed(
             District.objects.filter(scope.q(district="id", street=None)), {"district": "id"}
         )
-        return [
-            Unit(d.pk, d.full_code, d.name)
-            for d in qs.order_by("full_code").only("id", "full_code", "name")
-        ]
+        return [Unit(*row) for row in qs.order_by("full_code").values_list(*_UNIT_COLUMNS)]
     if level == "street":
         qs = narrowed(
             Street.objects.filter(scope.q(district="district_id", street="id")),
             {"district": "district_id", "street": "id"},
         )
-        return [
-            Unit(s.pk, s.full_code, s.name)
-            for s in qs.order_by("full_code").only("id", "full_code", "name")
-        ]
+        return [Unit(*row) for row in qs.order_by("full_code").values_list(*_UNIT_COLUMNS)]
     if level == "community":
         qs = narrowed(
             Community.objects.filter(scope.q(district="street__district_id", street="street_id")),
             {"district": "street__district_id", "street": "street_id", "community": "id"},
         )
-        return [
-            Unit(c.pk, c.full_code, c.name, c.type)
-            for c in qs.order_by("full_code").only("id", "full_code", "name", "type")
-        ]
+        return [Unit(*row) for row in qs.order_by("full_code").values_list(*_UNIT_COLUMNS, "type")]
     cell_paths = {
         "district": "community__street__district_id",
         "street": "community__street_id",
@@ -505,18 +503,19 @@ DRILLDOWN_PAGE = "/dashboard/cases/"
 DRILLDOWN_API = "/api/v1/indicators/cases/"
 
 
-def _links(level: str, unit: Unit, filters: Filters) -> dict[str, str]:
-    """Where the unit's figures drill down to (add ``&figure=…``): the page and the API."""
-    query = urlencode(
-        {
-            "level": level,
-            "unit": unit.id,
-            "start": filters.start.isoformat(),
-            "end": filters.end.isoformat(),
-            **filters.parents(),
-        }
+def _links(level: str, filters: Filters) -> Callable[[Unit], dict[str, str]]:
+    """Where a unit's figures drill down to (add ``&figure=…``): the page and the API. The
+    query is the same for every unit but its id, so it is encoded once per table."""
+    head = urlencode({"level": level})
+    tail = urlencode(
+        {"start": filters.start.isoformat(), "end": filters.end.isoformat(), **filters.parents()}
     )
-    return {"page": f"{DRILLDOWN_PAGE}?{query}", "api": f"{DRILLDOWN_API}?{query}"}
+
+    def links(unit: Unit) -> dict[str, str]:
+        query = f"{head}&unit={unit.id}&{tail}"
+        return {"page": f"{DRILLDOWN_PAGE}?{query}", "api": f"{DRILLDOWN_API}?{query}"}
+
+    return links
 
 
 def indicator_table(*, level: str, scope: AssessmentScope, filters: Filters) -> list[dict]:
@@ -527,6 +526,7 @@ def indicator_table(*, level: str, scope: AssessmentScope, filters: Filters) -> 
     counts = unit_counts(level, scope, filters)
     surveys = survey_counts(level, scope, filters)
     patrol = _patrol_by_cell_day(units, filters) if level == "worker" else {}
+    links = _links(level, filters)
     rows = []
     for unit in units:
         if level == "worker":
@@ -547,7 +547,7 @@ def indicator_table(*, level: str, scope: AssessmentScope, filters: Filters) -> 
                 "name": unit.name,
                 "community_type": unit.community_type or None,
                 **row,
-                "links": _links(level, unit, filters),
+                "links": links(unit),
             }
         )
     if level == "department":  # 吹哨报到: 报到率 and arrival time (assessment.arrivals)
@@ -624,12 +624,12 @@ def trend(*, scope: AssessmentScope, filters: Filters, bucket: str) -> list[dict
     now_counts = open_case_counts(
         day_start(filters.end + timedelta(days=1)), keys={}, where=case_q, by_due_day=True
     )
-    # Overdue at each bucket's end: every open overdue case whose deadline came before it.
-    for (day,), row in now_counts.items():
-        if row["overdue_open"]:
-            for first in buckets:
-                if day < _bucket_end(first, bucket):
-                    buckets[first]["overdue_open"] += row["overdue_open"]
+    # Overdue at each bucket's end: every open overdue case whose deadline came before it
+    # (a running sum over the deadlines' days, looked up once per bucket).
+    late = sorted((day, row["overdue_open"]) for (day,), row in now_counts.items() if day)
+    late_days, late_sums = [day for day, _n in late], [0, *accumulate(n for _day, n in late)]
+    for first, counts in buckets.items():
+        counts["overdue_open"] += late_sums[bisect_left(late_days, _bucket_end(first, bucket))]
     # Backlog at each bucket's end, walking back from the end of the period.
     total_open = {None: sum(row["open"] for row in now_counts.values())}
     backlog = sum(backlog_at(level, end, rollup_q, cases, last=last, open_now=total_open).values())

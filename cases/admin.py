@@ -55,11 +55,12 @@ class CategoryAdmin(admin.ModelAdmin):
         "limit_unit",
         "urgent_limit_hours",
         "default_department_kind",
+        "specialty",
         "public",
         "is_active",
     )
     list_filter = ("family", MajorClassFilter, "default_priority", "public", "is_active")
-    list_select_related = ("parent",)
+    list_select_related = ("parent", "specialty")
     search_fields = ("code", "name")
     autocomplete_fields = ("parent",)
     fieldsets = (
@@ -85,6 +86,7 @@ class CategoryAdmin(admin.ModelAdmin):
                     "requires_result_photo",
                     "requires_verification_photo",
                     "default_department_kind",
+                    "specialty",
                     "public",
                 )
             },

@@ -138,7 +138,8 @@ def case_scope_q(user) -> Q:
     """A Q over ``Case`` keeping the cases ``user`` may see (DESIGN §6).
 
     Workers and volunteers: cases in their cells (or community), plus cases they reported or
-    must verify and the cases their merged reports joined; street staff: their street;
+    must verify and the cases their merged reports joined (functional workers also the
+    service cases in their hands); street staff: their street;
     district admins: their district; handlers: cases of the departments they act for, and
     the cases their departments were made co-departments of or summoned to (object
     permissions of the department's group, django-guardian). A
@@ -178,6 +179,8 @@ def _case_scope(user) -> tuple[Q, bool]:
     field_only = bool(rows) and all(row[0] in _FIELD_ROLES for row in rows)
     if any(row[0] in _FIELD_ROLES for row in rows):
         q |= Q(reporter=user) | Q(verifier=user)
+        if any(row[0] == Role.FUNCTIONAL_WORKER for row in rows):
+            q |= Q(handler=user)  # service cases routed to them (cases.specialists)
         # A report merged into another case is followed there: its reporter sees that one.
         # The ids are read first (the reporter's index): as a subquery inside this OR,
         # PostgreSQL gave up its index scans for a scan of the table (4 s at 2M cases).

@@ -1,4 +1,5 @@
 """The field worker's day (今日任务): one list, most urgent first, of what is theirs to do —
+service cases in their hands (a functional worker's: to start or to report),
 verifications assigned to them, their reports rejected today (read the reason, report again),
 households due a visit, and open cases in their cells close to their deadline — and a history
 tab of what they finished.
@@ -29,6 +30,7 @@ SOON = timedelta(hours=24)
 
 
 class Kind:
+    SERVICE = "service"
     VERIFY = "verify"
     REJECTED = "rejected"
     VISIT = "visit"
@@ -36,6 +38,7 @@ class Kind:
 
 
 KIND_LABELS = {
+    Kind.SERVICE: _("Service case to handle"),
     Kind.VERIFY: _("Verify on site"),
     Kind.REJECTED: _("Your report was not accepted"),
     Kind.VISIT: _("Visit due"),
@@ -98,17 +101,33 @@ def _near_deadline(user, now: datetime, exclude: set[int]) -> list[Task]:
     return [Task(Kind.DEADLINE, c.due_at, case=c) for c in cases]
 
 
+def _in_hand(user) -> list[Task]:
+    """Service cases dispatched to the user as functional worker, to start or to report."""
+    cases = (
+        cases_visible_to(user)
+        .filter(
+            handler=user,
+            department__isnull=True,
+            status__in=(CaseStatus.DISPATCHED, CaseStatus.HANDLING),
+        )
+        .order_by("due_at", "id")[:TASK_LIST_SIZE]
+    )
+    return [Task(Kind.SERVICE, c.due_at, case=c) for c in cases]
+
+
 def task_list(user, *, now: datetime | None = None) -> list[Task]:
     """The worker's open tasks, most urgent first: overdue and no-deadline items (a rejected
-    report, a household never visited) before the rest, each kind by its deadline."""
+    report, a household never visited) before the rest, each kind by its deadline. For a
+    functional worker the service cases in their hands lead the list's kinds."""
     now = now or timezone.now()
     verify = [Task(Kind.VERIFY, c.due_at, case=c) for c in to_verify(user)[:TASK_LIST_SIZE]]
-    tasks = verify + _rejected_today(user, now)
+    in_hand = _in_hand(user)
+    tasks = in_hand + verify + _rejected_today(user, now)
     tasks += [
         Task(Kind.VISIT, due.due_at, visit=due)
         for due in households_due_visit(user, now=now, limit=TASK_LIST_SIZE)
     ]
-    tasks += _near_deadline(user, now, exclude={t.case.pk for t in verify})
+    tasks += _near_deadline(user, now, exclude={t.case.pk for t in verify + in_hand})
     tasks.sort(key=lambda t: t.urgent_at or now)
     tasks = tasks[:TASK_LIST_SIZE]
     _add_thumbnails(tasks)

@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 
 from .admin_scope import ScopedAdminMixin
 from .coverage import check_community
-from .models import Assignment, Community, Department, District, GridCell, Street
+from .models import Assignment, Community, Department, District, GridCell, Specialty, Street
 from .selectors import (
     TERRITORIAL_ROLES,
     assignment_scope_q,
@@ -100,6 +100,7 @@ ASSIGNMENT_FIELDS = (
     "community",
     "cell",
     "department",
+    "specialty",
     "valid_from",
     "valid_to",
 )
@@ -132,12 +133,38 @@ class AssignmentScopeMixin:
 
 @admin.register(Assignment)
 class AssignmentAdmin(ScopedAdminMixin, AssignmentScopeMixin, admin.ModelAdmin):
-    list_display = ("user", "role", "scope", "target", "department", "valid_from", "valid_to")
-    list_filter = ("role", "scope", "valid_from")
-    list_select_related = ("user", "district", "street", "community", "cell", "department")
+    list_display = (
+        "user",
+        "role",
+        "scope",
+        "target",
+        "department",
+        "specialty",
+        "valid_from",
+        "valid_to",
+    )
+    list_filter = ("role", "scope", "specialty", "valid_from")
+    list_select_related = (
+        "user",
+        "district",
+        "street",
+        "community",
+        "cell",
+        "department",
+        "specialty",
+    )
     search_fields = ("user__username", "user__display_name", "cell__full_code", "street__name")
     autocomplete_fields = ("user", "district", "street", "community", "cell", "department")
     fields = ASSIGNMENT_FIELDS
+
+
+@admin.register(Specialty)
+class SpecialtyAdmin(admin.ModelAdmin):
+    """Configuration: the list of functional workers' specialties (no personal data)."""
+
+    list_display = ("code", "name", "sort_order", "is_active")
+    list_editable = ("sort_order", "is_active")
+    search_fields = ("code", "name")
 
 
 class AssignmentInline(AssignmentScopeMixin, admin.TabularInline):

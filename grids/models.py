@@ -322,6 +322,29 @@ class Department(models.Model):
             )
 
 
+class Specialty(models.Model):
+    """专长 — what a functional worker (功能性网格员) serves: 教育, 医疗, 养老, 助残 …
+
+    A configurable list (built-in rows come from a data migration; districts add their own in
+    the admin). Service categories name the specialty they need (``cases.Category``), and a
+    service case in a cell goes to the functional worker of that specialty serving the cell
+    (``cases.selectors.functional_worker_for``).
+    """
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=32)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("specialty (专长)")
+        verbose_name_plural = _("specialties (专长)")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class AssignmentQuerySet(models.QuerySet):
     def active(self, on: date | None = None) -> AssignmentQuerySet:
         on = on or timezone.localdate()
@@ -358,6 +381,19 @@ class Assignment(models.Model):
         blank=True,
         related_name="assignments",
         help_text=_("Handlers only: the department they act for."),
+    )
+    specialty = models.ForeignKey(
+        Specialty,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assignments",
+        verbose_name=_("specialty (专长)"),
+        help_text=_(
+            "Functional workers only: the service cases of this specialty in the assigned "
+            "cells, community or street come to them. To serve several cells, give one "
+            "assignment per cell (or one for the whole community)."
+        ),
     )
     valid_from = models.DateField(_("valid from"), default=timezone.localdate)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
@@ -436,6 +472,8 @@ class Assignment(models.Model):
             errors["department"] = _("A handler acts for a department; choose one.")
         if self.role != Role.HANDLER and self.department_id:
             errors["department"] = _("Only handlers act for a department.")
+        if self.role != Role.FUNCTIONAL_WORKER and self.specialty_id:
+            errors["specialty"] = _("Only functional workers carry a specialty.")
         if self.valid_to and self.valid_from and self.valid_to < self.valid_from:
             errors["valid_to"] = _("The end date is before the start date.")
         if errors:

@@ -50,6 +50,8 @@ class ResidentForm(forms.ModelForm):
         self.initial["id_number"] = ""
         self.initial["phone"] = ""
         self.initial["birth_date"] = None
+        # Derived tags (老年人) follow from the birth date; nobody ticks them.
+        self.fields["tags"].queryset = self.fields["tags"].queryset.filter(min_age__isnull=True)
         self.fields["birth_date"].required = False
         self.fields["birth_date"].help_text = _("Leave blank to take it from the ID number.")
         if self.instance.pk is None:

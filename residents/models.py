@@ -54,8 +54,11 @@ def phone_hash_of(value: str) -> str:
 class Tag(models.Model):
     """A service tag (服务标签) marking who needs attention: 独居老人, 残疾人, 低保 …
 
-    Built-in tags come from a data migration; districts may add their own. 老年人 is not a
-    tag: it follows from the birth date (``Resident.is_elderly``, ``ResidentQuerySet.elderly``).
+    Built-in tags come from a data migration; districts may add their own. A *derived* tag
+    (``min_age`` set, e.g. 老年人 at 60) is never ticked by hand: every resident of that age
+    carries it, by the birth date (``Resident.derived_tags``, ``ResidentQuerySet.with_tag``),
+    and it works like the others elsewhere — shown beside them, and its ``visit_every_days``
+    schedules visits (``selectors.households_due_visit``).
     """
 
     code = models.SlugField(_("code"), max_length=32, unique=True)
@@ -73,6 +76,15 @@ class Tag(models.Model):
             "Shown only to those who serve the resident (grid and functional workers of the "
             "cell, street staff of the street); others see only how many such tags a "
             "resident has. E.g. 残疾人, 低保, 优抚对象, 失业."
+        ),
+    )
+    min_age = models.PositiveSmallIntegerField(
+        _("derived from age"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Set to make this tag follow from the birth date: every resident this old or "
+            "older carries it (老年人: 60). Such a tag cannot be ticked by hand."
         ),
     )
     visit_every_days = models.PositiveSmallIntegerField(
@@ -132,6 +144,24 @@ class ResidentQuerySet(models.QuerySet):
         """Residents aged ``ELDERLY_AGE`` or more on ``on`` (default: today)."""
         return self.filter(birth_date__lte=years_before(on or timezone.localdate(), ELDERLY_AGE))
 
+    def with_tag(self, tag: Tag, on: date | None = None) -> ResidentQuerySet:
+        """Residents carrying ``tag``: ticked, or for a derived tag of that age on ``on``."""
+        if tag.min_age is not None:
+            cutoff = years_before(on or timezone.localdate(), tag.min_age)
+            return self.filter(birth_date__lte=cutoff)
+        return self.filter(tags=tag)
+
+    def living(self) -> ResidentQuerySet:
+        """Residents still living in their household (not moved out, not deceased)."""
+        return self.filter(moved_out_at__isnull=True)
+
+
+class LeftReason(models.TextChoices):
+    """Why a resident no longer lives in the household (the row is kept, not deleted)."""
+
+    MOVED_OUT = "moved_out", _("迁出 moved out")
+    DECEASED = "deceased", _("去世 deceased")
+
 
 class Resident(models.Model):
     """居民. ``id_number`` and ``phone`` are encrypted; never show them whole in a list, nor
@@ -168,9 +198,12 @@ class Resident(models.Model):
         null=True,
         blank=True,
         help_text=_(
-            "The day the resident left. Their personal data is anonymised "
+            "The day the resident left (moved out or died). Their personal data is anonymised "
             "RETAIN_MOVED_OUT_DAYS days later (PIPL)."
         ),
+    )
+    left_reason = models.CharField(
+        _("left because"), max_length=10, choices=LeftReason.choices, blank=True
     )
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -222,6 +255,17 @@ class Resident(models.Model):
     def phone_masked(self) -> str:
         return mask_phone(self.phone)
 
+    def derived_tags(self, tags: list[Tag], on: date | None = None) -> list[Tag]:
+        """Which of the derived ``tags`` (those with ``min_age``) this resident carries."""
+        if self.birth_date is None:
+            return []
+        day = on or timezone.localdate()
+        return [
+            t
+            for t in tags
+            if t.min_age is not None and self.birth_date <= years_before(day, t.min_age)
+        ]
+
     @property
     def is_elderly(self) -> bool:
         """老年人: aged ``ELDERLY_AGE`` or more today."""
@@ -251,6 +295,8 @@ class Resident(models.Model):
             errors["birth_date"] = [_("The birth date is in the future.")]
         if self.moved_out_at and self.moved_out_at > timezone.localdate():
             errors["moved_out_at"] = [_("Record a move-out on the day it happens, not in advance.")]
+        if self.left_reason and not self.moved_out_at:
+            errors["moved_out_at"] = [_("Give the day the resident left.")]
         if errors:
             raise ValidationError(errors)
 

@@ -31,7 +31,7 @@ from django.utils import timezone
 from grids.models import Assignment, GridCell, Role
 from grids.selectors import CELL_LEVEL_PATH, active_assignments, territory_q, user_roles
 
-from .models import Household, PIIAccessLog, PIIListLog, Resident, Visit
+from .models import Household, PIIAccessLog, PIIListLog, Resident, Tag, Visit
 
 RESIDENT_ROLES: frozenset[str] = frozenset(
     {Role.GRID_WORKER, Role.FUNCTIONAL_WORKER, Role.STREET_STAFF, Role.DISTRICT_ADMIN}
@@ -131,9 +131,11 @@ def households_due_visit(
     """Households in the cells the user serves that are due a visit (走访), most overdue first.
 
     A household is due when one of its residents (not moved out) carries a tag with
-    ``visit_every_days`` (the shortest such interval counts) and its last visit is older
-    than that, or it was never visited. Three small queries, each on an index (residents by
-    cell, visits by household, the households shown), so a cell's worth of rows is read,
+    ``visit_every_days`` — ticked, or derived from the birth date — (the shortest such
+    interval counts) and its last visit is older
+    than that, or it was never visited. Small queries, each on an index (residents by cell —
+    one more for the derived tags, and one per derived tag with an interval —, visits by
+    household, the households shown), so a cell's worth of rows is read,
     not the district's. ``household_id`` narrows it to one household (after an undo).
     """
     now = now or timezone.now()
@@ -147,6 +149,13 @@ def households_due_visit(
         .annotate(every_days=Min("tags__visit_every_days"))
         .values_list("household_id", "every_days")
     )
+    # Derived tags (老年人 from the birth date) with an interval count like ticked ones.
+    for tag in Tag.objects.filter(min_age__isnull=False, visit_every_days__isnull=False):
+        aged = residents.with_tag(tag, on=timezone.localdate(now)).living()
+        for household_id in aged.order_by().values_list("household_id", flat=True).distinct():
+            every[household_id] = min(
+                every.get(household_id, tag.visit_every_days), tag.visit_every_days
+            )
     last = dict(
         Visit.objects.filter(household_id__in=list(every))
         .order_by()

@@ -21,6 +21,7 @@ from grids.models import GridCell
 from .crypto import InvalidToken, pii_hash, rotate
 from .models import (
     Household,
+    LeftReason,
     PIIAccessLog,
     PIIListLog,
     Resident,
@@ -28,7 +29,12 @@ from .models import (
     id_number_hash_of,
     phone_hash_of,
 )
-from .selectors import residents_visible_to
+from .selectors import (
+    cells_open_to,
+    households_served_by,
+    residents_served_by,
+    residents_visible_to,
+)
 from .validators import birth_date_from_id_number, looks_like_id_number
 
 PII_FIELDS = ("name", "address", "id_number", "phone")
@@ -109,6 +115,81 @@ def create_resident(
         ) from exc
     if tags:
         resident.tags.set(_resolve_tags(tags))
+    return resident
+
+
+# --- kept by the people who serve them (issue 15) -------------------------------------------
+# Grid and functional workers (and street staff) keep the households and residents of the
+# cells they serve; anything else answers ``Household.DoesNotExist`` / ``Resident.DoesNotExist``
+# (a 404 on the pages), so ids out of scope cannot be probed.
+
+
+def register_household(*, by, cell_id: int, address: str) -> Household:
+    """A household at ``address`` in a cell ``by`` serves; ``ValidationError`` otherwise."""
+    cell = cells_open_to(by).filter(pk=cell_id).first()
+    if cell is None:
+        raise ValidationError({"cell": _("Choose a grid cell you serve.")})
+    return create_household(cell=cell, address=address)
+
+
+@transaction.atomic
+def update_household(*, by, household_id: int, address: str) -> Household:
+    household = households_served_by(by).select_for_update(of=("self",)).get(pk=household_id)
+    household.address = address.strip()
+    household.full_clean()
+    household.save(update_fields=["address"])
+    return household
+
+
+@transaction.atomic
+def move_household(*, by, household_id: int, cell_id: int) -> Household:
+    """Move a household (and its residents) to another cell.
+
+    Allowed to whoever serves *both* cells: street staff within their street, and a worker
+    assigned to both cells or to their whole community. A move between streets is two
+    offices' business: the household moves out of one and is registered in the other. Raises
+    ``Household.DoesNotExist`` out of scope, ``ValidationError`` for a cell ``by`` does not
+    serve.
+    """
+    household = households_served_by(by).select_for_update(of=("self",)).get(pk=household_id)
+    cell = cells_open_to(by).filter(pk=cell_id).first()
+    if cell is None:
+        raise ValidationError(
+            {"cell": _("Choose a grid cell you serve: moving needs someone who serves both.")}
+        )
+    if cell.pk != household.cell_id:
+        household.cell = cell
+        household.save(update_fields=["cell"])  # takes its residents along (Household.save)
+    return household
+
+
+@transaction.atomic
+def keep_resident(*, by, resident: Resident, tags: Iterable[Tag]) -> Resident:
+    """Save a resident registered or changed on a worker's page (validated by
+    ``forms.ResidentForm``) in a household ``by`` serves, with its ticked tags (derived
+    ones are never stored). Raises ``Household.DoesNotExist`` / ``Resident.DoesNotExist``."""
+    household = households_served_by(by).get(pk=resident.household_id)
+    if resident.pk is not None:
+        residents_served_by(by).select_for_update(of=("self",)).get(pk=resident.pk)
+    resident.household = household
+    resident.full_clean()
+    resident.save()
+    resident.tags.set([tag for tag in tags if tag.min_age is None])
+    return resident
+
+
+@transaction.atomic
+def mark_resident_left(*, by, resident_id: int, reason: str, on: date) -> Resident:
+    """迁出 / 去世: the resident is kept (not deleted) with the day and why they left; they
+    drop out of visit schedules at once and are anonymised after the retention period
+    (``retention``). Raises ``Resident.DoesNotExist`` out of scope, ``ValidationError`` for
+    an unknown reason or a day in the future."""
+    if reason not in LeftReason.values:
+        raise ValidationError({"reason": _("Say whether the resident moved out or died.")})
+    resident = residents_served_by(by).select_for_update(of=("self",)).get(pk=resident_id)
+    resident.moved_out_at, resident.left_reason = on, reason
+    resident.full_clean()
+    resident.save(update_fields=["moved_out_at", "left_reason"])
     return resident
 
 

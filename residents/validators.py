@@ -5,6 +5,7 @@ Each check says what is wrong, so a worker typing from a paper form can fix the 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from datetime import date
@@ -13,6 +14,7 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from stdnum import numdb
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -42,8 +44,15 @@ def validate_id_number(value: str) -> str:
     """Check a resident ID number (GB 11643-1999) and return it normalised (upper-case X).
 
     Checks, in order: length (18), format (17 digits then a digit or X), birth date (a real
-    date, not in the future), region code (a known county-level code for the birth year),
-    checksum. Raises ``ValidationError`` with a message naming the failed check (codes:
+    date, not in the future), region code (a county-level code that has ever existed),
+    checksum.
+
+    The region check deliberately ignores *when* a code existed: a number carries the code
+    of the place where it was first issued, so a person born in 1960 may well hold a code
+    created in 1983 (e.g. 130102 长安区, 石家庄). python-stdnum's ``get_birth_place`` would
+    refuse them, and with them many of the elderly residents this product serves.
+
+    Raises ``ValidationError`` with a message naming the failed check (codes:
     ``length``, ``format``, ``birth_date``, ``birth_date_future``, ``region``, ``checksum``).
     """
     number = normalize_id_number_text(value)
@@ -71,17 +80,12 @@ def validate_id_number(value: str) -> str:
             code="birth_date_future",
             params={"date": born.isoformat()},
         )
-    try:
-        ric.get_birth_place(number)
-    except StdnumError:
+    if not region_code_ever_existed(number[:6]):
         raise ValidationError(
-            _(
-                "The region code %(code)s (first 6 digits) is not a known county code "
-                "for someone born in %(year)d."
-            ),
+            _("The region code %(code)s (first 6 digits) is not a known county code."),
             code="region",
-            params={"code": number[:6], "year": born.year},
-        ) from None
+            params={"code": number[:6]},
+        )
     if ric.calc_check_digit(number) != number[-1]:
         # Not naming the "right" check digit: the typo is as likely in any other digit.
         raise ValidationError(
@@ -92,6 +96,14 @@ def validate_id_number(value: str) -> str:
             code="checksum",
         )
     return number
+
+
+@functools.lru_cache(maxsize=8192)  # a few thousand codes exist; a roster repeats a handful
+def region_code_ever_existed(code: str) -> bool:
+    """Is ``code`` a county-level code (6 digits) that existed at any time, by python-stdnum's
+    table of administrative codes (its ``[from-to]`` years are not consulted)?"""
+    results = numdb.get("cn/loc").info(code)
+    return any("county" in props for _part, props in results)
 
 
 def birth_date_from_id_number(value: str) -> date:

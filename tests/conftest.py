@@ -136,6 +136,20 @@ def volunteer(territory):
 
 
 @pytest.fixture
+def functional_worker(territory):
+    """A functional worker (功能性网格员, 养老) of community 1: cells A and B."""
+    from grids.models import Specialty
+
+    return assigned_user(
+        Role.FUNCTIONAL_WORKER,
+        "community",
+        territory.community1,
+        "functional_worker",
+        specialty=Specialty.objects.get(code="elderly_care"),
+    )
+
+
+@pytest.fixture
 def street_staff(territory):
     """Street staff of street 1."""
     return assigned_user(Role.STREET_STAFF, "street", territory.street1, "staff1")

@@ -1,13 +1,18 @@
-"""Auto-dispatch (DESIGN §4): an accepted case goes to the department a routing rule names."""
+"""Auto-dispatch (DESIGN §4, §8): an accepted service case goes to the functional worker of its
+specialty serving the cell (``cases.specialists``); any other case, or a service case no such
+worker serves, to the department a routing rule names; otherwise it waits in the street's
+queue."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from django.core.exceptions import ValidationError
 
 from cases.models import Case, CaseStatus
 from cases.selectors import route_for
+from cases.specialists import functional_worker_for
 
 from .errors import TransitionNotAllowed
 
@@ -15,19 +20,27 @@ logger = logging.getLogger(__name__)
 
 
 def route_case(case_id: int, version: int | None = None) -> int | None:
-    """Dispatch an accepted case where a routing rule names a department.
+    """Dispatch an accepted case to its functional worker (a service case whose specialty
+    someone serves in the cell), else where a routing rule names a department.
 
     Idempotent: a case that is no longer ``accepted`` (dispatched by staff or by an earlier
     delivery), that has moved past ``version`` (the accept that owed this — a case the
     department returned is accepted again, but must not go straight back), that has vanished,
-    or that no rule covers is left alone. Returns the department id dispatched to, else None.
+    or that no rule covers is left alone. Returns the department id dispatched to (for a
+    functional worker: None, with the worker as the case's handler), else None.
     """
-    from .services import dispatch_case  # the services record effects that call this
+    # the services record effects that call this
+    from .services import dispatch_case, dispatch_to_functional_worker
 
     case = Case.objects.select_related("category", "cell").filter(pk=case_id).first()
     if case is None or case.status != CaseStatus.ACCEPTED:
         return None
     if version is not None and case.version != version:
+        return None
+    worker_id = functional_worker_for(category=case.category, cell=case.cell)
+    if worker_id is not None:
+        with contextlib.suppress(TransitionNotAllowed):  # dispatched meanwhile
+            dispatch_to_functional_worker(case_id=case_id, by=None, worker_id=worker_id)
         return None
     department = route_for(category=case.category, cell=case.cell)
     if department is None:

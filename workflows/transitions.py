@@ -29,7 +29,8 @@ from grids.models import Role
 from grids.selectors import active_assignments
 
 S = CaseStatus
-WORKER_ROLES = frozenset({Role.GRID_WORKER})
+# Field workers who resolve on the spot and verify (a functional worker only service cases).
+WORKER_ROLES = frozenset({Role.GRID_WORKER, Role.FUNCTIONAL_WORKER})
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,14 @@ def _is_verifier(case: Case, actor: Actor) -> bool:
 
 
 def _is_case_handler(case: Case, actor: Actor) -> bool:
+    """A handler of the case's department (and its named handler, if any) — or, for a
+    service case dispatched to a functional worker (no department), that worker."""
+    if case.department_id is None:
+        return (
+            case.handler_id is not None
+            and case.handler_id == actor.user_id
+            and Role.FUNCTIONAL_WORKER in actor.roles
+        )
     return case.department_id in actor.handler_departments and case.handler_id in (
         None,
         actor.user_id,
@@ -164,6 +173,8 @@ IN_HAND = {S.DISPATCHED, S.HANDLING}  # with a department: joint handling happen
 
 STAFF = {Role.STREET_STAFF}
 HANDLER = {Role.HANDLER}
+# Who handles: a department's handler, or the functional worker a service case went to.
+HANDLING = {Role.HANDLER, Role.FUNCTIONAL_WORKER}
 DISTRICT = {Role.DISTRICT_ADMIN}
 
 TRANSITIONS: dict[str, Transition] = {
@@ -203,12 +214,12 @@ TRANSITIONS: dict[str, Transition] = {
             "cannot be returned. Ask for an extension if you need more time."
         ),
     ),
-    "start": _t({S.DISPATCHED}, S.HANDLING, HANDLER, who=_is_case_handler),
+    "start": _t({S.DISPATCHED}, S.HANDLING, HANDLING, who=_is_case_handler),
     # The lead's report waits in handling while co-departments' parts are open (吹哨报到).
     "report": _t(
         {S.HANDLING},
         S.FEEDBACK,
-        HANDLER,
+        HANDLING,
         ["note"],
         who=_is_case_handler,
         when=_lead_not_reported,
@@ -216,7 +227,7 @@ TRANSITIONS: dict[str, Transition] = {
         waits=_parts_open,
     ),
     "request_extension": _t(
-        {S.HANDLING}, S.HANDLING, HANDLER, ["reason", "due_at"], who=_is_case_handler
+        {S.HANDLING}, S.HANDLING, HANDLING, ["reason", "due_at"], who=_is_case_handler
     ),
     "approve_extension": _t(
         {S.HANDLING}, S.HANDLING, STAFF, when=_extension_pending, refusal=NO_EXTENSION_PENDING

@@ -23,6 +23,8 @@ from cases.models import Case
 from grids.models import Assignment, Role
 
 DEFAULT_CROSS_CHECK_SHARE = 0.2
+VERIFIER_ROLES = frozenset({Role.GRID_WORKER})
+VERIFIER_ROLES_SERVICE = frozenset({Role.GRID_WORKER, Role.FUNCTIONAL_WORKER})
 # Draws are multiples of 1/DRAW_STEPS in [0, 1): fine enough for any share anyone sets.
 DRAW_STEPS = 1_000_000
 
@@ -32,10 +34,10 @@ def draw() -> float:
     return secrets.randbelow(DRAW_STEPS) / DRAW_STEPS
 
 
-def _grid_workers(q: Q, *, exclude: set[int | None]) -> list[int]:
+def _grid_workers(q: Q, *, exclude: set[int | None], roles: frozenset[str]) -> list[int]:
     ids = (
         Assignment.objects.active()
-        .filter(q, role=Role.GRID_WORKER)
+        .filter(q, role__in=sorted(roles))
         .exclude(user_id__in=[pk for pk in exclude if pk is not None])
         .order_by("user_id")
         .values_list("user_id", flat=True)
@@ -46,6 +48,9 @@ def _grid_workers(q: Q, *, exclude: set[int | None]) -> list[int]:
 
 def choose_verifier(case: Case, *, fixer_id: int | None) -> tuple[int, bool, dict]:
     """``(verifier user id, cross_check, record)`` for a case awaiting verification.
+
+    A service case may also be verified by a functional worker (功能性网格员) of the place,
+    a grid worker or not; any other case by grid workers only.
 
     By default a grid worker of the case's cell (or its community) other than ``fixer_id``
     (the handler, or the worker who resolved it on the spot) — the reporter if they are one.
@@ -59,7 +64,10 @@ def choose_verifier(case: Case, *, fixer_id: int | None) -> tuple[int, bool, dic
     worker: kept in the cell).
     """
     community_id = case.cell.community_id
-    own = _grid_workers(Q(cell_id=case.cell_id) | Q(community_id=community_id), exclude={fixer_id})
+    roles = VERIFIER_ROLES_SERVICE if case.category.is_service else VERIFIER_ROLES
+    own = _grid_workers(
+        Q(cell_id=case.cell_id) | Q(community_id=community_id), exclude={fixer_id}, roles=roles
+    )
     share = float(getattr(settings, "CROSS_CHECK_SHARE", DEFAULT_CROSS_CHECK_SHARE))
     value = draw()
     drawn = value < share
@@ -73,6 +81,7 @@ def choose_verifier(case: Case, *, fixer_id: int | None) -> tuple[int, bool, dic
     others = _grid_workers(
         Q(cell__community__street_id=case.street_id) & ~Q(cell_id=case.cell_id),
         exclude={fixer_id, *own},
+        roles=roles,
     )
     if others:
         return chosen(secrets.choice(others), True, "drawn" if drawn else "nobody else in the cell")

@@ -21,7 +21,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from grids.models import Community, Department, DepartmentKind, District, Street
+from grids.models import Community, Department, DepartmentKind, District, Specialty, Street
 
 
 class CategoryFamily(models.TextChoices):
@@ -180,6 +180,20 @@ class Category(models.Model):
         ),
     )
 
+    specialty = models.ForeignKey(
+        Specialty,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="categories",
+        verbose_name=_("specialty (专长)"),
+        help_text=_(
+            "Service categories only: such cases go to the functional worker of this specialty "
+            "serving the cell. Set on a major class, it holds for its sub-categories unless "
+            "one names its own."
+        ),
+    )
+
     # --- sub-category only ---------------------------------------------------------------
     default_priority = models.CharField(
         _("default priority"), max_length=8, choices=Priority.choices, blank=True
@@ -256,12 +270,22 @@ class Category(models.Model):
         """民生服务: a public-service request rather than a problem to fix."""
         return self.family == CategoryFamily.SERVICE
 
+    @property
+    def routing_specialty_id(self) -> int | None:
+        """The specialty a case of this category needs: its own, else its major class's."""
+        if self.specialty_id or self.parent_id is None:
+            return self.specialty_id
+        return self.parent.specialty_id
+
     def clean(self) -> None:
         super().clean()
         errors: dict[str, list] = {}
 
         def add(field: str, message) -> None:
             errors.setdefault(field, []).append(message)
+
+        if self.specialty_id and self.family != CategoryFamily.SERVICE:
+            add("specialty", _("Only service (S) categories name a specialty."))
 
         code = self.code or ""
         if re.fullmatch(CODE_RE, code):  # a malformed code is reported by the validator

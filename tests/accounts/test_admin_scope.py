@@ -301,6 +301,7 @@ def test_every_admin_is_scoped_superuser_only_or_configuration():
         "grids.Community",
         "grids.GridCell",
         "grids.Department",
+        "grids.Specialty",
         "residents.Tag",
         "cases.Category",
         "cases.RoutingRule",

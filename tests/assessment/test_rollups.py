@@ -56,6 +56,29 @@ def test_a_days_rollup_equals_the_live_count(dataset, territory, period):
     assert nonzero_days >= 6  # the dataset touches most days of the period
 
 
+def test_a_days_counts_in_three_queries_equal_a_query_per_pass(
+    dataset, period, django_assert_num_queries
+):
+    """Within one local day (today, on every dashboard request) the passes over the case
+    table share one query: the counts equal those of a query per pass (what a window of
+    more than a day runs), day for day."""
+    keys = {"cell": "cell_id", "department": "department_id"}
+    first, last = period[0] - timedelta(days=2), period[1] + timedelta(days=3)
+    per_pass = case_counts(
+        day_start(first), day_start(last + timedelta(days=1)), keys=keys, by_day=True
+    )
+    one_by_one: dict = {}
+    day = first
+    while day <= last:
+        with django_assert_num_queries(3):  # the passes, the rating-checked closes, ratings
+            one_by_one |= case_counts(
+                day_start(day), day_start(day + timedelta(days=1)), keys=keys, by_day=True
+            )
+        day += timedelta(days=1)
+    assert one_by_one == per_pass
+    assert len({day for day, *_key in per_pass}) >= 6
+
+
 def test_a_rerun_replaces_the_days_rows(dataset, territory, period):
     day = period[0] + timedelta(days=2)  # D3: c2 closed, c5 filed, c1 rated
     roll_up_day(day)

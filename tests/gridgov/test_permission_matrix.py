@@ -41,7 +41,7 @@ from ..cases.personas import (  # noqa: F401  (fixtures are found by name)
     photo,
     staff2,
 )
-from ..factories import HouseholdFactory
+from ..factories import HouseholdFactory, ResidentFactory
 from ..grids.test_access import _route_names
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +57,7 @@ POINTS = {"A": (116.405, 39.905), "B": (116.415, 39.905), "X": (116.425, 39.905)
 CASES = {
     "worker_a": {"A"},
     "worker_b": {"B"},
+    "functional_worker": {"A", "B"},
     "volunteer": {"A", "B"},
     "street_staff": {"A", "B"},
     "staff2": {"X"},
@@ -66,6 +67,15 @@ CASES = {
 HOUSEHOLDS = {
     "worker_a": {"A"},
     "worker_b": {"B"},
+    "functional_worker": {"A", "B"},
+    "street_staff": {"A", "B"},
+    "staff2": {"X"},
+}
+# A community's roster: whoever serves a cell of the community (A and B share one).
+ROSTERS = {
+    "worker_a": {"A", "B"},
+    "worker_b": {"A", "B"},
+    "functional_worker": {"A", "B"},
     "street_staff": {"A", "B"},
     "staff2": {"X"},
 }
@@ -77,6 +87,8 @@ VISITORS = {"A": "worker_a", "B": "worker_b", "X": "worker_x"}
 REACH = {
     "case": CASES,
     "household": HOUSEHOLDS,
+    "resident": HOUSEHOLDS,
+    "roster": ROSTERS,
     "flag": FLAGS,
     "notice": {owner: {side} for side, owner in NOTICE_OWNERS.items()},
     "visit": {"worker_a": {"A"}, "worker_b": {"B"}},
@@ -96,6 +108,8 @@ class Place:
     code: str  # the case's tracking code
     cell: str  # the cell's full code
     marker: str  # in the case's title: no page outside its reach may show it
+    resident_id: int = 0  # a resident of the household
+    community_id: int = 0  # the cell's community
 
 
 @dataclass
@@ -214,6 +228,47 @@ ROUTES: dict[str, list[Route]] = {
             "post", lambda p: f"/households/{p.household_id}/visited/", {"note": "x"}, "household"
         )
     ],
+    # Households and residents kept by those who serve them (issue 15).
+    "households": [_page("get", lambda p: "/households/", reach=None)],
+    "household-new": [_page("get", lambda p: "/households/new/", reach=None)],
+    "household": [_page("get", lambda p: f"/households/{p.household_id}/", reach="household")],
+    "household-edit": [
+        _page("get", lambda p: f"/households/{p.household_id}/edit/", reach="household"),
+        _page(
+            "post", lambda p: f"/households/{p.household_id}/edit/", {"address": "x"}, "household"
+        ),
+    ],
+    "household-move": [
+        _page(
+            "post",
+            lambda p: f"/households/{p.household_id}/move/",
+            lambda p: {"cell": 0},
+            "household",
+        )
+    ],
+    "resident-new": [
+        _page("get", lambda p: f"/households/{p.household_id}/residents/new/", reach="household")
+    ],
+    "resident-edit": [
+        _page("get", lambda p: f"/residents/{p.resident_id}/edit/", reach="resident")
+    ],
+    "resident-left": [
+        _page(
+            "post",
+            lambda p: f"/residents/{p.resident_id}/left/",
+            {"reason": "moved_out", "on": "2026-01-01"},
+            "resident",
+        )
+    ],
+    "roster": [_page("get", lambda p: "/households/roster/", reach=None)],
+    "roster-template": [_page("get", lambda p: "/households/roster/template.xlsx", reach=None)],
+    "roster-export": [
+        _page(
+            "get",
+            lambda p: f"/households/roster/export.xlsx?community={p.community_id}",
+            reach="roster",
+        )
+    ],
     "integrity:flags": [_page("get", lambda p: "/integrity/", reach=None)],
     "integrity:review": [
         _page("post", lambda p: f"/integrity/{p.flag_id}/dismiss/", {"note": "x"}, "flag")
@@ -305,6 +360,7 @@ def places(territory, street_staff, staff2, other_department, request) -> dict[s
         owner = request.getfixturevalue(NOTICE_OWNERS[side])
         photo_id = case.attachments.get().pk
         household = HouseholdFactory(cell=cells[side])
+        resident = ResidentFactory(household=household)
         flag = IntegrityFlag.objects.create(
             rule=Rule.REUSED_PHOTO, case=case, evidence={"photos": [{"attachment_id": photo_id}]}
         )
@@ -322,6 +378,8 @@ def places(territory, street_staff, staff2, other_department, request) -> dict[s
             code=case.tracking_code,
             cell=cells[side].full_code,
             marker=marker,
+            resident_id=resident.pk,
+            community_id=cells[side].community_id,
         )
     return made
 
@@ -387,7 +445,9 @@ def test_every_route_is_in_the_matrix():
             assert resolve(path).view_name == name, (name, path)
 
 
-def test_no_persona_reaches_beyond_its_scope(request, places, former_worker, volunteer):
+def test_no_persona_reaches_beyond_its_scope(
+    request, places, former_worker, volunteer, functional_worker
+):
     started, sent, failures = time.perf_counter(), 0, []
     for persona in PERSONAS:
         page, api = _clients(request, persona)

@@ -39,6 +39,7 @@ class Traces:
     household_id: int
     flag: IntegrityFlag
     visit_id: int
+    resident_id: int = 0
 
 
 def _report(by, **extra) -> Case:
@@ -62,7 +63,7 @@ def traces(cast, former_worker) -> Traces:
     Assignment.objects.filter(pk=assignment.pk).update(valid_to=ended)
     theirs = _report(cast.reporter)
     household = HouseholdFactory(cell=cast.territory.cell_a)
-    ResidentFactory(household=household)
+    resident = ResidentFactory(household=household)
     return Traces(
         mine=mine,
         theirs=theirs,
@@ -71,6 +72,7 @@ def traces(cast, former_worker) -> Traces:
             user=former_worker, case=mine, kind="reminder", message=f"{mine.number} 待处理"
         ),
         household_id=household.pk,
+        resident_id=resident.pk,
         flag=IntegrityFlag.objects.create(rule=Rule.NEAR_DUPLICATE, case=theirs),
         visit_id=Visit.objects.create(household=household, worker=former_worker).pk,
     )
@@ -140,6 +142,18 @@ def page_requests(t: Traces) -> list[tuple[str, str, dict]]:
         ("post", f"/inbox/{t.notice.pk}/read/", {}),
         ("post", "/inbox/read-all/", {}),
         ("post", f"/households/{t.household_id}/visited/", {"note": "走访"}),
+        ("get", "/households/", {}),
+        ("get", "/households/new/", {}),
+        ("post", "/households/new/", {"cell": 1, "address": "x"}),
+        ("get", f"/households/{t.household_id}/", {}),
+        ("post", f"/households/{t.household_id}/edit/", {"address": "x"}),
+        ("post", f"/households/{t.household_id}/move/", {"cell": 1}),
+        ("post", f"/households/{t.household_id}/residents/new/", {"name": "x"}),
+        ("post", f"/residents/{t.resident_id}/edit/", {"name": "x"}),
+        ("post", f"/residents/{t.resident_id}/left/", {"reason": "deceased", "on": "2026-01-01"}),
+        ("get", "/households/roster/", {}),
+        ("get", "/households/roster/template.xlsx", {}),
+        ("get", "/households/roster/export.xlsx", {"community": 1}),
         ("post", f"/visits/{t.visit_id}/undo/", {}),
         ("get", f"/visits/{t.visit_id}/photo/", {}),
         ("get", f"/visits/{t.visit_id}/photo/thumbnail/", {}),

@@ -48,6 +48,7 @@ DEMO_USERS = {
     "demo_worker": Role.GRID_WORKER,
     "demo_worker2": Role.GRID_WORKER,
     "demo_volunteer": Role.VOLUNTEER,
+    "demo_functional": Role.FUNCTIONAL_WORKER,
 }
 
 
@@ -296,3 +297,17 @@ def test_the_dashboard_shows_every_grade_and_the_overdue_board(
     assert board.status_code == 200 and board.context["waiting"] >= 5
     binding = client.get(reverse("queue"), {"tab": "binding"})
     assert len(binding.context["cases"]) >= 1
+
+
+def test_the_demo_functional_worker_has_service_cases_and_households(seeded, client):
+    from cases.today import Kind, task_list
+
+    worker = get_user_model().objects.get(username="demo_functional")
+    kinds = [t.kind for t in task_list(worker)]
+    assert kinds.count(Kind.SERVICE) == 2  # routed to them by specialty (养老), one started
+    assert kinds.count(Kind.VERIFY) == 1  # a service case 民政 handled, theirs to verify
+    handled = Case.objects.filter(handler=worker, department__isnull=True)
+    assert {c.category.code[:3] for c in handled} == {"S01"}
+    client.force_login(worker)
+    page = client.get("/households/")
+    assert page.status_code == 200 and page.content.decode().count('data-testid="household-row"')

@@ -178,3 +178,27 @@ def test_id_number_mask(value, masked):
 )
 def test_phone_mask_always_hides_at_least_four_digits(value, masked):
     assert mask_phone(value) == masked
+
+
+@pytest.mark.parametrize(
+    ("region", "born"),
+    [
+        # 130102 长安区 (石家庄) was created in 1983 ([1983-]): a woman born there in 1960
+        # got her number when it existed, and carries it still.
+        ("130102", date(1960, 5, 1)),
+        # 110111 房山区 [1986-], born 1950.
+        ("110111", date(1950, 3, 9)),
+        # 110103 崇文区 [-2010], since merged into 东城区: still on people's cards.
+        ("110103", date(1975, 7, 2)),
+    ],
+)
+def test_a_county_code_created_or_abolished_outside_the_birth_year_is_accepted(region, born):
+    number = make_id_number(region=region, birth=born, seq=12)
+    assert validate_id_number(number) == number
+    assert birth_date_from_id_number(number) == born
+
+
+def test_a_valid_region_does_not_excuse_a_bad_checksum():
+    number = make_id_number(region="130102", birth=date(1960, 5, 1))
+    wrong = number[:-1] + ("0" if number[-1] != "0" else "1")
+    assert error_of(validate_id_number, wrong).code == "checksum"

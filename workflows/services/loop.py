@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from cases.models import OPEN_STATUSES, RETURNS_BEFORE_BINDING, Attachment, Case, Priority
 from cases.selectors import cases_visible_to, fileable_category
+from cases.specialists import serves_case
 from grids.models import Assignment, Department, Role
 from grids.selectors import visible_cells
 
@@ -160,6 +161,27 @@ def dispatch_case(
     departments returned twice is the district's to assign (``assign_binding``): 409. A
     returned case keeps its handling deadline (``workflows.clocks``)."""
     apply = _dispatch_to(department_id, handler_id)
+    return run_transition("dispatch", case_id=case_id, by=by, apply=apply, note=note)
+
+
+def dispatch_to_functional_worker(*, case_id: int, by, worker_id: int, note: str = "") -> Case:
+    """任务派遣 of a service case to a functional worker (功能性网格员) rather than a
+    department: accepted → dispatched with no department and the worker as handler, who
+    starts and reports it like a handler (``transitions._is_case_handler``). The worker must
+    currently serve the case's cell in the specialty its category needs
+    (``cases.specialists.serves_case``), else 400. ``by`` None is the routing task."""
+
+    def apply(case: Case, actor: Actor, now: datetime) -> dict:
+        require(worker=worker_id)
+        if not serves_case(user_id=worker_id, case=case):
+            raise ValidationError(
+                {"worker": _("Choose a functional worker of this specialty serving the cell.")}
+            )
+        case.department = None
+        case.handler_id = worker_id
+        case.dispatched_at = now
+        return {"functional_worker": worker_id}
+
     return run_transition("dispatch", case_id=case_id, by=by, apply=apply, note=note)
 
 

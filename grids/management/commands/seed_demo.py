@@ -25,6 +25,7 @@ from cases.demo_desk import create_desk_queue
 from cases.demo_history import create_case_history
 from cases.models import Case
 from cases.photos import prepare_photos
+from demo.functional import create_functional_work
 from demo.history import play_history, wrap_up
 from demo.joint import create_joint_demo
 from demo.photos import PhotoStudio
@@ -152,6 +153,8 @@ class Command(BaseCommand):
             # A desk's load: more fresh reports in each street queue than a screen holds.
             waiting = create_desk_queue(territory.cells, rng=rng)
             self.stdout.write(f"Street queues: {waiting} fresh reports waiting.")
+            service = create_functional_work(territory.cells[0], rng)
+            self.stdout.write(f"Service cases: {service} for demo_functional (养老).")
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ({scale}) ready in {time.monotonic() - started:.0f} s.")
         )
