@@ -37,7 +37,7 @@ format: install
 bench: install ## run every benchmark in bench/
 	$(PY) bench/run_all.py
 
-drills: install ## fault drills on private PostgreSQL and Redis (bench/drills.py; about 10 minutes)
+drills: install ## fault drills and follow-up latency on private PostgreSQL and Redis (bench/drills.py; 30+ minutes)
 	$(PY) bench/drills.py
 
 clean:

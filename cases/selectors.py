@@ -262,20 +262,41 @@ def case_events(case: CaseModel) -> QuerySet[CaseEvent]:
     return case.events.select_related("actor").order_by("seq")
 
 
+class CaseLeftScope(Http404):
+    """The case was in the user's scope when their step looked for it, and a concurrent step
+    moved it out (dispatched elsewhere, returned, merged ...) while this one waited for its
+    lock. ``status`` is the case's state now: a transition answers 409 with it, not 404."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__("The case left your scope while your step waited for it.")
+        self.status = status
+
+
 def get_case_for(user, case_id: int, *, for_update: bool = False) -> CaseModel:
     """The case ``case_id`` if ``user`` may see it, else ``Http404`` (also for a missing id).
 
     ``for_update`` locks the case row (only that row: ``of=("self",)``) for a transition and
-    joins nothing, so the lock never spans territory rows. Call it inside a transaction.
+    joins nothing, so the lock never spans territory rows. Call it inside a transaction. If
+    another step holds the lock and the case leaves the user's scope meanwhile, it raises
+    ``CaseLeftScope`` (an ``Http404`` carrying the new state).
     """
-    if for_update:
-        qs = CaseModel.objects.filter(case_scope_q(user)).select_for_update(of=("self",))
-    else:
-        qs = cases_visible_to(user)
-    try:
-        return qs.get(pk=case_id)
-    except CaseModel.DoesNotExist:
-        raise Http404("No case matches the given query.") from None
+    if not for_update:
+        try:
+            return cases_visible_to(user).get(pk=case_id)
+        except CaseModel.DoesNotExist:
+            raise Http404("No case matches the given query.") from None
+    in_scope = CaseModel.objects.filter(case_scope_q(user), pk=case_id)
+    # Uncontended (nearly always): one query. Locked by another step: was the case in scope
+    # before that step commits? Then wait for it, and a case gone from scope is a conflict.
+    case = in_scope.select_for_update(of=("self",), skip_locked=True).first()
+    if case is None:
+        if not in_scope.exists():
+            raise Http404("No case matches the given query.")
+        case = in_scope.select_for_update(of=("self",)).first()
+        if case is None:
+            status = CaseModel.objects.filter(pk=case_id).values_list("status", flat=True)
+            raise CaseLeftScope(status.first() or "")
+    return case
 
 
 def case_photos_for(user, case_id: int) -> QuerySet[Attachment]:

@@ -8,6 +8,7 @@ keeps them for a signed-in superuser and gives everyone else what production giv
 
 from __future__ import annotations
 
+import errno
 import logging
 import sys
 from collections.abc import Callable
@@ -35,6 +36,10 @@ _API_DETAIL = {
     404: api_exceptions.NotFound.default_detail,
     500: api_exceptions.APIException.default_detail,
     503: _("The service is briefly unavailable (its database cannot be reached); try again."),
+    507: _(
+        "There is no room left to store photos just now; nothing was saved. Try again later, "
+        "or send the report without photos."
+    ),
 }
 # Seconds an API client (or an offline phone) should wait before trying again after a 503.
 RETRY_AFTER_SECONDS = 30
@@ -56,6 +61,21 @@ def database_unavailable(exc: BaseException | None) -> bool:
     return code is None or code.startswith(("08", "57P"))
 
 
+def storage_full(exc: BaseException | None) -> bool:
+    """Writing an upload (a photo) failed for want of space: the media disk is full
+    (``ENOSPC``) or its quota spent (``EDQUOT``). The write ran inside the step's transaction,
+    so nothing of the step was kept."""
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+def failure_status(exc: BaseException | None) -> int:
+    """The status of an unhandled exception: 503 for an unreachable database, 507 for a full
+    media disk (both with ``Retry-After``: they heal), else 500."""
+    if database_unavailable(exc):
+        return 503
+    return 507 if storage_full(exc) else 500
+
+
 def is_api_request(request: HttpRequest) -> bool:
     return request.path_info.startswith(API_PATH_PREFIXES)
 
@@ -63,9 +83,9 @@ def is_api_request(request: HttpRequest) -> bool:
 def error_response(
     request: HttpRequest, *, status: int, exception: Exception | None = None
 ) -> HttpResponse:
-    """The answer for an error ``status`` (400, 403, 404, 500, 503): JSON on API paths, else
-    the branded page (500.html and 503.html are rendered without the request: its context may
-    be what broke). A 503 says when to try again (``Retry-After``)."""
+    """The answer for an error ``status`` (400, 403, 404, 500, 503, 507): JSON on API paths,
+    else the branded page (500.html, 503.html and 507.html are rendered without the request:
+    its context may be what broke). A 503 or 507 says when to try again (``Retry-After``)."""
     if is_api_request(request):
         detail = str(_API_DETAIL[status])
         if request.path_info.startswith(GEOREPORT_PATH_PREFIX):
@@ -73,13 +93,13 @@ def error_response(
             response = JsonResponse(body, safe=False, status=status)
         else:
             response = JsonResponse({"detail": detail}, status=status)
-    elif status == 503:
-        response = _server_error_page(request, template_name="503.html", status=503)
+    elif status in (503, 507):
+        response = _server_error_page(request, template_name=f"{status}.html", status=status)
     elif status == 500:
         return _server_error_page(request)
     else:
         return _PAGES[status](request, exception=exception or Exception())
-    if status == 503:
+    if status in (503, 507):
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
@@ -112,8 +132,9 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    # Called while the exception is being handled: an unreachable database is a 503.
-    return error_response(request, status=503 if database_unavailable(sys.exc_info()[1]) else 500)
+    # Called while the exception is being handled: an unreachable database is a 503, a full
+    # media disk a 507.
+    return error_response(request, status=failure_status(sys.exc_info()[1]))
 
 
 # --- DEBUG ----------------------------------------------------------------------------------
@@ -136,7 +157,7 @@ class _TracebackForSuperusersReporter(ExceptionReporter):
     def _hidden(self) -> bool:
         if self.request is None or may_see_technical_pages(self.request):
             return False
-        self.request._technical_page_hidden = 503 if database_unavailable(self.exc_value) else 500
+        self.request._technical_page_hidden = failure_status(self.exc_value)
         return True
 
     def get_traceback_html(self) -> str:
@@ -166,7 +187,8 @@ class TechnicalPagesForSuperusersMiddleware:
         response = self.get_response(request)
         hidden = getattr(request, "_technical_page_hidden", None)
         if hidden:
-            return error_response(request, status=503 if hidden == 503 else response.status_code)
+            status = hidden if hidden in (503, 507) else response.status_code
+            return error_response(request, status=status)
         unmatched = response.status_code == 404 and request.resolver_match is None
         if unmatched and not may_see_technical_pages(request):
             return error_response(request, status=404)

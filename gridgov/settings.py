@@ -213,11 +213,15 @@ CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT
 # A worker that loses the broker keeps trying to reconnect, for ever (None), instead of exiting.
 CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
-# Tasks are idempotent and acknowledged late: one in hand when the broker connection drops is
-# cancelled and redelivered, rather than acknowledged over a channel that is gone.
+# Tasks are idempotent and acknowledged late: one in hand when the broker connection drops
+# runs to its end, and its acknowledgement over the lost channel fails, so Redis hands it out
+# again after the visibility timeout. Not cancelled: celery 5.7 cancels a task by first storing
+# a "retry" state in the result backend, which is the same Redis and down; that fails, the
+# cancellation is taken for a revocation, and the message is acknowledged once Redis returns:
+# the task never ran (tests/gridgov/test_worker_outage.py).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = BROKER_TIMEOUT
 CELERY_REDIS_SOCKET_TIMEOUT = BROKER_TIMEOUT
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

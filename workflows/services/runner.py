@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from cases.models import Attachment, Case, CaseEvent
 from cases.photos import PreparedPhoto, prepare_photos
-from cases.selectors import get_case_for
+from cases.selectors import CaseLeftScope, get_case_for
 
 from .. import outbox
 from ..clocks import move_clock
@@ -176,13 +176,24 @@ def needs(**fields: object) -> Apply:
 # --- the transition runner --------------------------------------------------------------------
 
 
-def _load_locked(case_id: int, by) -> Case:
+def _load_locked(action: str, case_id: int, by) -> Case:
+    """The case, locked; ``Http404`` outside ``by``'s scope. A case that was in scope when
+    the step came, and left it through a step that held the lock meanwhile, is a 409 with
+    its new state (and nothing else about it): the user lost a race, the case exists."""
     if by is None:  # the system acts on any case
         case = Case.objects.select_for_update(of=("self",)).filter(pk=case_id).first()
         if case is None:
             raise Http404("No case matches the given query.")
         return case
-    return get_case_for(by, case_id, for_update=True)
+    try:
+        return get_case_for(by, case_id, for_update=True)
+    except CaseLeftScope as gone:
+        raise TransitionNotAllowed(
+            action=action,
+            status=gone.status,
+            allowed=[],
+            reason=_("Someone else's step has just moved this case out of your reach."),
+        ) from None
 
 
 def _forbidden_message(action: str) -> str:
@@ -249,7 +260,7 @@ def run_transition(
     photos = _prepared_before_lock(photos)
     with transaction.atomic():
         actor = Actor.of(by)
-        case = _load_locked(case_id, by)
+        case = _load_locked(action, case_id, by)
         if not role_may(action, actor):
             raise ActionForbidden(
                 action=action,
