@@ -25,7 +25,7 @@ from rest_framework.views import APIView
 
 from gridgov.renderers import OrjsonRenderer
 
-from .drilldown import FIGURES, figure_cases
+from .drilldown import ARRIVAL_FIGURES, FIGURES, figure_cases
 from .selectors import LEVELS, AssessmentScope, Filters, assessment_scope, indicator_table, trend
 from .services import record_callback
 
@@ -218,6 +218,8 @@ def export_columns(level: str, filters: Filters, absolute: Callable[[str], str])
         (gettext_lazy("Period (考核期)"), lambda row: f"{filters.start} – {filters.end}"),
     ]
     for name, label in EXPORT_COUNTS:
+        if name in ARRIVAL_FIGURES and level != "department":
+            continue  # summonses are counted per department (assessment.arrivals)
         columns.append((label, lambda row, name=name: row["counts"][name]))
     for name, label in EXPORT_RATES:
         columns.append((label, lambda row, name=name: _pct(row["indicators"][name])))

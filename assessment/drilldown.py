@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import Case
 from cases.selectors import cases_visible_to
 
+from .arrivals import arrival_q
 from .rollups import (
     PUBLIC_SOURCES,
     backlog_q,
@@ -50,7 +51,7 @@ def _satisfied(t0: datetime, t1: datetime) -> Q:
 
 
 # figure → (label, the cases it counts in [t0, t1)). Counts "now" (overdue, backlog) use t1.
-FIGURES: dict[str, tuple[str, Callable[[datetime, datetime], Q]]] = {
+FIGURES: dict[str, tuple[str, Callable[[datetime, datetime], Q] | None]] = {
     "filed": (_("Cases filed (立案数)"), filed_q),
     "filed_public": (
         _("Public reports filed (群众举报立案数)"),
@@ -72,7 +73,11 @@ FIGURES: dict[str, tuple[str, Callable[[datetime, datetime], Q]]] = {
     "satisfied": (_("Satisfied residents (满意数)"), _satisfied),
     "patrol_filed": (_("Filed in patrol categories (巡查类立案数)"), patrol_filed_q),
     "missed": (_("Public reports a patrol missed (漏报数)"), missed_q),
+    # 吹哨报到, departments only: the cases of the summonses counted (assessment.arrivals).
+    "summoned": (_("Cases a department was summoned to (吹哨数)"), None),
+    "checked_in_on_time": (_("Cases a department checked in on time (按时报到数)"), None),
 }
+ARRIVAL_FIGURES = ("summoned", "checked_in_on_time")
 # The figures a worker answers for only on the days they served the cell.
 SERVED_FIGURES = ("patrol_filed", "missed")
 
@@ -92,6 +97,11 @@ def _bounds(first: date, last: date) -> Window:
 def figure_q(figure: str, *, level: str, unit: Unit, filters: Filters) -> Q:
     """The cases ``figure`` counts for ``unit`` (of ``level``) over the period."""
     predicate = FIGURES[figure][1]
+    if figure in ARRIVAL_FIGURES:
+        if level != "department":
+            return Q(pk__in=[])
+        t0, t1 = _bounds(filters.start, filters.end)
+        return arrival_q(figure, department=unit.id, t0=t0, t1=t1)
     if level != "worker":
         return Q(**{_LEVEL_Q[level]: unit.id}) & predicate(*_bounds(filters.start, filters.end))
     if figure not in SERVED_FIGURES:

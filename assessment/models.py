@@ -352,3 +352,31 @@ class GridSurveyAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cell_id} {self.quarter}: {self.score}"
+
+
+class ArrivalRollup(models.Model):
+    """One department's summonses (吹哨) in one street for one day, by the day they were made:
+    how many, how many checked in (报到), how many on time, and the arrival time summed
+    (seconds from summons to check-in). ``assessment.arrivals`` writes and reads them."""
+
+    start = models.DateField(_("day"))
+    department = models.ForeignKey("grids.Department", on_delete=models.CASCADE, related_name="+")
+    street_id = models.BigIntegerField()
+    district_id = models.BigIntegerField()
+    summoned = models.PositiveIntegerField(_("summoned (吹哨)"), default=0)
+    checked_in = models.PositiveIntegerField(_("checked in (报到)"), default=0)
+    on_time = models.PositiveIntegerField(_("checked in on time (按时报到)"), default=0)
+    arrival_seconds = models.BigIntegerField(_("arrival time, seconds (到场用时)"), default=0)
+
+    class Meta:
+        verbose_name = _("arrival rollup (报到日汇总)")
+        verbose_name_plural = _("arrival rollups (报到日汇总)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["start", "department", "street_id"], name="arrival_rollup_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["district_id", "start"], name="arrival_rollup_district")]
+
+    def __str__(self) -> str:
+        return f"{self.start} department {self.department_id} street {self.street_id}"

@@ -43,6 +43,7 @@ from cases.models import OPEN_STATUSES, Case, CaseSource, CaseStatus, CategoryFa
 from grids.models import GridCell
 from workflows.models import Notification, NotificationKind
 
+from .arrivals import write_arrival_day
 from .indicators import COUNT_FIELDS
 from .models import (
     CellRollup,
@@ -469,7 +470,8 @@ def _write_day(
     refresh_month: bool,
 ) -> RolledDay:
     """Replace ``day``'s rows with ``counts`` (keyed by (cell, department)), in one
-    transaction."""
+    transaction; the day's arrival rows (吹哨报到, ``assessment.arrivals``) with them."""
+    write_arrival_day(day, day_start(day), day_start(day + timedelta(days=1)))
     cells: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(SUM_FIELDS, 0))
     departments: dict[tuple[int, int], dict[str, int]] = defaultdict(
         lambda: dict.fromkeys(SUM_FIELDS, 0)

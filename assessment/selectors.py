@@ -25,6 +25,7 @@ from django.utils import timezone
 from grids.models import Assignment, Community, Department, District, GridCell, Role, Street
 from grids.selectors import active_assignments
 
+from .arrivals import add_arrivals, department_arrivals
 from .indicators import (
     COUNT_FIELDS,
     FALLBACK_SCHEME,
@@ -212,6 +213,7 @@ class CaseSide:
     where: Q
     keys: dict[str, str]
     remap: dict[int, int] | None = None
+    streets: list[int] = field(default_factory=list)  # the streets ``where`` keeps
 
     def unit(self, key: int | None) -> int | None:
         return key if self.remap is None else self.remap.get(key)
@@ -241,7 +243,7 @@ def case_side(level: str, scope: AssessmentScope, filters: Filters) -> CaseSide:
             .order_by()
             .values_list("id", "community_id")
         )
-    return CaseSide(where, {"unit": _CASE_KEY[level]}, remap)
+    return CaseSide(where, {"unit": _CASE_KEY[level]}, remap, street_ids)
 
 
 def unit_counts(
@@ -548,7 +550,22 @@ def indicator_table(*, level: str, scope: AssessmentScope, filters: Filters) -> 
                 "links": links(unit),
             }
         )
+    if level == "department":  # 吹哨报到: 报到率 and arrival time (assessment.arrivals)
+        add_arrivals(rows, _arrivals(scope, filters))
     return rows
+
+
+def _arrivals(scope: AssessmentScope, filters: Filters) -> dict[int, dict]:
+    """Each department's summons counts in scope over the period: rolled-up days, then live."""
+    streets = case_side("department", scope, filters).streets
+    end = min(filters.end, timezone.localdate())
+    last = last_rolled_day()
+    rolled_to = min(end, last) if last and last >= filters.start else None
+    live_from = rolled_to + timedelta(days=1) if rolled_to else filters.start
+    live = (day_start(live_from), min(day_start(end + timedelta(days=1)), timezone.now()))
+    return department_arrivals(
+        streets=streets, first=filters.start, last=end, rolled_to=rolled_to, live=live
+    )
 
 
 # --- trends -----------------------------------------------------------------------------------

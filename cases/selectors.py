@@ -32,6 +32,7 @@ from .models import (
     RETURNS_BEFORE_BINDING,
     Attachment,
     CaseEvent,
+    CaseGroupObjectPermission,
     CaseStatus,
     Category,
     DuplicateCandidate,
@@ -40,6 +41,7 @@ from .models import (
 )
 from .models import Case as CaseModel
 from .models.case import OPEN_STATUS_ORDER
+from .models.joint import department_group_name
 
 CATEGORY_CACHE_SECONDS = 60
 
@@ -138,9 +140,12 @@ def case_scope_q(user) -> Q:
     Workers and volunteers: cases in their cells (or community), plus cases they reported or
     must verify and the cases their merged reports joined (functional workers also the
     service cases in their hands); street staff: their street;
-    district admins: their district; handlers: cases of the departments they act for. A
-    superuser sees all; anyone else nothing. One query (the user's assignments), and for field
-    roles a second (the cases their merged reports joined).
+    district admins: their district; handlers: cases of the departments they act for, and
+    the cases their departments were made co-departments of or summoned to (object
+    permissions of the department's group, django-guardian). A
+    superuser sees all; anyone else nothing. One query (the user's assignments), for handlers
+    a second (the cases shared with their departments), and for field roles a second (the
+    cases their merged reports joined).
     """
     return _case_scope(user)[0]
 
@@ -160,6 +165,17 @@ def _case_scope(user) -> tuple[Q, bool]:
     departments = sorted({row[6] for row in rows if row[0] == Role.HANDLER and row[6]})
     if departments:
         q |= Q(department_id__in=departments)
+        # 吹哨报到: the cases a department is a co-department of, or summoned to, through its
+        # group's object permission (django-guardian) — those cases only. Read as ids first,
+        # like the merged reports below: a few per department.
+        shared = list(
+            CaseGroupObjectPermission.objects.filter(
+                group__name__in=[department_group_name(d) for d in departments],
+                permission__codename="view_case",
+            ).values_list("content_object_id", flat=True)
+        )
+        if shared:
+            q |= Q(pk__in=shared)
     field_only = bool(rows) and all(row[0] in _FIELD_ROLES for row in rows)
     if any(row[0] in _FIELD_ROLES for row in rows):
         q |= Q(reporter=user) | Q(verifier=user)
@@ -293,6 +309,7 @@ def case_photos_for(user, case_id: int) -> QuerySet[Attachment]:
 # --- the pages' lists ---------------------------------------------------------------------
 
 _OPEN = OPEN_STATUS_ORDER  # matches the condition of the partial index case_department_open
+_IN_HAND = (CaseStatus.DISPATCHED, CaseStatus.HANDLING)  # with a department
 
 
 def awaiting_binding_q() -> Q:
@@ -306,7 +323,8 @@ def staff_queue(user, *, tab: str) -> QuerySet[CaseModel]:
     urgent first, within the user's scope.
 
     ``new``: reports waiting to be accepted, by time left; ``approvals``: extension requests
-    waiting, suspended cases and residents' requests to reopen a closed case (oldest first,
+    waiting, transfer requests (转办), suspended cases and residents' requests to reopen a
+    closed case (oldest first,
     after the deadlines); ``overdue``: open cases past their deadline, red first;
     ``binding``: cases returned twice, waiting for a district admin's binding assignment, by
     time left. Report photos, duplicate candidates and pending reopen requests are
@@ -328,6 +346,7 @@ def staff_queue(user, *, tab: str) -> QuerySet[CaseModel]:
         cases = cases.filter(
             Q(status=CaseStatus.HANDLING, requested_due_at__isnull=False)
             | Q(status=CaseStatus.SUSPENDED)
+            | Q(status__in=_IN_HAND, transfer_to__isnull=False)
             | Q(status=CaseStatus.CLOSED, reopen_requested_at__isnull=False, pk__in=reopening)
         ).order_by(F("due_at").asc(nulls_last=True), "reopen_requested_at", "id")
     elif tab == "overdue":

@@ -410,6 +410,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Cases, their closed loop and the territory they belong to (DESIGN §4, §7).",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # A co-department's part (协办) has a status of its own beside the case's.
+    "ENUM_NAME_OVERRIDES": {
+        "PartStatusEnum": "cases.models.joint.PartStatus",
+        "StatusEnum": "cases.models.case.CaseStatus",
+    },
 }
 
 LOGGING = {

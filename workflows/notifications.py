@@ -30,6 +30,7 @@ from cases.models import Case, CaseStatus
 from grids.models import Assignment, Role
 
 from . import outbox
+from .joint_notices import joint_message, joint_next_actors
 from .models import Notification, NotificationKind
 
 S = CaseStatus
@@ -243,6 +244,9 @@ def _load_case(case_id: int) -> Case | None:
 def next_actors(case: Case, action: str, recipients: Recipients | None = None) -> set[int]:
     """Who must act after ``action`` brought ``case`` to its current state."""
     recipients = recipients or Recipients([case])
+    joint = joint_next_actors(case, action, recipients)
+    if joint is not None:
+        return joint
     if action == "request_reopen":  # a resident says it is not fixed: staff decide
         return recipients.street_staff(case)
     if case.status in (S.CLOSED, S.REJECTED):
@@ -257,6 +261,9 @@ def next_actors(case: Case, action: str, recipients: Recipients | None = None) -
 
 def _action_message(case: Case, action: str) -> str:
     params = {"number": case.number, "title": case.title}
+    joint = joint_message(case, action)
+    if joint is not None:
+        return joint
     if action == "refuse_extension":
         event = case.events.filter(seq=case.version).only("note").first()
         params["reason"] = event.note if event else ""

@@ -10,7 +10,7 @@ from time import monotonic
 from celery import shared_task
 from django.db import OperationalError
 
-from . import intake_follow_up, outbox, sla
+from . import intake_follow_up, outbox, sla, summons
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +44,10 @@ def scan_sla() -> dict[str, int]:
 
     Safe to run twice or concurrently (``SKIP LOCKED`` batches, deduplicated notifications).
     A scan cut short by the time limit keeps the batches it committed; the next one goes on.
+    Summonses late to check in (``workflows.summons``) are scanned with it.
     """
-    return sla.scan_deadlines().as_dict()
+    late = summons.scan_summonses()  # 吹哨: departments late to check in on site
+    return sla.scan_deadlines().as_dict() | {"summons_late": late.late, "summons_red": late.red}
 
 
 # A sweep stops taking cases after this long (well inside its soft time limit) and leaves the

@@ -8,6 +8,11 @@ the roles that may ever do it, the fields it needs, and per-case rules:
 - ``when`` — a condition on the case beyond its state (an extension must be pending before
   it can be approved). Failing it is a 409, like a wrong state, with ``refusal`` saying why.
 
+- ``waits`` — a condition under which the step is recorded but the case stays in its state:
+  the lead department's report waits while co-departments' parts are open (吹哨报到), and the
+  last part reported or released moves the case on (``target_state``). A target of ``SAME``
+  is a step that never changes the state (a summons, a check-in, a transfer request).
+
 Scope (which cases a user may see at all) is not here: ``cases.selectors`` applies it, and
 an out-of-scope case is a 404 before any rule of this table is asked.
 """
@@ -89,6 +94,41 @@ def _is_case_handler(case: Case, actor: Actor) -> bool:
     )
 
 
+def _has_open_part(case: Case, actor: Actor) -> bool:
+    """A handler of a co-department whose part of this case is open (协办)."""
+    return bool(actor.handler_departments & case.joint_departments(open_parts=True))
+
+
+def _is_summoned(case: Case, actor: Actor) -> bool:
+    """A handler of a department summoned to this case and not yet checked in (吹哨)."""
+    return bool(actor.handler_departments & case.joint_departments(pending_summons=True))
+
+
+def _lead_not_reported(case: Case) -> bool:
+    return case.lead_reported_at is None
+
+
+def _parts_open(case: Case) -> bool:
+    return case.open_parts > 0
+
+
+def _joint_unfinished(case: Case) -> bool:
+    """The lead has not reported yet, or a co-department's part is still open."""
+    return case.lead_reported_at is None or case.open_parts > 0
+
+
+def _summons_pending(case: Case) -> bool:
+    return case.pending_summons > 0
+
+
+def _no_transfer_pending(case: Case) -> bool:
+    return case.transfer_to_id is None
+
+
+def _transfer_pending(case: Case) -> bool:
+    return case.transfer_to_id is not None
+
+
 def _extension_pending(case: Case) -> bool:
     return case.requested_due_at is not None
 
@@ -119,6 +159,7 @@ class Transition:
     who: Callable[[Case, Actor], bool] | None = None
     when: Callable[[Case], bool] | None = None
     refusal: str = ""  # why, when ``when`` fails
+    waits: Callable[[Case], bool] | None = None  # recorded, but the case stays where it is
 
 
 def _t(sources, target, roles, required=(), **extra) -> Transition:
@@ -126,6 +167,9 @@ def _t(sources, target, roles, required=(), **extra) -> Transition:
 
 
 NO_EXTENSION_PENDING = _("No extension request is waiting for a decision.")
+NO_TRANSFER_PENDING = _("No transfer request is waiting for a decision.")
+SAME = ""  # the target of a step that leaves the case in the state it is in
+IN_HAND = {S.DISPATCHED, S.HANDLING}  # with a department: joint handling happens here
 
 STAFF = {Role.STREET_STAFF}
 HANDLER = {Role.HANDLER}
@@ -171,7 +215,17 @@ TRANSITIONS: dict[str, Transition] = {
         ),
     ),
     "start": _t({S.DISPATCHED}, S.HANDLING, HANDLING, who=_is_case_handler),
-    "report": _t({S.HANDLING}, S.FEEDBACK, HANDLING, ["note"], who=_is_case_handler),
+    # The lead's report waits in handling while co-departments' parts are open (吹哨报到).
+    "report": _t(
+        {S.HANDLING},
+        S.FEEDBACK,
+        HANDLING,
+        ["note"],
+        who=_is_case_handler,
+        when=_lead_not_reported,
+        refusal=_("Your department has reported; the case waits for the co-departments' parts."),
+        waits=_parts_open,
+    ),
     "request_extension": _t(
         {S.HANDLING}, S.HANDLING, HANDLING, ["reason", "due_at"], who=_is_case_handler
     ),
@@ -191,6 +245,54 @@ TRANSITIONS: dict[str, Transition] = {
     "resume": _t({S.SUSPENDED}, S.HANDLING, STAFF),
     "verify_pass": _t({S.FEEDBACK}, S.CLOSED, WORKER_ROLES, ["note"], who=_is_verifier),
     "verify_fail": _t({S.FEEDBACK}, S.DISPATCHED, WORKER_ROLES, ["reason"], who=_is_verifier),
+    # 吹哨报到 joint handling (cases.models.joint). A part reported or released last, after the
+    # lead's report, moves the case to feedback.
+    "add_codepartment": _t(IN_HAND, SAME, STAFF, ["department", "note"]),
+    "report_part": _t(
+        IN_HAND,
+        S.FEEDBACK,
+        HANDLER,
+        ["note"],
+        who=_has_open_part,
+        when=_parts_open,
+        refusal=_("No co-department's part of this case is open."),
+        waits=_joint_unfinished,
+    ),
+    "release_part": _t(
+        IN_HAND,
+        S.FEEDBACK,
+        STAFF,
+        ["department", "reason"],
+        when=_parts_open,
+        refusal=_("No co-department's part of this case is open."),
+        waits=_joint_unfinished,
+    ),
+    "summon": _t(IN_HAND, SAME, STAFF, ["departments"]),
+    "check_in": _t(
+        IN_HAND,
+        SAME,
+        HANDLER,
+        ["lon", "lat"],
+        who=_is_summoned,
+        when=_summons_pending,
+        refusal=_("No department is waiting to check in on this case."),
+    ),
+    # 转办: the clock runs on and the record stays with the department that held the case.
+    "request_transfer": _t(
+        IN_HAND,
+        SAME,
+        HANDLER,
+        ["department", "reason"],
+        who=_is_case_handler,
+        when=_no_transfer_pending,
+        refusal=_("A transfer request is already waiting for the street's decision."),
+    ),
+    "approve_transfer": _t(
+        IN_HAND, S.DISPATCHED, STAFF, when=_transfer_pending, refusal=NO_TRANSFER_PENDING
+    ),
+    "refuse_transfer": _t(
+        IN_HAND, SAME, STAFF, ["reason"], when=_transfer_pending, refusal=NO_TRANSFER_PENDING
+    ),
     # A resident's "not fixed" on a closed case (ReopenRequest), decided by street staff.
     "reopen": _t({S.CLOSED}, S.DISPATCHED, STAFF, when=_reopen_pending),
     "decline_reopen": _t({S.CLOSED}, S.CLOSED, STAFF, ["reason"], when=_reopen_pending),
@@ -215,6 +317,14 @@ ACTION_LABELS: dict[str, str] = {
     "verify_pass": _("verify and close"),
     "verify_fail": _("send back for rework"),
     "reopen": _("reopen as rework"),
+    "add_codepartment": _("add a co-department (协办)"),
+    "report_part": _("report your part (协办反馈)"),
+    "release_part": _("release a co-department (解除协办)"),
+    "summon": _("summon departments (吹哨)"),
+    "check_in": _("check in on site (报到)"),
+    "request_transfer": _("request a transfer (转办)"),
+    "approve_transfer": _("approve the transfer"),
+    "refuse_transfer": _("refuse the transfer"),
     "decline_reopen": _("decline the reopen request"),
 }
 
@@ -231,6 +341,15 @@ def state_allows(action: str, case: Case) -> bool:
     """Does the case's state (and any ``when`` condition) allow ``action`` now?"""
     transition = TRANSITIONS[action]
     return case.status in transition.sources and (transition.when is None or transition.when(case))
+
+
+def target_state(action: str, case: Case) -> str:
+    """The state ``action`` leaves the case in, asked after its fields were applied: its
+    target, unless the step never moves the case (``SAME``) or ``waits`` holds it."""
+    transition = TRANSITIONS[action]
+    if transition.target == SAME or (transition.waits is not None and transition.waits(case)):
+        return case.status
+    return transition.target
 
 
 def refusal(action: str, case: Case) -> str:

@@ -19,7 +19,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cases.models import Attachment, Case, CaseEvent, Category, Priority
+from cases.models import Attachment, Case, CaseEvent, CasePart, Category, Priority, Summons
+from cases.models.joint import preload_joint_departments
 from cases.photos.capture import FIELDS as CAPTURE_FIELDS
 from cases.photos.capture import attach_captures
 from cases.services import MAX_DESCRIPTION
@@ -63,6 +64,16 @@ class RememberedFieldsMixin:
         return field_class, dict(field_kwargs)
 
 
+class CaseListSerializer(serializers.ListSerializer):
+    """A page of cases: the joint departments ``allowed_actions`` asks about are read for the
+    whole page at once (``preload_joint_departments``)."""
+
+    def to_representation(self, data):
+        cases = list(data.all() if hasattr(data, "all") else data)
+        preload_joint_departments(cases)
+        return super().to_representation(cases)
+
+
 class CaseSerializer(RememberedFieldsMixin, serializers.ModelSerializer):
     """A case in a list. ``context["actor"]`` (a ``workflows.transitions.Actor``) is the
     requesting user's roles, loaded once per request for ``allowed_actions``."""
@@ -84,6 +95,7 @@ class CaseSerializer(RememberedFieldsMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Case
+        list_serializer_class = CaseListSerializer
         fields = [
             "id",
             "number",
@@ -114,6 +126,10 @@ class CaseSerializer(RememberedFieldsMixin, serializers.ModelSerializer):
             "awaiting_binding",
             "review_at",
             "suspended_seconds",
+            "lead_reported_at",
+            "open_parts",
+            "pending_summons",
+            "transfer_to",
             "created_at",
             "allowed_actions",
         ]
@@ -172,11 +188,47 @@ class PhotoSerializer(serializers.ModelSerializer):
         return self._absolute("case-photo-thumbnail", attachment)
 
 
+class PartSerializer(serializers.ModelSerializer):
+    """A co-department's part of a joint case (协办)."""
+
+    department_name = serializers.CharField(source="department.name", read_only=True)
+
+    class Meta:
+        model = CasePart
+        fields = ["department", "department_name", "note", "due_at", "status", "done_at"]
+        read_only_fields = fields
+
+
+class SummonsSerializer(serializers.ModelSerializer):
+    """A department summoned to the site (吹哨) and its check-in (报到)."""
+
+    department_name = serializers.CharField(source="department.name", read_only=True)
+    on_time = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Summons
+        fields = [
+            "department",
+            "department_name",
+            "summoned_at",
+            "arrive_by",
+            "checked_in_at",
+            "distance_m",
+            "in_cell",
+            "on_time",
+            "overdue",
+            "escalation_level",
+        ]
+        read_only_fields = fields
+
+
 class CaseDetailSerializer(CaseSerializer):
     photos = PhotoSerializer(source="attachments", many=True, read_only=True)
+    parts = PartSerializer(many=True, read_only=True)
+    summonses = SummonsSerializer(many=True, read_only=True)
 
     class Meta(CaseSerializer.Meta):
-        fields = [*CaseSerializer.Meta.fields, "photos"]
+        fields = [*CaseSerializer.Meta.fields, "photos", "parts", "summonses"]
         read_only_fields = fields
 
 
@@ -440,6 +492,35 @@ class VerifyFailSerializer(PhotoCaptureFields, ReasonSerializer):
     photos = _photos()
 
 
+class CodepartmentSerializer(NoteSerializer):
+    department = _id_field(source="department_id", allow_null=True, default=None)
+    due_at = serializers.DateTimeField(
+        allow_null=True, default=None, help_text="The part's deadline (default: the case's)."
+    )
+
+
+class DepartmentReasonSerializer(ReasonSerializer):
+    department = _id_field(source="department_id", allow_null=True, default=None)
+
+
+class SummonSerializer(NoteSerializer):
+    departments = serializers.ListField(
+        child=_id_field(),
+        source="department_ids",
+        default=list,
+        max_length=50,
+        help_text="Ids of the departments summoned to the site (吹哨).",
+    )
+
+
+class CheckInSerializer(NoteSerializer):
+    lon = serializers.FloatField(min_value=-180, max_value=180, allow_null=True, default=None)
+    lat = serializers.FloatField(min_value=-90, max_value=90, allow_null=True, default=None)
+    accuracy = serializers.FloatField(
+        min_value=0, max_value=100_000, allow_null=True, default=None, help_text="GPS metres."
+    )
+
+
 # The input of each transition: the API's ``POST /cases/{id}/<action>/`` and the pages' action
 # forms parse their bodies with the same serializer.
 ACTION_INPUTS: dict[str, type[serializers.Serializer]] = {
@@ -461,4 +542,12 @@ ACTION_INPUTS: dict[str, type[serializers.Serializer]] = {
     "self_resolve": ResultSerializer,
     "reopen": NoteSerializer,
     "decline_reopen": ReasonSerializer,
+    "add_codepartment": CodepartmentSerializer,
+    "report_part": ResultSerializer,
+    "release_part": DepartmentReasonSerializer,
+    "summon": SummonSerializer,
+    "check_in": CheckInSerializer,
+    "request_transfer": DepartmentReasonSerializer,
+    "approve_transfer": NoteSerializer,
+    "refuse_transfer": ReasonSerializer,
 }

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
-from cases.models import Case, Category
+from cases.models import Case, CasePart, Category, Summons
 from cases.selectors import (
     case_events,
     cases_visible_to,
@@ -121,7 +121,9 @@ class CaseViewSet(
         # The selector joins what a list shows except the reporter, which the API shows too.
         queryset = cases_visible_to(self.request.user)
         if self.action == "retrieve":
-            queryset = queryset.prefetch_related("attachments")
+            queryset = queryset.prefetch_related(
+                "attachments", "parts__department", "summonses__department"
+            )
         return queryset
 
     def get_serializer_class(self) -> type[Serializer]:
@@ -171,6 +173,12 @@ class CaseViewSet(
         case, replayed = once(request, perform)
         if actors:
             self._actor = actors[0]  # the roles intake read: allowed_actions needs no query
+        if not replayed:  # just filed: no co-departments nor summonses (吹哨报到) to read
+            case._prefetched_objects_cache = {
+                "parts": CasePart.objects.none(),
+                "summonses": Summons.objects.none(),
+                **getattr(case, "_prefetched_objects_cache", {}),
+            }
         return self._case_response(case, code=200 if replayed else status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: s.CaseEventSerializer(many=True), 404: ERRORS[404]})
@@ -252,6 +260,14 @@ class CaseViewSet(
     self_resolve = _transition_view("self_resolve")
     reopen = _transition_view("reopen")
     decline_reopen = _transition_view("decline_reopen")
+    add_codepartment = _transition_view("add_codepartment")
+    report_part = _transition_view("report_part")
+    release_part = _transition_view("release_part")
+    summon = _transition_view("summon")
+    check_in = _transition_view("check_in")
+    request_transfer = _transition_view("request_transfer")
+    approve_transfer = _transition_view("approve_transfer")
+    refuse_transfer = _transition_view("refuse_transfer")
 
 
 # --- reference lists --------------------------------------------------------------------------

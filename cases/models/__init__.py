@@ -29,6 +29,7 @@ from .categories import (
     category_code_validator,
 )
 from .duplicates import DuplicateCandidate
+from .joint import CaseGroupObjectPermission, CasePart, PartStatus, Summons
 from .resident import (
     TRACKING_ALPHABET,
     TRACKING_LENGTH,
@@ -53,7 +54,9 @@ __all__ = [
     "Case",
     "CaseContact",
     "CaseEvent",
+    "CaseGroupObjectPermission",
     "CaseNumberCounter",
+    "CasePart",
     "CaseSource",
     "CaseStatus",
     "CaseSupporter",
@@ -63,9 +66,11 @@ __all__ = [
     "DuplicateCandidate",
     "EscalationLevel",
     "LimitUnit",
+    "PartStatus",
     "Priority",
     "ReopenRequest",
     "RoutingRule",
+    "Summons",
     "category_code_validator",
     "new_tracking_code",
     "normalize_tracking_code",

@@ -250,6 +250,29 @@ class Case(models.Model):
     paused_clock = models.JSONField(
         _("handling clock, stopped"), null=True, blank=True, editable=False
     )
+    # 吹哨报到 joint handling (cases.models.joint): when the lead department (``department``,
+    # 主办) reported its result while co-departments' parts were still open (the case waits in
+    # handling), how many parts are open and summonses not checked in (kept with the rows, so
+    # the transition table's rules need no query), and the department a transfer (转办) was
+    # requested to, waiting for street staff.
+    lead_reported_at = models.DateTimeField(
+        _("lead department reported at (主办已反馈)"), null=True, blank=True, editable=False
+    )
+    open_parts = models.PositiveSmallIntegerField(
+        _("open co-department parts (协办)"), default=0, db_default=0, editable=False
+    )
+    pending_summons = models.PositiveSmallIntegerField(
+        _("summonses not checked in (吹哨待报到)"), default=0, db_default=0, editable=False
+    )
+    transfer_to = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("transfer requested to (转办申请)"),
+    )
     # The resident reporter's key to the case (public tracking page, Open311 token); only on
     # cases from residents and callers (RESIDENT_SOURCES).
     tracking_code = models.CharField(
@@ -359,6 +382,23 @@ class Case(models.Model):
             and self.return_count >= RETURNS_BEFORE_BINDING
             and not self.binding
         )
+
+    def joint_departments(self, *, open_parts: bool = False, pending_summons: bool = False):
+        """Ids of the departments with an open part, or a summons not checked in, on this
+        case; read once per instance, and only when the counters say there are any."""
+        if open_parts:
+            if not self.open_parts:
+                return frozenset()
+            key, rows = "_open_part_departments", self.parts.filter(status="open")
+        elif pending_summons:
+            if not self.pending_summons:
+                return frozenset()
+            key, rows = "_summoned_departments", self.summonses.filter(checked_in_at__isnull=True)
+        else:
+            raise ValueError("ask for open_parts or pending_summons")
+        if key not in self.__dict__:
+            self.__dict__[key] = frozenset(rows.values_list("department_id", flat=True))
+        return self.__dict__[key]
 
     @contextmanager
     def _unlocked_status(self):

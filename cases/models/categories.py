@@ -102,6 +102,8 @@ category_code_validator = RegexValidator(
 # most a working year too. So the working calendar computes every deadline and reminder the
 # loop can set (it refuses spans past workflows.calendar.MAX_LIMIT_DAYS, 366 days' worth).
 DEFAULT_MAX_EXTENSION_DAYS = 20
+# 吹哨报到: a summoned department checks in on site within this many minutes by default.
+DEFAULT_ARRIVAL_MINUTES = 30
 MAX_EXTENSION_DAYS = 250
 MAX_STEP_LIMIT = {
     LimitUnit.WORKING_DAYS: Decimal(MAX_EXTENSION_DAYS),
@@ -220,6 +222,14 @@ class Category(models.Model):
             "An extension (延期) may move the handling deadline by at most this many working "
             "days past the current one."
         ),
+    )
+    # 吹哨: how soon a summoned department must check in on site (报到) for this category.
+    arrival_minutes = models.PositiveSmallIntegerField(
+        _("summons arrival limit (minutes)"),
+        default=DEFAULT_ARRIVAL_MINUTES,
+        db_default=DEFAULT_ARRIVAL_MINUTES,
+        validators=[MinValueValidator(5), MaxValueValidator(24 * 60)],
+        help_text=_("A department summoned to the site (吹哨) must check in (报到) within this."),
     )
     acceptance_condition = models.TextField(_("acceptance condition (立案条件)"), blank=True)
     closing_condition = models.TextField(_("closing condition (结案条件)"), blank=True)

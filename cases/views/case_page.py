@@ -28,6 +28,10 @@ from workflows.transitions import ACTION_LABELS
 from .common import actor_of, dispatch_targets, serve_photo, signed_in, with_actions
 
 LIST_PAGE_SIZE = 50
+# The actions whose forms pick a department (or several).
+DEPARTMENT_CHOICES = frozenset(
+    {"dispatch", "assign_binding", "add_codepartment", "release_part", "summon", "request_transfer"}
+)
 # A timeline step is named after its action; the first step is the report itself.
 EVENT_LABELS = {
     "create": _("reported"),
@@ -67,9 +71,10 @@ def case_context(request: HttpRequest, case: Case, **extra) -> dict:
     return {
         "case": case,
         "events": events,
-        "departments": (
-            dispatch_targets(request) if offered & {"dispatch", "assign_binding"} else []
-        ),
+        "departments": dispatch_targets(request) if offered & DEPARTMENT_CHOICES else [],
+        # 吹哨报到: the co-departments' parts and the summonses, for everyone who sees the case.
+        "parts": list(case.parts.select_related("department")),
+        "summonses": list(case.summonses.select_related("department")),
         "duplicates": (
             list(case.duplicate_candidates.select_related("candidate").order_by("distance_m"))
             if "merge" in offered

@@ -19,6 +19,7 @@ from rest_framework.settings import api_settings
 
 from cases.api.serializers import ACTION_INPUTS
 from cases.models import Attachment, Case
+from cases.models.joint import preload_joint_departments
 from grids.access import assignment_required, current_roles
 from grids.selectors import departments_visible_to
 from workflows.transitions import ACTION_LABELS, TRANSITIONS, Actor, allowed_actions
@@ -59,6 +60,7 @@ def with_actions(request: HttpRequest, cases) -> list[Case]:
     take now, and ``.action_names``, the set of those actions."""
     actor = actor_of(request)
     cases = list(cases)
+    preload_joint_departments(cases)
     for case in cases:
         case.actions = [
             ACTION_FORMS[action] for action in allowed_actions(case, request.user, actor=actor)

@@ -56,7 +56,7 @@ def test_acceptance_scenario(cast, worker_x, staff2, client_for):
     )
     assert response.json()["department_name"] == cast.department.name
 
-    assert handler.get(url).json()["allowed_actions"] == ["return", "start"]
+    assert handler.get(url).json()["allowed_actions"] == ["return", "start", "request_transfer"]
     response = handler.post(f"{url}start/", {}, format="json")
     assert (response.json()["status"], response.json()["handler"]) == ("handling", "handler")
     response = handler.post(

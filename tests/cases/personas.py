@@ -142,11 +142,52 @@ def actor_for(cast, action: str, case: Case):
         return case.verifier or cast.reporter
     if action == "assign_binding":
         return cast.admin  # a district admin: set by tests that need one (district_admin)
+    if action in {"report_part", "check_in"}:
+        return getattr(
+            cast, "co_handler", None
+        )  # a co-department's handler: set by tests (with_co_department)
+    if action == "request_transfer":
+        return cast.handler
     return cast.staff
+
+
+def with_co_department(cast, handler):
+    """Joint handling's second department (协办, summoned, transferred to): ``handler``'s."""
+    cast.co_handler = handler
+    cast.co_department = handler.assignments.get().department
+    return cast
+
+
+def _joint_kwargs(cast, action: str) -> dict | None:
+    co = getattr(cast, "co_department", None)
+    co_pk = co.pk if co else 0  # refused before its fields are read, where there is none
+    return {
+        "add_codepartment": lambda: {"department_id": co_pk, "note": "清理消防通道"},
+        "report_part": lambda: {"note": "消防通道已清理", "photos": [photo()]},
+        "release_part": lambda: {"department_id": co_pk, "reason": "无需协办"},
+        "summon": lambda: {"department_ids": [cast.department.pk, co_pk]},
+        "check_in": lambda: {"lon": POINT_A[0], "lat": POINT_A[1], "accuracy": 10},
+        "request_transfer": lambda: {"department_id": co_pk, "reason": "属市场监管职责"},
+        "approve_transfer": dict,
+        "refuse_transfer": lambda: {"reason": "仍属城管职责"},
+    }.get(action, lambda: None)()
+
+
+# What a joint action needs done first (an open part, a summons, a transfer request).
+JOINT_SETUP = {
+    "report_part": "add_codepartment",
+    "release_part": "add_codepartment",
+    "check_in": "summon",
+    "approve_transfer": "request_transfer",
+    "refuse_transfer": "request_transfer",
+}
 
 
 def kwargs_for(cast, action: str, case: Case) -> dict:
     """Valid fields for ``action`` on ``case`` (a merge files the case it is merged into)."""
+    joint = _joint_kwargs(cast, action)
+    if joint is not None:
+        return joint
     if action == "merge":
         return {"duplicate_of_id": new_case(cast).pk}
     if action == "request_extension":

@@ -25,6 +25,7 @@ from assessment.models import CellRollup, RolledDay, Satisfaction
 from cases.demo_desk import WAITING_PER_STREET
 from cases.models import Attachment, Case, CaseEvent, CaseStatus, EscalationLevel
 from demo.cast import BEHAVIOURS, PROMPT
+from demo.joint import CASES as JOINT_CASES
 from grids.coverage import check_community
 from grids.models import Community, Department, DepartmentKind, GridCell, Role, Street
 from grids.selectors import user_roles, visible_cells
@@ -141,8 +142,9 @@ def test_small_demo_cases_cover_the_loop_and_replay_exactly(seeded):
     cases = Case.objects.prefetch_related("events")
     # The workers' 300, the residents' 40 (portal, Open311 and hotline, demo.residents), the
     # open report that shows "already reported nearby" (cases.demo.create_nearby_report) and
-    # fresh reports waiting in the two street queues (cases.demo_desk).
-    assert len(cases) == 300 + 40 + 1 + 2 * WAITING_PER_STREET
+    # fresh reports waiting in the two street queues (cases.demo_desk), and the joint cases
+    # (demo.joint).
+    assert len(cases) == 300 + 40 + 1 + 2 * WAITING_PER_STREET + JOINT_CASES
     assert Case.objects.filter(status="collected", street__code="001").count() > 50
     for source in ("resident", "open311", "hotline"):
         assert Case.objects.filter(source=source).exists(), source
@@ -151,6 +153,31 @@ def test_small_demo_cases_cover_the_loop_and_replay_exactly(seeded):
     assert Case.objects.filter(reopen_requested_at__isnull=False).exists()  # for the approvals
     for case in cases:
         assert replay_events(case.events.all()) == replayed_state(case), case.number
+
+
+def test_small_demo_shows_joint_handling(seeded):
+    """A joint case (城管 lead, 消防 co-department, both summoned, 消防 on site), a week of
+    summonses with two late check-ins in the rollups, and a transfer waiting for the street."""
+    from assessment.models import ArrivalRollup
+    from cases.models import Summons
+    from workflows.services import joint_state, joint_state_from_events
+
+    case = Case.objects.get(parts__isnull=False)
+    assert (case.status, case.department.kind, case.open_parts) == (
+        "dispatched",
+        "urban_management",
+        1,
+    )
+    assert case.parts.get().department.kind == DepartmentKind.FIRE
+    assert case.pending_summons == 1
+    assert joint_state_from_events(case.events.all()) == joint_state(case)
+    handler = get_user_model().objects.get(username="handler_fire")
+    assert case.summonses.get(checked_in_by=handler).in_cell
+    assert Summons.objects.filter(overdue=True).count() == 2
+    rolled = ArrivalRollup.objects.filter(department__kind=DepartmentKind.URBAN_MANAGEMENT)
+    assert sum(rolled.values_list("summoned", flat=True)) == 6
+    assert sum(rolled.values_list("on_time", flat=True)) == 4
+    assert Case.objects.filter(transfer_to__kind=DepartmentKind.MARKET_REGULATION).count() == 1
 
 
 def test_small_demo_shows_already_reported_nearby(seeded):

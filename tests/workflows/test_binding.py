@@ -55,7 +55,7 @@ def test_the_second_return_waits_for_the_district_admin(admin_cast):
 def test_a_bound_department_cannot_return_the_case(admin_cast):
     cast = admin_cast
     case = act(cast, "assign_binding", returned_twice(cast, case_in(cast, CaseStatus.ACCEPTED)))
-    assert allowed_actions(case, cast.handler) == ["start"]
+    assert allowed_actions(case, cast.handler) == ["start", "request_transfer"]
     with pytest.raises(TransitionNotAllowed) as exc:
         act(cast, "return", case)
     assert "binding" in str(exc.value)

@@ -228,6 +228,8 @@ def test_scan_sla_task_returns_the_counts(cast):
         "escalated": 0,
         "batches": 0,
         "notifications": 0,
+        "summons_late": 0,  # 吹哨: summonses late to check in (workflows.summons)
+        "summons_red": 0,
     }
     assert tasks.scan_sla.name == "workflows.scan_sla"
     assert tasks.scan_sla.soft_time_limit and tasks.scan_sla.time_limit

@@ -2,7 +2,8 @@
 
 The runner (``runner``) checks, locks and records every step; the actions of the loop are in
 ``loop``, a resident's reopen request in ``reopen``, a worker's note added to an open case
-(not a transition) in ``supplement``; the clocks in ``workflows.clocks``.
+(not a transition) in ``supplement``, joint handling (吹哨报到: co-departments, summonses,
+transfers) in ``joint``; the clocks in ``workflows.clocks``.
 
 Every function takes ``case_id``, ``by`` (the acting user; ``None`` only for the system's
 dispatch) and the action's fields, keyword-only, and in one transaction:
@@ -28,6 +29,18 @@ from collections.abc import Callable
 from cases.models import Case
 
 from ..clocks import STEP_OF_STATUS, start_step, step_deadline
+from .joint import (
+    add_codepartment,
+    approve_transfer,
+    check_in,
+    joint_state,
+    joint_state_from_events,
+    refuse_transfer,
+    release_part,
+    report_part,
+    request_transfer,
+    summon,
+)
 from .loop import (
     accept_and_dispatch_case,
     accept_case,
@@ -77,6 +90,14 @@ SERVICES: dict[str, Callable[..., Case]] = {
     "verify_fail": verify_fail,
     "reopen": reopen_case,
     "decline_reopen": decline_reopen,
+    "add_codepartment": add_codepartment,
+    "report_part": report_part,
+    "release_part": release_part,
+    "summon": summon,
+    "check_in": check_in,
+    "request_transfer": request_transfer,
+    "approve_transfer": approve_transfer,
+    "refuse_transfer": refuse_transfer,
 }
 
 __all__ = [
@@ -86,21 +107,30 @@ __all__ = [
     "STEP_OF_STATUS",
     "accept_and_dispatch_case",
     "accept_case",
+    "add_codepartment",
     "add_to_case",
     "approve_extension",
+    "approve_transfer",
     "assign_binding",
+    "check_in",
     "decline_reopen",
     "dispatch_case",
     "dispatch_to_functional_worker",
+    "joint_state",
+    "joint_state_from_events",
     "merge_case",
     "refuse_extension",
+    "refuse_transfer",
     "reject_case",
+    "release_part",
     "reopen_case",
     "replay_events",
     "replayed_state",
     "report_case",
+    "report_part",
     "request_extension",
     "request_reopen",
+    "request_transfer",
     "resume_case",
     "return_case",
     "run_after_commit",
@@ -108,6 +138,7 @@ __all__ = [
     "start_case",
     "start_step",
     "step_deadline",
+    "summon",
     "suspend_case",
     "verify_fail",
     "verify_pass",

@@ -97,6 +97,10 @@ def _result_transition(action: str, *, case_id: int, by, note: str, photos: Sequ
     def apply(case: Case, actor: Actor, now: datetime) -> dict:
         require(note=note)
         case.reported_at = now
+        if action == "report":
+            case.lead_reported_at = now
+            if case.open_parts:  # 吹哨报到: waits for the co-departments' parts
+                return {"waiting_for_parts": case.open_parts}
         return {"verification": assign_verifier(case, fixer_id=actor.user_id)}
 
     return run_transition(
@@ -116,19 +120,26 @@ def self_resolve_case(*, case_id: int, by, note: str, photos: Sequence = ()) -> 
     return _result_transition("self_resolve", case_id=case_id, by=by, note=note, photos=photos)
 
 
+def serving_department(case: Case, department_id: int, *, field: str = "department") -> Department:
+    """The active department ``department_id`` if it serves the case's territory, else a
+    ``ValidationError`` on ``field``."""
+    department = Department.objects.filter(pk=department_id, is_active=True).first()
+    if department is None or not department.serves(
+        district_id=case.street.district_id,
+        street_id=case.street_id,
+        community_id=case.cell.community_id,
+    ):
+        raise ValidationError({field: _("Choose a department serving this place.")})
+    return department
+
+
 def _dispatch_to(department_id: int | None, handler_id: int | None) -> Apply:
     """The ``apply`` of dispatch and assign_binding: an active department serving the case's
     territory, optionally one of its active handlers."""
 
     def apply(case: Case, actor: Actor, now: datetime) -> None:
         require(department=department_id)
-        department = Department.objects.filter(pk=department_id, is_active=True).first()
-        if department is None or not department.serves(
-            district_id=case.street.district_id,
-            street_id=case.street_id,
-            community_id=case.cell.community_id,
-        ):
-            raise ValidationError({"department": _("Choose a department serving this place.")})
+        department = serving_department(case, department_id)
         if handler_id is not None and not (
             Assignment.objects.active()
             .filter(user_id=handler_id, role=Role.HANDLER, department=department)
@@ -216,6 +227,19 @@ def accept_and_dispatch_case(
         )
 
 
+def holder_record(case: Case, *, now: datetime) -> dict:
+    """What a return or a transfer keeps on the record of the department that held the case
+    (DESIGN §5): its id and name, whether the handling deadline had passed (marked by the
+    scanner or not), the escalation and the deadline (ISO, UTC)."""
+    return {
+        "department": case.department_id,
+        "department_name": case.department.name,
+        "overdue": case.overdue or (case.due_at is not None and case.due_at <= now),
+        "escalation_level": case.escalation_level,
+        "due_at": case.due_at.astimezone(UTC).isoformat() if case.due_at else None,
+    }
+
+
 def return_case(*, case_id: int, by, reason: str) -> Case:
     """回退: dispatched → accepted (the department's handler), with a reason; the street
     dispatches again — or, at the ``RETURNS_BEFORE_BINDING``-th return, the district admins
@@ -231,12 +255,7 @@ def return_case(*, case_id: int, by, reason: str) -> Case:
     def apply(case: Case, actor: Actor, now: datetime) -> dict:
         require(reason=reason)
         case.return_count += 1
-        record = {
-            "department": case.department_id,
-            "department_name": case.department.name,
-            "overdue": case.overdue or (case.due_at is not None and case.due_at <= now),
-            "escalation_level": case.escalation_level,
-            "due_at": case.due_at.astimezone(UTC).isoformat() if case.due_at else None,
+        record = holder_record(case, now=now) | {
             "return_count": case.return_count,
             "to_binding": case.return_count >= RETURNS_BEFORE_BINDING,
         }
@@ -260,7 +279,10 @@ def start_case(*, case_id: int, by, note: str = "") -> Case:
 
 def report_case(*, case_id: int, by, note: str, photos: Sequence = ()) -> Case:
     """结果反馈: handling → feedback with a note (and photos where the category requires);
-    a verifier other than the handler is assigned."""
+    a verifier other than the handler is assigned. On a joint case with co-departments' parts
+    still open (吹哨报到) the report is recorded (``lead_reported_at``) and the case waits in
+    handling; the last part reported or released moves it on (``workflows.services.joint``).
+    A second report by the lead is a 409."""
     return _result_transition("report", case_id=case_id, by=by, note=note, photos=photos)
 
 
@@ -374,6 +396,7 @@ def verify_fail(*, case_id: int, by, reason: str, photos: Sequence = ()) -> Case
     def apply(case: Case, actor: Actor, now: datetime) -> None:
         require(reason=reason)
         case.rework_count += 1
+        case.lead_reported_at = None  # the lead reports its rework again
         case.verifier = None
         case.cross_check = False
         case.dispatched_at = now

@@ -90,6 +90,7 @@ def reopen_case(*, case_id: int, by, note: str = "") -> Case:
             )
         _decide_reopen(case, by=by, now=now, status=ReopenRequest.Status.REOPENED)
         case.rework_count += 1
+        case.lead_reported_at = None
         case.verifier = None
         case.cross_check = False
         case.dispatched_at = now

@@ -24,13 +24,13 @@ from ..errors import ActionForbidden, TransitionNotAllowed
 from ..notifications import settle_case_notices
 from ..transitions import (
     ACTION_LABELS,
-    TRANSITIONS,
     Actor,
     actor_fits,
     allowed_actions,
     refusal,
     role_may,
     state_allows,
+    target_state,
 )
 
 # Fields rebuilt by replay_events from the events' payloads.
@@ -51,6 +51,10 @@ REPLAYED_FIELDS = (
     "review_at",
     "suspended_seconds",
     "paused_clock",
+    "lead_reported_at",
+    "open_parts",
+    "pending_summons",
+    "transfer_to_id",
 )
 
 logger = logging.getLogger(__name__)
@@ -256,7 +260,6 @@ def run_transition(
     where ``photo_required(case)`` says so) and stored as ``photo_stage``. Status, clock
     (``workflows.clocks.move_clock``), version and event are handled here.
     """
-    transition = TRANSITIONS[action]
     photos = _prepared_before_lock(photos)
     with transaction.atomic():
         actor = Actor.of(by)
@@ -282,7 +285,7 @@ def run_transition(
         if photo_stage:
             required = photo_required is not None and photo_required(case)
             photos = prepare_photos(photos, required=required)
-        case.transition_to(transition.target)
+        case.transition_to(target_state(action, case))
         payload |= move_clock(case, from_status=from_status, now=now)
         save_with_event(
             case,

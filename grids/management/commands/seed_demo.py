@@ -27,6 +27,7 @@ from cases.models import Case
 from cases.photos import prepare_photos
 from demo.functional import create_functional_work
 from demo.history import play_history, wrap_up
+from demo.joint import create_joint_demo
 from demo.photos import PhotoStudio
 from grids import demo
 from grids.models import Assignment, Community, Department, District, GridCell, Street
@@ -124,6 +125,12 @@ class Command(BaseCommand):
             )
             self.stdout.write(f"History: {cases:,} more cases across every state.")
         else:  # the small demo: what the nightly jobs would have made of the 90 days
+            joint = create_joint_demo(territory.cells, rng=rng)
+            self.stdout.write(
+                f"Joint handling (吹哨报到): {joint['summonses']} summonses; a joint case: "
+                f"/cases/{joint['joint_case']}/; a transfer request: "
+                f"/cases/{joint['transfer_case']}/."
+            )
             done = wrap_up()
             self.stdout.write(
                 f"Assessment: {done['days']} days rolled up; integrity: {done['flags']} flags."
