@@ -27,15 +27,15 @@ def percentile(values: Sequence[float], q: float) -> float:
     return statistics.quantiles(ordered, n=100, method="inclusive")[round(q) - 1]
 
 
-def line(label: str, seconds: Sequence[float], *, width: int = 24) -> str:
-    """``label  n=…  p50 … ms  p95 … ms  p99 … ms`` for samples in seconds."""
+def line(label: str, seconds: Sequence[float], *, width: int = 24, unit: str = "ms") -> str:
+    """``label  n=…  p50 …  p95 …  p99 …`` for samples in seconds, shown in ``unit`` (ms, µs
+    or s)."""
     if not seconds:
         return f"{label:<{width}} n=0"
-    ms = [s * 1000 for s in seconds]
-    return (
-        f"{label:<{width}} n={len(ms):<6d} p50 {percentile(ms, 50):8.2f} ms  "
-        f"p95 {percentile(ms, 95):8.2f} ms  p99 {percentile(ms, 99):8.2f} ms"
-    )
+    scale = {"s": 1, "ms": 1e3, "µs": 1e6}[unit]
+    values = [s * scale for s in seconds]
+    parts = "  ".join(f"p{q} {percentile(values, q):8.2f} {unit}" for q in (50, 95, 99))
+    return f"{label:<{width}} n={len(values):<6d} {parts}"
 
 
 def _cpu_ticks() -> tuple[int, int]:

@@ -32,7 +32,8 @@ import time
 from datetime import timedelta
 from unittest import mock
 
-from _setup import django_setup
+from _setup import district_or_skip, django_setup
+from _stats import Load, line
 
 os.environ.setdefault("DEBUG", "false")
 django_setup()
@@ -45,7 +46,6 @@ from django.utils import timezone  # noqa: E402
 from accounts.models import User  # noqa: E402
 from assessment import selectors  # noqa: E402
 from assessment.models import CellRollup, RolledDay  # noqa: E402
-from cases.models import Case  # noqa: E402
 
 
 def requests_for(days: int) -> list[tuple[str, dict]]:
@@ -91,10 +91,9 @@ def main() -> None:
     parser.add_argument("--baseline-rounds", type=int, default=3)
     args = parser.parse_args()
 
-    total = Case.objects.count()
+    total = district_or_skip()
+    machine = Load()
     rolled = RolledDay.objects.count()
-    if total < 1_000_000:
-        print(f"warning: only {total:,} cases; copy the seeded district demo first")
     if not rolled:
         raise SystemExit("no rollups: run `manage.py rollup_days` on this database first")
     print(
@@ -125,13 +124,9 @@ def main() -> None:
             f"district dashboard, last {days} days (KPIs + {len(answers[1]['results'])} streets"
             f" + {len(answers[2]['results'])} communities + 12-month trend):"
         )
+        print(f"  {line('rollups', [ms / 1000 for ms in fast], width=10)}  {fast_queries} queries")
         print(
-            f"  rollups     p50 {statistics.median(fast):7.1f} ms  p95 {pct(fast, 0.95):7.1f} ms"
-            f"  ({args.rounds} warm loads, {fast_queries} queries)"
-        )
-        print(
-            f"  case table  p50 {statistics.median(slow):7.1f} ms  p95 {pct(slow, 0.95):7.1f} ms"
-            f"  ({args.baseline_rounds} loads, {slow_queries} queries)"
+            f"  {line('case table', [ms / 1000 for ms in slow], width=10)}  {slow_queries} queries"
         )
         print(
             f"  ratio {ratio:.1f}x (goal >= 10x); p95 {pct(fast, 0.95):.0f} ms (goal <= 300 ms);"
@@ -143,6 +138,7 @@ def main() -> None:
                     print("  first difference:", json.dumps(fast_answer)[:400])
                     print("                    ", json.dumps(slow_answer)[:400])
                     break
+    print(machine)
 
 
 if __name__ == "__main__":
