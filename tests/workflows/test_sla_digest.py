@@ -3,16 +3,21 @@ overdue", linking to them), and each case keeps the occasion in its own timeline
 
 from __future__ import annotations
 
+import re
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connections
 from django.urls import reverse
 
 from cases.models import Case
+from workflows import tasks
 from workflows.models import Effect, Notification, NotificationKind, SlaNotice
 from workflows.sla import scan_deadlines
 
 from ..cases.personas import new_case
+from .locking import needs_row_locks
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +71,31 @@ def test_the_inbox_links_a_digest_to_its_cases(cast, as_user):
     scan_deadlines(now=case.due_at + timedelta(seconds=1))
     page = as_user(cast.staff).get(reverse("inbox"), HTTP_ACCEPT_LANGUAGE="en")
     assert f'href="{reverse("case-list")}?overdue=true"' in page.content.decode()
+
+
+@needs_row_locks
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_scanners_at_once_tell_of_each_case_once(cast, monkeypatch):
+    monkeypatch.setattr(tasks, "request_intake_follow_up", lambda: None)
+    cases = [new_case(cast) for _i in range(24)]
+    now = max(c.due_at for c in cases) + timedelta(seconds=1)
+    results: list = []
+
+    def scan() -> None:
+        try:
+            results.append(scan_deadlines(now=now, batch_size=3))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=scan) for _i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sum(r.overdue for r in results) == 24
+    assert scan_deadlines(now=now).overdue == 0
+    assert SlaNotice.objects.filter(kind=K.OVERDUE).count() == 24
+    # Each scanner's digest counts the cases it marked: together, every case once.
+    digests = Notification.objects.filter(user=cast.staff, kind=K.OVERDUE)
+    assert 1 <= digests.count() <= 2
+    assert sum(int(re.search(r"\d+", d.message).group()) for d in digests) == 24
