@@ -61,13 +61,17 @@ def district_index() -> CellIndex:
     return CellIndex(rows), territory.district
 
 
-def timed(func, items) -> tuple[list, list[float]]:
+def timed(func, items) -> tuple[list, list[float], float]:
+    """Each call's result and wall seconds, and the CPU seconds of them all: on a machine
+    shared with other work the wall clock also counts time the bench was not running, so
+    the rates are judged per CPU second (the wall rate is shown beside it)."""
     out, times, clock = [], [], time.perf_counter
+    cpu = time.process_time()
     for item in items:
         started = clock()
         out.append(func(*item))
         times.append(clock() - started)
-    return out, times
+    return out, times, time.process_time() - cpu
 
 
 def main() -> None:
@@ -86,7 +90,7 @@ def main() -> None:
     points = list(zip(lons.tolist(), lats.tolist(), strict=True))
     load = Load()
 
-    cells, cell_times = timed(cell_at, points)
+    cells, cell_times, cell_cpu = timed(cell_at, points)
     found = [None if c is None else c.pk for c in cells]
     started = time.perf_counter()
     many = index.lookup_many(lons, lats)
@@ -99,25 +103,28 @@ def main() -> None:
         return int(index.ids[hits[0]]) if hits.size else None
 
     n = args.baseline_points
-    baseline, base_times = timed(covers, points[:n])
+    baseline, base_times, base_cpu = timed(covers, points[:n])
 
     assert found[:n] == baseline, "cell_at and the baseline disagree"
     assert [(-1 if f is None else f) for f in found] == many.tolist(), "lookup_many differs"
     assert all(c is None or c.community.street.district.code for c in cells)
-    rate = len(points) / sum(cell_times)
-    base_rate = n / sum(base_times)
+    rate, base_rate = len(points) / cell_cpu, n / base_cpu
     print(
         f"cells: {len(index)}; points: {len(points):,} ({sum(f is not None for f in found):,}"
         f" inside a cell); baseline on the first {n:,}"
     )
-    print(line("cell_at (intake's path)", cell_times, width=28).replace(" ms", " ms"))
-    print(line("shapely.covers baseline", base_times, width=28))
+    print(line("cell_at (intake's path)", cell_times, width=28, unit="µs"))
+    print(line("shapely.covers baseline", base_times, width=28, unit="µs"))
+    verdict = "ok" if rate >= GOAL_RATE else "BELOW GOAL"
     print(
-        f"cell_at: {rate:10,.0f} /s (goal ≥ {GOAL_RATE:,} /s: "
-        f"{'ok' if rate >= GOAL_RATE else 'BELOW GOAL'})"
+        f"cell_at: {rate:10,.0f} /CPU s (goal ≥ {GOAL_RATE:,}: {verdict}); "
+        f"wall {len(points) / sum(cell_times):,.0f} /s"
     )
-    print(f"baseline: {base_rate:9,.0f} /s   lookup_many: {len(points) / many_s:,.0f} /s")
-    print(f"ratio cell_at / baseline: {rate / base_rate:.1f}×")
+    print(
+        f"baseline: {base_rate:9,.0f} /CPU s; wall {n / sum(base_times):,.0f} /s;  "
+        f"lookup_many: {len(points) / many_s:,.0f} /s wall"
+    )
+    print(f"ratio cell_at / baseline (CPU): {rate / base_rate:.1f}×")
     print(load)
 
 

@@ -63,6 +63,7 @@ class CellIndex:
         self._rows = {row[0]: row[3:] for row in ordered if len(row) > 3}
         self._build_grid()
         self._parts: dict[int, tuple] = {}  # per cell id: its ``_split`` row, once asked for
+        self._plain: bool | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -99,9 +100,11 @@ class CellIndex:
     def lookup(self, lon: float, lat: float) -> int | None:
         """The id of the cell covering (lon, lat), or None outside every cell."""
         if self._grid:
-            x, y = (lon - self._x0) * self._fx, (lat - self._y0) * self._fy
-            if 0 <= x < self._side and 0 <= y < self._side:
-                hit = self._grid[int(y) * self._side + int(x)]
+            x, y, side = (lon - self._x0) * self._fx, (lat - self._y0) * self._fy, self._side
+            if x < 0 or y < 0 or x > side or y > side:
+                return None  # outside the bounds of every cell
+            if x < side and y < side:
+                hit = self._grid[int(y) * side + int(x)]
                 if hit:
                     return hit
         hits = self.tree.query(shapely.Point(lon, lat), predicate="covered_by")
@@ -137,7 +140,14 @@ class CellIndex:
             if row is None:
                 return None
             parts = self._parts[cell_id] = _split(row)
-        cell, community, street, district = (_loaded(m, v) for m, v in parts)
+        if self._plain is None:  # whether the models may be built without __init__
+            self._plain = not any(
+                signal.has_listeners(model)
+                for signal in (signals.pre_init, signals.post_init)
+                for model, _prefix, _names in PARENT_FIELDS
+            )
+        build = _loaded if self._plain else _from_db
+        cell, community, street, district = [build(m, v) for m, v in parts]
         # The parents as the foreign keys' descriptors would cache them (ids already agree).
         street._state.fields_cache["district"] = district
         community._state.fields_cache["street"] = street
@@ -164,17 +174,19 @@ def _split(row: Sequence) -> tuple[tuple[type, dict], ...]:
 
 def _loaded(model: type, values: dict):
     """A ``model`` instance with ``values`` loaded and every other field deferred, as
-    ``Model.from_db`` makes it but without ``__init__``'s per-field work: ``cell_at`` runs
-    at every intake, and this is most of its cost. Init signals are honoured by falling back
-    to ``from_db`` should a receiver ever listen for these models."""
-    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
-        loaded = [f.attname for f in model._meta.concrete_fields if f.attname in values]
-        return model.from_db("default", loaded, [values[name] for name in loaded])
+    ``Model.from_db`` makes it but without ``__init__``'s per-field work (``cell_at`` runs at
+    every intake, and that work was most of its cost). Only for models no ``pre_init`` or
+    ``post_init`` receiver listens to (``CellIndex.cell`` checks)."""
     obj = model.__new__(model)
     obj.__dict__.update(values)
-    obj._state = ModelState()
-    obj._state.adding, obj._state.db = False, "default"
+    state = obj._state = ModelState.__new__(ModelState)
+    state.__dict__.update(db="default", adding=False, fields_cache={})
     return obj
+
+
+def _from_db(model: type, values: dict):
+    loaded = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db("default", loaded, [values[name] for name in loaded])
 
 
 _lock = threading.Lock()
