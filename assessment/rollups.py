@@ -41,7 +41,7 @@ from psycopg2.extras import execute_values
 
 from cases.models import OPEN_STATUSES, Case, CaseSource, CaseStatus, CategoryFamily
 from grids.models import GridCell
-from workflows.models import Notification, NotificationKind
+from workflows.models import NotificationKind, SlaNotice
 
 from .arrivals import write_arrival_day
 from .indicators import COUNT_FIELDS
@@ -183,10 +183,8 @@ def missed_q(t0: datetime, t1: datetime) -> Q:
 
 
 def was_overdue() -> Exists:
-    """The case went past a deadline at some step (the SLA scanner's overdue notice)."""
-    return Exists(
-        Notification.objects.filter(case_id=OuterRef("pk"), kind=NotificationKind.OVERDUE)
-    )
+    """The case went past a deadline at some step (the SLA scanner's overdue record)."""
+    return Exists(SlaNotice.objects.filter(case_id=OuterRef("pk"), kind=NotificationKind.OVERDUE))
 
 
 def on_time_q() -> Q:

@@ -8,7 +8,7 @@ In one run, no database needed:
 - refusing a body nested 1,000 and 100,000 deep (the stock parser raises RecursionError);
 - ``RefuseNulBytesMiddleware`` on a request with a list's query string, against the same
   request through no middleware.
-Prints samples, p50 and p95 in microseconds and each ratio against its baseline.
+Prints samples, p50/p95/p99 in microseconds, the machine's load and each ratio against its baseline.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 
 from _setup import django_setup
+from _stats import Load, line
 
 django_setup()
 
@@ -52,12 +53,11 @@ def timed(fn: Callable[[], object], samples: int) -> list[float]:
     return out
 
 
-def line(name: str, us: list[float], baseline: list[float] | None = None) -> None:
-    p50, p95 = statistics.median(us), statistics.quantiles(us, n=20)[18]
+def show(name: str, us: list[float], baseline: list[float] | None = None) -> None:
     ratio = ""
     if baseline:
-        ratio = f"  ratio p50 {p50 / statistics.median(baseline):.2f}×"
-    print(f"{name:<44} n={len(us):>6}  p50 {p50:8.1f} µs  p95 {p95:8.1f} µs{ratio}")
+        ratio = f"  ratio p50 {statistics.median(us) / statistics.median(baseline):.2f}×"
+    print(line(name, [u / 1e6 for u in us], width=44, unit="µs") + ratio)
 
 
 def parse_with(parser: parsers.JSONParser, body: bytes) -> Callable[[], object]:
@@ -79,13 +79,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--samples", type=int, default=20_000)
     n = parser.parse_args().samples
+    load = Load()
 
     stock = timed(parse_with(parsers.JSONParser(), CASE_BODY), n)
-    line("case body, DRF JSONParser (baseline)", stock)
-    line("case body, GridGov JSONParser", timed(parse_with(JSONParser(), CASE_BODY), n), stock)
+    show("case body, DRF JSONParser (baseline)", stock)
+    show("case body, GridGov JSONParser", timed(parse_with(JSONParser(), CASE_BODY), n), stock)
     for depth in (1_000, 100_000):
         deep = ("[" * depth + "]" * depth).encode()
-        line(f"refuse a body nested {depth:,} deep", timed(refuse(deep), max(n // 100, 50)))
+        show(f"refuse a body nested {depth:,} deep", timed(refuse(deep), max(n // 100, 50)))
 
     request = RequestFactory().get(
         "/api/v1/cases/", {"status": "handling", "street": "12", "page": "3", "overdue": "true"}
@@ -101,8 +102,9 @@ def main() -> None:
         return middleware(request)
 
     baseline = timed(bare, n)
-    line("query string parsed, no guard (baseline)", baseline)
-    line("query string parsed, NUL guard", timed(guarded, n), baseline)
+    show("query string parsed, no guard (baseline)", baseline)
+    show("query string parsed, NUL guard", timed(guarded, n), baseline)
+    print(load)
 
 
 if __name__ == "__main__":

@@ -11,10 +11,10 @@ department) and the district admin, over the first pages and common filters.
 from __future__ import annotations
 
 import os
-import statistics
 import time
 
-from _setup import django_setup
+from _setup import district_or_skip, django_setup
+from _stats import Load, line, percentile
 
 os.environ.setdefault("DEBUG", "false")  # time what production runs, not the debug toolbar path
 django_setup()
@@ -24,7 +24,6 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from cases.models import Case  # noqa: E402
 from cases.selectors import cases_visible_to  # noqa: E402
 
 QUERIES = [
@@ -42,9 +41,8 @@ ROUNDS = 8
 
 
 def main() -> None:
-    total = Case.objects.count()
-    if total < 1_000_000:
-        print(f"warning: only {total:,} cases; seed the district demo first")
+    total = district_or_skip()
+    load = Load()
     timings: dict[str, list[float]] = {}
     for username in USERS:
         client = Client()
@@ -64,18 +62,15 @@ def main() -> None:
         with CaptureQueriesContext(connection) as q100:
             client.get("/api/v1/cases/", {"page_size": 100})
         count = cases_visible_to(User.objects.get(username=username)).count()
-        ms = sorted(t * 1000 for t in timings[username])
         print(
-            f"{username:<13} {count:>9,} cases in scope   p50 {statistics.median(ms):6.1f} ms"
-            f"   p95 {ms[int(len(ms) * 0.95) - 1]:6.1f} ms   queries: {len(q20)} at page "
-            f"size 20, {len(q100)} at 100"
+            f"{line(username, timings[username], width=13)}  {count:>9,} cases in scope"
+            f"  queries: {len(q20)} at page size 20, {len(q100)} at 100"
         )
-    every = sorted(t * 1000 for ts in timings.values() for t in ts)
-    p95 = every[int(len(every) * 0.95) - 1]
-    print(
-        f"all requests ({len(every)}): p95 {p95:.1f} ms over {total:,} cases "
-        f"(goal ≤ 50 ms; ratio {p95 / 50:.2f})"
-    )
+    every = [t for ts in timings.values() for t in ts]
+    p95 = percentile(every, 95) * 1000
+    print(line("all requests", every, width=13))
+    print(f"p95 {p95:.1f} ms over {total:,} cases (goal ≤ 50 ms; ratio {p95 / 50:.2f})")
+    print(load)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ with the rollups switched off (``last_rolled_day`` → None, so every count come
 table through the same code) in the same run, and the two sets of answers must be equal.
 Printed per period: the sample count, p50/p95/p99 (wall, and this process's CPU: the Python
 side's work, which other load on the machine does not inflate), queries per load, the ratio of
-the medians, the machine's load average (``os.getloadavg``) before and after, since the machine
+the medians, the machine's load while measuring (``_stats.Load``), since the machine
 is shared, and every live read of the case table in one load, ``EXPLAIN ANALYZE``d (a
 sequential scan of it fails the run). Goals: p95 ≤ 150 ms for both periods over ≥ 50 loads
 (issue 17; ≤ 300 ms in issue 12), and ≥ 10× faster than the case table.
@@ -31,14 +31,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import statistics
 import time
 from datetime import timedelta
 from unittest import mock
 
-from _setup import django_setup
+from _setup import district_or_skip, django_setup
+from _stats import Load, line, percentile
 
 os.environ.setdefault("DEBUG", "false")
 django_setup()
@@ -51,7 +51,6 @@ from django.utils import timezone  # noqa: E402
 from accounts.models import User  # noqa: E402
 from assessment import selectors  # noqa: E402
 from assessment.models import CellRollup, RolledDay  # noqa: E402
-from cases.models import Case  # noqa: E402
 
 
 def requests_for(days: int) -> list[tuple[str, dict]]:
@@ -131,21 +130,8 @@ def case_table_reads(client: Client, requests) -> list[str]:
     ]
 
 
-def pct(values: list[float], q: float) -> float:
-    """The nearest-rank percentile ``q`` (0–1) of ``values``."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(len(ordered) * q) - 1)]
-
-
-def summary(values: list[float]) -> str:
-    return (
-        f"n={len(values)}  p50 {pct(values, 0.5):7.1f} ms  p95 {pct(values, 0.95):7.1f} ms"
-        f"  p99 {pct(values, 0.99):7.1f} ms"
-    )
-
-
-def machine_load() -> str:
-    return "/".join(f"{x:.2f}" for x in os.getloadavg())
+def seconds(values_ms: list[float]) -> list[float]:
+    return [ms / 1000 for ms in values_ms]
 
 
 def main() -> None:
@@ -154,10 +140,8 @@ def main() -> None:
     parser.add_argument("--baseline-loads", type=int, default=3)
     args = parser.parse_args()
 
-    total = Case.objects.count()
+    total = district_or_skip()
     rolled = RolledDay.objects.count()
-    if total < 1_000_000:
-        print(f"warning: only {total:,} cases; copy the seeded district demo first")
     if not rolled:
         raise SystemExit("no rollups: run `manage.py rollup_days` on this database first")
     print(
@@ -174,7 +158,7 @@ def main() -> None:
     for days in (30, 365):
         requests = requests_for(days)
         load(client, requests)  # warm: connections, caches, plans
-        before = machine_load()
+        machine = Load()
         fast, fast_cpu, answers, fast_queries = [], [], None, 0
         for _ in range(args.loads):
             seconds, answers, fast_queries, cpu = load(client, requests)
@@ -187,25 +171,25 @@ def main() -> None:
                 slow.append(seconds * 1000)
         same = answers == slow_answers
         ratio = statistics.median(slow) / statistics.median(fast)
-        p95 = pct(fast, 0.95)
+        p95 = percentile(fast, 95)
         failed |= not same or ratio < 10 or p95 > 150
         print(
             f"district dashboard, last {days} days (KPIs + {len(answers[1]['results'])} streets"
             f" + {len(answers[2]['results'])} communities + 12-month trend):"
         )
-        print(f"  rollups     {summary(fast)}  ({fast_queries} queries a load)")
-        print(f"   its CPU    {summary(fast_cpu)}  (this process: Python, not the database)")
-        print(f"  case table  {summary(slow)}  ({slow_queries} queries a load)")
+        print(f"  {line('rollups', seconds(fast), width=11)}  ({fast_queries} queries a load)")
+        print(f"  {line(' its CPU', seconds(fast_cpu), width=11)}  (Python, not the DB)")
+        print(f"  {line('case table', seconds(slow), width=11)}  ({slow_queries} queries a load)")
         print(
             f"  ratio {ratio:.1f}x (goal >= 10x); p95 {p95:.0f} ms (goal <= 150 ms);"
-            f" same answers: {'yes' if same else 'NO'}; load average {before} -> "
-            f"{machine_load()} (1/5/15 min)"
+            f" same answers: {'yes' if same else 'NO'}"
         )
         reads = case_table_reads(client, requests)
         print("  live reads of the case table in one load (EXPLAIN ANALYZE):")
-        for line in reads:
-            print("   ", line)
-        failed |= any("Seq Scan" in line for line in reads)
+        for read in reads:
+            print("   ", read)
+        print(f"  {machine}")
+        failed |= any("Seq Scan" in read for read in reads)
         if not same:
             for fast_answer, slow_answer in zip(answers, slow_answers, strict=True):
                 if fast_answer != slow_answer:

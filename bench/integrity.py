@@ -52,6 +52,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from _setup import django_setup
+from _stats import Load, line
 
 BENCH_DB = "gridgov_integrity_bench"
 SOURCE_DB = "gridgov_bench"
@@ -621,6 +622,7 @@ def history_only(*, since: datetime, now: datetime, days: float) -> None:
 
 
 def main() -> None:
+    load = Load()
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--days", type=float, default=90, help="scan window (default 90)")
     parser.add_argument(
@@ -736,6 +738,8 @@ def main() -> None:
             notes.append((rule, fp_history))
     total = sum(row["seconds"] for row in report.values())
     print(f"\nall rules: {total:.1f} s over {args.days:g} days of a 2M-case district")
+    print(line("rule run (one per rule)", [row["seconds"] for row in report.values()], unit="s"))
+    print(load)
     if notes:
         print(
             "history false positives (the seeded history, not planted): "

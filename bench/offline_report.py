@@ -30,6 +30,7 @@ import urllib.request
 from pathlib import Path
 
 from _setup import ROOT, django_setup
+from _stats import Load, line
 
 TMP = Path(tempfile.mkdtemp(prefix="gridgov-offline-bench-"))
 os.environ.update(
@@ -58,10 +59,6 @@ RTT_MS = 400
 PHOTO_BYTES = 400_000
 WORKER, PASSWORD, CELL = "demo_worker", "gridgov-demo", "110105001001001"
 CHROMIUM = os.environ.get("GRIDGOV_CHROMIUM", "/usr/bin/chromium")
-
-
-def p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20)[18] if len(values) > 1 else values[0]
 
 
 def photo_of_about(size: int) -> bytes:
@@ -226,14 +223,18 @@ def measured(server: Server, photo: bytes, point: tuple[float, float]) -> None:
         floor = body / bytes_per_s + RTT_MS / 1000  # the body, and one round trip for the answer
         print(
             f"tap 'send' → 201 with a {len(photo) / 1000:.0f} KB photo, {KBIT} kbit/s, "
-            f"{RTT_MS} ms RTT: n={len(times)} p50 {statistics.median(times):5.2f} s  "
-            f"p95 {p95(times):5.2f} s; the link's floor for the same {body / 1000:.0f} KB body "
-            f"{floor:5.2f} s, ratio {statistics.median(times) / floor:.2f}"
+            f"{RTT_MS} ms RTT:"
+        )
+        print(line("  tap → 201", times, unit="s"))
+        print(
+            f"  the link's floor for the same {body / 1000:.0f} KB body {floor:5.2f} s, "
+            f"ratio p50/floor {statistics.median(times) / floor:.2f}"
         )
         browser.close()
 
 
 def main() -> None:
+    load = Load()
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     call_command("seed_demo", scale="small", no_progress=True, stdout=io.StringIO())
@@ -243,6 +244,8 @@ def main() -> None:
     point = shape(cell.geometry).representative_point()
     with Server() as server:
         measured(server, photo_of_about(PHOTO_BYTES), (point.x, point.y))
+
+    print(load)
 
 
 if __name__ == "__main__":

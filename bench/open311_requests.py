@@ -12,20 +12,18 @@ Django's test client (routing, middleware, the query, rendering — no network),
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 import time
 
-from _setup import django_setup
+from _setup import DISTRICT_DB, district_or_skip, django_setup
+from _stats import Load, line, percentile
 
-DISTRICT_DB = "postgres://postgres@127.0.0.1:5432/gridgov_bench"
-SEED = f"DATABASE_URL={DISTRICT_DB} python manage.py seed_demo --scale district"
 os.environ.setdefault("DATABASE_URL", DISTRICT_DB)
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 django_setup()
 
-from django.db import OperationalError, connection  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.db.backends.signals import connection_created  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -54,7 +52,7 @@ def _read_only(sender, connection, **kwargs) -> None:
 
 
 def p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20)[18]
+    return percentile(values, 95)
 
 
 def timed(call) -> tuple[list[float], list[float]]:
@@ -72,24 +70,12 @@ def timed(call) -> tuple[list[float], list[float]]:
 
 def main() -> None:
     connection_created.connect(_read_only)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM cases_case")
-            (total,) = cursor.fetchone()
-    except OperationalError as exc:
-        print(f"skipped: no district database ({exc.__class__.__name__}); seed it: {SEED}")
-        return
-    if total < MIN_CASES:
-        print(f"skipped: {total:,} cases (< {MIN_CASES:,}); seed the district first: {SEED}")
-        return
+    total = district_or_skip(MIN_CASES)
+    load_seen = Load()
     client = Client()
     baseline, _cpu = timed(lambda: list(request_rows()[:MAX_REQUESTS]))
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"{total:,} cases; {ROUNDS} requests each; server time in-process; load {load}")
-    print(
-        f"{'bare read of the rows (baseline)':<44} n={ROUNDS}  p50 "
-        f"{statistics.median(baseline):6.1f} ms  p95 {p95(baseline):6.1f} ms"
-    )
+    print(f"{total:,} cases; {ROUNDS} requests each; server time in-process")
+    print(line("bare read of the rows (baseline)", [ms / 1000 for ms in baseline], width=44))
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", [INDEX])
         indexed = cursor.fetchone() is not None
@@ -104,9 +90,9 @@ def main() -> None:
         with CaptureQueriesContext(connection) as queries:
             response = client.get("/open311/v2/requests.json", params)
         label = "requests.json?" + "&".join(f"{k}={v}" for k, v in params.items())
+        print(line(label, [ms / 1000 for ms in times], width=44))
         print(
-            f"{label:<44} n={ROUNDS}  p50 {statistics.median(times):6.1f} ms  p95 "
-            f"{p95(times):6.1f} ms  {len(response.json()):5d} requests  {len(queries)} queries"
+            f"{'':<44} {len(response.json()):5d} requests  {len(queries)} queries"
             f"  ×{p95(times) / p95(baseline):.2f} of baseline  (Python CPU p95 {p95(cpu):.1f} ms)"
         )
         if NEEDS_INDEX in params and not indexed:
@@ -115,6 +101,7 @@ def main() -> None:
             worst = max(worst, p95(times))
     verdict = "ok" if worst <= GOAL_MS else "ABOVE GOAL"
     print(f"worst p95 {worst:.1f} ms (goal ≤ {GOAL_MS:.0f} ms: {verdict})")
+    print(load_seen)
 
 
 if __name__ == "__main__":

@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import os
 import re
-import statistics
-import sys
 import time
 
-from _setup import django_setup
+from _setup import district_or_skip, django_setup
+from _stats import Load, line, percentile
 
 # As served in production: templates parsed once (the cached loader), no query log.
 os.environ.setdefault("DEBUG", "false")
@@ -32,8 +31,6 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, reset_queries  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-
-from cases.models import Case  # noqa: E402
 
 User = get_user_model()
 ROUNDS = 40
@@ -58,8 +55,7 @@ WORKER_FETCHES = ["/api/v1/cells/"]
 
 
 def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, int(len(ordered) * 0.95) - 1)]
+    return percentile(values, 95)
 
 
 def timed(client: Client, url: str) -> float:
@@ -88,16 +84,15 @@ def server_times() -> float:
         )
         worst = max(worst, p95(ms))
         print(
-            f"{label:<26} p50 {statistics.median(ms):6.1f} ms  p95 {p95(ms):6.1f} ms  "
-            f"{len(queries):2d} queries  {rows:3d} rows"
+            f"{line(label, [x / 1000 for x in ms], width=26)}  {len(queries):2d} queries  "
+            f"{rows:3d} rows"
         )
     return worst
 
 
 def main() -> None:
-    total = Case.objects.count()
-    if total < 1_000_000:
-        print(f"warning: only {total:,} cases; seed the district demo first", file=sys.stderr)
+    total = district_or_skip()
+    load = Load()
     print(f"{total:,} cases in the database; {ROUNDS} requests per page")
     worst = server_times()
     print(f"worst p95 {worst:.1f} ms (goal ≤ 150 ms; ratio to goal {worst / 150:.2f})")
@@ -110,6 +105,7 @@ def main() -> None:
             f"({raw / 1024:6.1f} KB uncompressed); goal ≤ 300 KB, "
             f"ratio {compressed / 1024 / 300:.2f}"
         )
+    print(load)
 
 
 if __name__ == "__main__":

@@ -11,10 +11,10 @@ test client in this process (server time, no network), DEBUG off as in productio
 from __future__ import annotations
 
 import os
-import statistics
 import time
 
 from _setup import django_setup
+from _stats import Load, line
 
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
@@ -33,10 +33,6 @@ ROUNDS = 40
 GOAL_KB = 150
 
 
-def p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20)[18] if len(values) > 1 else values[0]
-
-
 def main() -> None:
     cell = GridCell.objects.order_by("full_code").first()
     point = shape(cell.geometry).representative_point()
@@ -46,6 +42,7 @@ def main() -> None:
     if code.first():
         pages.append(f"/public/track/{code.first()}/")
     client = Client()
+    load = Load()
     print(f"{Case.objects.count():,} cases in the database; {ROUNDS} requests per page")
     for url in pages:
         client.get(url)  # warm: templates, the cell index, caches
@@ -57,10 +54,7 @@ def main() -> None:
             assert response.status_code == 200, (url, response.status_code)
         with CaptureQueriesContext(connection) as queries:
             client.get(url)
-        print(
-            f"{url[:48]:<48} p50 {statistics.median(times):6.1f} ms  p95 {p95(times):6.1f} ms  "
-            f"{len(queries):2d} queries"
-        )
+        print(f"{line(url[:48], [ms / 1000 for ms in times], width=48)}  {len(queries):2d} queries")
     # The report page as a phone loads it: the page, its assets, the district's outline and
     # the answer for the phone's position.
     raw, compressed = page_weight(client, "/public/report/", ["/public/area.json", where])
@@ -69,6 +63,7 @@ def main() -> None:
         f"({raw / 1024:6.1f} KB uncompressed); goal ≤ {GOAL_KB} KB, "
         f"ratio {compressed / 1024 / GOAL_KB:.2f}"
     )
+    print(load)
 
 
 if __name__ == "__main__":

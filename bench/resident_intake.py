@@ -19,44 +19,24 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
-import subprocess
-import sys
-import time
 
-from _setup import ROOT, django_setup
+from _intake import cleanup, prepare, timed
+from _stats import Load, line
 
-if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-    sys.exit("Set DATABASE_URL to a PostgreSQL database of its own (it gets bench rows).")
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
-os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/2")
-# No worker consumes during the bench: the after-intake sweeps go to a queue of their own.
-os.environ["CELERY_TASK_DEFAULT_QUEUE"] = QUEUE = "gridgov-resident-intake-bench"
-subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, check=True)
-subprocess.run(
-    [sys.executable, "manage.py", "seed_demo", "--if-empty", "--no-progress"],
-    cwd=ROOT,
-    check=True,
-    capture_output=True,
-)
-django_setup()
+QUEUE = "gridgov-resident-intake-bench"
+prepare(QUEUE)
 
 from django.conf import settings  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from cases.demo import delete_cases  # noqa: E402
-from cases.models import Case  # noqa: E402
 from grids.selectors import visible_cells  # noqa: E402
 from open311.demo import DEMO_KEY, create_demo_client  # noqa: E402
 
 GOAL = 0.7
-
-
-def p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20)[18]
 
 
 def channels(worker_token: str, lon: float, lat: float) -> dict:
@@ -89,15 +69,14 @@ def channels(worker_token: str, lon: float, lat: float) -> dict:
 
 def run(channel, count: int, start: int) -> list[float]:
     client, path, body, ok, content_type = channel
-    times = []
-    for n in range(start, start + count):
+
+    def post(n: int) -> None:
         kwargs = {"content_type": content_type} if content_type else {}
         data = json.dumps(body(n)) if content_type else body(n)
-        started = time.perf_counter()
         response = client.post(path, data, **kwargs)
-        times.append(time.perf_counter() - started)
         assert response.status_code == ok, (path, response.status_code, response.content[:300])
-    return times
+
+    return timed(post, count, start)
 
 
 def main() -> None:
@@ -122,6 +101,7 @@ def main() -> None:
     chosen = channels(token.json()["token"], round(inside.x, 6), round(inside.y, 6))
     since = timezone.now()
     times: dict[str, list[float]] = {name: [] for name in chosen}
+    load = Load()
     try:
         for name, channel in chosen.items():  # warm up
             run(channel, 5, 10_000_000 + len(name))
@@ -130,25 +110,16 @@ def main() -> None:
             for name in order if k % 2 == 0 else reversed(order):
                 times[name] += run(chosen[name], args.per_round, k * args.per_round)
     finally:
-        delete_cases(Case.objects.filter(created_at__gte=since))
-        from kombu import Queue
-
-        from gridgov.celery import app
-
-        with app.connection_for_write() as conn:
-            Queue(QUEUE, channel=conn.default_channel).purge()
+        cleanup(since, QUEUE)
     rate = {name: len(t) / sum(t) for name, t in times.items()}
     for name, t in times.items():
-        ms = [x * 1000 for x in t]
-        print(
-            f"{name:<11} n={len(t):4d}  {rate[name]:6.1f} req/s  "
-            f"p50 {statistics.median(ms):6.1f} ms  p95 {p95(ms):6.1f} ms"
-        )
+        print(f"{line(name, t, width=11)}  {rate[name]:6.1f} req/s")
     for name in ("Open311", "portal"):
         ratio = rate[name] / rate["worker API"]
         verdict = "ok" if ratio >= GOAL else "BELOW GOAL"
         print(f"ratio {name}/worker API: {ratio:.2f}  (goal ≥ {GOAL}: {verdict})")
     print(f"({args.rounds} alternating rounds of {args.per_round}; PostgreSQL; in-process)")
+    print(load)
 
 
 if __name__ == "__main__":

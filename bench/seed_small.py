@@ -22,12 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from _stats import Load, line
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def seed_once(tree: Path, folder: Path) -> tuple[float, float]:
@@ -59,12 +56,8 @@ def seed_once(tree: Path, folder: Path) -> tuple[float, float]:
 
 
 def report(name: str, samples: list[tuple[float, float]]) -> None:
-    walls, cpus = [w for w, _c in samples], [c for _w, c in samples]
-    print(
-        f"{name:<10} n={len(samples)}  wall p50 {statistics.median(walls):6.1f} s  "
-        f"p95 {_percentile(walls, 0.95):6.1f} s   cpu p50 {statistics.median(cpus):6.1f} s  "
-        f"p95 {_percentile(cpus, 0.95):6.1f} s"
-    )
+    print(line(f"{name} wall", [w for w, _c in samples], width=16, unit="s"))
+    print(line(f"{name} cpu", [c for _w, c in samples], width=16, unit="s"))
 
 
 def main() -> None:
@@ -72,6 +65,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--baseline", default="main", help="git ref to compare with")
     options = parser.parse_args()
+    load = Load()
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp) / "baseline"
         base.mkdir()
@@ -92,6 +86,7 @@ def main() -> None:
         c for _w, c in baseline
     )
     print(f"ratio (this tree / {options.baseline}): wall {ratio:.2f}×, cpu {cpu_ratio:.2f}×")
+    print(load)
 
 
 if __name__ == "__main__":

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import random
 import statistics
-import sys
 import time
 
-from _setup import django_setup
+from _setup import district_or_skip, django_setup
+from _stats import Load, line, percentile
 
 django_setup()
 
@@ -23,7 +23,6 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from cases.models import Case  # noqa: E402
 from cases.selectors import to_verify, worker_reports  # noqa: E402
 from cases.today import task_list  # noqa: E402
 from grids.models import Assignment, Role  # noqa: E402
@@ -47,8 +46,7 @@ def today(user) -> int:
 
 
 def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, int(len(ordered) * 0.95) - 1)]
+    return percentile(values, 95)
 
 
 def measure(read, users) -> tuple[list[float], list[int], list[int]]:
@@ -66,9 +64,8 @@ def measure(read, users) -> tuple[list[float], list[int], list[int]]:
 
 
 def main() -> None:
-    total = Case.objects.count()
-    if total < 1_000_000:
-        print(f"warning: only {total:,} cases; seed the district demo first", file=sys.stderr)
+    total = district_or_skip()
+    load = Load()
     ids = list(
         Assignment.objects.filter(role=Role.GRID_WORKER, cell__isnull=False)
         .values_list("user_id", flat=True)
@@ -82,15 +79,15 @@ def main() -> None:
         times, queries, rows = measure(read, users)
         results[label] = times
         print(
-            f"{label:<18} n={len(times)}  p50 {statistics.median(times):6.1f} ms  "
-            f"p95 {p95(times):6.1f} ms  queries {min(queries)}–{max(queries)}  "
-            f"rows median {statistics.median(rows):.0f}"
+            f"{line(label, [ms / 1000 for ms in times], width=18)}  queries "
+            f"{min(queries)}–{max(queries)}  rows median {statistics.median(rows):.0f}"
         )
     base, new = results["former home reads"], results["task list"]
     print(
         f"ratio task list / former: p50 {statistics.median(new) / statistics.median(base):.2f}"
         f"  p95 {p95(new) / p95(base):.2f}"
     )
+    print(load)
 
 
 if __name__ == "__main__":

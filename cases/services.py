@@ -5,6 +5,7 @@ Transitions after intake live in ``workflows.services``.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -254,11 +255,10 @@ def file_case(
     case.clean_fields(exclude={f.name for f in Case._meta.fields} - {"title", "address"})
     start_step(case, now=now)
     with transaction.atomic():
-        # Taken in this transaction, as late as possible: the counter row stays locked only
-        # for the inserts and the commit, and a failed intake gives its number back.
-        case.number = CaseNumberCounter.next_number(
-            district_code=cell.community.street.district.code, day=timezone.localdate(now)
-        )
+        # The number is taken by the transaction's last statement (the counter row of the
+        # district and day is locked from then to the commit: every intake of the district
+        # waits on it) and a failed intake gives it back; until then a placeholder holds it.
+        case.number = f"~{uuid.uuid4().hex[:31]}"
         case.save(force_insert=True)
         event = CaseEvent.objects.create(
             case=case,
@@ -285,6 +285,11 @@ def file_case(
         ]
         for attachment in attachments:
             attachment.save()
+        case.number = CaseNumberCounter.number_case(
+            case_id=case.pk,
+            district_code=cell.community.street.district.code,
+            day=timezone.localdate(now),
+        )
         # After commit: street staff's notice (and the resident's), duplicate detection, by a
         # sweep shared with the intakes around this one. The case is filed even if the broker
         # is down; its mark (intake_pending) keeps the work until a sweep does it.

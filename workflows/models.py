@@ -192,6 +192,8 @@ class Notification(models.Model):
     dedupe_key = models.CharField(
         max_length=120, unique=True, null=True, blank=True, editable=False
     )
+    # Where the notice leads when it is about many cases (an SLA digest: a filtered list).
+    link = models.CharField(_("link"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     # Set when what the notice asked for was done, by anyone (a step on its case), or when a
@@ -211,6 +213,38 @@ class Notification(models.Model):
     @property
     def is_new(self) -> bool:
         return self.read_at is None and self.done_at is None
+
+
+class SlaNotice(models.Model):
+    """时限提醒 — one SLA occasion of one case (a reminder at 80 %, overdue, red), written by
+    the scanner with the case's marks: the case's own record of it, shown in its timeline.
+
+    The people it concerned hear of it in a digest per scan (one notification per person and
+    kind: "32 cases in your charge became overdue"), not one notification per case and person;
+    ``told`` is how many people that was. One row per case, kind and step (``version``).
+    """
+
+    KINDS = (NotificationKind.REMINDER, NotificationKind.OVERDUE, NotificationKind.ESCALATION)
+
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="sla_notices", verbose_name=_("case")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=[(k.value, k.label) for k in KINDS])
+    version = models.PositiveIntegerField(_("step (case version)"))
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    at = models.DateTimeField(_("at"))
+    told = models.PositiveIntegerField(_("people told"), default=0)
+
+    class Meta:
+        verbose_name = _("SLA notice (时限提醒)")
+        verbose_name_plural = _("SLA notices (时限提醒)")
+        ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "kind", "version"], name="sla_notice_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} v{self.version}"
 
 
 class ResidentMessage(models.Model):

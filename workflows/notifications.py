@@ -328,14 +328,19 @@ def notify_next_actor(case_id: int, action: str, version: int | None = None) -> 
     case = _load_case(case_id)
     if case is None or (version is not None and case.version != version):
         return 0
-    users = next_actors(case, action)
-    return notify(
-        users=users,
-        case=case,
-        kind=NotificationKind.ACTION_NEEDED,
-        message=_action_message(case, action),
-        key=f"action:{case.pk}:{case.version}",
-    )
+    return notify_many(next_actor_drafts(case, action, Recipients([case])))
+
+
+def next_actor_drafts(case: Case, action: str, recipients: Recipients) -> list[Draft]:
+    """The ACTION_NEEDED drafts ``notify_next_actor`` stores for a loaded case (``street``
+    loaded), with the people around it already read: a batch builds its drafts with one
+    ``Recipients`` and stores them with one ``notify_many``."""
+    message = _action_message(case, action)
+    key = f"action:{case.pk}:{case.version}"
+    return [
+        Draft(user, case.pk, NotificationKind.ACTION_NEEDED, message, key)
+        for user in sorted(next_actors(case, action, recipients))
+    ]
 
 
 def inbox(user):

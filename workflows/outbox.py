@@ -83,15 +83,10 @@ def record_emails(notification_ids: Iterable[int]) -> None:
     )
 
 
-def record_resident_message(message_id: int) -> None:
+def record_resident_messages(message_ids: Iterable[int]) -> None:
     _record(
-        [
-            Effect(
-                kind=K.RESIDENT_MESSAGE,
-                key=f"resident:{message_id}",
-                args={"message_id": message_id},
-            )
-        ]
+        Effect(kind=K.RESIDENT_MESSAGE, key=f"resident:{pk}", args={"message_id": pk})
+        for pk in message_ids
     )
 
 

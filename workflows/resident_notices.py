@@ -12,6 +12,7 @@ case's contact at sending time: an erased contact is never written to.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -100,27 +101,60 @@ def tell_resident(case_id: int, action: str, version: int | None = None) -> int:
         .filter(pk=case_id)
         .first()
     )
-    if case is None or not case.tracking_code or (version is not None and case.version != version):
-        return 0
-    contact = getattr(case, "contact", None)
-    if contact is None or not contact.reachable:
+    if case is None or (version is not None and case.version != version):
         return 0
     note = ""
     if action in ("reject", "decline_reopen"):
         event = case.events.filter(action=action).order_by("-seq").first()
         note = event.note if event else ""
+    return store_messages([resident_message(case, action, note=note, version=version)])
+
+
+def resident_message(
+    case: Case, action: str, *, note: str = "", version: int | None = None
+) -> ResidentMessage | None:
+    """The (unsaved) message to the resident behind a loaded case (``contact`` and, past
+    intake, ``department`` and ``duplicate_of`` loaded) after ``action``; None when the case
+    has no tracking code or reachable contact, or nothing is said at this step."""
+    contact = getattr(case, "contact", None)
+    if not case.tracking_code or contact is None or not contact.reachable:
+        return None
     with translation.override(settings.LANGUAGE_CODE):  # residents read the site's language
         body = _text(case, action, note)
     if body is None:
-        return 0
-    key = f"resident:{case.pk}:{action}:{version or case.version}"
+        return None
     channel = ResidentMessage.Channel.SMS if contact.phone else ResidentMessage.Channel.EMAIL
-    message, created = ResidentMessage.objects.get_or_create(
-        dedupe_key=key, defaults={"case": case, "channel": channel, "body": body}
+    return ResidentMessage(
+        case=case,
+        channel=channel,
+        body=body,
+        dedupe_key=f"resident:{case.pk}:{action}:{version or case.version}",
     )
-    if created:
-        outbox.record_resident_message(message.pk)
-    return int(created)
+
+
+def store_messages(messages: Iterable[ResidentMessage | None]) -> int:
+    """Store the messages whose occasion (``dedupe_key``) is new and owe their sending (the
+    outbox), in three queries whatever their number. Returns how many were new."""
+    by_key = {m.dedupe_key: m for m in messages if m is not None}
+    if not by_key:
+        return 0
+    taken = set(
+        ResidentMessage.objects.filter(dedupe_key__in=list(by_key)).values_list(
+            "dedupe_key", flat=True
+        )
+    )
+    new = [m for key, m in by_key.items() if key not in taken]
+    if not new:
+        return 0
+    # ignore_conflicts: a concurrent sender that stored the same occasion first wins quietly
+    # (its row, and the outbox row keyed by its id, are owed once).
+    ResidentMessage.objects.bulk_create(new, ignore_conflicts=True)
+    outbox.record_resident_messages(
+        ResidentMessage.objects.filter(
+            dedupe_key__in=[m.dedupe_key for m in new], sent_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    return len(new)
 
 
 def send_message(message_id: int) -> bool:

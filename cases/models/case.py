@@ -132,6 +132,29 @@ class CaseNumberCounter(models.Model):
             (last,) = cursor.fetchone()
         return f"{district_code}-{day:%Y%m%d}-{last:06d}"
 
+    @classmethod
+    def number_case(cls, *, case_id: int, district_code: str, day: date) -> str:
+        """Give the inserted case ``case_id`` (saved under a placeholder number) its number,
+        as ``next_number`` makes it, and return it. On PostgreSQL one statement (the upsert
+        and the case's update in one CTE), so intake takes the counter's row lock with its
+        last statement and holds it only until its commit; elsewhere two statements."""
+        if connection.vendor != "postgresql":
+            number = cls.next_number(district_code=district_code, day=day)
+            Case.objects.filter(pk=case_id).update(number=number)
+            return number
+        counter = connection.ops.quote_name(cls._meta.db_table)
+        cases = connection.ops.quote_name(Case._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH n AS (INSERT INTO {counter} (district_code, day, last) VALUES (%s, %s, 1) "
+                f"ON CONFLICT (district_code, day) DO UPDATE SET last = {counter}.last + 1 "
+                f"RETURNING last) UPDATE {cases} SET number = %s || lpad(n.last::text, 6, '0') "
+                "FROM n WHERE id = %s RETURNING number",
+                [district_code, day, f"{district_code}-{day:%Y%m%d}-", case_id],
+            )
+            (number,) = cursor.fetchone()
+        return number
+
 
 class Case(models.Model):
     """案件: one problem or service request, from collection to closing.

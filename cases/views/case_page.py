@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -22,6 +26,7 @@ from grids.models import Role
 from residents.masking import mask_email, mask_phone
 from workflows.clocks import MAX_REVIEW_DAYS, suspended_time
 from workflows.errors import WorkflowError
+from workflows.models import NotificationKind
 from workflows.notifications import mark_case_read
 from workflows.transitions import ACTION_LABELS
 
@@ -49,6 +54,43 @@ def _actor_label(event, case: Case) -> str:
     return "GridGov"
 
 
+@dataclass(frozen=True)
+class SlaStep:
+    """The SLA scanner's record of a case (``SlaNotice``) as a timeline step: the people it
+    concerned heard of it in a digest, the case keeps it here."""
+
+    action: str
+    action_label: str
+    at: datetime
+    note: str
+    actor_label: str = "GridGov"
+
+
+SLA_LABELS = {
+    NotificationKind.REMINDER: _("reminder (催办)"),
+    NotificationKind.OVERDUE: _("overdue: yellow card (督办)"),
+    NotificationKind.ESCALATION: _("twice the time limit: red card (督办)"),
+}
+
+
+def sla_steps(case: Case) -> list[SlaStep]:
+    return [
+        SlaStep(
+            action=f"sla-{notice.kind}",
+            action_label=SLA_LABELS[notice.kind],
+            at=notice.at,
+            note=_("Due %(due)s; %(count)d people told.")
+            % {
+                "due": date_format(timezone.localtime(notice.due_at), "Y-m-d H:i")
+                if notice.due_at
+                else "—",
+                "count": notice.told,
+            },
+        )
+        for notice in case.sla_notices.all()
+    ]
+
+
 def case_context(request: HttpRequest, case: Case, **extra) -> dict:
     """What the case page and its htmx panel render: the case with its actions, the timeline
     with each step's photos, and the choices the offered forms need."""
@@ -66,6 +108,7 @@ def case_context(request: HttpRequest, case: Case, **extra) -> dict:
     for event in events:
         event.action_label = EVENT_LABELS.get(event.action, event.action)
         event.actor_label = _actor_label(event, case)
+    events = sorted(events + sla_steps(case), key=lambda step: step.at)
     offered = case.action_names
     street_staff = Role.STREET_STAFF in actor_of(request).roles
     return {

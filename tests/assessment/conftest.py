@@ -14,7 +14,7 @@ from django.utils import timezone
 from assessment.models import Satisfaction
 from cases.models import Case, CaseStatus, Category
 from grids.models import Assignment, Role
-from workflows.models import Notification, NotificationKind
+from workflows.models import NotificationKind, SlaNotice
 
 from ..api.conftest import client_for  # noqa: F401  (fixtures are found by name)
 from ..cases.personas import (  # noqa: F401
@@ -62,13 +62,7 @@ def make_case(cell, *, status: str, created: datetime, **fields) -> Case:
     )
     case.save()
     if late:
-        Notification.objects.create(
-            user=case.reporter,
-            case=case,
-            kind=NotificationKind.OVERDUE,
-            message="超期",
-            dedupe_key=f"overdue:{case.pk}:1:u{case.reporter.pk}",
-        )
+        SlaNotice.objects.create(case=case, kind=NotificationKind.OVERDUE, version=1, at=created)
     return case
 
 

@@ -148,7 +148,7 @@ def test_more_cases_of_the_same_kind_in_a_cell_do_not_change_its_score(
                 source=case.source,
                 step_started_at=case.step_started_at,
                 reporter=worker_a,
-                late=case.notifications.exists(),
+                late=case.sla_notices.exists(),
             )
             rating = Satisfaction.objects.filter(case=case).first()
             if rating:

@@ -34,7 +34,7 @@ from open311.demo import demo_key_in_use
 from open311.models import ServiceAttribute
 from residents.models import Household, Resident
 from residents.validators import validate_id_number
-from workflows.models import Notification, NotificationKind
+from workflows.models import Notification, NotificationKind, SlaNotice
 
 pytestmark = pytest.mark.django_db
 
@@ -236,8 +236,9 @@ def test_the_small_demo_has_90_days_of_history(seeded):
     first = timezone.localdate(Case.objects.aggregate(first=Min("created_at"))["first"])
     assert (today - first).days >= 85
     # the SLA scanner's own marks, made at the simulated times
-    assert Notification.objects.filter(kind=NotificationKind.OVERDUE).count() >= 20
-    assert Notification.objects.filter(kind=NotificationKind.ESCALATION).exists()
+    assert SlaNotice.objects.filter(kind=NotificationKind.OVERDUE).count() >= 20
+    assert SlaNotice.objects.filter(kind=NotificationKind.ESCALATION).exists()
+    assert Notification.objects.filter(kind=NotificationKind.OVERDUE, case=None).exists()
     assert Case.objects.filter(escalation_level=EscalationLevel.RED, status="dispatched").exists()
     assert Case.objects.filter(overdue=True, status__in=("dispatched", "handling")).count() >= 5
     # returns, and a case the district must assign after two

@@ -91,3 +91,19 @@ def test_the_index_follows_cells_added_and_moved(territory):
     assert cell_at(116.415, 39.915) == added
     added.delete()
     assert cell_at(116.415, 39.915) is None
+
+
+def test_the_raster_answers_as_the_tree_does_on_edges_and_inside(territory):
+    """The lookup raster answers inside a cell by arithmetic; on and near every edge (and
+    outside) it must give exactly the tree's answer, the lowest code on a shared edge."""
+    index = CellIndex.from_queryset()
+    x0, y0, x1, y1 = 116.39, 39.89, 116.44, 39.92
+    steps = 157  # not a divisor of the raster: points fall on, beside and inside squares
+    lons = [x0 + (x1 - x0) * i / steps for i in range(steps + 1)] + [116.41, 116.42]
+    lats = [y0 + (y1 - y0) * j / steps for j in range(steps + 1)] + [39.90, 39.905]
+    points = [(lon, lat) for lon in lons for lat in lats]
+    single = [index.lookup(lon, lat) for lon, lat in points]
+    many = index.lookup_many([p[0] for p in points], [p[1] for p in points])
+    assert [-1 if s is None else s for s in single] == many.tolist()
+    assert any(index._grid)  # the raster answers some of them
+    assert index.lookup(116.41, 39.905) == territory.cell_a.pk

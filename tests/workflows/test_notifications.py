@@ -163,15 +163,11 @@ def test_the_sweep_tells_staff_of_new_cases_and_their_duplicates_once(cast):
     assert not Case.objects.filter(intake_pending=True).exists()
     assert tasks.follow_up_intakes.run() == 0  # nothing left, nothing sent again
     # Work done again (a redelivery, two sweeps at once) repeats no notice.
-    assert intake_follow_up.follow_up_intake(case.pk) == {
+    again = Case.objects.select_related("street", "contact").filter(pk__in=[earlier.pk, case.pk])
+    assert intake_follow_up.follow_up_cases(list(again)) == {
         "notified": 0,
         "resident": 0,
         "duplicates": 1,
-    }
-    assert intake_follow_up.follow_up_intake(10**9) == {
-        "notified": 0,
-        "resident": 0,
-        "duplicates": 0,
     }
     assert Notification.objects.count() == 3
 
@@ -188,16 +184,17 @@ def test_failing_cases_stay_pending_without_holding_up_the_others(cast, monkeypa
     chained: list[tuple] = []
     monkeypatch.setattr(tasks.follow_up_intakes, "delay", lambda *a: chained.append(a))
     broken, timed_out, fine = new_case(cast), new_case(cast), new_case(cast)
-    follow_up = intake_follow_up.follow_up_intake
+    follow_up = intake_follow_up.follow_up_cases
 
-    def fail_for_two(case_id: int) -> dict[str, int]:
-        if case_id == broken.pk:
+    def fail_for_two(cases) -> dict[str, int]:
+        ids = {c.pk for c in cases}
+        if broken.pk in ids:
             raise ValueError("a bug in one case's data")
-        if case_id == timed_out.pk:
+        if timed_out.pk in ids:
             raise OperationalError("canceling statement due to statement timeout")
-        return follow_up(case_id)
+        return follow_up(cases)
 
-    monkeypatch.setattr(intake_follow_up, "follow_up_intake", fail_for_two)
+    monkeypatch.setattr(intake_follow_up, "follow_up_cases", fail_for_two)
     assert tasks.follow_up_intakes.run() == 1
     pending = Case.objects.filter(intake_pending=True).order_by("id")
     assert list(pending) == [broken, timed_out]
@@ -206,22 +203,22 @@ def test_failing_cases_stay_pending_without_holding_up_the_others(cast, monkeypa
     assert f"case {timed_out.pk} failed" in caplog.text
     assert chained == []  # nothing left that this sweep could do: no next sweep queued
     # Fixed: the next sweep does them.
-    monkeypatch.setattr(intake_follow_up, "follow_up_intake", follow_up)
+    monkeypatch.setattr(intake_follow_up, "follow_up_cases", follow_up)
     assert tasks.follow_up_intakes.run() == 2
     assert not Case.objects.filter(intake_pending=True).exists()
 
 
 def test_a_failed_case_keeps_none_of_its_work(cast, monkeypatch):
     earlier, case = new_case(cast), new_case(cast)  # ``case`` duplicates ``earlier``
-    follow_up = intake_follow_up.follow_up_intake
+    follow_up = intake_follow_up.follow_up_cases
 
-    def fail_after_the_work(case_id: int) -> dict[str, int]:
-        done = follow_up(case_id)
-        if case_id == case.pk:
+    def fail_after_the_work(cases) -> dict[str, int]:
+        done = follow_up(cases)
+        if case.pk in {c.pk for c in cases}:
             raise ValueError("failed after writing its notices")
         return done
 
-    monkeypatch.setattr(intake_follow_up, "follow_up_intake", fail_after_the_work)
+    monkeypatch.setattr(intake_follow_up, "follow_up_cases", fail_after_the_work)
     assert tasks.follow_up_intakes.run() == 1
     assert not Notification.objects.filter(case=case).exists()  # rolled back with the case
     assert not DuplicateCandidate.objects.filter(case=case).exists()
