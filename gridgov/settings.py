@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "integrity",
     "public",
     "open311",
+    "care",
 ]
 
 MIDDLEWARE = [
