@@ -14,6 +14,7 @@ from care.services import create_plan
 from grids.models import Role
 from residents.models import Tag
 
+from ..cases.personas import staff2  # noqa: F401  (a fixture, found by name)
 from ..factories import HouseholdFactory, ResidentFactory, assigned_user
 
 MONDAY = date(2026, 11, 2)
@@ -76,7 +77,14 @@ def weekly_call(by, resident, tag, *, weekday=0, starts_on=MONDAY, today=MONDAY,
 @pytest.fixture
 def volunteer_plan(worker_a, elder, alone):
     return weekly_call(
-        worker_a, elder, alone, kind=CareKind.COMPANY, responsible=Responsible.VOLUNTEER,
-        worker_id=None, note="陪老人聊天、读报",
-        starts_on=timezone.localdate(), today=timezone.localdate(),
+        worker_a,
+        elder,
+        alone,
+        kind=CareKind.COMPANY,
+        responsible=Responsible.VOLUNTEER,
+        worker_id=None,
+        note="陪老人聊天、读报",
+        weekday=timezone.localdate().weekday(),
+        starts_on=timezone.localdate(),
+        today=timezone.localdate(),
     )

@@ -25,13 +25,22 @@ def days(plan):
 
 def test_monthly_on_the_31st_falls_on_each_months_last_day(worker_a, elder, alone):
     plan = weekly_call(
-        worker_a, elder, alone, frequency=Frequency.MONTHLY, weekday=None, day_of_month=31,
-        starts_on=date(2027, 1, 1), today=date(2026, 12, 31),
+        worker_a,
+        elder,
+        alone,
+        frequency=Frequency.MONTHLY,
+        weekday=None,
+        day_of_month=31,
+        starts_on=date(2027, 1, 1),
+        today=date(2026, 12, 31),
     )
     generate_tasks(plan=plan, through=date(2028, 5, 1))
     planned = [s for s, _ in days(plan)]
     assert planned[:5] == [
-        date(2027, 1, 31), date(2027, 2, 28), date(2027, 3, 31), date(2027, 4, 30),
+        date(2027, 1, 31),
+        date(2027, 2, 28),
+        date(2027, 3, 31),
+        date(2027, 4, 30),
         date(2027, 5, 31),
     ]
     assert date(2028, 2, 29) in planned  # a leap year's February
@@ -40,15 +49,22 @@ def test_monthly_on_the_31st_falls_on_each_months_last_day(worker_a, elder, alon
 
 def test_monthly_on_the_30th_in_february(worker_a, elder, alone):
     plan = weekly_call(
-        worker_a, elder, alone, frequency=Frequency.MONTHLY, weekday=None, day_of_month=30,
-        starts_on=date(2027, 2, 1), today=date(2027, 2, 1),
+        worker_a,
+        elder,
+        alone,
+        frequency=Frequency.MONTHLY,
+        weekday=None,
+        day_of_month=30,
+        starts_on=date(2027, 2, 1),
+        today=date(2027, 2, 1),
     )
     assert days(plan)[0][0] == date(2027, 2, 28)
 
 
 def test_weekly_tasks_cross_the_month_end_on_their_weekday(worker_a, elder, alone):
-    plan = weekly_call(worker_a, elder, alone, weekday=3, starts_on=date(2026, 11, 20),
-                       today=date(2026, 11, 20))
+    plan = weekly_call(
+        worker_a, elder, alone, weekday=3, starts_on=date(2026, 11, 20), today=date(2026, 11, 20)
+    )
     planned = [s for s, _ in days(plan)]
     assert planned[:3] == [date(2026, 11, 26), date(2026, 12, 3), date(2026, 12, 10)]
     assert all(d.weekday() == 3 for d in planned)
@@ -64,8 +80,13 @@ def test_a_home_visit_on_a_holiday_moves_to_the_working_day_before(worker_a, eld
         holiday(date(2027, 10, d))
     holiday(date(2027, 10, 9), CalendarDay.Kind.WORKDAY)
     plan = weekly_call(
-        worker_a, elder, alone, kind=CareKind.VISIT, weekday=1,  # Tuesdays
-        starts_on=date(2027, 9, 27), today=date(2027, 9, 27),
+        worker_a,
+        elder,
+        alone,
+        kind=CareKind.VISIT,
+        weekday=1,  # Tuesdays
+        starts_on=date(2027, 9, 27),
+        today=date(2027, 9, 27),
     )
     assert plan.move_off_holidays
     got = dict(days(plan))
@@ -76,8 +97,13 @@ def test_a_home_visit_on_a_holiday_moves_to_the_working_day_before(worker_a, eld
 def test_a_weekend_visit_moves_to_friday_and_a_make_up_saturday_stays(worker_a, elder, alone):
     holiday(date(2027, 10, 9), CalendarDay.Kind.WORKDAY)
     plan = weekly_call(
-        worker_a, elder, alone, kind=CareKind.VISIT, weekday=5,  # Saturdays
-        starts_on=date(2027, 10, 1), today=date(2027, 10, 1),
+        worker_a,
+        elder,
+        alone,
+        kind=CareKind.VISIT,
+        weekday=5,  # Saturdays
+        starts_on=date(2027, 10, 1),
+        today=date(2027, 10, 1),
     )
     got = dict(days(plan))
     assert got[date(2027, 10, 9)] == date(2027, 10, 9)  # 调休上班: worked
@@ -86,8 +112,9 @@ def test_a_weekend_visit_moves_to_friday_and_a_make_up_saturday_stays(worker_a, 
 
 def test_a_call_keeps_its_holiday(worker_a, elder, alone):
     holiday(date(2027, 10, 5))
-    plan = weekly_call(worker_a, elder, alone, weekday=1, starts_on=date(2027, 9, 27),
-                       today=date(2027, 9, 27))
+    plan = weekly_call(
+        worker_a, elder, alone, weekday=1, starts_on=date(2027, 9, 27), today=date(2027, 9, 27)
+    )
     assert not plan.move_off_holidays
     assert dict(days(plan))[date(2027, 10, 5)] == date(2027, 10, 5)
 
@@ -131,6 +158,11 @@ def test_an_organisation_plan_needs_an_organisation_of_the_community(
 ):
     organisation.communities.set([territory.community2])
     with pytest.raises(ValidationError) as refused:
-        weekly_call(worker_a, elder, alone, responsible=Responsible.ORGANISATION,
-                    organisation_id=organisation.pk)
+        weekly_call(
+            worker_a,
+            elder,
+            alone,
+            responsible=Responsible.ORGANISATION,
+            organisation_id=organisation.pk,
+        )
     assert set(refused.value.message_dict) == {"organisation"}
