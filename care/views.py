@@ -3,6 +3,7 @@ volunteers' tasks and hours, and the ledgers (print page and Excel)."""
 
 from __future__ import annotations
 
+import contextlib
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -21,7 +22,7 @@ from residents.selectors import residents_served_by
 
 from . import ledgers as ledger_module
 from .forms import DoneForm, PlanForm, month_of
-from .models import CareTask
+from .models import CareTask, TaskStatus
 from .selectors import (
     hours_by_organisation,
     hours_by_volunteer,
@@ -93,8 +94,9 @@ def plan_new(request: HttpRequest, resident: int) -> HttpResponse:
 
 
 def _task_for(request: HttpRequest, pk: int) -> CareTask:
-    """The task if the user may act on it: their own, or a volunteer task of theirs to see;
-    else 404."""
+    """The task if the user may see it — a volunteer task as its volunteers see it
+    (``task.view``, a ``VolunteerTaskView``), else their own or one whose resident they see
+    (``task.view`` None) — or 404."""
     task = (
         CareTask.objects.select_related("plan__resident__household", "plan__tag")
         .filter(pk=pk)
@@ -102,13 +104,13 @@ def _task_for(request: HttpRequest, pk: int) -> CareTask:
     )
     if task is None:
         raise Http404("no such task")
+    task.view = None
     if is_volunteer_task(task):
-        try:
+        with contextlib.suppress(CareTask.DoesNotExist):  # not theirs: maybe staff's to see
             task.view = volunteer_view(request.user, pk)
-        except CareTask.DoesNotExist:
-            raise Http404("no such task") from None
-    elif (
-        task.assignee_id != request.user.pk
+    if (
+        task.view is None
+        and task.assignee_id != request.user.pk
         and not tasks_visible_to(request.user).filter(pk=pk).exists()
     ):
         raise Http404("no such task")
@@ -151,11 +153,21 @@ def task_page(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Done. Thank you."))
                 return redirect("care:volunteer" if volunteer else "home")
         status = status if status != 200 else 400
-    mine = task.assignee_id == request.user.pk or (volunteer and task.status == "open")
+    mine = task.assignee_id == request.user.pk or (
+        task.view is not None and task.status == TaskStatus.OPEN
+    )
     return render(
         request,
         "care/task.html",
-        {"task": task, "volunteer": volunteer, "form": form, "mine": mine},
+        {
+            "task": task,
+            "volunteer": volunteer,
+            "form": form,
+            "mine": mine,
+            # Whole name and address only to those who serve the resident (as in every list).
+            "served": task.view is None
+            and residents_served_by(request.user).filter(pk=task.plan.resident_id).exists(),
+        },
         status=status,
     )
 

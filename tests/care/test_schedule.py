@@ -14,7 +14,7 @@ from care.services import extend_plans, generate_tasks
 from residents.models import Resident
 from workflows.models import CalendarDay
 
-from .conftest import MONDAY, weekly_call
+from .conftest import weekly_call
 
 pytestmark = pytest.mark.django_db
 
