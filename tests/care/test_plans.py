@@ -111,3 +111,24 @@ def test_someone_elses_task_is_not_yours_to_do(worker_a, worker_b, elder, alone,
     client.force_login(worker_b)
     response = client.post(f"/care/tasks/{plan.tasks.first().pk}/", {"note": "x"})
     assert response.status_code == 404
+
+
+def test_the_service_case_shows_the_households_history_to_those_who_serve_it(
+    worker_a, elder, alone, street_staff, district_admin, client
+):
+    record_visit_note = "上门：老人说腿疼"
+    from residents.visits import record_visit
+
+    record_visit(household_id=elder.household_id, by=worker_a, note=record_visit_note)
+    plan = weekly_call(worker_a, elder, alone)
+    task = complete_task(
+        task_id=plan.tasks.first().pk,
+        by=worker_a,
+        note="电话",
+        problem=Problem("S0101", "腿疼需要助餐"),
+    )
+    for user, shown in ((worker_a, True), (street_staff, True), (district_admin, False)):
+        client.force_login(user)
+        page = client.get(f"/cases/{task.case_id}/").content.decode()
+        assert ('data-testid="household-history"' in page) is shown, user
+        assert (record_visit_note in page) is shown

@@ -441,7 +441,9 @@ def test_every_route_is_in_the_matrix():
     assert set(ROUTES) | set(PUBLIC) <= routes  # no stale entry
     for name, routes_of_name in {**ROUTES, **PUBLIC}.items():
         for route in routes_of_name:
-            place = Place(Case(pk=1, number="n"), 1, 1, 1, 1, 1, "code", "110105001001001", "m")
+            place = Place(
+                Case(pk=1, number="n"), 1, 1, 1, 1, 1, 1, 1, 1, "code", "110105001001001", "m"
+            )
             path = route.url(place).split("?")[0]
             assert resolve(path).view_name == name, (name, path)
 
