@@ -21,7 +21,6 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from grids.models import Role
 from grids.selectors import CELL_LEVEL_PATH, active_assignments, territory_q
@@ -126,12 +125,13 @@ def building_of(address: str) -> str:
 
 def called(name: str, gender: str, birth_date: date | None, today: date) -> str:
     """How a volunteer addresses the resident: the surname and a polite form (王奶奶,
-    李爷爷, 张阿姨, 赵叔叔) — less than the given name tells, and how one greets a neighbour."""
+    李爷爷, 张阿姨, 赵叔叔) — less than the given name tells, and how one greets a neighbour.
+    Chinese in every UI language: it is what the volunteer says at the door."""
     surname = (name or "?")[:1]
     elderly = birth_date is not None and birth_date <= years_before(today, ELDERLY_AGE)
     if gender == Gender.FEMALE:
-        return surname + (_("奶奶") if elderly else _("阿姨"))
-    return surname + (_("爷爷") if elderly else _("叔叔"))
+        return surname + ("奶奶" if elderly else "阿姨")
+    return surname + ("爷爷" if elderly else "叔叔")
 
 
 @dataclass(frozen=True)
