@@ -53,7 +53,9 @@ class PlanForm(forms.Form):
         min_value=1, max_value=31, required=False, label=_("day of the month (31: last day)")
     )
     starts_on = forms.DateField(
-        label=_("starts on"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("starts on"),
+        # ISO, as a date input needs (the zh-hans format would be 2026/11/30: refused).
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
 
     def __init__(self, *args, resident: Resident, user, **kwargs) -> None:
