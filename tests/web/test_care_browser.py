@@ -49,6 +49,7 @@ def test_plan_check_in_case_and_ledgers(browser, live_server, elder):
     # 1. A weekly check-in call, on today's weekday, from the care page.
     worker.goto(f"{live_server.url}/care/")
     worker.locator(f"a[href='/care/residents/{elder.pk}/plan/']").click()
+    worker.select_option("[name=tag]", label="独居老人")
     worker.select_option("[name=kind]", "call")
     worker.select_option("[name=responsible]", "worker")
     worker.select_option("[name=frequency]", "weekly")
