@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from io import BytesIO
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -93,11 +95,12 @@ def test_plan_check_in_case_and_ledgers(browser, live_server, elder):
     screenshot(desk, "care-ledgers-desk")
     with desk.expect_download() as download:
         desk.get_by_test_id("download-xlsx").click()
-    book = load_workbook(download.value.path())
+    # Playwright's file has no extension, which openpyxl reads from: read the bytes.
+    book = load_workbook(BytesIO(Path(download.value.path()).read_bytes()))
     cases = [row for row in book["事件台账"].iter_rows(min_row=4, values_only=True)]
     assert [r[1] for r in cases if r[1] == case.number] == [case.number]
     (mine,) = [r for r in cases if r[1] == case.number]
-    assert mine[8] == str(Case.Status.DISPATCHED.label)
+    assert mine[8].startswith("已派遣")  # the download was asked for in Chinese
     care = list(book["特殊人群服务台账"].iter_rows(min_row=4, values_only=True))
     assert any(
         r[1] == "李桂兰" and r[10] == "电话问候：老人说腿疼，下楼困难" and r[12] == case.number
