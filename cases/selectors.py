@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from operator import attrgetter
 
@@ -26,6 +27,8 @@ from grids.geometry import degree_box, haversine_m
 from grids.models import Community, Department, GridCell, Role, Street
 from grids.selectors import TERRITORIAL_ROLES, active_assignments, territory_q
 from grids.spatial import cell_ids_near
+from residents.models import Household, Visit
+from residents.selectors import households_served_by
 
 from .models import (
     OPEN_STATUSES,
@@ -479,3 +482,34 @@ def suggested_departments(cases: Iterable[CaseModel]) -> dict[int, Department]:
     """For each case (by id), the department its routing rule names — ``route_for`` for a
     whole list in one query. The cases must have ``cell`` and ``street`` loaded."""
     return {pk: found[0] for pk, found in department_suggestions(cases).items()}
+
+
+@dataclass(frozen=True)
+class HouseholdHistory:
+    """What a service case's household has been through: its latest visits and its other
+    cases (the care plans' tasks are on the care pages)."""
+
+    household: Household
+    visits: list[Visit]
+    cases: list[CaseModel]
+
+
+HISTORY_ROWS = 10
+
+
+def household_history(user, case: CaseModel) -> HouseholdHistory | None:
+    """The household history shown on a case linked to a household, to those who serve the
+    household (grid and functional workers of its cell, street staff: the same rule as for
+    residents' names); ``None`` for anyone else or a case with no household. Three queries."""
+    if case.household_id is None:
+        return None
+    household = households_served_by(user).filter(pk=case.household_id).first()
+    if household is None:
+        return None
+    visits = Visit.objects.filter(household=household).select_related("worker")
+    cases = CaseModel.objects.filter(household=household).exclude(pk=case.pk)
+    return HouseholdHistory(
+        household=household,
+        visits=list(visits.order_by("-visited_at")[:HISTORY_ROWS]),
+        cases=list(cases.select_related("category").order_by("-created_at")[:HISTORY_ROWS]),
+    )

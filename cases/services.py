@@ -21,6 +21,8 @@ from grids.models import GridCell, Role
 from grids.selectors import TERRITORIAL_ROLES, active_assignments
 from grids.spatial import cell_at
 from residents.crypto import pii_hash
+from residents.models import Household, Resident
+from residents.selectors import households_served_by
 from residents.validators import normalize_cn_phone
 from workflows.clocks import start_step
 from workflows.errors import ActionForbidden
@@ -156,6 +158,27 @@ def _reporting_cell(*, by, source: str, lon: float, lat: float) -> tuple[GridCel
     return cell, actor
 
 
+def _served_household(
+    *, by, cell: GridCell, household_id: int | None, resident_id: int | None
+) -> tuple[Household | None, Resident | None]:
+    """The household (and resident) a case is linked to, if ``by`` serves it and it lies in
+    the case's cell; ``ValidationError`` keyed ``household`` otherwise."""
+    if household_id is None:
+        if resident_id is not None:
+            raise ValueError("a resident is linked through their household")
+        return None, None
+    refused = ValidationError({"household": _("Choose a household you serve, in this cell.")})
+    household = households_served_by(by).filter(pk=household_id, cell=cell).first()
+    if household is None:
+        raise refused
+    resident = None
+    if resident_id is not None:
+        resident = household.residents.filter(pk=resident_id).first()
+        if resident is None:
+            raise refused
+    return household, resident
+
+
 def title_from(sentence: str) -> str:
     """A title for a report written as one sentence: its first clause, shortened."""
     first = sentence.strip().splitlines()[0] if sentence.strip() else ""
@@ -181,6 +204,8 @@ def file_case(
     source: str = CaseSource.PATROL,
     contact: ReporterContact | None = None,
     photos: Sequence = (),
+    household_id: int | None = None,
+    resident_id: int | None = None,
 ) -> Intake:
     """File a new case (信息收集) at a point; return it (status ``collected``) and the reporter
     as an ``Actor`` (for the API's ``allowed_actions`` without reading their roles again).
@@ -205,7 +230,10 @@ def file_case(
     Raises ``ValidationError`` for an unknown, inactive or (for residents) non-public
     category (``category``), empty or over-long title/description, a bad contact part
     (``name``/``phone``/``email``), a point outside every cell or outside the reporter's
-    territory (``lon``/``lat``), or a file that is not an accepted photo (``photos``);
+    territory (``lon``/``lat``), a file that is not an accepted photo (``photos``), or a
+    ``household_id`` the reporter does not serve, not in the point's cell, or without
+    ``resident_id`` among its residents (``household``: a service case found on a visit or a
+    care check-in is linked to the household and resident it serves);
     ``ActionForbidden`` for a handler, a user with no current assignment, or a hotline case
     from anyone but street staff; ``ValueError`` for a source the caller's channel may not
     set (a programming error, not a user's).
@@ -233,6 +261,9 @@ def file_case(
         raise ValidationError(errors)
     photos = prepare_photos(photos)
     cell, actor = _reporting_cell(by=by, source=source, lon=lon, lat=lat)
+    household, resident = _served_household(
+        by=by, cell=cell, household_id=household_id, resident_id=resident_id
+    )
     now = timezone.now()
     case = Case(
         title=title.strip(),
@@ -246,6 +277,8 @@ def file_case(
         cell=cell,
         street=cell.community.street,
         reporter=by,
+        household=household,
+        resident=resident,
         created_at=now,
         version=1,
         intake_pending=True,

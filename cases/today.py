@@ -5,11 +5,14 @@ households due a visit, and open cases in their cells close to their deadline â€
 tab of what they finished.
 
 Each kind is read by its own small query on an index (verifier, reporter's events of today,
-residents by cell, cell and status); the list is merged and sorted in Python.
+residents by cell, cell and status); the list is merged and sorted in Python. Apps above
+``cases`` add their own kinds through ``register_provider`` (care: the day's care tasks), so
+a worker still has one list.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -48,8 +51,9 @@ KIND_LABELS = {
 
 @dataclass
 class Task:
-    """One line of the list: ``case`` or ``visit`` (a ``VisitDue``), why it is there
-    (``kind``), and ``urgent_at``, the time it sorts by (its deadline; ``None``: now)."""
+    """One line of the list: ``case`` or ``visit`` (a ``VisitDue``) or a provider's ``item``
+    (rendered by its ``template``), why it is there (``kind``), and ``urgent_at``, the time
+    it sorts by (its deadline; ``None``: now)."""
 
     kind: str
     urgent_at: datetime | None
@@ -57,6 +61,8 @@ class Task:
     visit: VisitDue | None = None
     reason: str = ""
     photo: Attachment | None = None  # the case's first report photo, for its thumbnail
+    item: object | None = None
+    template: str = ""
 
     @property
     def label(self) -> str:
@@ -115,6 +121,20 @@ def _in_hand(user) -> list[Task]:
     return [Task(Kind.SERVICE, c.due_at, case=c) for c in cases]
 
 
+TaskProvider = Callable[..., list[Task]]
+_providers: list[TaskProvider] = []
+
+
+def register_provider(kind: str, label, provider: TaskProvider) -> None:
+    """Add a kind of task from an app above ``cases``: ``provider(user, now=â€¦)`` returns at
+    most ``TASK_LIST_SIZE`` tasks of ``kind`` (each with ``item`` and ``template``), read by
+    a constant number of queries. Registering again replaces (a reloaded app)."""
+    KIND_LABELS[kind] = label
+    _providers[:] = [p for p in _providers if getattr(p, "kind", None) != kind]
+    provider.kind = kind  # type: ignore[attr-defined]
+    _providers.append(provider)
+
+
 def task_list(user, *, now: datetime | None = None) -> list[Task]:
     """The worker's open tasks, most urgent first: overdue and no-deadline items (a rejected
     report, a household never visited) before the rest, each kind by its deadline. For a
@@ -128,6 +148,8 @@ def task_list(user, *, now: datetime | None = None) -> list[Task]:
         for due in households_due_visit(user, now=now, limit=TASK_LIST_SIZE)
     ]
     tasks += _near_deadline(user, now, exclude={t.case.pk for t in verify + in_hand})
+    for provider in _providers:
+        tasks += provider(user, now=now)
     tasks.sort(key=lambda t: t.urgent_at or now)
     tasks = tasks[:TASK_LIST_SIZE]
     _add_thumbnails(tasks)

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "integrity",
     "public",
     "open311",
+    "care",
 ]
 
 MIDDLEWARE = [

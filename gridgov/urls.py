@@ -20,6 +20,8 @@ urlpatterns = [
     path("api/v1/", include("assessment.api_urls")),
     path("api/v1/", include(("cases.api.urls", "api"), namespace="api")),
     path("integrity/", include("integrity.urls")),
+    path("care/", include("care.urls")),
+    path("api/v1/care/", include("care.api_urls")),
     path("public/", include("public.urls")),
     path("open311/v2/", include("open311.urls")),
     path("dashboard/", dashboard, name="dashboard"),

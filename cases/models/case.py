@@ -311,6 +311,25 @@ class Case(models.Model):
     intake_pending = models.BooleanField(
         _("after-intake work pending"), default=False, db_default=False, editable=False
     )
+    # The household and resident a service case (S-family) serves, when it was found on a
+    # visit or a care check-in (care): the case page shows the household's history to those
+    # who serve it (residents.selectors).
+    household = models.ForeignKey(
+        "residents.Household",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("household (户)"),
+    )
+    resident = models.ForeignKey(
+        "residents.Resident",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("resident (居民)"),
+    )
     duplicate_of = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,

@@ -19,7 +19,13 @@ from cases.api.filters import CaseFilter
 from cases.api.pagination import COUNT_CAP, CappedCountPaginator
 from cases.models import Attachment, Case, CaseContact
 from cases.photos.strip import burnt_in, strip_lines
-from cases.selectors import case_events, case_photos_for, cases_visible_to, get_case_for
+from cases.selectors import (
+    case_events,
+    case_photos_for,
+    cases_visible_to,
+    get_case_for,
+    household_history,
+)
 from cases.services import set_photo_public
 from grids.access import assignment_required
 from grids.models import Role
@@ -128,6 +134,7 @@ def case_context(request: HttpRequest, case: Case, **extra) -> dict:
         "can_publish": street_staff and case.category.public,
         "max_review_days": MAX_REVIEW_DAYS,
         "suspended_for": suspended_time(case, now=timezone.now()),
+        "household_history": household_history(request.user, case),
         **extra,
     }
 

@@ -50,16 +50,15 @@ def hotline(request: HttpRequest) -> HttpResponse:
     return _report_page(request, form_class=HotlineForm, source=CaseSource.HOTLINE)
 
 
-def _from_visit(request: HttpRequest) -> dict:
-    """``?visit=<id>``: a problem found on one's own visit (走访) starts at the household's
-    address."""
-    visit = own_visit(request.user, request.GET.get("visit"))
-    return {"address": visit.household.address} if visit else {}
-
-
 def _report_page(request: HttpRequest, *, form_class, source: str) -> HttpResponse:
     hotline = source == CaseSource.HOTLINE
-    form = form_class(request.POST or None, initial=_from_visit(request))
+    # ``?visit=<id>``: a problem found on one's own visit (走访) starts at the household's
+    # address, is filed as a visit's case and is linked to the household it serves.
+    visit = None if hotline else own_visit(request.user, request.GET.get("visit"))
+    if visit is not None:
+        source = CaseSource.VISIT
+    initial = {"address": visit.household.address} if visit else {}
+    form = form_class(request.POST or None, initial=initial)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -69,6 +68,7 @@ def _report_page(request: HttpRequest, *, form_class, source: str) -> HttpRespon
                     source=source,
                     photos=attach_captures(request.POST, request.FILES.getlist("photos")),
                     contact=form.contact() if hotline else None,
+                    household_id=visit.household_id if visit else None,
                     **form.service_kwargs(),
                 )
             except ValidationError as exc:

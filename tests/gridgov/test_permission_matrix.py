@@ -27,10 +27,11 @@ from django.urls import get_resolver, resolve
 from rest_framework.test import APIClient
 
 from accounts.services import issue_api_token
+from care.services import create_plan
 from cases.models import Case
 from cases.services import ReporterContact, create_case
 from integrity.models import IntegrityFlag, Rule
-from residents.models import Visit
+from residents.models import Tag, Visit
 from workflows.models import Notification
 from workflows.services import SERVICES
 
@@ -84,10 +85,16 @@ NOTICE_OWNERS = {"A": "worker_a", "B": "worker_b", "X": "staff2"}
 # Visits: their worker undoes them (cell X's worker is no persona). They carry no photo, so a
 # visit's photo is in nobody's reach: every persona gets 404 or 403.
 VISITORS = {"A": "worker_a", "B": "worker_b", "X": "worker_x"}
+# Care (issue 15): a plan is set by those who serve the resident; a worker's care task is
+# seen by its worker and those who see the resident (the district admin too, masked); a
+# volunteer task is taken by the volunteers of its community.
+CARE_TASKS = {**HOUSEHOLDS, "district_admin": {"A", "B", "X"}}
 REACH = {
+    "resident": HOUSEHOLDS,
+    "care task": CARE_TASKS,
+    "volunteer task": {"volunteer": {"A", "B"}},
     "case": CASES,
     "household": HOUSEHOLDS,
-    "resident": HOUSEHOLDS,
     "roster": ROSTERS,
     "flag": FLAGS,
     "notice": {owner: {side} for side, owner in NOTICE_OWNERS.items()},
@@ -105,10 +112,12 @@ class Place:
     flag_id: int
     notice_id: int
     visit_id: int  # the cell worker's visit to the household (no photo)
+    resident_id: int  # an elderly resident living alone in the household
+    care_task_id: int  # a check-in of the cell worker's plan for that resident
+    volunteer_task_id: int  # an open volunteer task for that resident
     code: str  # the case's tracking code
     cell: str  # the cell's full code
     marker: str  # in the case's title: no page outside its reach may show it
-    resident_id: int = 0  # a resident of the household
     community_id: int = 0  # the cell's community
 
 
@@ -299,6 +308,29 @@ ROUTES: dict[str, list[Route]] = {
     "integrity:bulk-review": [
         _page("post", lambda p: "/integrity/bulk/", lambda p: {"flags": [p.flag_id]}, None)
     ],
+    "care:index": [_page("get", lambda p: "/care/", reach=None)],
+    "care:plan-new": [
+        _page("get", lambda p: f"/care/residents/{p.resident_id}/plan/", reach="resident")
+    ],
+    "care:task": [_page("get", lambda p: f"/care/tasks/{p.care_task_id}/", reach="care task")],
+    "care:volunteer": [_page("get", lambda p: "/care/volunteer/", reach=None)],
+    "care:take": [
+        _page(
+            "post", lambda p: f"/care/volunteer/{p.volunteer_task_id}/take/", None, "volunteer task"
+        )
+    ],
+    "care:hours": [_page("get", lambda p: "/care/hours/", reach=None)],
+    "care:ledgers": [_page("get", lambda p: "/care/ledgers/", reach=None)],
+    "care-api:volunteer-tasks": [
+        _api("get", lambda p: "/api/v1/care/volunteer-tasks/", reach=None)
+    ],
+    "care-api:take": [
+        _api(
+            "post",
+            lambda p: f"/api/v1/care/volunteer-tasks/{p.volunteer_task_id}/take/",
+            reach="volunteer task",
+        )
+    ],
 }
 # Anyone may call these (the resident portal by tracking code or cell code, sign-in, the
 # schema) or they answer only for the caller: checked for never a 5xx, and the portal for
@@ -372,7 +404,8 @@ def places(territory, street_staff, staff2, other_department, request) -> dict[s
         owner = request.getfixturevalue(NOTICE_OWNERS[side])
         photo_id = case.attachments.get().pk
         household = HouseholdFactory(cell=cells[side])
-        resident = ResidentFactory(household=household)
+        worker = request.getfixturevalue(VISITORS[side])
+        resident, check_in, volunteer_task = _care_of(household, worker)
         flag = IntegrityFlag.objects.create(
             rule=Rule.REUSED_PHOTO, case=case, evidence={"photos": [{"attachment_id": photo_id}]}
         )
@@ -387,13 +420,35 @@ def places(territory, street_staff, staff2, other_department, request) -> dict[s
             notice_id=Notification.objects.create(
                 user=owner, case=case, kind="reminder", message=f"{case.number} {marker}"
             ).pk,
+            resident_id=resident.pk,
+            care_task_id=check_in.pk,
+            volunteer_task_id=volunteer_task.pk,
             code=case.tracking_code,
             cell=cells[side].full_code,
             marker=marker,
-            resident_id=resident.pk,
             community_id=cells[side].community_id,
         )
     return made
+
+
+def _care_of(household, worker):
+    """An elderly resident living alone in the household, a daily check-in plan of the cell's
+    worker and a daily volunteer plan for them: (resident, today's check-in, volunteer task)."""
+    alone = Tag.objects.get(code="elderly_alone")
+    resident = ResidentFactory(household=household, tags=[alone])
+    plans = [
+        create_plan(
+            by=worker,
+            resident_id=resident.pk,
+            tag_id=alone.pk,
+            kind="call",
+            responsible=responsible,
+            worker_id=worker.pk,
+            frequency="daily",
+        )
+        for responsible in ("worker", "volunteer")
+    ]
+    return resident, plans[0].tasks.first(), plans[1].tasks.first()
 
 
 def _clients(request, persona: str) -> tuple[Client, APIClient]:
@@ -452,7 +507,9 @@ def test_every_route_is_in_the_matrix():
     assert set(ROUTES) | set(PUBLIC) <= routes  # no stale entry
     for name, routes_of_name in {**ROUTES, **PUBLIC}.items():
         for route in routes_of_name:
-            place = Place(Case(pk=1, number="n"), 1, 1, 1, 1, 1, "code", "110105001001001", "m")
+            place = Place(
+                Case(pk=1, number="n"), 1, 1, 1, 1, 1, 1, 1, 1, "code", "110105001001001", "m"
+            )
             path = route.url(place).split("?")[0]
             assert resolve(path).view_name == name, (name, path)
 

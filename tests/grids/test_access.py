@@ -114,6 +114,8 @@ def api_requests(t: Traces) -> list[tuple[str, str, dict]]:
         ("get", "/api/v1/indicators/export/", {**period, "as": "csv"}),
         ("get", "/api/v1/indicators/cases/", {**period, "unit": 1, "figure": "filed"}),
         ("post", "/api/v1/satisfaction/callbacks/", {"case": t.mine.pk, "score": 5}),
+        ("get", "/api/v1/care/volunteer-tasks/", {}),
+        ("post", "/api/v1/care/volunteer-tasks/1/take/", {}),
     ]
 
 
@@ -164,6 +166,13 @@ def page_requests(t: Traces) -> list[tuple[str, str, dict]]:
         ("get", f"/integrity/{t.flag.pk}/photos/{t.photo.pk}/thumbnail/", {}),
         ("get", "/dashboard/", {}),
         ("get", "/dashboard/cases/", {"level": "cell", "unit": 1, "figure": "filed"}),
+        ("get", "/care/", {}),
+        ("get", "/care/residents/1/plan/", {}),
+        ("get", "/care/tasks/1/", {}),
+        ("get", "/care/volunteer/", {}),
+        ("post", "/care/volunteer/1/take/", {}),
+        ("get", "/care/hours/", {}),
+        ("get", "/care/ledgers/", {"month": "2026-11"}),
     ]
 
 

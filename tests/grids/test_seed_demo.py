@@ -142,9 +142,9 @@ def test_small_demo_cases_cover_the_loop_and_replay_exactly(seeded):
     cases = Case.objects.prefetch_related("events")
     # The workers' 300, the residents' 40 (portal, Open311 and hotline, demo.residents), the
     # open report that shows "already reported nearby" (cases.demo.create_nearby_report) and
-    # fresh reports waiting in the two street queues (cases.demo_desk), and the joint cases
-    # (demo.joint).
-    assert len(cases) == 300 + 40 + 1 + 2 * WAITING_PER_STREET + JOINT_CASES
+    # fresh reports waiting in the two street queues (cases.demo_desk), the joint cases
+    # (demo.joint) and the service case a care check-in filed (care.demo).
+    assert len(cases) == 300 + 40 + 1 + 2 * WAITING_PER_STREET + JOINT_CASES + 1
     assert Case.objects.filter(status="collected", street__code="001").count() > 50
     for source in ("resident", "open311", "hotline"):
         assert Case.objects.filter(source=source).exists(), source
@@ -195,7 +195,7 @@ def test_small_demo_shows_already_reported_nearby(seeded):
 
 
 def test_small_demo_shows_a_note_added_to_an_open_report(seeded):
-    """"Add to it": a worker's note on a resident's open report (portal or hotline), its
+    """ "Add to it": a worker's note on a resident's open report (portal or hotline), its
     reporter unchanged."""
     from cases.models import OPEN_STATUSES, CaseEvent
 
@@ -226,6 +226,23 @@ def test_small_demo_shows_the_field_day(seeded):
 
     captured = Attachment.objects.filter(capture_lon__isnull=False)
     assert captured.exists() and any(p.is_far for p in captured)
+
+
+def test_small_demo_shows_care(seeded):
+    """Care plans with done, missed and volunteer tasks, an organisation with demo_volunteer
+    as its member, a check-in's service case linked to its household (care.demo)."""
+    from care.models import CarePlan, CareTask, SocialOrganisation
+    from care.selectors import missed_for_community, volunteer_tasks
+    from cases.models import Case
+
+    user = get_user_model().objects.get
+    assert CarePlan.objects.filter(worker__username="demo_worker").count() >= 3
+    org = SocialOrganisation.objects.get()
+    assert org.volunteers.get().user.username == "demo_volunteer"
+    assert missed_for_community(user(username="demo_staff")).count() == 1
+    assert volunteer_tasks(user(username="demo_volunteer"))
+    assert CareTask.objects.filter(hours__isnull=False, done_by__username="demo_volunteer")
+    assert Case.objects.filter(household__isnull=False, resident__isnull=False).count() == 1
 
 
 # --- 90 days of history ---------------------------------------------------------------

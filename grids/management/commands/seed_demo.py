@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from care.demo import create_care_demo, delete_care
 from cases.demo import create_nearby_report, create_routing_rules, delete_cases
 from cases.demo_desk import create_desk_queue
 from cases.demo_history import create_case_history
@@ -140,6 +141,12 @@ class Command(BaseCommand):
                 f"{made['ratings']} ratings, {made['answers']} survey answers."
             )
             self.stdout.write(f"Visits: {create_field_demo(territory, seed)} by demo_worker.")
+            care = create_care_demo(territory)
+            self.stdout.write(
+                f"Care: {care['plans']} plans ({care['done']} tasks done, one missed), "
+                f"{care['volunteer_hours']} volunteer hours, {care['cases']} service case "
+                f"from a check-in; demo_volunteer belongs to a social organisation."
+            )
             nearby = self._nearby_report()
             if nearby:
                 self.stdout.write(
@@ -209,6 +216,7 @@ def delete_district(district: District) -> None:
     User = get_user_model()
     cells = GridCell.objects.filter(community__street__district=district)
     with transaction.atomic():
+        delete_care(cells, district)
         delete_cases(Case.objects.filter(street__district=district))
         IntegrityFlag.objects.filter(visit__household__cell__in=cells).delete()
     delete_residents(cells)

@@ -1,0 +1,134 @@
+"""Setting a plan from the page, doing a worker's task, and a check-in that spawns a service
+case linked to the household and resident (in one transaction: a refused case records
+nothing); the case page then shows the household's history to those who serve it."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from care.models import CarePlan
+from care.services import Problem, complete_task
+from cases.models import Case, CaseSource
+from residents.models import Visit
+
+from .conftest import MONDAY, weekly_call
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_worker_sets_a_weekly_check_in_from_the_page(worker_a, elder, alone, client):
+    client.force_login(worker_a)
+    index = client.get("/care/", HTTP_ACCEPT_LANGUAGE="en")
+    assert f"/care/residents/{elder.pk}/plan/" in index.content.decode()
+    posted = client.post(
+        f"/care/residents/{elder.pk}/plan/",
+        {
+            "tag": alone.pk,
+            "kind": "call",
+            "responsible": "worker",
+            "worker": worker_a.pk,
+            "frequency": "weekly",
+            "weekday": 0,
+            "starts_on": "2026-11-02",
+        },
+    )
+    assert posted.status_code == 302
+    plan = CarePlan.objects.get()
+    assert (plan.resident, plan.worker, plan.weekday) == (elder, worker_a, 0)
+
+
+def test_bad_plan_input_is_a_400_with_field_errors(worker_a, elder, alone, client):
+    client.force_login(worker_a)
+    page = client.post(
+        f"/care/residents/{elder.pk}/plan/",
+        {
+            "tag": alone.pk,
+            "kind": "call",
+            "responsible": "worker",
+            "frequency": "weekly",
+            "starts_on": "2026-11-02",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert page.status_code == 400 and "Choose a weekday." in page.content.decode()
+    assert not CarePlan.objects.exists()
+
+
+def test_out_of_scope_residents_and_tasks_are_404(worker_a, worker_b, elder, alone, client):
+    plan = weekly_call(worker_a, elder, alone)
+    client.force_login(worker_b)
+    assert client.get(f"/care/residents/{elder.pk}/plan/").status_code == 404
+    assert client.get(f"/care/tasks/{plan.tasks.first().pk}/").status_code == 404
+
+
+def test_a_home_visit_done_is_a_visit_too(worker_a, elder, alone):
+    plan = weekly_call(worker_a, elder, alone, kind="visit")
+    task = complete_task(task_id=plan.tasks.first().pk, by=worker_a, note="家中一切正常")
+    assert task.visit == Visit.objects.get(household=elder.household, worker=worker_a)
+
+
+def test_a_check_in_spawns_a_service_case_linked_to_household_and_resident(
+    worker_a, elder, alone, client
+):
+    plan = weekly_call(worker_a, elder, alone)
+    task = plan.tasks.get(due_on=MONDAY)
+    client.force_login(worker_a)
+    done = client.post(
+        f"/care/tasks/{task.pk}/",
+        {
+            "note": "电话问候：腿疼，行动不便",
+            "report": "on",
+            "category": "S0101",
+            "description": "独居老人腿疼行动不便，需要上门助餐",
+        },
+    )
+    case = Case.objects.get()
+    assert done.status_code == 302 and done["Location"] == f"/cases/{case.pk}/"
+    assert (case.household, case.resident, case.source, case.cell) == (
+        elder.household,
+        elder,
+        CaseSource.VISIT,
+        elder.cell,
+    )
+    task.refresh_from_db()
+    assert task.case == case and task.status == "done"
+
+
+def test_a_refused_case_records_nothing(worker_a, elder, alone):
+    plan = weekly_call(worker_a, elder, alone)
+    task = plan.tasks.first()
+    with pytest.raises(ValidationError):
+        complete_task(
+            task_id=task.pk, by=worker_a, note="x", problem=Problem("S9999", "no such category")
+        )
+    task.refresh_from_db()
+    assert task.status == "open" and not Case.objects.exists()
+
+
+def test_someone_elses_task_is_not_yours_to_do(worker_a, worker_b, elder, alone, client):
+    plan = weekly_call(worker_a, elder, alone)
+    client.force_login(worker_b)
+    response = client.post(f"/care/tasks/{plan.tasks.first().pk}/", {"note": "x"})
+    assert response.status_code == 404
+
+
+def test_the_service_case_shows_the_households_history_to_those_who_serve_it(
+    worker_a, elder, alone, street_staff, district_admin, client
+):
+    record_visit_note = "上门：老人说腿疼"
+    from residents.visits import record_visit
+
+    record_visit(household_id=elder.household_id, by=worker_a, note=record_visit_note)
+    plan = weekly_call(worker_a, elder, alone)
+    task = complete_task(
+        task_id=plan.tasks.first().pk,
+        by=worker_a,
+        note="电话",
+        problem=Problem("S0101", "腿疼需要助餐"),
+    )
+    for user, shown in ((worker_a, True), (street_staff, True), (district_admin, False)):
+        client.force_login(user)
+        page = client.get(f"/cases/{task.case_id}/").content.decode()
+        assert ('data-testid="household-history"' in page) is shown, user
+        assert (record_visit_note in page) is shown
