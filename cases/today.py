@@ -135,10 +135,14 @@ def register_provider(kind: str, label, provider: TaskProvider) -> None:
     _providers.append(provider)
 
 
+_ASSIGNED = (Kind.SERVICE, Kind.VERIFY)
+
+
 def task_list(user, *, now: datetime | None = None) -> list[Task]:
     """The worker's open tasks, most urgent first: overdue and no-deadline items (a rejected
-    report, a household never visited) before the rest, each kind by its deadline. For a
-    functional worker the service cases in their hands lead the list's kinds."""
+    report, a household never visited) before the rest, each kind by its deadline. What is
+    assigned to them by name (service cases in hand, verifications) is never cut off the list
+    by a community's worth of near deadlines or care tasks."""
     now = now or timezone.now()
     verify = [Task(Kind.VERIFY, c.due_at, case=c) for c in to_verify(user)[:TASK_LIST_SIZE]]
     in_hand = _in_hand(user)
@@ -151,9 +155,20 @@ def task_list(user, *, now: datetime | None = None) -> list[Task]:
     for provider in _providers:
         tasks += provider(user, now=now)
     tasks.sort(key=lambda t: t.urgent_at or now)
-    tasks = tasks[:TASK_LIST_SIZE]
+    tasks = _keep_assigned(tasks)
     _add_thumbnails(tasks)
     return tasks
+
+
+def _keep_assigned(tasks: list[Task]) -> list[Task]:
+    """The first ``TASK_LIST_SIZE`` of ``tasks`` (sorted), making room for every task assigned
+    to the user by name before the others."""
+    if len(tasks) <= TASK_LIST_SIZE:
+        return tasks
+    assigned = [t for t in tasks if t.kind in _ASSIGNED][:TASK_LIST_SIZE]
+    others = [t for t in tasks if t.kind not in _ASSIGNED][: TASK_LIST_SIZE - len(assigned)]
+    keep = {id(t) for t in assigned + others}
+    return [t for t in tasks if id(t) in keep]
 
 
 def _add_thumbnails(tasks: list[Task]) -> None:

@@ -25,6 +25,7 @@ from assessment.models import CellRollup, RolledDay, Satisfaction
 from cases.demo_desk import WAITING_PER_STREET
 from cases.models import Attachment, Case, CaseEvent, CaseStatus, EscalationLevel
 from demo.cast import BEHAVIOURS, PROMPT
+from demo.functional import ROUTED
 from demo.joint import CASES as JOINT_CASES
 from grids.coverage import check_community
 from grids.models import Community, Department, DepartmentKind, GridCell, Role, Street
@@ -143,8 +144,10 @@ def test_small_demo_cases_cover_the_loop_and_replay_exactly(seeded):
     # The workers' 300, the residents' 40 (portal, Open311 and hotline, demo.residents), the
     # open report that shows "already reported nearby" (cases.demo.create_nearby_report) and
     # fresh reports waiting in the two street queues (cases.demo_desk), the joint cases
-    # (demo.joint) and the service case a care check-in filed (care.demo).
-    assert len(cases) == 300 + 40 + 1 + 2 * WAITING_PER_STREET + JOINT_CASES + 1
+    # (demo.joint), the functional worker's routed service cases plus one resolved on the spot
+    # and one to verify (demo.functional), and the service case a care check-in filed (care.demo).
+    functional = len(ROUTED) + 2
+    assert len(cases) == 300 + 40 + 1 + 2 * WAITING_PER_STREET + JOINT_CASES + functional + 1
     assert Case.objects.filter(status="collected", street__code="001").count() > 50
     for source in ("resident", "open311", "hotline"):
         assert Case.objects.filter(source=source).exists(), source

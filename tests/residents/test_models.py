@@ -25,8 +25,12 @@ def test_builtin_tags_come_from_the_migration():
         "low_income": "低保/困难户",
         "special_care": "优抚对象",
         "unemployed": "失业",
+        "elderly": "老年人",
     }
-    assert not Tag.objects.filter(name="老年人").exists()  # derived, not stored
+    # 老年人 is derived from the birth date (60+), not ticked: the only tag with an age.
+    assert list(Tag.objects.exclude(min_age=None).values_list("code", "min_age")) == [
+        ("elderly", 60)
+    ]
 
 
 def test_elderly_is_60_and_over_from_the_birth_date(territory):
