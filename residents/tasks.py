@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import OperationalError
+
+from gridgov.task_options import RETRYING
 
 from .retention import run_retention
 
 
 @shared_task(
     name="residents.apply_retention",
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=5,
     # Safe to run twice: erasing leaves nothing due.
-    acks_late=True,
-    reject_on_worker_lost=True,
+    **RETRYING,
     soft_time_limit=1800,
     time_limit=1860,
 )
