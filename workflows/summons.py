@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.models import EscalationLevel, Summons
+from cases.models import CaseStatus, EscalationLevel, Summons
 from grids.models import Assignment, Role
 
 from .models import NotificationKind
@@ -77,6 +77,9 @@ def _scan_batch(now: datetime, after: tuple | None) -> tuple[list[Summons], Summ
             Summons.objects.filter(
                 position,
                 checked_in_at__isnull=True,
+                # Only while the case can still be checked in on: once it moved on (reported,
+                # closed, returned), a missing arrival is counted, not escalated.
+                case__status__in=(CaseStatus.DISPATCHED, CaseStatus.HANDLING),
                 arrive_by__lte=now,
                 escalation_level__lt=EscalationLevel.RED,
             )

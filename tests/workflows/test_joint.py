@@ -208,3 +208,24 @@ def test_the_departments_named_are_told_and_staff_decide_transfers(joint):
     assert next_actors(case, "report_part") == set()  # the lead has not reported: nobody new
     case = act(joint, "request_transfer", case, department_id=joint.co_department.pk)
     assert next_actors(case, "request_transfer") == {joint.staff.pk}
+
+
+def test_a_summons_is_not_escalated_once_its_case_moved_on(joint):
+    case = act(joint, "summon", case_in(joint, CaseStatus.HANDLING))
+    case = act(joint, "report", case)  # the lead reports before anyone summoned arrived
+    assert case.status == CaseStatus.FEEDBACK and case.pending_summons == 2
+    summons = Summons.objects.get(case=case, department=joint.co_department)
+    result = scan_summonses(now=summons.arrive_by + timedelta(minutes=1))
+    assert (result.late, result.notifications) == (0, 0)
+
+
+def test_a_transfer_target_is_checked_again_when_approved(joint):
+    case = act(joint, "request_transfer", case_in(joint, CaseStatus.HANDLING))
+    with pytest.raises(ValidationError) as exc:  # the department asked for: not a co-department
+        act(joint, "add_codepartment", case)
+    assert "department" in exc.value.message_dict
+    joint.co_department.is_active = False
+    joint.co_department.save(update_fields=["is_active"])
+    with pytest.raises(ValidationError) as exc:  # it closed since the request
+        act(joint, "approve_transfer", case)
+    assert "transfer_to" in exc.value.message_dict

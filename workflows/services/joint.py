@@ -74,7 +74,10 @@ def add_codepartment(
     def apply(case: Case, actor: Actor, now: datetime) -> dict:
         require(department=department_id, note=note)
         department = serving_department(case, department_id)
-        if department.pk == case.department_id or case.parts.filter(department=department).exists():
+        if (
+            department.pk in (case.department_id, case.transfer_to_id)
+            or case.parts.filter(department=department).exists()
+        ):
             raise ValidationError(
                 {"department": _("Choose a department not yet handling this case.")}
             )
@@ -195,6 +198,17 @@ def _check_place(case: Case, *, lon: float, lat: float, accuracy: float | None) 
     return {"distance_m": round(distance, 1), "in_cell": in_cell}
 
 
+_ARRIVAL_FIELDS = [
+    "checked_in_at",
+    "checked_in_by",
+    "lon",
+    "lat",
+    "accuracy_m",
+    "distance_m",
+    "in_cell",
+]
+
+
 def check_in(
     *,
     case_id: int,
@@ -222,7 +236,8 @@ def check_in(
             summons.checked_in_at, summons.checked_in_by = now, by
             summons.lon, summons.lat, summons.accuracy_m = lon, lat, accuracy
             summons.distance_m, summons.in_cell = place["distance_m"], place["in_cell"]
-            summons.save()
+            # Only the arrival: the scanner's late marks, set meanwhile, stay (late is late).
+            summons.save(update_fields=_ARRIVAL_FIELDS)
             records.append(
                 {
                     "department": summons.department_id,
@@ -246,16 +261,23 @@ def request_transfer(*, case_id: int, by, department_id: int, reason: str) -> Ca
 
     def apply(case: Case, actor: Actor, now: datetime) -> dict:
         require(department=department_id, reason=reason)
-        department = serving_department(case, department_id)
-        if (
-            department.pk == case.department_id
-            or case.parts.filter(department=department, status=PartStatus.OPEN).exists()
-        ):
-            raise ValidationError({"department": _("Choose a department not handling the case.")})
+        department = _transfer_target(case, department_id, field="department")
         case.transfer_to = department
         return {"transfer": {"to": department.pk, "to_name": department.name}}
 
     return run_transition("request_transfer", case_id=case_id, by=by, apply=apply, note=reason)
+
+
+def _transfer_target(case: Case, department_id: int, *, field: str):
+    """The department a case may be transferred to: serving its place, neither its lead nor
+    a co-department with an open part (400 on ``field``)."""
+    department = serving_department(case, department_id, field=field)
+    if (
+        department.pk == case.department_id
+        or case.parts.filter(department=department, status=PartStatus.OPEN).exists()
+    ):
+        raise ValidationError({field: _("Choose a department not handling the case.")})
+    return department
 
 
 def approve_transfer(*, case_id: int, by, note: str = "") -> Case:
@@ -266,8 +288,10 @@ def approve_transfer(*, case_id: int, by, note: str = "") -> Case:
     ``transfer``, with ``to``/``to_name``."""
 
     def apply(case: Case, actor: Actor, now: datetime) -> dict:
+        # Checked again: since the request the department may have stopped serving the place
+        # or been given a part of this case.
+        department = _transfer_target(case, case.transfer_to_id, field="transfer_to")
         record = holder_record(case, now=now)
-        department = case.transfer_to
         record |= {"to": department.pk, "to_name": department.name}
         case.department, case.handler, case.transfer_to = department, None, None
         case.lead_reported_at = None
