@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from celery import shared_task
-from django.db import OperationalError
 from django.utils import timezone
+
+from gridgov.task_options import RETRYING
 
 from .conf import setting
 from .services import run_rules
@@ -14,13 +15,8 @@ from .services import run_rules
 
 @shared_task(
     name="integrity.scan_recent",
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=5,
-    acks_late=True,
-    reject_on_worker_lost=True,
+    # Every 30 minutes, so a shorter backoff than the nightly sweeps'.
+    **(RETRYING | {"retry_backoff_max": 300, "retry_jitter": True}),
     soft_time_limit=600,
     time_limit=660,
 )
