@@ -11,7 +11,9 @@ of the district seed), 100,000 cases over three years (written in bulk as the di
 does), and for the last full month a visit to a third of the households and the care plans
 of every elderly resident living alone (weekly calls by their cell's worker, a monthly home
 visit, a weekly volunteer visit with hours) — the tasks done, a few missed. The baseline
-measured in the same run is the same street-month's print page rendered as HTML.
+measured in the same run is the same street-month's print page rendered as HTML. Times are
+taken without tracemalloc (it slowed the workbook's openpyxl calls about sixfold, which is how
+an earlier version of this bench reported a minute); peak memory comes from one more run.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from _setup import django_setup
+from _stats import Load
 
 django_setup()
 
@@ -190,17 +193,18 @@ def main() -> None:
         return len(render_to_string("care/ledgers.html", {"set": built, "query": ""}))
 
     excel()  # warm: imports, the calendar, connection
-    times, page_times, peak = [], [], 0
-    for _ in range(SAMPLES):
-        tracemalloc.start()
+    load, times, page_times = Load(), [], []
+    for _ in range(SAMPLES):  # timed untraced: tracemalloc slows allocation-heavy code 3-6x
         started = time.perf_counter()
         rows, size = excel()
         times.append(time.perf_counter() - started)
-        peak = max(peak, tracemalloc.get_traced_memory()[1])
-        tracemalloc.stop()
         started = time.perf_counter()
         page()
         page_times.append(time.perf_counter() - started)
+    tracemalloc.start()  # memory from one more run of its own
+    excel()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"street {street.name}, month {month:%Y-%m}: {rows:,} ledger rows, xlsx {size:,} bytes")
     print(
@@ -212,6 +216,7 @@ def main() -> None:
         f"p95={p95(page_times):.2f}s; excel/page ratio "
         f"{statistics.median(times) / statistics.median(page_times):.2f}"
     )
+    print(load)
 
 
 if __name__ == "__main__":
