@@ -5,7 +5,8 @@ memory (Python allocations, tracemalloc; and the process's peak RSS).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db> python bench/ledgers.py [--seed]
 
-``--seed`` first writes a street-size dataset into that (empty) database: one street of the
+It migrates the database; ``--seed`` (or a database with no care tasks yet, as ``make bench``
+gives it) first writes a street-size dataset into that (empty) database: one street of the
 district demo's shape scaled to 30 communities × 10 cells and 50,000 residents (a twentieth
 of the district seed), 100,000 cases over three years (written in bulk as the district seed
 does), and for the last full month a visit to a third of the households and the care plans
@@ -34,6 +35,7 @@ from _stats import Load
 django_setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.template.loader import render_to_string  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -176,7 +178,8 @@ def main() -> None:
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database.")
-    if args.seed:
+    call_command("migrate", verbosity=0)
+    if args.seed or not CareTask.objects.exists():
         seed()
     street = Street.objects.order_by("id").first()
     staff = Assignment.objects.filter(role=Role.STREET_STAFF, street=street).first()
