@@ -161,14 +161,14 @@ def main() -> None:
         machine = Load()
         fast, fast_cpu, answers, fast_queries = [], [], None, 0
         for _ in range(args.loads):
-            seconds, answers, fast_queries, cpu = load(client, requests)
-            fast.append(seconds * 1000)
+            took, answers, fast_queries, cpu = load(client, requests)
+            fast.append(took * 1000)
             fast_cpu.append(cpu * 1000)
         slow, slow_answers, slow_queries = [], None, 0
         with mock.patch.object(selectors, "last_rolled_day", return_value=None):
             for _ in range(args.baseline_loads):
-                seconds, slow_answers, slow_queries, _cpu = load(client, requests)
-                slow.append(seconds * 1000)
+                took, slow_answers, slow_queries, _cpu = load(client, requests)
+                slow.append(took * 1000)
         same = answers == slow_answers
         ratio = statistics.median(slow) / statistics.median(fast)
         p95 = percentile(fast, 95)
