@@ -13,8 +13,17 @@ from .selectors import flag_scope_q
 
 @admin.register(IntegrityFlag)
 class IntegrityFlagAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ("id", "rule", "case", "subject", "status", "reviewer", "created_at")
-    list_filter = ("rule", "status", "created_at")
+    list_display = (
+        "id",
+        "rule",
+        "case",
+        "subject",
+        "status",
+        "dismiss_reason",
+        "reviewer",
+        "created_at",
+    )
+    list_filter = ("rule", "status", "dismiss_reason", "rule_version", "created_at")
     list_select_related = ("case", "subject", "reviewer")
     search_fields = ("case__number", "subject__username", "review_note")
     readonly_fields = [f.name for f in IntegrityFlag._meta.fields]

@@ -6,7 +6,9 @@ from django import forms
 
 
 class ReviewForm(forms.Form):
-    """The note a review is recorded with, as posted (a NUL byte is a field error, not a 500
-    from PostgreSQL); whether one is needed is ``integrity.services``' rule."""
+    """The note and dismissal reason a review is recorded with, as posted (a NUL byte is a
+    field error, not a 500 from PostgreSQL); what they must be is ``integrity.services``'
+    rule (``check_review``)."""
 
     note = forms.CharField(required=False, strip=True)
+    reason = forms.CharField(required=False, strip=True)

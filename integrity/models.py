@@ -8,6 +8,7 @@ consequence (DESIGN §5: flags are for review, not punishment).
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +45,17 @@ class FlagStatus(models.TextChoices):
     CONFIRMED = "confirmed", _("已确认 confirmed")
 
 
+class DismissReason(models.TextChoices):
+    """Why a dismissed flag was wrong (排除原因): the hard cases a rule must learn to tell
+    apart from cheating, so that the labels say what to tune."""
+
+    RECURRING = "recurring", _("确属反复出现的问题 genuinely recurring problem")
+    SAME_EVENT = "same_event", _("同一事件多人上报 same event, different reporters")
+    REAL_SURGE = "real_surge", _("确有大量工作 a real surge of work")
+    REAL_VERIFICATION = "real_verification", _("核查属实 the verification was real")
+    OTHER = "other", _("其他 other")
+
+
 class IntegrityFlag(models.Model):
     """诚信核查标记: one rule's finding about one case (or, for the visit rules, one visit),
     waiting for a person's judgement.
@@ -55,10 +67,17 @@ class IntegrityFlag(models.Model):
     plain JSON. One flag per (rule, case) or (rule, visit): running the rules again adds
     nothing.
     Status changes only through ``integrity.services`` (dismiss/confirm, with a note).
+
+    A reviewed flag is a labelled example (复核样本) for tuning the rules: ``evidence``,
+    ``rule_config`` (every threshold in force) and ``rule_version`` are written when the rule
+    raises the flag and never changed after; the review adds the decision, the reviewer,
+    the note, a ``dismiss_reason`` and ``reviewed_snapshot`` (the case or visit as the
+    reviewer judged it, so later edits of the case do not rewrite the example).
     """
 
     Rule = Rule
     Status = FlagStatus
+    DismissReason = DismissReason
 
     rule = models.CharField(_("rule"), max_length=32, choices=Rule.choices)
     case = models.ForeignKey(
@@ -101,6 +120,16 @@ class IntegrityFlag(models.Model):
     )
     review_note = models.TextField(_("review note"), blank=True)
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    dismiss_reason = models.CharField(
+        _("dismissal reason"), max_length=20, choices=DismissReason.choices, blank=True
+    )
+    rule_config = models.JSONField(
+        _("thresholds in force"), default=dict, blank=True, encoder=DjangoJSONEncoder
+    )
+    rule_version = models.CharField(_("rule version"), max_length=16, blank=True)
+    reviewed_snapshot = models.JSONField(
+        _("as reviewed"), default=dict, blank=True, encoder=DjangoJSONEncoder
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     class Meta:

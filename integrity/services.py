@@ -16,7 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import FlagStatus, IntegrityFlag
+from .labels import reviewed_snapshot, rule_config, rule_version
+from .models import DismissReason, FlagStatus, IntegrityFlag
 from .rules import RULES, FlagDraft, Window
 from .selectors import get_flag_for
 
@@ -27,11 +28,14 @@ CHUNK = timedelta(days=31)
 def record_flags(drafts: Iterable[FlagDraft]) -> int:
     """Store the findings that are not stored yet (one flag per rule and case, or rule and
     visit); returns how many were new. A flag already there — open or reviewed — is left as
-    it is, so running the rules again never reopens or duplicates anything."""
+    it is, so running the rules again never reopens or duplicates anything, nor rewrites
+    the evidence of a labelled example. A new flag keeps the thresholds in force and the
+    rule's version (``integrity.labels``)."""
     drafts = list(drafts)
     if not drafts:
         return 0
     new = 0
+    config = rule_config()
     groups: dict[tuple[str, str], list[FlagDraft]] = {}
     for draft in drafts:
         groups.setdefault((draft.rule, draft.about[0]), []).append(draft)
@@ -51,6 +55,8 @@ def record_flags(drafts: Iterable[FlagDraft]) -> int:
                     subject_id=d.subject_id,
                     related_case_ids=list(d.related_case_ids),
                     evidence=d.evidence,
+                    rule_config=config,
+                    rule_version=rule_version(rule),
                 )
                 for key, d in batch.items()
                 if key not in existing
@@ -95,12 +101,32 @@ def run_rules(
     return report
 
 
-def _review(*, flag_id: int, by, note: str, status: str) -> IntegrityFlag:
-    note = (note or "").strip()
+def check_review(*, note: str, reason: str = "", status: str | None = None) -> tuple[str, str]:
+    """The ``note`` and dismissal ``reason`` a review is recorded with, stripped.
+    ``ValidationError`` by field: no note; a reason not among ``DismissReason``; a reason
+    with anything but a dismissal (``status`` None: the decision is not known yet)."""
+    note, reason = (note or "").strip(), (reason or "").strip()
+    errors = {}
+    if not note:
+        errors["note"] = _("Say why: a review needs a note.")
+    if reason and reason not in DismissReason.values:
+        errors["reason"] = _("Choose one of the listed reasons.")
+    elif reason and status == FlagStatus.CONFIRMED:
+        errors["reason"] = _("A reason is given only when dismissing a flag.")
+    if errors:
+        raise ValidationError(errors)
+    return note, reason
+
+
+def review_flag(*, flag_id: int, by, status: str, note: str, reason: str = "") -> IntegrityFlag:
+    """Record a reviewer's decision (``status``: dismissed or confirmed) on an open flag,
+    with the case or visit as it stands now (``reviewed_snapshot``): the flag becomes a
+    labelled example. ``Http404`` if ``by`` may not review this flag (outside their street
+    or district, or about themself); ``ValidationError`` as ``check_review`` says, or on a
+    flag already reviewed."""
     with transaction.atomic():
         flag = get_flag_for(by, flag_id, for_update=True)
-        if not note:
-            raise ValidationError({"note": _("Say why: a review needs a note.")})
+        note, reason = check_review(note=note, reason=reason, status=status)
         if flag.status != FlagStatus.OPEN:
             raise ValidationError(
                 {
@@ -111,20 +137,35 @@ def _review(*, flag_id: int, by, note: str, status: str) -> IntegrityFlag:
         flag.status = status
         flag.reviewer = by
         flag.review_note = note
+        flag.dismiss_reason = reason
         flag.reviewed_at = timezone.now()
-        flag.save(update_fields=["status", "reviewer", "review_note", "reviewed_at"])
+        flag.reviewed_snapshot = reviewed_snapshot(flag)
+        flag.save(
+            update_fields=[
+                "status",
+                "reviewer",
+                "review_note",
+                "dismiss_reason",
+                "reviewed_at",
+                "reviewed_snapshot",
+            ]
+        )
     return flag
 
 
-def dismiss_flag(*, flag_id: int, by, note: str) -> IntegrityFlag:
-    """排除: the finding is explained (a real repeat problem, a quick check on the spot …).
+def dismiss_flag(*, flag_id: int, by, note: str, reason: str = "") -> IntegrityFlag:
+    """排除: the finding is explained (a real repeat problem, a quick check on the spot …);
+    ``reason``, one of ``DismissReason``, says why the rule was wrong. Errors as
+    ``review_flag``."""
+    return review_flag(
+        flag_id=flag_id, by=by, status=FlagStatus.DISMISSED, note=note, reason=reason
+    )
 
-    ``Http404`` if ``by`` may not review this flag (outside their street or district, or
-    about themself); ``ValidationError`` without a note or on a flag already reviewed."""
-    return _review(flag_id=flag_id, by=by, note=note, status=FlagStatus.DISMISSED)
 
-
-def confirm_flag(*, flag_id: int, by, note: str) -> IntegrityFlag:
+def confirm_flag(*, flag_id: int, by, note: str, reason: str = "") -> IntegrityFlag:
     """确认: the reviewer judges the report or verification not genuine. Recorded only —
-    what follows is for people to decide, not this system. Errors as ``dismiss_flag``."""
-    return _review(flag_id=flag_id, by=by, note=note, status=FlagStatus.CONFIRMED)
+    what follows is for people to decide, not this system. ``reason`` must be blank (it is
+    taken so that one form can post either decision). Errors as ``review_flag``."""
+    return review_flag(
+        flag_id=flag_id, by=by, status=FlagStatus.CONFIRMED, note=note, reason=reason
+    )

@@ -3,8 +3,9 @@ collapsed until opened; dismiss or confirm one, or the selected ones with one no
 (``/integrity/bulk/``), through htmx: each reviewed card is replaced in place and the open
 counts are updated.
 
-Answers as the case pages do: 400 with the error in the fragment (no note, already
-reviewed), 403 for a user who reviews nothing, 404 for a flag outside the reviewer's scope.
+Answers as the case pages do: 400 with the errors by field in the fragment (no note, a
+dismissal reason not among the choices, already reviewed), 403 for a user who reviews
+nothing, 404 for a flag outside the reviewer's scope.
 """
 
 from __future__ import annotations
@@ -25,11 +26,18 @@ from grids.access import assignment_required
 
 from .forms import ReviewForm
 from .models import FlagStatus, IntegrityFlag, Rule
-from .selectors import flags_visible_to, get_flag_for, is_reviewer, open_flag_counts
-from .services import confirm_flag, dismiss_flag
+from .precision import RECENT_DAYS
+from .selectors import (
+    flags_visible_to,
+    get_flag_for,
+    is_reviewer,
+    open_flag_counts,
+    rule_precision,
+)
+from .services import check_review, review_flag
 
 PAGE_SIZE = 50
-REVIEWS = {"dismiss": dismiss_flag, "confirm": confirm_flag}
+REVIEWS = {"dismiss": FlagStatus.DISMISSED, "confirm": FlagStatus.CONFIRMED}
 # How the page groups the flags: by rule, or by the worker they are about.
 GROUPS = {"rule": ("rule", "-created_at", "-id"), "worker": ("subject_id", "-created_at", "-id")}
 BULK_MAX = 100
@@ -62,6 +70,15 @@ def attach_photos(flags: list[IntegrityFlag]) -> None:
             )
             for item in (flag.evidence or {}).get("photos", [])
         ]
+
+
+def field_errors(exc: ValidationError) -> list[tuple[str, str]]:
+    """(field, message) pairs of a ``ValidationError``, as the fragments list them."""
+    if not hasattr(exc, "error_dict"):
+        return [("", message) for message in exc.messages]
+    return [
+        (field, message) for field, messages in exc.message_dict.items() for message in messages
+    ]
 
 
 def _reviewer_only(request: HttpRequest) -> None:
@@ -103,6 +120,8 @@ def flag_list(request: HttpRequest) -> HttpResponse:
             "rules": Rule.choices,
             "query": query.urlencode(),
             "counts": open_flag_counts(request.user),
+            "precision": rule_precision(request.user),
+            "recent_days": RECENT_DAYS,
         },
     )
 
@@ -110,26 +129,34 @@ def flag_list(request: HttpRequest) -> HttpResponse:
 @assignment_required
 @require_POST
 def bulk_review(request: HttpRequest) -> HttpResponse:
-    """Dismiss or confirm the selected flags (``flag``, repeated) with one ``note``; each
-    through its service, so one already reviewed (or out of scope) fails alone and is
-    listed with why. No note, nothing selected or an unknown decision: 400."""
+    """Dismiss or confirm the selected flags (``flag``, repeated) with one ``note`` (and, to
+    dismiss, one ``reason``); each through the review service, so one already reviewed (or
+    out of scope) fails alone and is listed with why. Nothing selected, an unknown decision
+    or what ``check_review`` refuses: 400 with the errors by field."""
     _reviewer_only(request)
     decision = request.POST.get("decision", "")
-    note = request.POST.get("note", "").strip()
     ids = [int(v) for v in request.POST.getlist("flag") if v.isdigit() and len(v) <= 18]
-    errors = []
+    form = ReviewForm(request.POST)
+    errors: list[tuple[str, str]] = []
     if decision not in REVIEWS:
-        errors.append(_("Choose to dismiss or to confirm."))
+        errors.append(("decision", _("Choose to dismiss or to confirm.")))
     if not ids or len(ids) > BULK_MAX:
-        errors.append(_("Select between 1 and %(n)d flags.") % {"n": BULK_MAX})
-    if not note:
-        errors.append(_("Say why: a review needs a note."))
+        errors.append(("flag", _("Select between 1 and %(n)d flags.") % {"n": BULK_MAX}))
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors.as_data())
+        check_review(**form.cleaned_data, status=REVIEWS.get(decision))
+    except ValidationError as exc:
+        errors += field_errors(exc)
     if errors:
         return render(request, "integrity/_bulk_result.html", {"errors": errors}, status=400)
     reviewed, failed = [], []
     for flag_id in dict.fromkeys(ids):
         try:
-            reviewed.append(REVIEWS[decision](flag_id=flag_id, by=request.user, note=note).pk)
+            flag = review_flag(
+                flag_id=flag_id, by=request.user, status=REVIEWS[decision], **form.cleaned_data
+            )
+            reviewed.append(flag.pk)
         except ValidationError as exc:
             failed.append((flag_id, " ".join(exc.messages)))
         except Http404:
@@ -147,29 +174,34 @@ def bulk_review(request: HttpRequest) -> HttpResponse:
 @assignment_required
 @require_POST
 def review(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
-    """Dismiss or confirm a flag with the posted ``note``."""
+    """Dismiss or confirm a flag with the posted ``note`` (and, to dismiss, ``reason``)."""
     if decision not in REVIEWS:
         raise Http404("no such review")
-    errors: list[str] = []
+    errors: list[tuple[str, str]] = []
     status = 200
     form = ReviewForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError(form.errors["note"])
-        flag = REVIEWS[decision](flag_id=pk, by=request.user, note=form.cleaned_data["note"])
+            raise ValidationError(form.errors.as_data())
+        review_flag(flag_id=pk, by=request.user, status=REVIEWS[decision], **form.cleaned_data)
     except ValidationError as exc:
-        errors = list(exc.messages)  # field or not, the messages the reviewer reads
+        errors = field_errors(exc)
         status = 400
     if not request.htmx:
         if errors:
-            for error in errors:
+            for _field, error in errors:
                 messages.error(request, error)
         else:
             messages.success(request, _("Review recorded."))
         return redirect("integrity:flags")
     flag = get_flag_for(request.user, pk)
     attach_photos([flag])
-    context = {"flag": flag, "errors": errors, "note": request.POST.get("note", "")}
+    context = {
+        "flag": flag,
+        "errors": errors,
+        "note": request.POST.get("note", ""),
+        "reason": request.POST.get("reason", ""),
+    }
     if not errors:  # the open counts change: sent along, swapped out of band
         context["counts_oob"] = open_flag_counts(request.user)
     return render(request, "integrity/_flag.html", context, status=status)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import template
 
+from ..models import DismissReason
+
 register = template.Library()
 SMALLEST_SHOWN = 0.001
 
@@ -17,3 +19,9 @@ def pvalue(value) -> str:
     except (TypeError, ValueError):
         return "" if value is None else str(value)
     return f"< {SMALLEST_SHOWN}" if p < SMALLEST_SHOWN else f"{p:.3f}"
+
+
+@register.simple_tag
+def dismiss_reasons() -> list[tuple[str, str]]:
+    """The reasons a reviewer may give for a dismissal (value, label), for the review forms."""
+    return DismissReason.choices
