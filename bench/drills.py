@@ -384,7 +384,7 @@ ids = list(
     Case.objects.filter(street=staff.street, status__in=["accepted", "dispatched", "handling"])
     .order_by("pk").values_list("pk", flat=True)[:40]
 )
-# Their deadline passed a minute ago: each owes one overdue notice (督办) per recipient.
+# Their deadline passed a minute ago: each owes one overdue occasion (督办), told in digests.
 Case.objects.filter(pk__in=ids).update(
     due_at=timezone.now() - timedelta(minutes=1), remind_at=None, reminded_for=None,
     overdue=False, escalation_level=0, red_at=None,
@@ -400,7 +400,7 @@ from datetime import datetime
 from pathlib import Path
 from django.core.files.storage import default_storage
 from cases.models import Attachment, Case, CaseEvent
-from workflows.models import Effect, Notification
+from workflows.models import Effect, Notification, SlaNotice
 ids, accepted = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 since = datetime.fromisoformat(sys.argv[5])
 overdue_ids, photo_ids = json.loads(sys.argv[6]), json.loads(sys.argv[7])
@@ -434,12 +434,12 @@ counts = {
                    sum(n - 1 for n in follow_ups.values())],
     "pending": Effect.objects.count() + drill.filter(intake_pending=True).count(),
 }
-if overdue_ids:  # SLA notices: one overdue notice per case and recipient, exactly once
+if overdue_ids:  # SLA: each case's overdue occasion recorded once (its people get digests)
     notices = Counter(
-        Notification.objects.filter(case__in=overdue_ids, kind="overdue", created_at__gte=since)
-        .values_list("case_id", "user_id")
+        SlaNotice.objects.filter(case__in=overdue_ids, kind="overdue", at__gte=since)
+        .values_list("case_id", flat=True)
     )
-    noticed = {pk for pk, _user in notices}
+    noticed = set(notices)
     counts["sla notices"] = [len(overdue_ids), len(noticed), len(set(overdue_ids) - noticed),
                              sum(n - 1 for n in notices.values())]
 if photo_ids:  # every report answered 201 with a photo has its photo file, whole
@@ -579,7 +579,9 @@ def later(seconds: float, action) -> None:
 def fill_media(stack: Stack) -> None:
     """Fill the media tmpfs to the last byte; 30 s later, free it again."""
     filler = stack.work / "media" / "filler"
-    with filler.open("wb") as out, suppress(OSError):
+    # Unbuffered, and the suppress outermost: a buffered file's close would flush its last
+    # block onto the full disk and raise ENOSPC after the loop had already stopped.
+    with suppress(OSError), filler.open("wb", buffering=0) as out:
         while True:
             out.write(b"\0" * 65536)
     later(30, filler.unlink)
