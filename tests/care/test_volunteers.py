@@ -168,3 +168,12 @@ def test_a_missed_volunteer_task_is_past_and_no_longer_offered(volunteer, volunt
     later = timezone.localdate() + timedelta(days=8)
     shown = {v.id for v in volunteer_tasks(volunteer, today=later)}
     assert shown and all(CareTask.objects.get(pk=i).due_on >= later for i in shown)
+
+
+def test_the_hours_table_speaks_the_readers_language(member, volunteer_plan, street_staff, client):
+    complete_task(task_id=volunteer_plan.tasks.first().pk, by=member, note="ok", hours="2")
+    client.force_login(street_staff)
+    page = client.get("/care/hours/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for header in ("Volunteer", "Organisation", "Services", "Hours"):
+        assert f"<th>{header}</th>" in page, header
+    assert "<th>志愿者</th>" not in page and "<th>所属组织</th>" not in page
