@@ -136,10 +136,40 @@ class DoneForm(forms.Form):
         return data
 
 
-def month_of(value: str | None) -> date:
-    """``YYYY-MM`` → the month's first day; anything else: this month."""
-    try:
-        year, month = (int(part) for part in (value or "").split("-"))
-        return date(year, month, 1)
-    except (TypeError, ValueError):
-        return timezone.localdate().replace(day=1)
+# The months a period query may name: enough for any record, and far from ``date``'s limits
+# (``ledgers.month_bounds`` needs the month after).
+FIRST_MONTH, LAST_MONTH = date(2000, 1, 1), date(2099, 12, 1)
+
+
+class MonthField(forms.Field):
+    """``YYYY-MM`` → the month's first day; empty: ``None``."""
+
+    default_error_messages = {
+        "invalid": _("Enter a month as YYYY-MM, from %(first)s to %(last)s."),
+    }
+
+    def to_python(self, value) -> date | None:
+        value = (value or "").strip()
+        if not value:
+            return None
+        try:
+            year, month = value.split("-")
+            first = date(int(year), int(month), 1) if len(year) == 4 else None
+        except ValueError:
+            first = None
+        if first is None or not FIRST_MONTH <= first <= LAST_MONTH:
+            raise forms.ValidationError(
+                self.error_messages["invalid"],
+                code="invalid",
+                params={"first": f"{FIRST_MONTH:%Y-%m}", "last": f"{LAST_MONTH:%Y-%m}"},
+            )
+        return first
+
+
+class MonthQuery(forms.Form):
+    """A page's period: ``?month=YYYY-MM`` (none: this month)."""
+
+    month = MonthField(required=False, label=_("Month"))
+
+    def the_month(self) -> date:
+        return self.cleaned_data["month"] or timezone.localdate().replace(day=1)

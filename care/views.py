@@ -21,7 +21,7 @@ from grids.selectors import TERRITORIAL_ROLES, cell_scope_q
 from residents.selectors import residents_served_by
 
 from . import ledgers as ledger_module
-from .forms import DoneForm, PlanForm, month_of
+from .forms import DoneForm, MonthQuery, PlanForm
 from .models import CareTask, TaskStatus
 from .selectors import (
     hours_by_organisation,
@@ -199,11 +199,19 @@ def take(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("care:volunteer")
 
 
+def bad_query(request: HttpRequest, query) -> HttpResponse:
+    """400: the page's query parameters with each bad one's error."""
+    return render(request, "care/bad_query.html", {"form": query}, status=400)
+
+
 @assignment_required
 def hours(request: HttpRequest) -> HttpResponse:
     """志愿服务时长: a volunteer's own month as a printable certificate; for staff and
     workers, every volunteer and organisation of their territory that month."""
-    month = month_of(request.GET.get("month"))
+    query = MonthQuery(request.GET)
+    if not query.is_valid():
+        return bad_query(request, query)
+    month = query.the_month()
     start, end = ledger_module.month_bounds(month)
     user = request.user
     if Role.VOLUNTEER in current_roles(request):
@@ -243,7 +251,10 @@ def _int(value) -> int | None:
 def ledgers(request: HttpRequest) -> HttpResponse:
     """台账: ``?month=YYYY-MM&community=<id>`` (or ``street=``; ``worker=<id>``), as a
     print-friendly page, or ``&format=xlsx`` as an Excel workbook."""
-    month = month_of(request.GET.get("month"))
+    query = MonthQuery(request.GET)
+    if not query.is_valid():
+        return bad_query(request, query)
+    month = query.the_month()
     built = ledger_module.build_ledgers(
         request.user,
         month=month,
