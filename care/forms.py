@@ -173,3 +173,25 @@ class MonthQuery(forms.Form):
 
     def the_month(self) -> date:
         return self.cleaned_data["month"] or timezone.localdate().replace(day=1)
+
+
+# The largest id a query may name (PostgreSQL's integer): a longer number is a 400 here,
+# not a database error.
+MAX_ID = 2**31 - 1
+
+
+def _id_field(label) -> forms.IntegerField:
+    return forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, label=label)
+
+
+class LedgerQuery(MonthQuery):
+    """``/care/ledgers/``: the month, the territory (``street`` or ``community``), the
+    worker, and ``format=xlsx`` for the workbook. Ids are checked for shape here; whether
+    they lie in the reader's scope is ``ledgers.build_ledgers``' question (404)."""
+
+    street = _id_field(_("Street"))
+    community = _id_field(_("Community"))
+    worker = _id_field(_("Worker"))
+    format = forms.ChoiceField(
+        choices=[("", _("page")), ("xlsx", "Excel")], required=False, label=_("Format")
+    )

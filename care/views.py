@@ -21,7 +21,7 @@ from grids.selectors import TERRITORIAL_ROLES, cell_scope_q
 from residents.selectors import residents_served_by
 
 from . import ledgers as ledger_module
-from .forms import DoneForm, MonthQuery, PlanForm
+from .forms import DoneForm, LedgerQuery, MonthQuery, PlanForm
 from .models import CareTask, TaskStatus
 from .selectors import (
     hours_by_organisation,
@@ -240,29 +240,22 @@ def hours(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        raise Http404("bad parameter") from None
-
-
 @assignment_required
 def ledgers(request: HttpRequest) -> HttpResponse:
     """台账: ``?month=YYYY-MM&community=<id>`` (or ``street=``; ``worker=<id>``), as a
     print-friendly page, or ``&format=xlsx`` as an Excel workbook."""
-    query = MonthQuery(request.GET)
+    query = LedgerQuery(request.GET)
     if not query.is_valid():
         return bad_query(request, query)
-    month = query.the_month()
+    month, data = query.the_month(), query.cleaned_data
     built = ledger_module.build_ledgers(
         request.user,
         month=month,
-        street_id=_int(request.GET.get("street")),
-        community_id=_int(request.GET.get("community")),
-        worker_id=_int(request.GET.get("worker")),
+        street_id=data["street"],
+        community_id=data["community"],
+        worker_id=data["worker"],
     )
-    if request.GET.get("format") == "xlsx":
+    if data["format"] == "xlsx":
         response = HttpResponse(
             ledger_module.workbook(built),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -28,3 +28,27 @@ def test_a_good_or_missing_month_is_shown(street_staff, client):
         assert client.get(url, {"month": "2026-02"}).status_code == 200
         assert client.get(url, {"month": ""}).status_code == 200
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "param, value, error",
+    [
+        ("community", "abc", "Community: Enter a whole number."),
+        ("street", "1.5", "Street: Enter a whole number."),
+        ("worker", "x", "Worker: Enter a whole number."),
+        ("worker", "99999999999999999999", "Worker: Ensure this value is less than or equal to"),
+        ("community", "0", "Community: Ensure this value is greater than or equal to 1."),
+        ("format", "pdf", "Format: Select a valid choice."),
+    ],
+)
+def test_a_bad_ledger_parameter_is_a_400_naming_it(street_staff, client, param, value, error):
+    client.force_login(street_staff)
+    response = client.get("/care/ledgers/", {"month": "2026-11", param: value})
+    assert response.status_code == 400
+    assert error in response.content.decode()
+
+
+def test_a_well_formed_id_out_of_scope_stays_a_404(street_staff, staff2, territory, client):
+    client.force_login(staff2)
+    for param, value in (("community", territory.community1.pk), ("street", 99999)):
+        assert client.get("/care/ledgers/", {param: value}).status_code == 404
