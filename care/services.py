@@ -20,7 +20,7 @@ from cases.models import CaseSource
 from cases.services import file_case
 from grids.models import Role
 from grids.selectors import user_roles
-from residents.models import Resident
+from residents.models import Household, Resident
 from residents.selectors import residents_served_by
 from residents.visits import record_visit
 from workflows.calendar import WorkingCalendar
@@ -244,6 +244,20 @@ def _parse_hours(value) -> Decimal:
     return hours
 
 
+def _record_visit(household: Household, *, by, note: str):
+    """The home visit as a visit (走访) of ``by``, who must serve the household: a worker
+    moved away keeps their task but cannot log a visit there (``CareConflict``)."""
+    try:
+        return record_visit(household_id=household.pk, by=by, note=note)
+    except Household.DoesNotExist:
+        raise CareConflict(
+            _(
+                "You no longer serve this household, so the home visit cannot be recorded as "
+                "yours. Ask the community to hand the plan to a worker who serves it."
+            )
+        ) from None
+
+
 @transaction.atomic
 def complete_task(
     *,
@@ -261,7 +275,8 @@ def complete_task(
     logged as a visit (走访, so it is in the visit ledger). ``problem`` files a service case
     from the check-in (source ``visit``), linked to the household and resident, in the same
     transaction: if the case is refused, nothing is recorded. Errors: ``DoesNotExist`` (not
-    the caller's task), ``CareConflict`` (done already, taken by someone else),
+    the caller's task), ``CareConflict`` (done already, taken by someone else, a home visit
+    by a worker who no longer serves the household),
     ``ValidationError`` (note, hours, the case's fields)."""
     now = now or timezone.now()
     task = (
@@ -290,7 +305,7 @@ def complete_task(
     resident = task.plan.resident
     household = resident.household
     if task.plan.kind == CareKind.VISIT and not volunteer:
-        task.visit = record_visit(household_id=household.pk, by=by, note=note)
+        task.visit = _record_visit(household, by=by, note=note)
     if problem is not None:
         point = shape(household.cell.geometry).representative_point()
         task.case = file_case(

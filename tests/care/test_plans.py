@@ -132,3 +132,22 @@ def test_the_service_case_shows_the_households_history_to_those_who_serve_it(
         page = client.get(f"/cases/{task.case_id}/").content.decode()
         assert ('data-testid="household-history"' in page) is shown, user
         assert (record_visit_note in page) is shown
+
+
+def test_a_home_visit_by_a_worker_who_no_longer_serves_the_household_is_refused(
+    worker_a, elder, alone, territory, client
+):
+    from care.services import CareConflict
+    from grids.models import Assignment
+
+    plan = weekly_call(worker_a, elder, alone, kind="visit")
+    task = plan.tasks.first()
+    Assignment.objects.filter(user=worker_a).update(cell=territory.cell_b)  # moved next door
+    with pytest.raises(CareConflict):
+        complete_task(task_id=task.pk, by=worker_a, note="上门")
+    client.force_login(worker_a)
+    page = client.post(f"/care/tasks/{task.pk}/", {"note": "上门"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 409
+    assert "no longer serve" in page.content.decode()
+    task.refresh_from_db()
+    assert task.status == "open" and not Visit.objects.exists()
