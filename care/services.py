@@ -212,15 +212,29 @@ def _refuse_taken(task: CareTask, by) -> None:
         raise CareConflict(_("Another volunteer has taken this task."))
 
 
+def _take(task: CareTask, by, *, today: date) -> None:
+    """An open volunteer task becomes ``by``'s (unsaved). One whose day has passed was
+    missed: it is no longer offered (``selectors.volunteer_tasks``), nor taken by its id."""
+    if task.status != TaskStatus.OPEN:
+        return
+    if task.due_on < today:
+        raise CareConflict(
+            _("This task was due on %(day)s and was missed: it can no longer be taken.")
+            % {"day": task.due_on.isoformat()}
+        )
+    task.status = TaskStatus.TAKEN
+    task.assignee = by
+
+
 @transaction.atomic
 def take_task(*, task_id: int, by) -> CareTask:
     """A volunteer takes an open volunteer task of their community (or organisation): it
-    becomes theirs (in their task list). Taking one's own task again changes nothing."""
+    becomes theirs (in their task list). Taking one's own task again changes nothing.
+    ``CareConflict``: done, taken by someone else, or missed (its day has passed)."""
     task = _volunteer_task(task_id, by)
     _refuse_taken(task, by)
     if task.status == TaskStatus.OPEN:
-        task.status = TaskStatus.TAKEN
-        task.assignee = by
+        _take(task, by, today=timezone.localdate())
         task.save(update_fields=["status", "assignee"])
     return task
 
@@ -271,13 +285,14 @@ def complete_task(
     """Record a care task done (with a note; a volunteer with their hours, 志愿服务时长).
 
     A worker's task is done by its worker; a volunteer task by the volunteer who took it (an
-    open one is taken on the way). A home visit by a worker who serves the household is also
-    logged as a visit (走访, so it is in the visit ledger). ``problem`` files a service case
-    from the check-in (source ``visit``), linked to the household and resident, in the same
-    transaction: if the case is refused, nothing is recorded. Errors: ``DoesNotExist`` (not
-    the caller's task), ``CareConflict`` (done already, taken by someone else, a home visit
-    by a worker who no longer serves the household),
-    ``ValidationError`` (note, hours, the case's fields)."""
+    open one is taken on the way unless missed; one taken in time may be recorded late). A
+    home visit by a worker who serves the household is also logged as a visit (走访, so it is
+    in the visit ledger). ``problem`` files a service case from the check-in (source
+    ``visit``), linked to the household and resident, in the same transaction: if the case
+    is refused, nothing is recorded. Errors: ``DoesNotExist`` (not the caller's task),
+    ``CareConflict`` (done already, taken by someone else, missed before it was taken, a
+    home visit by a worker who no longer serves the household), ``ValidationError`` (note,
+    hours, the case's fields)."""
     now = now or timezone.now()
     task = (
         CareTask.objects.select_for_update(of=("self",))
@@ -296,8 +311,8 @@ def complete_task(
     if len(note) > 500:
         raise ValidationError({"note": _("At most %(n)d characters.") % {"n": 500}})
     if volunteer:
+        _take(task, by, today=timezone.localdate(now))
         task.hours = _parse_hours(hours)
-        task.assignee = by
         membership = Volunteer.objects.filter(user=by).select_related("organisation").first()
         task.organisation = task.plan.organisation or (membership and membership.organisation)
     elif hours not in (None, ""):
