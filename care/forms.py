@@ -15,6 +15,7 @@ from grids.models import Assignment, Role
 from residents.models import Resident
 
 from .models import CareKind, Frequency, Responsible, SocialOrganisation
+from .selectors import tags_of
 
 WEEKDAYS = [
     (0, _("Monday")),
@@ -60,7 +61,7 @@ class PlanForm(forms.Form):
 
     def __init__(self, *args, resident: Resident, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["tag"].queryset = resident.tags.all()
+        self.fields["tag"].queryset = tags_of(resident)
         workers = Assignment.objects.active().filter(
             _serving_assignments(resident),
             role__in=(Role.GRID_WORKER, Role.FUNCTIONAL_WORKER),

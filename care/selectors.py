@@ -25,8 +25,8 @@ from django.utils import timezone
 from grids.models import Role
 from grids.selectors import CELL_LEVEL_PATH, active_assignments, territory_q
 from residents.masking import mask_address
-from residents.models import ELDERLY_AGE, Gender, years_before
-from residents.selectors import resident_scope_q
+from residents.models import ELDERLY_AGE, Gender, Resident, Tag, years_before
+from residents.selectors import resident_scope_q, residents_served_by
 
 from .models import VOLUNTEER_KINDS, CarePlan, CareTask, Responsible, TaskStatus, Volunteer
 
@@ -40,6 +40,34 @@ _BUILDING = re.compile(r"^.*?(?:号楼|栋|幢|座)")
 def grace_days() -> int:
     """Days a missed task is its assignee's alone before the community sees it too."""
     return getattr(settings, "CARE_GRACE_DAYS", 2)
+
+
+def tags_of(resident: Resident, *, today: date | None = None) -> QuerySet[Tag]:
+    """The service tags ``resident`` carries, a plan may be set for: ticked, or derived from
+    the birth date (老年人, ``Tag.min_age``) on ``today``."""
+    derived = list(Tag.objects.filter(min_age__isnull=False))
+    aged = [tag.pk for tag in resident.derived_tags(derived, on=today)]
+    return Tag.objects.filter(Q(residents=resident) | Q(pk__in=aged)).distinct()
+
+
+def residents_needing_a_plan(user, *, today: date | None = None, limit: int) -> list[Resident]:
+    """Living residents the user serves who carry a service tag (ticked or derived from
+    age) and have no care plan yet, by address; each with ``shown_tags`` (both kinds)."""
+    today = today or timezone.localdate()
+    served = residents_served_by(user).living().filter(care_plans__isnull=True)
+    derived = list(Tag.objects.filter(min_age__isnull=False))
+    carrying = served.filter(tags__isnull=False)
+    for tag in derived:
+        carrying |= served.with_tag(tag, on=today)
+    rows = list(
+        carrying.select_related("household")
+        .prefetch_related("tags")
+        .distinct()
+        .order_by("household__address", "name")[:limit]
+    )
+    for resident in rows:
+        resident.shown_tags = list(resident.tags.all()) + resident.derived_tags(derived, on=today)
+    return rows
 
 
 def plans_visible_to(user) -> QuerySet[CarePlan]:

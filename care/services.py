@@ -38,7 +38,7 @@ from .models import (
     Volunteer,
 )
 from .schedule import due_day, planned_days
-from .selectors import volunteer_tasks_q
+from .selectors import tags_of, volunteer_tasks_q
 
 # Tasks are written this many days ahead; the daily sweep (tasks.extend_care_plans) keeps
 # the horizon, so a worker sees next week's tasks and a month end is never missed.
@@ -74,9 +74,10 @@ def create_plan(
     today: date | None = None,
 ) -> CarePlan:
     """A care plan (关爱计划) for a resident ``by`` serves, with its tasks written ahead
-    (``HORIZON_DAYS``). The resident must carry ``tag_id``; a worker plan names a worker of
-    that role who serves the resident's cell; an organisation plan an active organisation
-    admitted to the resident's community. ``move_off_holidays`` defaults to True for home
+    (``HORIZON_DAYS``). The resident must carry ``tag_id`` (ticked, or derived from age:
+    ``selectors.tags_of``); a worker plan names a worker of that role who serves the
+    resident's cell; an organisation plan an active organisation admitted to the resident's
+    community. ``move_off_holidays`` defaults to True for home
     visits (made on working days) and False for calls and reminders (due every day of the
     year). ``Resident.DoesNotExist`` when ``by`` does not serve the resident."""
     today = today or timezone.localdate()
@@ -84,7 +85,7 @@ def create_plan(
         residents_served_by(by).select_related("household__cell__community").get(pk=resident_id)
     )
     errors: dict[str, str] = {}
-    if not resident.tags.filter(pk=tag_id).exists():
+    if not tags_of(resident, today=today).filter(pk=tag_id).exists():
         errors["tag"] = _("The resident does not carry this service tag.")
     if kind not in CareKind.values:
         errors["kind"] = _("Choose what is to be done.")

@@ -30,6 +30,7 @@ from .selectors import (
     is_volunteer_task,
     missed_for_community,
     plans_visible_to,
+    residents_needing_a_plan,
     tasks_visible_to,
     volunteer_tasks,
     volunteer_view,
@@ -46,14 +47,7 @@ def index(request: HttpRequest) -> HttpResponse:
     if current_roles(request) == {Role.VOLUNTEER}:
         return redirect("care:volunteer")
     user = request.user
-    unplanned = (
-        residents_served_by(user)
-        .filter(tags__isnull=False, moved_out_at__isnull=True, care_plans__isnull=True)
-        .select_related("household")
-        .prefetch_related("tags")
-        .distinct()
-        .order_by("household__address", "name")[:LIST_SIZE]
-    )
+    unplanned = residents_needing_a_plan(user, limit=LIST_SIZE)
     plans = list(plans_visible_to(user).order_by("-created_at")[:LIST_SIZE])
     missed = list(missed_for_community(user)[:LIST_SIZE])
     # Names whole only to those who serve the resident (one query for the page's residents).

@@ -151,3 +151,41 @@ def test_a_home_visit_by_a_worker_who_no_longer_serves_the_household_is_refused(
     assert "no longer serve" in page.content.decode()
     task.refresh_from_db()
     assert task.status == "open" and not Visit.objects.exists()
+
+
+def test_a_plan_for_a_derived_tag_finds_residents_by_age(worker_a, territory, client):
+    """老年人 follows from the birth date (Tag.min_age), never ticked: a plan for it is set
+    for anyone that old, listed as needing one, and refused for anyone younger."""
+    from datetime import date
+
+    from residents.models import Tag
+
+    from ..factories import HouseholdFactory, ResidentFactory
+
+    elderly = Tag.objects.get(code="elderly")
+    household = HouseholdFactory(cell=territory.cell_a, address="幸福路7号院1号楼")
+    old = ResidentFactory(household=household, name="赵大爷", birth_date=date(1950, 1, 2), tags=[])
+    young = ResidentFactory(household=household, name="赵小", birth_date=date(1990, 1, 2), tags=[])
+    client.force_login(worker_a)
+    index = client.get("/care/").content.decode()
+    assert f"/care/residents/{old.pk}/plan/" in index and "老年人" in index
+    assert f"/care/residents/{young.pk}/plan/" not in index
+    form = client.get(f"/care/residents/{old.pk}/plan/").content.decode()
+    assert f'<option value="{elderly.pk}">老年人</option>' in form
+    with pytest.raises(ValidationError) as refused:
+        weekly_call(worker_a, young, elderly)
+    assert set(refused.value.message_dict) == {"tag"}
+    posted = client.post(
+        f"/care/residents/{old.pk}/plan/",
+        {
+            "tag": elderly.pk,
+            "kind": "call",
+            "responsible": "worker",
+            "worker": worker_a.pk,
+            "frequency": "weekly",
+            "weekday": 0,
+            "starts_on": "2026-11-02",
+        },
+    )
+    assert posted.status_code == 302
+    assert CarePlan.objects.get().tag == elderly
