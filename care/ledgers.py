@@ -35,6 +35,7 @@ from grids.selectors import (
     cell_scope_q,
     territory_scope_q,
 )
+from residents.display import tag_name
 from residents.masking import mask_address, mask_name
 from residents.models import Visit
 from residents.selectors import RESIDENT_ROLES, cells_open_to
@@ -322,6 +323,7 @@ def _care(where, month, worker, served, names) -> Ledger:
         rows.order_by("due_on", "id").values_list(
             "plan__resident__name",
             "plan__tag__name",
+            "plan__tag__sensitive",
             "cell__community__name",
             "cell__name",
             "cell_id",
@@ -336,7 +338,7 @@ def _care(where, month, worker, served, names) -> Ledger:
             "case__number",
         )
     )
-    names.load(r[9] for r in data)
+    names.load(r[10] for r in data)
     today = timezone.localdate()
     ledger = Ledger(
         CARE,
@@ -362,7 +364,7 @@ def _care(where, month, worker, served, names) -> Ledger:
         (
             i,
             name if cell_id in served else mask_name(name),
-            tag,
+            tag_name(tag, sensitive=sensitive, served=cell_id in served),
             community,
             cell,
             str(KIND.get(kind, kind)),
@@ -377,6 +379,7 @@ def _care(where, month, worker, served, names) -> Ledger:
         for i, (
             name,
             tag,
+            sensitive,
             community,
             cell,
             cell_id,

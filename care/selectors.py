@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from grids.models import Role
@@ -70,9 +70,18 @@ def residents_needing_a_plan(user, *, today: date | None = None, limit: int) -> 
     return rows
 
 
+def serves(user, resident_path: str) -> Exists:
+    """An annotation: does ``user`` serve the resident (id at ``resident_path``)? Whole
+    names, addresses and sensitive tags are for those who do (``residents.selectors``)."""
+    return Exists(residents_served_by(user).filter(pk=OuterRef(resident_path)))
+
+
 def plans_visible_to(user) -> QuerySet[CarePlan]:
-    return CarePlan.objects.filter(resident_scope_q(user, "resident__")).select_related(
-        "resident__household", "tag", "worker", "organisation"
+    """Plans whose resident the user sees, each with ``served``."""
+    return (
+        CarePlan.objects.filter(resident_scope_q(user, "resident__"))
+        .annotate(served=serves(user, "resident_id"))
+        .select_related("resident__household", "tag", "worker", "organisation")
     )
 
 
@@ -113,7 +122,7 @@ def _overseen_q(user) -> Q:
 
 def missed_for_community(user, *, today: date | None = None) -> QuerySet[CareTask]:
     """Tasks missed by more than ``grace_days()`` in the communities the user oversees,
-    most overdue first."""
+    most overdue first, each with ``served``."""
     today = today or timezone.localdate()
     return (
         CareTask.objects.filter(
@@ -121,6 +130,7 @@ def missed_for_community(user, *, today: date | None = None) -> QuerySet[CareTas
             status__in=(TaskStatus.OPEN, TaskStatus.TAKEN),
             due_on__lt=today - timedelta(days=grace_days()),
         )
+        .annotate(served=serves(user, "plan__resident_id"))
         .select_related("plan__resident__household", "assignee", "organisation")
         .order_by("due_on", "id")
     )

@@ -50,13 +50,8 @@ def index(request: HttpRequest) -> HttpResponse:
     unplanned = residents_needing_a_plan(user, limit=LIST_SIZE)
     plans = list(plans_visible_to(user).order_by("-created_at")[:LIST_SIZE])
     missed = list(missed_for_community(user)[:LIST_SIZE])
-    # Names whole only to those who serve the resident (one query for the page's residents).
-    shown = {p.resident_id for p in plans} | {t.plan.resident_id for t in missed}
-    served = set(residents_served_by(user).filter(pk__in=shown).values_list("pk", flat=True))
     return render(
-        request,
-        "care/index.html",
-        {"unplanned": unplanned, "plans": plans, "missed": missed, "served": served},
+        request, "care/index.html", {"unplanned": unplanned, "plans": plans, "missed": missed}
     )
 
 
