@@ -98,12 +98,14 @@ def end_of(day: date) -> datetime:
 
 def my_tasks(user, *, today: date | None = None) -> QuerySet[CareTask]:
     """The user's care tasks due today or earlier and not done, most overdue first (their
-    task list): on the (assignee, status, due_on) index."""
+    task list): on the (assignee, status, due_on) index. Each with ``served``: a volunteer
+    who took a task does not serve its resident (``addressee``)."""
     today = today or timezone.localdate()
     return (
         CareTask.objects.filter(
             assignee=user, status__in=(TaskStatus.OPEN, TaskStatus.TAKEN), due_on__lte=today
         )
+        .annotate(served=serves(user, "plan__resident_id"))
         .select_related("plan__resident__household")
         .order_by("due_on", "id")
     )
@@ -170,6 +172,27 @@ def called(name: str, gender: str, birth_date: date | None, today: date) -> str:
     if gender == Gender.FEMALE:
         return surname + ("奶奶" if elderly else "阿姨")
     return surname + ("爷爷" if elderly else "叔叔")
+
+
+@dataclass(frozen=True)
+class Addressee:
+    """A task's resident as a task list shows them."""
+
+    name: str
+    place: str
+
+
+def addressee(task: CareTask, today: date) -> Addressee:
+    """Whole name and door to those who serve the resident (``task.served``); to anyone
+    else — a volunteer who took the task — only what finds and greets them: how to address
+    them (``called``) and the building (``building_of``), as ``VolunteerTaskView``."""
+    resident = task.plan.resident
+    if getattr(task, "served", False):
+        return Addressee(resident.name, resident.household.address)
+    return Addressee(
+        called(resident.name, resident.gender, resident.birth_date, today),
+        building_of(resident.household.address),
+    )
 
 
 @dataclass(frozen=True)
