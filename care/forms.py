@@ -15,6 +15,7 @@ from grids.models import Assignment, Role
 from residents.models import Resident
 
 from .models import CareKind, Frequency, Responsible, SocialOrganisation
+from .selectors import tags_of
 
 WEEKDAYS = [
     (0, _("Monday")),
@@ -60,7 +61,7 @@ class PlanForm(forms.Form):
 
     def __init__(self, *args, resident: Resident, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["tag"].queryset = resident.tags.all()
+        self.fields["tag"].queryset = tags_of(resident)
         workers = Assignment.objects.active().filter(
             _serving_assignments(resident),
             role__in=(Role.GRID_WORKER, Role.FUNCTIONAL_WORKER),
@@ -136,10 +137,62 @@ class DoneForm(forms.Form):
         return data
 
 
-def month_of(value: str | None) -> date:
-    """``YYYY-MM`` → the month's first day; anything else: this month."""
-    try:
-        year, month = (int(part) for part in (value or "").split("-"))
-        return date(year, month, 1)
-    except (TypeError, ValueError):
-        return timezone.localdate().replace(day=1)
+# The months a period query may name: enough for any record, and far from ``date``'s limits
+# (``ledgers.month_bounds`` needs the month after).
+FIRST_MONTH, LAST_MONTH = date(2000, 1, 1), date(2099, 12, 1)
+
+
+class MonthField(forms.Field):
+    """``YYYY-MM`` → the month's first day; empty: ``None``."""
+
+    default_error_messages = {
+        "invalid": _("Enter a month as YYYY-MM, from %(first)s to %(last)s."),
+    }
+
+    def to_python(self, value) -> date | None:
+        value = (value or "").strip()
+        if not value:
+            return None
+        try:
+            year, month = value.split("-")
+            first = date(int(year), int(month), 1) if len(year) == 4 else None
+        except ValueError:
+            first = None
+        if first is None or not FIRST_MONTH <= first <= LAST_MONTH:
+            raise forms.ValidationError(
+                self.error_messages["invalid"],
+                code="invalid",
+                params={"first": f"{FIRST_MONTH:%Y-%m}", "last": f"{LAST_MONTH:%Y-%m}"},
+            )
+        return first
+
+
+class MonthQuery(forms.Form):
+    """A page's period: ``?month=YYYY-MM`` (none: this month)."""
+
+    month = MonthField(required=False, label=_("Month"))
+
+    def the_month(self) -> date:
+        return self.cleaned_data["month"] or timezone.localdate().replace(day=1)
+
+
+# The largest id a query may name (PostgreSQL's integer): a longer number is a 400 here,
+# not a database error.
+MAX_ID = 2**31 - 1
+
+
+def _id_field(label) -> forms.IntegerField:
+    return forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, label=label)
+
+
+class LedgerQuery(MonthQuery):
+    """``/care/ledgers/``: the month, the territory (``street`` or ``community``), the
+    worker, and ``format=xlsx`` for the workbook. Ids are checked for shape here; whether
+    they lie in the reader's scope is ``ledgers.build_ledgers``' question (404)."""
+
+    street = _id_field(_("Street"))
+    community = _id_field(_("Community"))
+    worker = _id_field(_("Worker"))
+    format = forms.ChoiceField(
+        choices=[("", _("page")), ("xlsx", "Excel")], required=False, label=_("Format")
+    )

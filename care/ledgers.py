@@ -3,7 +3,9 @@ volunteer hours — read back per community (or street), month and, optionally, 
 the fixed layout communities are asked for. One sheet per ledger in Excel (Chinese headers,
 ``openpyxl`` in write-only mode) and the same tables on a print-friendly page.
 
-Scope: the territory must lie within one the reader serves in a territorial role (else
+Scope: only those who see residents keep ledgers (``RESIDENT_ROLES``: not a volunteer, who
+sees no personal data, nor a handler, whose scope is their department's cases), else
+``Http404``; the territory must lie within one the reader serves in such a role (else
 ``Http404``); a worker's ledger is the reader's own or that of someone assigned within their
 scope. Names and addresses are whole only in the cells the reader serves (``cells_open_to``),
 masked elsewhere (an overseer's ledger), as in every list. Each ledger is one query over
@@ -28,14 +30,15 @@ from openpyxl.styles import Alignment, Font
 from cases.models import Case, CaseSource, CaseStatus
 from grids.models import Assignment, Community, Street
 from grids.selectors import (
-    TERRITORIAL_ROLES,
+    active_assignments,
     assignment_scope_q,
     cell_scope_q,
     territory_scope_q,
 )
+from residents.display import tag_name
 from residents.masking import mask_address, mask_name
 from residents.models import Visit
-from residents.selectors import cells_open_to
+from residents.selectors import RESIDENT_ROLES, cells_open_to
 
 from .models import CareKind, CareTask, Frequency, TaskStatus
 from .selectors import called
@@ -88,7 +91,7 @@ def _territory(user, *, street_id, community_id) -> tuple[str, Q]:
     if community_id is not None:
         community = (
             Community.objects.filter(
-                territory_scope_q(user, "community", roles=TERRITORIAL_ROLES), pk=community_id
+                territory_scope_q(user, "community", roles=RESIDENT_ROLES), pk=community_id
             )
             .select_related("street")
             .first()
@@ -98,12 +101,12 @@ def _territory(user, *, street_id, community_id) -> tuple[str, Q]:
         return f"{community.street.name}{community.name}", Q(cell__community=community)
     if street_id is not None:
         street = Street.objects.filter(
-            territory_scope_q(user, "street", roles=TERRITORIAL_ROLES), pk=street_id
+            territory_scope_q(user, "street", roles=RESIDENT_ROLES), pk=street_id
         ).first()
         if street is None:
             raise Http404("no such street")
         return street.name, Q(cell__community__street=street)
-    return "", cell_scope_q(user, "cell__", roles=TERRITORIAL_ROLES)
+    return "", cell_scope_q(user, "cell__", roles=RESIDENT_ROLES)
 
 
 def _worker(user, worker_id):
@@ -129,7 +132,11 @@ def build_ledgers(
 ) -> LedgerSet:
     """The month's ledgers for a community (or a street; without either, the reader's whole
     scope, which is how a grid worker asks for their own), optionally narrowed to one
-    worker's work. ``Http404`` for a territory or worker outside the reader's scope."""
+    worker's work. ``Http404`` for a reader without a ledger role, or a territory or worker
+    outside the reader's scope."""
+    ledger_role = active_assignments(user).filter(role__in=RESIDENT_ROLES).exists()
+    if not (user.is_superuser or ledger_role):
+        raise Http404("no ledgers for this role")
     unit, where = _territory(user, street_id=street_id, community_id=community_id)
     worker = _worker(user, worker_id)
     if not unit:
@@ -316,6 +323,7 @@ def _care(where, month, worker, served, names) -> Ledger:
         rows.order_by("due_on", "id").values_list(
             "plan__resident__name",
             "plan__tag__name",
+            "plan__tag__sensitive",
             "cell__community__name",
             "cell__name",
             "cell_id",
@@ -330,7 +338,7 @@ def _care(where, month, worker, served, names) -> Ledger:
             "case__number",
         )
     )
-    names.load(r[9] for r in data)
+    names.load(r[10] for r in data)
     today = timezone.localdate()
     ledger = Ledger(
         CARE,
@@ -356,7 +364,7 @@ def _care(where, month, worker, served, names) -> Ledger:
         (
             i,
             name if cell_id in served else mask_name(name),
-            tag,
+            tag_name(tag, sensitive=sensitive, served=cell_id in served),
             community,
             cell,
             str(KIND.get(kind, kind)),
@@ -371,6 +379,7 @@ def _care(where, month, worker, served, names) -> Ledger:
         for i, (
             name,
             tag,
+            sensitive,
             community,
             cell,
             cell_id,

@@ -19,14 +19,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from grids.models import Role
 from grids.selectors import CELL_LEVEL_PATH, active_assignments, territory_q
 from residents.masking import mask_address
-from residents.models import ELDERLY_AGE, Gender, years_before
-from residents.selectors import resident_scope_q
+from residents.models import ELDERLY_AGE, Gender, Resident, Tag, years_before
+from residents.selectors import resident_scope_q, residents_served_by
 
 from .models import VOLUNTEER_KINDS, CarePlan, CareTask, Responsible, TaskStatus, Volunteer
 
@@ -42,9 +42,46 @@ def grace_days() -> int:
     return getattr(settings, "CARE_GRACE_DAYS", 2)
 
 
+def tags_of(resident: Resident, *, today: date | None = None) -> QuerySet[Tag]:
+    """The service tags ``resident`` carries, a plan may be set for: ticked, or derived from
+    the birth date (老年人, ``Tag.min_age``) on ``today``."""
+    derived = list(Tag.objects.filter(min_age__isnull=False))
+    aged = [tag.pk for tag in resident.derived_tags(derived, on=today)]
+    return Tag.objects.filter(Q(residents=resident) | Q(pk__in=aged)).distinct()
+
+
+def residents_needing_a_plan(user, *, today: date | None = None, limit: int) -> list[Resident]:
+    """Living residents the user serves who carry a service tag (ticked or derived from
+    age) and have no care plan yet, by address; each with ``shown_tags`` (both kinds)."""
+    today = today or timezone.localdate()
+    served = residents_served_by(user).living().filter(care_plans__isnull=True)
+    derived = list(Tag.objects.filter(min_age__isnull=False))
+    carrying = served.filter(tags__isnull=False)
+    for tag in derived:
+        carrying |= served.with_tag(tag, on=today)
+    rows = list(
+        carrying.select_related("household")
+        .prefetch_related("tags")
+        .distinct()
+        .order_by("household__address", "name")[:limit]
+    )
+    for resident in rows:
+        resident.shown_tags = list(resident.tags.all()) + resident.derived_tags(derived, on=today)
+    return rows
+
+
+def serves(user, resident_path: str) -> Exists:
+    """An annotation: does ``user`` serve the resident (id at ``resident_path``)? Whole
+    names, addresses and sensitive tags are for those who do (``residents.selectors``)."""
+    return Exists(residents_served_by(user).filter(pk=OuterRef(resident_path)))
+
+
 def plans_visible_to(user) -> QuerySet[CarePlan]:
-    return CarePlan.objects.filter(resident_scope_q(user, "resident__")).select_related(
-        "resident__household", "tag", "worker", "organisation"
+    """Plans whose resident the user sees, each with ``served``."""
+    return (
+        CarePlan.objects.filter(resident_scope_q(user, "resident__"))
+        .annotate(served=serves(user, "resident_id"))
+        .select_related("resident__household", "tag", "worker", "organisation")
     )
 
 
@@ -61,12 +98,14 @@ def end_of(day: date) -> datetime:
 
 def my_tasks(user, *, today: date | None = None) -> QuerySet[CareTask]:
     """The user's care tasks due today or earlier and not done, most overdue first (their
-    task list): on the (assignee, status, due_on) index."""
+    task list): on the (assignee, status, due_on) index. Each with ``served``: a volunteer
+    who took a task does not serve its resident (``addressee``)."""
     today = today or timezone.localdate()
     return (
         CareTask.objects.filter(
             assignee=user, status__in=(TaskStatus.OPEN, TaskStatus.TAKEN), due_on__lte=today
         )
+        .annotate(served=serves(user, "plan__resident_id"))
         .select_related("plan__resident__household")
         .order_by("due_on", "id")
     )
@@ -85,7 +124,7 @@ def _overseen_q(user) -> Q:
 
 def missed_for_community(user, *, today: date | None = None) -> QuerySet[CareTask]:
     """Tasks missed by more than ``grace_days()`` in the communities the user oversees,
-    most overdue first."""
+    most overdue first, each with ``served``."""
     today = today or timezone.localdate()
     return (
         CareTask.objects.filter(
@@ -93,6 +132,7 @@ def missed_for_community(user, *, today: date | None = None) -> QuerySet[CareTas
             status__in=(TaskStatus.OPEN, TaskStatus.TAKEN),
             due_on__lt=today - timedelta(days=grace_days()),
         )
+        .annotate(served=serves(user, "plan__resident_id"))
         .select_related("plan__resident__household", "assignee", "organisation")
         .order_by("due_on", "id")
     )
@@ -132,6 +172,27 @@ def called(name: str, gender: str, birth_date: date | None, today: date) -> str:
     if gender == Gender.FEMALE:
         return surname + ("奶奶" if elderly else "阿姨")
     return surname + ("爷爷" if elderly else "叔叔")
+
+
+@dataclass(frozen=True)
+class Addressee:
+    """A task's resident as a task list shows them."""
+
+    name: str
+    place: str
+
+
+def addressee(task: CareTask, today: date) -> Addressee:
+    """Whole name and door to those who serve the resident (``task.served``); to anyone
+    else — a volunteer who took the task — only what finds and greets them: how to address
+    them (``called``) and the building (``building_of``), as ``VolunteerTaskView``."""
+    resident = task.plan.resident
+    if getattr(task, "served", False):
+        return Addressee(resident.name, resident.household.address)
+    return Addressee(
+        called(resident.name, resident.gender, resident.birth_date, today),
+        building_of(resident.household.address),
+    )
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from cases.models import CaseSource
 from cases.services import file_case
 from grids.models import Role
 from grids.selectors import user_roles
-from residents.models import Resident
+from residents.models import Household, Resident
 from residents.selectors import residents_served_by
 from residents.visits import record_visit
 from workflows.calendar import WorkingCalendar
@@ -38,7 +38,7 @@ from .models import (
     Volunteer,
 )
 from .schedule import due_day, planned_days
-from .selectors import volunteer_tasks_q
+from .selectors import tags_of, volunteer_tasks_q
 
 # Tasks are written this many days ahead; the daily sweep (tasks.extend_care_plans) keeps
 # the horizon, so a worker sees next week's tasks and a month end is never missed.
@@ -74,9 +74,10 @@ def create_plan(
     today: date | None = None,
 ) -> CarePlan:
     """A care plan (关爱计划) for a resident ``by`` serves, with its tasks written ahead
-    (``HORIZON_DAYS``). The resident must carry ``tag_id``; a worker plan names a worker of
-    that role who serves the resident's cell; an organisation plan an active organisation
-    admitted to the resident's community. ``move_off_holidays`` defaults to True for home
+    (``HORIZON_DAYS``). The resident must carry ``tag_id`` (ticked, or derived from age:
+    ``selectors.tags_of``); a worker plan names a worker of that role who serves the
+    resident's cell; an organisation plan an active organisation admitted to the resident's
+    community. ``move_off_holidays`` defaults to True for home
     visits (made on working days) and False for calls and reminders (due every day of the
     year). ``Resident.DoesNotExist`` when ``by`` does not serve the resident."""
     today = today or timezone.localdate()
@@ -84,7 +85,7 @@ def create_plan(
         residents_served_by(by).select_related("household__cell__community").get(pk=resident_id)
     )
     errors: dict[str, str] = {}
-    if not resident.tags.filter(pk=tag_id).exists():
+    if not tags_of(resident, today=today).filter(pk=tag_id).exists():
         errors["tag"] = _("The resident does not carry this service tag.")
     if kind not in CareKind.values:
         errors["kind"] = _("Choose what is to be done.")
@@ -212,15 +213,29 @@ def _refuse_taken(task: CareTask, by) -> None:
         raise CareConflict(_("Another volunteer has taken this task."))
 
 
+def _take(task: CareTask, by, *, today: date) -> None:
+    """An open volunteer task becomes ``by``'s (unsaved). One whose day has passed was
+    missed: it is no longer offered (``selectors.volunteer_tasks``), nor taken by its id."""
+    if task.status != TaskStatus.OPEN:
+        return
+    if task.due_on < today:
+        raise CareConflict(
+            _("This task was due on %(day)s and was missed: it can no longer be taken.")
+            % {"day": task.due_on.isoformat()}
+        )
+    task.status = TaskStatus.TAKEN
+    task.assignee = by
+
+
 @transaction.atomic
 def take_task(*, task_id: int, by) -> CareTask:
     """A volunteer takes an open volunteer task of their community (or organisation): it
-    becomes theirs (in their task list). Taking one's own task again changes nothing."""
+    becomes theirs (in their task list). Taking one's own task again changes nothing.
+    ``CareConflict``: done, taken by someone else, or missed (its day has passed)."""
     task = _volunteer_task(task_id, by)
     _refuse_taken(task, by)
     if task.status == TaskStatus.OPEN:
-        task.status = TaskStatus.TAKEN
-        task.assignee = by
+        _take(task, by, today=timezone.localdate())
         task.save(update_fields=["status", "assignee"])
     return task
 
@@ -244,6 +259,20 @@ def _parse_hours(value) -> Decimal:
     return hours
 
 
+def _record_visit(household: Household, *, by, note: str):
+    """The home visit as a visit (走访) of ``by``, who must serve the household: a worker
+    moved away keeps their task but cannot log a visit there (``CareConflict``)."""
+    try:
+        return record_visit(household_id=household.pk, by=by, note=note)
+    except Household.DoesNotExist:
+        raise CareConflict(
+            _(
+                "You no longer serve this household, so the home visit cannot be recorded as "
+                "yours. Ask the community to hand the plan to a worker who serves it."
+            )
+        ) from None
+
+
 @transaction.atomic
 def complete_task(
     *,
@@ -257,12 +286,14 @@ def complete_task(
     """Record a care task done (with a note; a volunteer with their hours, 志愿服务时长).
 
     A worker's task is done by its worker; a volunteer task by the volunteer who took it (an
-    open one is taken on the way). A home visit by a worker who serves the household is also
-    logged as a visit (走访, so it is in the visit ledger). ``problem`` files a service case
-    from the check-in (source ``visit``), linked to the household and resident, in the same
-    transaction: if the case is refused, nothing is recorded. Errors: ``DoesNotExist`` (not
-    the caller's task), ``CareConflict`` (done already, taken by someone else),
-    ``ValidationError`` (note, hours, the case's fields)."""
+    open one is taken on the way unless missed; one taken in time may be recorded late). A
+    home visit by a worker who serves the household is also logged as a visit (走访, so it is
+    in the visit ledger). ``problem`` files a service case from the check-in (source
+    ``visit``), linked to the household and resident, in the same transaction: if the case
+    is refused, nothing is recorded. Errors: ``DoesNotExist`` (not the caller's task),
+    ``CareConflict`` (done already, taken by someone else, missed before it was taken, a
+    home visit by a worker who no longer serves the household), ``ValidationError`` (note,
+    hours, the case's fields)."""
     now = now or timezone.now()
     task = (
         CareTask.objects.select_for_update(of=("self",))
@@ -281,8 +312,8 @@ def complete_task(
     if len(note) > 500:
         raise ValidationError({"note": _("At most %(n)d characters.") % {"n": 500}})
     if volunteer:
+        _take(task, by, today=timezone.localdate(now))
         task.hours = _parse_hours(hours)
-        task.assignee = by
         membership = Volunteer.objects.filter(user=by).select_related("organisation").first()
         task.organisation = task.plan.organisation or (membership and membership.organisation)
     elif hours not in (None, ""):
@@ -290,7 +321,7 @@ def complete_task(
     resident = task.plan.resident
     household = resident.household
     if task.plan.kind == CareKind.VISIT and not volunteer:
-        task.visit = record_visit(household_id=household.pk, by=by, note=note)
+        task.visit = _record_visit(household, by=by, note=note)
     if problem is not None:
         point = shape(household.cell.geometry).representative_point()
         task.case = file_case(

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.today import TASK_LIST_SIZE, Task, register_provider
 
 from .models import CareTask
-from .selectors import end_of, missed_for_community, my_tasks
+from .selectors import Addressee, addressee, end_of, missed_for_community, my_tasks
 
 CARE = "care"
 CARE_MISSED = "care_missed"
@@ -21,9 +21,11 @@ CARE_MISSED = "care_missed"
 
 @dataclass(frozen=True)
 class CareLine:
-    """A care task as its line in the task list."""
+    """A care task as its line in the task list; ``who``: its resident as the reader may
+    see them (``selectors.addressee``)."""
 
     task: CareTask
+    who: Addressee
     overdue: bool
     missed_by_other: bool = False
 
@@ -31,7 +33,12 @@ class CareLine:
 def _own(user, *, now) -> list[Task]:
     today = timezone.localdate(now)
     return [
-        Task(CARE, end_of(t.due_on), item=CareLine(t, t.due_on < today), template="care/_task.html")
+        Task(
+            CARE,
+            end_of(t.due_on),
+            item=CareLine(t, addressee(t, today), t.due_on < today),
+            template="care/_task.html",
+        )
         for t in my_tasks(user, today=today)[:TASK_LIST_SIZE]
     ]
 
@@ -42,7 +49,7 @@ def _missed(user, *, now) -> list[Task]:
         Task(
             CARE_MISSED,
             end_of(t.due_on),
-            item=CareLine(t, True, missed_by_other=True),
+            item=CareLine(t, addressee(t, today), True, missed_by_other=True),
             template="care/_task.html",
         )
         for t in missed_for_community(user, today=today).exclude(assignee=user)[:TASK_LIST_SIZE]

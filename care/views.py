@@ -21,7 +21,7 @@ from grids.selectors import TERRITORIAL_ROLES, cell_scope_q
 from residents.selectors import residents_served_by
 
 from . import ledgers as ledger_module
-from .forms import DoneForm, PlanForm, month_of
+from .forms import DoneForm, LedgerQuery, MonthQuery, PlanForm
 from .models import CareTask, TaskStatus
 from .selectors import (
     hours_by_organisation,
@@ -30,6 +30,7 @@ from .selectors import (
     is_volunteer_task,
     missed_for_community,
     plans_visible_to,
+    residents_needing_a_plan,
     tasks_visible_to,
     volunteer_tasks,
     volunteer_view,
@@ -46,23 +47,11 @@ def index(request: HttpRequest) -> HttpResponse:
     if current_roles(request) == {Role.VOLUNTEER}:
         return redirect("care:volunteer")
     user = request.user
-    unplanned = (
-        residents_served_by(user)
-        .filter(tags__isnull=False, moved_out_at__isnull=True, care_plans__isnull=True)
-        .select_related("household")
-        .prefetch_related("tags")
-        .distinct()
-        .order_by("household__address", "name")[:LIST_SIZE]
-    )
+    unplanned = residents_needing_a_plan(user, limit=LIST_SIZE)
     plans = list(plans_visible_to(user).order_by("-created_at")[:LIST_SIZE])
     missed = list(missed_for_community(user)[:LIST_SIZE])
-    # Names whole only to those who serve the resident (one query for the page's residents).
-    shown = {p.resident_id for p in plans} | {t.plan.resident_id for t in missed}
-    served = set(residents_served_by(user).filter(pk__in=shown).values_list("pk", flat=True))
     return render(
-        request,
-        "care/index.html",
-        {"unplanned": unplanned, "plans": plans, "missed": missed, "served": served},
+        request, "care/index.html", {"unplanned": unplanned, "plans": plans, "missed": missed}
     )
 
 
@@ -199,11 +188,19 @@ def take(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("care:volunteer")
 
 
+def bad_query(request: HttpRequest, query) -> HttpResponse:
+    """400: the page's query parameters with each bad one's error."""
+    return render(request, "care/bad_query.html", {"form": query}, status=400)
+
+
 @assignment_required
 def hours(request: HttpRequest) -> HttpResponse:
     """志愿服务时长: a volunteer's own month as a printable certificate; for staff and
     workers, every volunteer and organisation of their territory that month."""
-    month = month_of(request.GET.get("month"))
+    query = MonthQuery(request.GET)
+    if not query.is_valid():
+        return bad_query(request, query)
+    month = query.the_month()
     start, end = ledger_module.month_bounds(month)
     user = request.user
     if Role.VOLUNTEER in current_roles(request):
@@ -232,26 +229,22 @@ def hours(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        raise Http404("bad parameter") from None
-
-
 @assignment_required
 def ledgers(request: HttpRequest) -> HttpResponse:
     """台账: ``?month=YYYY-MM&community=<id>`` (or ``street=``; ``worker=<id>``), as a
     print-friendly page, or ``&format=xlsx`` as an Excel workbook."""
-    month = month_of(request.GET.get("month"))
+    query = LedgerQuery(request.GET)
+    if not query.is_valid():
+        return bad_query(request, query)
+    month, data = query.the_month(), query.cleaned_data
     built = ledger_module.build_ledgers(
         request.user,
         month=month,
-        street_id=_int(request.GET.get("street")),
-        community_id=_int(request.GET.get("community")),
-        worker_id=_int(request.GET.get("worker")),
+        street_id=data["street"],
+        community_id=data["community"],
+        worker_id=data["worker"],
     )
-    if request.GET.get("format") == "xlsx":
+    if data["format"] == "xlsx":
         response = HttpResponse(
             ledger_module.workbook(built),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -49,11 +49,18 @@ def tags(resident: Resident) -> str:
         return ", ".join(tag.name for tag in all_tags)
     shown = [tag.name for tag in all_tags if not tag.sensitive]
     if hidden := len(all_tags) - len(shown):
-        shown.append(
-            ngettext("%(count)d sensitive tag", "%(count)d sensitive tags", hidden)
-            % {"count": hidden}
-        )
+        shown.append(_sensitive_tags(hidden))
     return ", ".join(shown)
+
+
+def tag_name(name: str, *, sensitive: bool, served: bool) -> str:
+    """One tag as ``tags`` shows it: a sensitive one, to a viewer who does not serve the
+    resident, as "1 sensitive tag" (a care plan's tag, a ledger row's)."""
+    return name if served or not sensitive else _sensitive_tags(1)
+
+
+def _sensitive_tags(count: int) -> str:
+    return ngettext("%(count)d sensitive tag", "%(count)d sensitive tags", count) % {"count": count}
 
 
 # The columns of a resident export, in order: (header, value).

@@ -132,3 +132,60 @@ def test_the_service_case_shows_the_households_history_to_those_who_serve_it(
         page = client.get(f"/cases/{task.case_id}/").content.decode()
         assert ('data-testid="household-history"' in page) is shown, user
         assert (record_visit_note in page) is shown
+
+
+def test_a_home_visit_by_a_worker_who_no_longer_serves_the_household_is_refused(
+    worker_a, elder, alone, territory, client
+):
+    from care.services import CareConflict
+    from grids.models import Assignment
+
+    plan = weekly_call(worker_a, elder, alone, kind="visit")
+    task = plan.tasks.first()
+    Assignment.objects.filter(user=worker_a).update(cell=territory.cell_b)  # moved next door
+    with pytest.raises(CareConflict):
+        complete_task(task_id=task.pk, by=worker_a, note="上门")
+    client.force_login(worker_a)
+    page = client.post(f"/care/tasks/{task.pk}/", {"note": "上门"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 409
+    assert "no longer serve" in page.content.decode()
+    task.refresh_from_db()
+    assert task.status == "open" and not Visit.objects.exists()
+
+
+def test_a_plan_for_a_derived_tag_finds_residents_by_age(worker_a, territory, client):
+    """老年人 follows from the birth date (Tag.min_age), never ticked: a plan for it is set
+    for anyone that old, listed as needing one, and refused for anyone younger."""
+    from datetime import date
+
+    from residents.models import Tag
+
+    from ..factories import HouseholdFactory, ResidentFactory
+
+    elderly = Tag.objects.get(code="elderly")
+    household = HouseholdFactory(cell=territory.cell_a, address="幸福路7号院1号楼")
+    old = ResidentFactory(household=household, name="赵大爷", birth_date=date(1950, 1, 2), tags=[])
+    young = ResidentFactory(household=household, name="赵小", birth_date=date(1990, 1, 2), tags=[])
+    client.force_login(worker_a)
+    index = client.get("/care/").content.decode()
+    assert f"/care/residents/{old.pk}/plan/" in index and "老年人" in index
+    assert f"/care/residents/{young.pk}/plan/" not in index
+    form = client.get(f"/care/residents/{old.pk}/plan/").content.decode()
+    assert f'<option value="{elderly.pk}">老年人</option>' in form
+    with pytest.raises(ValidationError) as refused:
+        weekly_call(worker_a, young, elderly)
+    assert set(refused.value.message_dict) == {"tag"}
+    posted = client.post(
+        f"/care/residents/{old.pk}/plan/",
+        {
+            "tag": elderly.pk,
+            "kind": "call",
+            "responsible": "worker",
+            "worker": worker_a.pk,
+            "frequency": "weekly",
+            "weekday": 0,
+            "starts_on": "2026-11-02",
+        },
+    )
+    assert posted.status_code == 302
+    assert CarePlan.objects.get().tag == elderly

@@ -168,3 +168,45 @@ def test_a_missed_volunteer_task_is_past_and_no_longer_offered(volunteer, volunt
     later = timezone.localdate() + timedelta(days=8)
     shown = {v.id for v in volunteer_tasks(volunteer, today=later)}
     assert shown and all(CareTask.objects.get(pk=i).due_on >= later for i in shown)
+
+
+def test_the_hours_table_speaks_the_readers_language(member, volunteer_plan, street_staff, client):
+    complete_task(task_id=volunteer_plan.tasks.first().pk, by=member, note="ok", hours="2")
+    client.force_login(street_staff)
+    page = client.get("/care/hours/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for header in ("Volunteer", "Organisation", "Services", "Hours"):
+        assert f"<th>{header}</th>" in page, header
+    assert "<th>志愿者</th>" not in page and "<th>所属组织</th>" not in page
+
+
+def test_a_missed_task_cannot_be_taken(volunteer, worker_a, elder, alone, client):
+    today = timezone.localdate()
+    plan = weekly_call(
+        worker_a,
+        elder,
+        alone,
+        kind="company",
+        responsible=Responsible.VOLUNTEER,
+        worker_id=None,
+        weekday=today.weekday(),
+        starts_on=today - timedelta(days=7),
+        today=today,
+    )
+    missed, todays = plan.tasks.order_by("due_on")[:2]
+    assert missed.due_on < today == todays.due_on
+    with pytest.raises(CareConflict):
+        take_task(task_id=missed.pk, by=volunteer)
+    with pytest.raises(CareConflict):  # nor taken on the way to done
+        complete_task(task_id=missed.pk, by=volunteer, note="x", hours="1")
+    api = APIClient()
+    api.force_authenticate(volunteer)
+    refused = api.post(f"/api/v1/care/volunteer-tasks/{missed.pk}/take/")
+    assert refused.status_code == 409 and "missed" in refused.json()["detail"]
+    client.force_login(volunteer)
+    assert client.post(f"/care/volunteer/{missed.pk}/take/").status_code == 409
+    missed.refresh_from_db()
+    assert (missed.status, missed.assignee) == ("open", None)
+    # Taken in time, it may still be recorded done late.
+    take_task(task_id=todays.pk, by=volunteer)
+    later = timezone.now() + timedelta(days=2)
+    assert complete_task(task_id=todays.pk, by=volunteer, hours="1", now=later).is_done
