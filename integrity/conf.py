@@ -23,7 +23,7 @@ DEFAULTS = {
     "INTEGRITY_PHOTO_MAX_CANDIDATES": 120,
     # Reuse: chosen on half of bench/integrity_photos.py's generated set, see its output.
     "INTEGRITY_PHOTO_MIN_INLIERS": 20,
-    "INTEGRITY_PHOTO_MAX_CHANGED": 0.005,  # share of the overlap whose contents differ
+    "INTEGRITY_PHOTO_MAX_CHANGED": 0.012,  # share of the overlap whose contents differ
     "INTEGRITY_PHOTO_FRAMED_COVERAGE": 0.6,  # below: the earlier photo sits inside a frame
     "INTEGRITY_PHOTO_MAX_DISTANCE": 8,  # pHash bits, for photos with too few keypoints
     # verifications (rules/verification.py)

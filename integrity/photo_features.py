@@ -35,7 +35,7 @@ MAX_KEYPOINTS = 256
 RATIO = 0.8  # Lowe's ratio test: best match clearly better than the second best
 RANSAC_PX = 6.0  # reprojection error allowed, in working-size pixels
 MIN_MATCHES = 8  # below this a homography means nothing
-DIFF_SIGMAS = 1.0  # a pixel differs when its detail differs by this many spreads
+DIFF_SIGMAS = 0.6  # a pixel differs when its detail differs by this many spreads
 BACKGROUND_PX = 16  # light and shading vary over more than this many thumbnail pixels
 VERSION = 1  # bump when the record changes: older rows are computed again
 
@@ -207,7 +207,11 @@ def _changed_share(later: np.ndarray, earlier: np.ndarray, to_later: np.ndarray)
         detail = cv2.GaussianBlur(grey - surroundings, (0, 0), 1.0)
         return detail / (float(detail[inside].std()) + 1e-3)
 
-    difference = np.abs(normalised(later) - normalised(warped))
+    # A pixel differs only if no neighbour of it in the other photo comes close: a re-shot
+    # photo's edges land a pixel off, a new object differs over its whole area.
+    mine, theirs = normalised(later), normalised(warped)
+    kernel = np.ones((3, 3), np.uint8)
+    difference = np.maximum(mine - cv2.dilate(theirs, kernel), cv2.erode(theirs, kernel) - mine)
     changed = ((difference > DIFF_SIGMAS) & inside).astype(np.uint8)
     changed = cv2.morphologyEx(changed, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     return area / (w * h), float(changed.sum()) / area

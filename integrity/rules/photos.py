@@ -162,6 +162,7 @@ def _evidence(new: dict, old: dict, other_case: dict, figures: dict) -> dict:
     """One pair, with what the page needs to say it in plain words."""
     days = (new["created_at"] - old["created_at"]).total_seconds() / 86400
     rotation = figures.get("rotation", 0)
+    rotation = rotation - 360 if rotation > 180 else rotation
     return {
         "attachment_id": new["attachment_id"],
         "stage": new["stage"],
@@ -177,8 +178,9 @@ def _evidence(new: dict, old: dict, other_case: dict, figures: dict) -> dict:
         "distance": figures["distance"],
         "inliers": figures["inliers"],
         "mirrored": figures.get("mirrored", False),
-        # Degrees the earlier photo was turned, as a person says it: 90, not 270 the other way.
-        "rotation": rotation - 360 if rotation > 180 else rotation,
+        # Degrees the earlier photo was turned, as a person says it (-90, not 270); a hand's
+        # tilt of a degree or two is not worth saying.
+        "rotation": rotation if abs(rotation) >= 3 else 0,
         "scale": figures.get("scale"),
         "coverage": figures.get("coverage"),
         "changed": figures.get("changed"),

@@ -17,3 +17,14 @@ def pvalue(value) -> str:
     except (TypeError, ValueError):
         return "" if value is None else str(value)
     return f"< {SMALLEST_SHOWN}" if p < SMALLEST_SHOWN else f"{p:.3f}"
+
+
+@register.filter
+def percent(value) -> str:
+    """A share (0.034) as a person reads it: "3.4 %"; "<0.1 %" for a trace; "—" if absent."""
+    if value is None:
+        return "—"
+    share = float(value) * 100
+    if 0 < share < 0.1:
+        return "<0.1 %"
+    return f"{share:.1f} %".replace(".0 %", " %")
