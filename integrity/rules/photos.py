@@ -62,7 +62,6 @@ def _photo_rows(start, until) -> list[dict]:
             "attachment_id",
             "phash",
             "sha256",
-            "matches",
             "matched_at",
             case_id=_attachment("case_id"),
             created_at=_attachment("created_at"),
@@ -97,19 +96,19 @@ def reused_photos(window: Window) -> list[FlagDraft]:
     pending = [i for i, row in enumerate(rows) if wanted(row) and row["matched_at"] is None]
     if pending:
         match_new_photos(photos, pending)
-        fresh = dict(
-            PhotoHash.objects.filter(
-                attachment_id__in=[rows[i]["attachment_id"] for i in pending]
-            ).values_list("attachment_id", "matches")
-        )
-        for i in pending:
-            rows[i]["matches"] = fresh.get(rows[i]["attachment_id"], [])
+    # Only the window's photos need what they matched (the lookback's rows are candidates).
+    stored = PhotoHash.objects.filter(
+        informative=True,
+        attachment__created_at__gte=window.since,
+        attachment__created_at__lt=window.until,
+    ).values_list("attachment_id", "matches")
+    matches = dict(stored.iterator(chunk_size=2000))
     position = {row["attachment_id"]: i for i, row in enumerate(rows)}
     found: dict[int, list[tuple[int, int, dict]]] = defaultdict(list)  # case → (new, old, figures)
     for index, row in enumerate(rows):
         if not wanted(row):
             continue
-        for figures in row["matches"]:
+        for figures in matches.get(row["attachment_id"], []):
             other = position.get(figures["attachment_id"])
             if other is None or rows[other]["case_id"] == row["case_id"]:
                 continue
