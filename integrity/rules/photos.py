@@ -182,5 +182,6 @@ def _evidence(new: dict, old: dict, other_case: dict, figures: dict) -> dict:
         "rotation": rotation if abs(rotation) >= 3 else 0,
         "scale": figures.get("scale"),
         "coverage": figures.get("coverage"),
+        "framed": figures.get("coverage", 1) < float(setting("INTEGRITY_PHOTO_FRAMED_COVERAGE")),
         "changed": figures.get("changed"),
     }

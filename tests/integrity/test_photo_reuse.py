@@ -83,6 +83,7 @@ def test_a_photo_passed_off_again_after_a_trick_is_flagged(cast, since, trick):
     assert evidence["inliers"] >= 20
     assert evidence["mirrored"] is (trick == "mirrored")
     assert abs(evidence["rotation"]) == (90 if trick == "turned a quarter" else 0)
+    assert evidence["framed"] is (trick == "cropped into a chat screenshot")
     assert evidence["days_earlier"] >= 4.9 and evidence["same_worker"] is True
 
 
