@@ -21,7 +21,9 @@ DEFAULTS = {
     "INTEGRITY_PHOTO_CANDIDATE_DISTANCE": 20,  # pHash bits, any flip or quarter turn
     "INTEGRITY_PHOTO_NEARBY_M": 1000.0,
     "INTEGRITY_PHOTO_MAX_CANDIDATES": 120,
-    # Reuse: chosen on half of bench/integrity_photos.py's generated set, see its output.
+    # Reuse: set from a 12-spot calibration of the generated photos (copies changed <= 0.009,
+    # new problems at the same spot >= 0.018); bench/integrity_photos.py chooses them again
+    # on its tuning half and prints both.
     "INTEGRITY_PHOTO_MIN_INLIERS": 20,
     "INTEGRITY_PHOTO_MAX_CHANGED": 0.012,  # share of the overlap whose contents differ
     "INTEGRITY_PHOTO_FRAMED_COVERAGE": 0.6,  # below: the earlier photo sits inside a frame

@@ -9,9 +9,8 @@ cases, or a close hash anywhere, within ``INTEGRITY_PHOTO_LOOKBACK_DAYS``). A ph
 attached in the window is flagged when it reproduces a photo of *another* case: at least
 ``INTEGRITY_PHOTO_MIN_INLIERS`` keypoints explained by one homography, and the same
 contents where the two overlap (or the earlier photo framed inside a screenshot); see
-``photo_matching.is_reuse``. The thresholds were chosen on half of a generated set of
-street photos and their tricked copies and measured on the other half
-(``bench/integrity_photos.py``).
+``photo_matching.is_reuse``. ``bench/integrity_photos.py`` chooses the thresholds on half
+of a generated set of street photos and their tricked copies and measures the other half.
 
 Another day's photo of a recurring spot (the same wall, a new pile of rubbish) matches the
 background but not the problem, and is left alone: an honest new report. Pairs where one
