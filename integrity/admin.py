@@ -47,7 +47,11 @@ class PhotoHashAdmin(admin.ModelAdmin):
     list_display = ("attachment_id", "hex", "informative", "width", "height", "computed_at")
     list_filter = ("informative",)
     search_fields = ("sha256",)
-    readonly_fields = [f.name for f in PhotoHash._meta.fields]
+    # The binary fingerprints (~25 KB of keypoints) mean nothing on screen.
+    exclude = ("variants", "features")
+    readonly_fields = [
+        f.name for f in PhotoHash._meta.fields if f.name not in ("variants", "features")
+    ]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -16,8 +16,18 @@ DEFAULTS = {
     "INTEGRITY_DUPLICATE_WINDOW_HOURS": 7 * 24,
     "INTEGRITY_DUPLICATE_MIN_SIMILARITY": 0.9,
     # the same photo on different cases (rules/photos.py)
-    "INTEGRITY_PHOTO_MAX_DISTANCE": 8,  # Hamming distance between 64-bit pHashes
     "INTEGRITY_PHOTO_LOOKBACK_DAYS": 365,
+    # Candidates for the geometric check (integrity/photo_matching.py).
+    "INTEGRITY_PHOTO_CANDIDATE_DISTANCE": 20,  # pHash bits, any flip or quarter turn
+    "INTEGRITY_PHOTO_NEARBY_M": 1000.0,
+    "INTEGRITY_PHOTO_MAX_CANDIDATES": 120,
+    # Reuse: set from a 12-spot calibration of the generated photos (copies changed <= 0.009,
+    # new problems at the same spot >= 0.018); bench/integrity_photos.py chooses them again
+    # on its tuning half and prints both.
+    "INTEGRITY_PHOTO_MIN_INLIERS": 20,
+    "INTEGRITY_PHOTO_MAX_CHANGED": 0.012,  # share of the overlap whose contents differ
+    "INTEGRITY_PHOTO_FRAMED_COVERAGE": 0.6,  # below: the earlier photo sits inside a frame
+    "INTEGRITY_PHOTO_MAX_DISTANCE": 8,  # pHash bits, for photos with too few keypoints
     # verifications (rules/verification.py)
     "INTEGRITY_MIN_VERIFY_MINUTES": 10,
     "INTEGRITY_MIN_VERIFY_NOTE_CHARS": 5,

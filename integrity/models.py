@@ -160,7 +160,10 @@ class IntegrityFlag(models.Model):
 
 class PhotoHash(models.Model):
     """A photo's fingerprints (照片指纹): a 64-bit perceptual hash (pHash) that survives
-    re-encoding, resizing and small crops, and the SHA-256 of the file's bytes.
+    re-encoding, resizing and small crops, the pHashes of its flipped and rotated copies,
+    its local features (keypoints that survive crops, screenshots and re-shooting), and
+    the SHA-256 of the file's bytes. ``version`` below ``photo_features.VERSION``: computed
+    by older code, computed again by the next scan.
 
     ``informative`` is false for images too small or too flat to fingerprint (a 1×1
     placeholder, a black frame): every such image hashes alike, so they are left out of
@@ -181,6 +184,17 @@ class PhotoHash(models.Model):
     width = models.PositiveIntegerField(_("width"), default=0)
     height = models.PositiveIntegerField(_("height"), default=0)
     informative = models.BooleanField(_("informative"), default=False)
+    # The pHashes of the photo mirrored and turned by 90° steps (8 × 8 bytes), so a flipped
+    # or rotated copy is a cheap candidate too.
+    variants = models.BinaryField(_("hashes of flipped and rotated copies"), default=b"")
+    # Local features (integrity.photo_features.pack): ORB keypoints of the photo and its
+    # mirror image and a small grey copy, about 25 KB.
+    features = models.BinaryField(_("local features"), default=b"")
+    version = models.PositiveSmallIntegerField(_("fingerprint version"), default=0)
+    # The geometric check against earlier photos, done once: every candidate that shared
+    # enough points or hash bits, with the raw figures (thresholds apply when flags are made).
+    matches = models.JSONField(_("matches with earlier photos"), default=list, blank=True)
+    matched_at = models.DateTimeField(_("matched at"), null=True, blank=True)
     error = models.CharField(_("error"), max_length=200, blank=True)
     computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
 

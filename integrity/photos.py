@@ -1,4 +1,6 @@
-"""Photo fingerprints (照片指纹) for the reused-photo rule: pHash and SHA-256 per attachment.
+"""Photo fingerprints (照片指纹) for the reused-photo rule: per attachment, a pHash and the
+pHashes of its flipped and rotated copies (cheap candidates), local features (the geometric
+check, ``photo_features``) and the SHA-256.
 
 Fingerprints are computed by the scan for attachments that have none yet (``ensure_hashes``),
 so intake never waits for image decoding and a missed run is caught up by the next one. A
@@ -19,6 +21,7 @@ from PIL import Image, ImageOps
 from cases.models import Attachment
 from cases.photos import NotAPhoto, open_image
 
+from . import photo_features
 from .models import PhotoHash
 
 logger = logging.getLogger(__name__)
@@ -39,13 +42,39 @@ def to_unsigned(value: int) -> int:
     return value % _UINT64
 
 
+def _dihedral(image: Image.Image):
+    """The 8 ways a photo can be flipped and turned by quarter turns, itself first."""
+    for mirrored in (image, ImageOps.mirror(image)):
+        for turn in (None, Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_180,
+                     Image.Transpose.ROTATE_270):  # fmt: skip
+            yield mirrored if turn is None else mirrored.transpose(turn)
+
+
+def variant_hashes(grey: Image.Image) -> list[int]:
+    """Unsigned pHashes of ``grey`` and its 7 flipped/turned copies (``grey``'s own first)."""
+    small = grey.resize((128, 128), Image.Resampling.LANCZOS)
+    return [int(str(imagehash.phash(v)), 16) for v in _dihedral(small)]
+
+
+def pack_hashes(values: list[int]) -> bytes:
+    return np.array(values, dtype="<u8").tobytes()
+
+
+def unpack_hashes(data: bytes) -> np.ndarray:
+    return np.frombuffer(bytes(data), dtype="<u8")
+
+
 def fingerprint(data: bytes) -> dict:
     """The ``PhotoHash`` fields of an image's bytes (``error`` set if it cannot be read).
 
     Never raises: the files are whatever storage holds, including uploads from before the
     photo pipeline. The header is checked as an upload's is (``cases.photos.open_image``:
     JPEG/PNG/WebP, at most ``PHOTO_MAX_PIXELS``) before a pixel is decoded."""
-    result = {"sha256": hashlib.sha256(data).hexdigest(), "informative": False}
+    result = {
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "informative": False,
+        "version": photo_features.VERSION,
+    }
     try:
         image = open_image(data)
         image = ImageOps.exif_transpose(image)
@@ -64,6 +93,9 @@ def fingerprint(data: bytes) -> dict:
         min(result["width"], result["height"]) >= MIN_SIDE_PX
         and float(small.std()) >= MIN_GREY_STDDEV
     )
+    if result["informative"]:
+        result["variants"] = pack_hashes(variant_hashes(grey))
+        result["features"] = photo_features.pack(photo_features.extract(grey))
     return result
 
 
@@ -74,7 +106,11 @@ def hash_attachment(attachment: Attachment) -> PhotoHash:
         with attachment.file.open("rb") as handle:
             data = handle.read()
     except (OSError, ValueError) as exc:
-        row = PhotoHash(attachment=attachment, error=f"{type(exc).__name__}: {exc}"[:200])
+        row = PhotoHash(
+            attachment=attachment,
+            error=f"{type(exc).__name__}: {exc}"[:200],
+            version=photo_features.VERSION,
+        )
     else:
         row = PhotoHash(attachment=attachment, **fingerprint(data))
     if row.error:
@@ -85,6 +121,15 @@ def hash_attachment(attachment: Attachment) -> PhotoHash:
             row.error,
         )
     return row
+
+
+def drop_outdated(attachment_ids) -> int:
+    """Forget fingerprints computed by an older ``photo_features.VERSION`` among
+    ``attachment_ids`` (a queryset or list), so ``ensure_hashes`` computes them again."""
+    stale = PhotoHash.objects.filter(
+        attachment_id__in=attachment_ids, version__lt=photo_features.VERSION
+    )
+    return stale.delete()[0]
 
 
 def ensure_hashes(attachments: Iterable[Attachment], *, batch: int = 200) -> int:

@@ -1,17 +1,22 @@
 """The same photo on different cases (照片重复使用): one picture passed off as evidence twice.
 
-Each attachment gets a 64-bit perceptual hash (pHash, ``imagehash``) that survives
-re-encoding, resizing, light crops and brightness changes. A photo attached in the window is
-flagged when a photo of *another* case, attached before it within
-``INTEGRITY_PHOTO_LOOKBACK_DAYS`` (365), has a hash at Hamming distance at most
-``INTEGRITY_PHOTO_MAX_DISTANCE`` (8 of 64 bits). Measured on synthetic photos
-(bench/integrity.py): a copy re-saved as JPEG (quality 50–90), cropped up to 12 px,
-rescaled and brightened ±15 % stays within 8 for about 96 % of copies; another shot of the
-same scene with other objects in it falls within 8 about 1 % of the time, unrelated photos
-almost never (median 31). Pairs where one case was merged into the other are left alone (a
-resident re-sending their picture is not a fake). Blank and tiny images are never compared.
-The flag sits on the later case and names the earlier one(s); the subject is whoever
-attached the later photo.
+A worker who reuses a photo crops it, mirrors it, turns it, screenshots it from a chat,
+lets an app recompress it, filters it, or stands at the same spot and photographs the same
+thing again on another day. Each photo is therefore fingerprinted once (``integrity.photos``:
+pHashes of the photo flipped and turned, and local features) and checked once against the
+earlier photos a cheater would reuse (``integrity.photo_matching``: same worker, nearby
+cases, or a close hash anywhere, within ``INTEGRITY_PHOTO_LOOKBACK_DAYS``). A photo
+attached in the window is flagged when it reproduces a photo of *another* case: at least
+``INTEGRITY_PHOTO_MIN_INLIERS`` keypoints explained by one homography, and the same
+contents where the two overlap (or the earlier photo framed inside a screenshot); see
+``photo_matching.is_reuse``. ``bench/integrity_photos.py`` chooses the thresholds on half
+of a generated set of street photos and their tricked copies and measures the other half.
+
+Another day's photo of a recurring spot (the same wall, a new pile of rubbish) matches the
+background but not the problem, and is left alone: an honest new report. Pairs where one
+case was merged into the other are left alone (a resident re-sending their picture is not
+a fake). Blank and tiny images are never compared. The flag sits on the later case and
+names the earlier one(s); the subject is whoever attached the later photo.
 """
 
 from __future__ import annotations
@@ -19,65 +24,105 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 
-import numpy as np
+from django.db.models import F
 
 from cases.models import Attachment, Case
 
 from ..conf import setting
 from ..models import PhotoHash, Rule
-from ..photos import ensure_hashes, to_unsigned
+from ..photo_matching import PhotoRows, is_reuse, match_new_photos
+from ..photos import drop_outdated, ensure_hashes
 from .base import FlagDraft, Window, iso
 
 
-def _popcount(values: np.ndarray) -> np.ndarray:
-    return np.bitwise_count(values)
+def _attachment(name: str) -> F:
+    return F(f"attachment__{name}")
 
 
-def reused_photos(window: Window) -> list[FlagDraft]:
-    max_distance = int(setting("INTEGRITY_PHOTO_MAX_DISTANCE"))
-    start = window.since - timedelta(days=float(setting("INTEGRITY_PHOTO_LOOKBACK_DAYS")))
-    in_span = {"created_at__gte": start, "created_at__lt": window.until}
-    ensure_hashes(
-        Attachment.objects.filter(**in_span, photo_hash__isnull=True)
-        .only("id", "file")
-        .iterator(chunk_size=500)
-    )
-    rows = list(
+THRESHOLDS = (
+    "INTEGRITY_PHOTO_MIN_INLIERS",
+    "INTEGRITY_PHOTO_MAX_CHANGED",
+    "INTEGRITY_PHOTO_FRAMED_COVERAGE",
+    "INTEGRITY_PHOTO_MAX_DISTANCE",
+)
+
+
+def _photo_rows(start, until) -> list[dict]:
+    """The informative photos attached in ``[start, until)``, oldest first, with what the
+    prefilter and the evidence need."""
+    rows = (
         PhotoHash.objects.filter(
             informative=True,
             attachment__created_at__gte=start,
-            attachment__created_at__lt=window.until,
+            attachment__created_at__lt=until,
         )
         .order_by("attachment__created_at", "attachment_id")
-        .values_list(
+        .values(
             "attachment_id",
-            "attachment__case_id",
             "phash",
             "sha256",
-            "attachment__created_at",
-            "attachment__stage",
-            "attachment__event__actor_id",
+            "matched_at",
+            case_id=_attachment("case_id"),
+            created_at=_attachment("created_at"),
+            stage=_attachment("stage"),
+            actor_id=_attachment("event__actor_id"),
+            reporter_id=_attachment("case__reporter_id"),
+            lon=_attachment("case__lon"),
+            lat=_attachment("case__lat"),
         )
     )
+    result = list(rows)
+    for row in result:
+        row["worker_id"] = row["actor_id"] or row["reporter_id"]
+    return result
+
+
+def reused_photos(window: Window) -> list[FlagDraft]:
+    start = window.since - timedelta(days=float(setting("INTEGRITY_PHOTO_LOOKBACK_DAYS")))
+    in_span = Attachment.objects.filter(created_at__gte=start, created_at__lt=window.until)
+    drop_outdated(in_span.values("id"))
+    ensure_hashes(in_span.filter(photo_hash__isnull=True).only("id", "file").iterator(500))
+    rows = _photo_rows(start, window.until)
     if not rows:
         return []
-    hashes = np.array([to_unsigned(r[2]) for r in rows], dtype=np.uint64)
-    case_of = np.array([r[1] for r in rows], dtype=np.int64)
-    found: dict[int, list[tuple[int, int, int]]] = defaultdict(list)  # case → (new, old, d)
+    photos = PhotoRows.of(rows)
+
+    def wanted(row: dict) -> bool:
+        return row["created_at"] >= window.since and (
+            window.case_ids is None or row["case_id"] in window.case_ids
+        )
+
+    pending = [i for i, row in enumerate(rows) if wanted(row) and row["matched_at"] is None]
+    if pending:
+        match_new_photos(photos, pending)
+    # Only the window's photos need what they matched (the lookback's rows are candidates).
+    stored = PhotoHash.objects.filter(
+        informative=True,
+        attachment__created_at__gte=window.since,
+        attachment__created_at__lt=window.until,
+    ).values_list("attachment_id", "matches")
+    matches = dict(stored.iterator(chunk_size=2000))
+    position = {row["attachment_id"]: i for i, row in enumerate(rows)}
+    found: dict[int, list[tuple[int, int, dict]]] = defaultdict(list)  # case → (new, old, figures)
     for index, row in enumerate(rows):
-        if row[4] < window.since or (window.case_ids is not None and row[1] not in window.case_ids):
+        if not wanted(row):
             continue
-        # Rows are in (created_at, id) order: the earlier photos are the ones before it.
-        distances = _popcount(hashes[:index] ^ hashes[index])
-        close = np.nonzero((distances <= max_distance) & (case_of[:index] != row[1]))[0]
-        for other in close:
-            found[row[1]].append((index, int(other), int(distances[other])))
+        for figures in matches.get(row["attachment_id"], []):
+            other = position.get(figures["attachment_id"])
+            if other is None or rows[other]["case_id"] == row["case_id"]:
+                continue
+            if is_reuse(figures, same_file=row["sha256"] == rows[other]["sha256"]):
+                found[row["case_id"]].append((index, other, figures))
+    return _drafts(rows, found)
+
+
+def _drafts(rows: list[dict], found: dict) -> list[FlagDraft]:
     if not found:
         return []
-    involved = {rows[o][1] for pairs in found.values() for _n, o, _d in pairs} | set(found)
+    involved = {rows[o]["case_id"] for pairs in found.values() for _n, o, _f in pairs}
     cases = {
         c["id"]: c
-        for c in Case.objects.filter(pk__in=sorted(involved)).values(
+        for c in Case.objects.filter(pk__in=sorted(involved | set(found))).values(
             "id", "number", "reporter_id", "duplicate_of_id"
         )
     }
@@ -85,30 +130,14 @@ def reused_photos(window: Window) -> list[FlagDraft]:
     for case_id, pairs in found.items():
         case = cases[case_id]
         evidence = []
-        for new, old, distance in sorted(pairs, key=lambda p: (p[2], p[1])):
-            other = cases[rows[old][1]]
+        for new, old, figures in sorted(pairs, key=lambda p: (-p[2]["inliers"], p[1])):
+            other = cases[rows[old]["case_id"]]
             if case["duplicate_of_id"] == other["id"] or other["duplicate_of_id"] == case_id:
                 continue
-            evidence.append(
-                {
-                    "attachment_id": rows[new][0],
-                    "stage": rows[new][5],
-                    "attached_at": iso(rows[new][4]),
-                    "matched_attachment_id": rows[old][0],
-                    "matched_case_id": other["id"],
-                    "matched_number": other["number"],
-                    "matched_stage": rows[old][5],
-                    "matched_attached_at": iso(rows[old][4]),
-                    "distance": distance,
-                    "same_file": rows[new][3] == rows[old][3],
-                    "phash": f"{to_unsigned(rows[new][2]):016x}",
-                    "matched_phash": f"{to_unsigned(rows[old][2]):016x}",
-                }
-            )
+            evidence.append(_evidence(rows[new], rows[old], other, figures))
         if not evidence:
             continue
-        first = evidence[0]
-        subject = rows[pairs[0][0]][6] or case["reporter_id"]
+        subject = rows[pairs[0][0]]["worker_id"] or case["reporter_id"]
         drafts.append(
             FlagDraft(
                 rule=Rule.REUSED_PHOTO,
@@ -118,9 +147,40 @@ def reused_photos(window: Window) -> list[FlagDraft]:
                 evidence={
                     "photos": evidence[:10],
                     "match_count": len(evidence),
-                    "closest_distance": first["distance"],
-                    "thresholds": {"max_distance": max_distance, "hash_bits": 64},
+                    "most_points": evidence[0]["inliers"],
+                    "closest_distance": min(e["distance"] for e in evidence),
+                    "thresholds": {name: setting(name) for name in THRESHOLDS},
                 },
             )
         )
     return drafts
+
+
+def _evidence(new: dict, old: dict, other_case: dict, figures: dict) -> dict:
+    """One pair, with what the page needs to say it in plain words."""
+    days = (new["created_at"] - old["created_at"]).total_seconds() / 86400
+    rotation = figures.get("rotation", 0)
+    rotation = rotation - 360 if rotation > 180 else rotation
+    return {
+        "attachment_id": new["attachment_id"],
+        "stage": new["stage"],
+        "attached_at": iso(new["created_at"]),
+        "matched_attachment_id": old["attachment_id"],
+        "matched_case_id": other_case["id"],
+        "matched_number": other_case["number"],
+        "matched_stage": old["stage"],
+        "matched_attached_at": iso(old["created_at"]),
+        "days_earlier": round(days, 1),
+        "same_worker": bool(new["worker_id"]) and new["worker_id"] == old["worker_id"],
+        "same_file": new["sha256"] == old["sha256"],
+        "distance": figures["distance"],
+        "inliers": figures["inliers"],
+        "mirrored": figures.get("mirrored", False),
+        # Degrees the earlier photo was turned, as a person says it (-90, not 270); a hand's
+        # tilt of a degree or two is not worth saying.
+        "rotation": rotation if abs(rotation) >= 3 else 0,
+        "scale": figures.get("scale"),
+        "coverage": figures.get("coverage"),
+        "framed": figures.get("coverage", 1) < float(setting("INTEGRITY_PHOTO_FRAMED_COVERAGE")),
+        "changed": figures.get("changed"),
+    }

@@ -25,3 +25,14 @@ def pvalue(value) -> str:
 def dismiss_reasons() -> list[tuple[str, str]]:
     """The reasons a reviewer may give for a dismissal (value, label), for the review forms."""
     return DismissReason.choices
+
+
+@register.filter
+def percent(value) -> str:
+    """A share (0.034) as a person reads it: "3.4 %"; "<0.1 %" for a trace; "—" if absent."""
+    if value is None:
+        return "—"
+    share = float(value) * 100
+    if 0 < share < 0.1:
+        return "<0.1 %"
+    return f"{share:.1f} %".replace(".0 %", " %")

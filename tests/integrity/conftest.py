@@ -101,3 +101,35 @@ def add_event(case: Case, action: str, to_status: str, *, actor, at: datetime, n
 @pytest.fixture
 def since():
     return timezone.now() - timedelta(days=1)
+
+
+def street(seed: int, *, problem: int | None = None, size=(800, 600)) -> Image.Image:
+    """A textured street-like photo: grainy ground, a facade with windows, shapes; with a
+    ``problem`` (a pile of shapes on the ground) of its own seed, so one spot can be shot
+    again with something new in it."""
+    rng = np.random.default_rng(seed)
+    w, h = size
+    grain = rng.normal(0, 1, (h // 4, w // 4))
+    grain = np.asarray(Image.fromarray(grain.astype(np.float32)).resize(size))
+    base = rng.integers(60, 200, 3)
+    pixels = np.clip(base + grain[..., None] * 25 + rng.normal(0, 8, (h, w, 3)), 0, 255)
+    image = Image.fromarray(pixels.astype(np.uint8))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([0, 0, w, h // 2], fill=tuple(int(v) for v in rng.integers(90, 230, 3)))
+    for x in range(20, w - 40, int(rng.integers(45, 70))):
+        for y in range(20, h // 2 - 40, int(rng.integers(45, 70))):
+            draw.rectangle(
+                [x, y, x + 28, y + 30], fill=tuple(int(v) for v in rng.integers(0, 120, 3))
+            )
+    for _ in range(12):
+        x, y = (int(v) for v in rng.integers(0, w - 80, 2))
+        colour = tuple(int(v) for v in rng.integers(0, 256, 3))
+        draw.ellipse([x, y, x + int(rng.integers(10, 60)), y + int(rng.integers(10, 60))], colour)
+    if problem is not None:
+        pile = np.random.default_rng(problem)
+        cx, cy = int(pile.integers(150, w - 150)), int(pile.integers(h // 2 + 60, h - 80))
+        for _ in range(40):
+            x, y = cx + int(pile.normal(0, 45)), cy + int(pile.normal(0, 25))
+            colour = tuple(int(v) for v in pile.integers(0, 256, 3))
+            draw.polygon([(x, y), (x + int(pile.integers(8, 30)), y + 5), (x + 4, y + 20)], colour)
+    return image

@@ -1,0 +1,250 @@
+"""Local features of a photo (局部特征) and the geometric check between two photos.
+
+A global hash changes when a photo is cropped hard, mirrored, rotated, pasted into a
+screenshot or taken again from another spot; the corners and blobs inside it do not. Each
+photo is reduced once, when it is fingerprinted, to a compact record (``pack``):
+
+- ORB keypoints (OpenCV: oriented FAST corners with rotation-steered binary descriptors, 32
+  bytes each) of the photo scaled to ``WORK_PIXELS``, and of its mirror
+  image (ORB is invariant to rotation and, through its pyramid, to scale, but not to
+  mirroring);
+- a small grey copy (``THUMB_PIXELS``) used to ask whether what the two photos show is the
+  same or the same place with something new in it.
+
+``compare`` matches one photo's descriptors to another's (Lowe's ratio test), fits a
+homography with RANSAC (OpenCV's USAC) and counts the matches it explains (inliers):
+unrelated photos share a handful by chance, a copy shares dozens to hundreds. It then lays
+the earlier photo over the later one with that homography and measures the share of the
+overlap whose contents differ: a re-shot copy differs only by light and noise; another
+day's photo of a recurring spot (the same wall, a new pile of rubbish) differs where the
+problem is.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image
+
+WORK_PIXELS = 640 * 480  # every photo is scaled to this area: a screenshot's photo stays large
+THUMB_PIXELS = 128 * 96
+MAX_KEYPOINTS = 256
+RATIO = 0.8  # Lowe's ratio test: best match clearly better than the second best
+RANSAC_PX = 6.0  # reprojection error allowed, in working-size pixels
+MIN_MATCHES = 8  # below this a homography means nothing
+DIFF_SIGMAS = 0.6  # a pixel differs when its detail differs by this many spreads
+BACKGROUND_PX = 16  # light and shading vary over more than this many thumbnail pixels
+VERSION = 1  # bump when the record changes: older rows are computed again
+
+_HEADER = np.dtype([("w", "<u2"), ("h", "<u2"), ("n", "<u2"), ("m", "<u2"), ("tw", "<u2")])
+_ORB = None
+_MATCHER = None
+
+
+def _orb():
+    global _ORB, _MATCHER
+    if _ORB is None:
+        _ORB = cv2.ORB_create(nfeatures=MAX_KEYPOINTS, edgeThreshold=15, fastThreshold=12)
+        _MATCHER = cv2.BFMatcher(cv2.NORM_HAMMING)
+    return _ORB
+
+
+@dataclass(frozen=True)
+class Features:
+    """One photo's record: keypoint positions and descriptors of the photo and of its
+    mirror image, the working size, and the grey thumbnail."""
+
+    size: tuple[int, int]
+    points: np.ndarray  # (n, 2) float32
+    descriptors: np.ndarray  # (n, 32) uint8
+    mirror_points: np.ndarray
+    mirror_descriptors: np.ndarray
+    thumb: np.ndarray  # (th, tw) uint8
+
+    @property
+    def keypoints(self) -> int:
+        return len(self.points)
+
+
+@dataclass(frozen=True)
+class Match:
+    """How one photo reproduces an earlier one: ``inliers`` matched points that one
+    homography explains; ``mirrored``; ``rotation`` in degrees (counter-clockwise, the
+    earlier photo turned to the later); ``scale`` of the earlier photo in the later one;
+    ``coverage`` the share of the later photo the earlier one covers (a screenshot: well
+    under 1); ``changed`` the share of the overlap whose contents differ."""
+
+    inliers: int
+    mirrored: bool
+    rotation: int
+    scale: float
+    coverage: float
+    changed: float
+
+
+def _scaled(grey: np.ndarray, pixels: int) -> np.ndarray:
+    h, w = grey.shape
+    factor = math.sqrt(pixels / (w * h))
+    if factor >= 1:
+        return grey
+    size = (max(1, round(w * factor)), max(1, round(h * factor)))
+    return cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+
+
+def _detect(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    keypoints, descriptors = _orb().detectAndCompute(grey, None)
+    if descriptors is None:
+        return np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8)
+    points = np.array([k.pt for k in keypoints], dtype=np.float32)
+    return points, descriptors
+
+
+def extract(image: Image.Image) -> Features:
+    """The record of a decoded photo (already turned upright by its EXIF)."""
+    grey = _scaled(np.asarray(image.convert("L")), WORK_PIXELS)
+    h, w = grey.shape
+    # Contrast-limited equalisation: a photo taken in other light keeps its corners.
+    equalised = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(grey)
+    points, descriptors = _detect(equalised)
+    mirror_points, mirror_descriptors = _detect(np.ascontiguousarray(equalised[:, ::-1]))
+    thumb = _scaled(grey, THUMB_PIXELS)
+    return Features((w, h), points, descriptors, mirror_points, mirror_descriptors, thumb)
+
+
+def pack(features: Features) -> bytes:
+    tw = features.thumb.shape[1]
+    header = np.array(
+        [(*features.size, features.keypoints, len(features.mirror_points), tw)], dtype=_HEADER
+    )
+    parts = [
+        header.tobytes(),
+        features.points.astype("<f4").tobytes(),
+        features.descriptors.tobytes(),
+        features.mirror_points.astype("<f4").tobytes(),
+        features.mirror_descriptors.tobytes(),
+        features.thumb.tobytes(),
+    ]
+    return b"".join(parts)
+
+
+def unpack(data: bytes) -> Features:
+    header = np.frombuffer(data, dtype=_HEADER, count=1)[0]
+    w, h, n, m, tw = (int(header[k]) for k in ("w", "h", "n", "m", "tw"))
+    offset = _HEADER.itemsize
+
+    def take(count: int, dtype: str, shape: tuple[int, ...]) -> np.ndarray:
+        nonlocal offset
+        array = np.frombuffer(data, dtype=dtype, count=count, offset=offset).reshape(shape)
+        offset += array.nbytes
+        return array
+
+    points = take(n * 2, "<f4", (n, 2))
+    descriptors = take(n * 32, "u1", (n, 32))
+    mirror_points = take(m * 2, "<f4", (m, 2))
+    mirror_descriptors = take(m * 32, "u1", (m, 32))
+    rest = (len(data) - offset) // tw
+    thumb = take(rest * tw, "u1", (rest, tw))
+    return Features((w, h), points, descriptors, mirror_points, mirror_descriptors, thumb)
+
+
+def _homography(
+    query_points: np.ndarray, query_descriptors: np.ndarray, earlier: Features
+) -> tuple[np.ndarray, int] | None:
+    """The homography taking ``earlier`` onto the query's points and how many matches it
+    explains, or None when there are too few matches to fit one."""
+    if len(query_descriptors) < MIN_MATCHES or earlier.keypoints < MIN_MATCHES:
+        return None
+    _orb()
+    pairs = _MATCHER.knnMatch(query_descriptors, earlier.descriptors, k=2)
+    good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < RATIO * p[1].distance]
+    if len(good) < MIN_MATCHES:
+        return None
+    source = earlier.points[[g.trainIdx for g in good]]
+    target = query_points[[g.queryIdx for g in good]]
+    homography, mask = cv2.findHomography(
+        source, target, cv2.USAC_DEFAULT, RANSAC_PX, maxIters=2000, confidence=0.999
+    )
+    if homography is None:
+        return None
+    determinant = float(np.linalg.det(homography[:2, :2]))
+    # A fold or a collapse to a line: a degenerate fit to chance matches, not a photo.
+    if not 1 / 64 < determinant < 64:
+        return None
+    return homography, int(mask.sum())
+
+
+def _changed_share(later: np.ndarray, earlier: np.ndarray, to_later: np.ndarray) -> tuple:
+    """(coverage, changed): the share of ``later`` the warped ``earlier`` covers, and the
+    share of that overlap where the two differ by more than light and noise explain."""
+    h, w = later.shape
+    scale = math.sqrt(abs(float(np.linalg.det(to_later[:2, :2]))))
+    later = later.astype(np.float32)
+    earlier = earlier.astype(np.float32)
+    # Compare at the coarser of the two resolutions: a photo shrunk into a screenshot has
+    # lost the detail its original still has.
+    if scale < 1:
+        earlier = cv2.GaussianBlur(earlier, (0, 0), 0.6 / scale)
+    elif scale > 1:
+        later = cv2.GaussianBlur(later, (0, 0), 0.6 * scale)
+    warped = cv2.warpPerspective(earlier, to_later, (w, h), flags=cv2.INTER_LINEAR)
+    inside = cv2.warpPerspective(
+        np.ones(earlier.shape, np.uint8), to_later, (w, h), flags=cv2.INTER_NEAREST
+    )
+    inside = cv2.erode(inside, np.ones((5, 5), np.uint8)).astype(bool)
+    area = int(inside.sum())
+    if area < 0.02 * w * h:
+        return area / (w * h), 1.0
+
+    def normalised(grey: np.ndarray) -> np.ndarray:
+        # Light changes brightness, contrast and shading across a scene: compare each
+        # pixel with its wide surroundings, in units of the overlap's spread.
+        # Surroundings from inside the overlap only: a screenshot's bars must not leak in.
+        weight = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), BACKGROUND_PX)
+        surroundings = cv2.GaussianBlur(grey * inside, (0, 0), BACKGROUND_PX) / (weight + 1e-6)
+        detail = cv2.GaussianBlur(grey - surroundings, (0, 0), 1.0)
+        return detail / (float(detail[inside].std()) + 1e-3)
+
+    # A pixel differs only if no neighbour of it in the other photo comes close: a re-shot
+    # photo's edges land a pixel off, a new object differs over its whole area.
+    mine, theirs = normalised(later), normalised(warped)
+    kernel = np.ones((3, 3), np.uint8)
+    difference = np.maximum(mine - cv2.dilate(theirs, kernel), cv2.erode(theirs, kernel) - mine)
+    changed = ((difference > DIFF_SIGMAS) & inside).astype(np.uint8)
+    changed = cv2.morphologyEx(changed, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    return area / (w * h), float(changed.sum()) / area
+
+
+def compare(later: Features, earlier: Features) -> Match | None:
+    """The best geometric match of ``later`` (as taken, or mirrored) onto ``earlier``, or
+    None when neither fits a homography."""
+    best: tuple[int, bool, np.ndarray] | None = None
+    for mirrored, points, descriptors in (
+        (False, later.points, later.descriptors),
+        (True, later.mirror_points, later.mirror_descriptors),
+    ):
+        fit = _homography(points, descriptors, earlier)
+        if fit and (best is None or fit[1] > best[0]):
+            best = (fit[1], mirrored, fit[0])
+    if best is None:
+        return None
+    inliers, mirrored, homography = best
+    thumb = later.thumb[:, ::-1] if mirrored else later.thumb
+    to_thumb = np.diag([thumb.shape[1] / later.size[0], thumb.shape[0] / later.size[1], 1.0])
+    from_thumb = np.diag(
+        [earlier.size[0] / earlier.thumb.shape[1], earlier.size[1] / earlier.thumb.shape[0], 1.0]
+    )
+    coverage, changed = _changed_share(
+        np.ascontiguousarray(thumb), earlier.thumb, to_thumb @ homography @ from_thumb
+    )
+    a, b = homography[0, 0], homography[1, 0]
+    return Match(
+        inliers=inliers,
+        mirrored=mirrored,
+        rotation=round(math.degrees(math.atan2(b, a))) % 360,
+        scale=round(math.sqrt(abs(float(np.linalg.det(homography[:2, :2])))), 2),
+        coverage=round(coverage, 2),
+        changed=round(changed, 3),
+    )
