@@ -14,6 +14,7 @@ from cases.models import Case, CaseStatus
 from cases.selectors import route_for
 from cases.specialists import functional_worker_for
 
+from . import steps
 from .errors import TransitionNotAllowed
 
 logger = logging.getLogger(__name__)
@@ -24,8 +25,9 @@ def route_case(case_id: int, version: int | None = None) -> int | None:
     someone serves in the cell), else where a routing rule names a department.
 
     Idempotent: a case that is no longer ``accepted`` (dispatched by staff or by an earlier
-    delivery), that has moved past ``version`` (the accept that owed this — a case the
-    department returned is accepted again, but must not go straight back), that has vanished,
+    delivery), that a later step moved on since its event ``version`` (the accept that owed
+    this — a case the department returned is accepted again, but must not go straight back;
+    a note added to the case is no step: ``workflows.steps``), that has vanished,
     or that no rule covers is left alone. Returns the department id dispatched to (for a
     functional worker: None, with the worker as the case's handler), else None.
     """
@@ -35,7 +37,7 @@ def route_case(case_id: int, version: int | None = None) -> int | None:
     case = Case.objects.select_related("category", "cell").filter(pk=case_id).first()
     if case is None or case.status != CaseStatus.ACCEPTED:
         return None
-    if version is not None and case.version != version:
+    if version is not None and steps.moved_on([case_id], since=version):
         return None
     worker_id = functional_worker_for(category=case.category, cell=case.cell)
     if worker_id is not None:
