@@ -1,11 +1,10 @@
 """Auto-dispatch (DESIGN §4, §8): an accepted service case goes to the functional worker of its
-specialty serving the cell (``cases.specialists``); any other case, or a service case no such
-worker serves, to the department a routing rule names; otherwise it waits in the street's
-queue."""
+specialty serving the cell (``cases.specialists``); any other case, a service case no such
+worker serves, or one whose worker the dispatch refuses (an assignment ended meanwhile:
+logged), to the department a routing rule names; otherwise it waits in the street's queue."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 
 from django.core.exceptions import ValidationError
@@ -41,9 +40,15 @@ def route_case(case_id: int, version: int | None = None) -> int | None:
         return None
     worker_id = functional_worker_for(category=case.category, cell=case.cell)
     if worker_id is not None:
-        with contextlib.suppress(TransitionNotAllowed):  # dispatched meanwhile
+        try:
             dispatch_to_functional_worker(case_id=case_id, by=None, worker_id=worker_id)
-        return None
+            return None
+        except TransitionNotAllowed:  # dispatched meanwhile
+            return None
+        except ValidationError as exc:  # their assignment changed since: the department's route
+            logger.warning(
+                "route_case %s: functional worker %s refused: %s", case_id, worker_id, exc
+            )
     department = route_for(category=case.category, cell=case.cell)
     if department is None:
         return None
