@@ -23,6 +23,16 @@ from .models import OPEN_STATUSES, Case, Category
 _LEVELS = ("cell", "community", "street")
 
 
+def _covering(cell: GridCell) -> Q:
+    """Assignments whose territory holds ``cell``: the cell, its community, or the street
+    the community is in now (from the cell, not a case's copy of its street)."""
+    return (
+        Q(cell_id=cell.pk)
+        | Q(community_id=cell.community_id)
+        | Q(street__communities=cell.community_id)
+    )
+
+
 def functional_worker_for(*, category: Category, cell: GridCell) -> int | None:
     """The user id of the functional worker who should handle a ``category`` case in
     ``cell`` (see the module docstring), or ``None``. Two queries: the candidates' assignments
@@ -30,14 +40,9 @@ def functional_worker_for(*, category: Category, cell: GridCell) -> int | None:
     specialty_id = category.routing_specialty_id
     if specialty_id is None:
         return None
-    covers = (
-        Q(cell_id=cell.pk)
-        | Q(community_id=cell.community_id)
-        | Q(street__communities=cell.community_id)
-    )
     rows = (
         Assignment.objects.active()
-        .filter(covers, role=Role.FUNCTIONAL_WORKER, specialty_id=specialty_id)
+        .filter(_covering(cell), role=Role.FUNCTIONAL_WORKER, specialty_id=specialty_id)
         .values_list("scope", "user_id")
         .distinct()
     )
@@ -67,17 +72,18 @@ def _least_loaded(candidates: list[int]) -> int:
 
 def serves_case(*, user_id: int, case: Case) -> bool:
     """Is ``user_id`` a functional worker of the case's specialty whose current assignment
-    covers its cell (the rule a manual dispatch to a worker is held to)?"""
+    covers its cell (the rule a dispatch to a worker is held to: the same coverage as
+    ``functional_worker_for``)?"""
     specialty_id = case.category.routing_specialty_id
     if specialty_id is None:
         return False
-    covers = (
-        Q(cell_id=case.cell_id)
-        | Q(community_id=case.cell.community_id)
-        | Q(street_id=case.street_id)
-    )
     return (
         Assignment.objects.active()
-        .filter(covers, user_id=user_id, role=Role.FUNCTIONAL_WORKER, specialty_id=specialty_id)
+        .filter(
+            _covering(case.cell),
+            user_id=user_id,
+            role=Role.FUNCTIONAL_WORKER,
+            specialty_id=specialty_id,
+        )
         .exists()
     )

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import TypeVar
 
@@ -96,13 +96,22 @@ VOLATILE = frozenset({"client_now"})
 
 def fingerprint(method: str, path: str, data) -> str:
     """A digest of what was asked: method, path and every field of the body (a photo by
-    the digest of its bytes) but the ``VOLATILE`` ones, independent of the fields' order."""
-    lists = data.lists() if hasattr(data, "lists") else ((k, [v]) for k, v in data.items())
-    body = {
-        name: [_digest_file(v) if isinstance(v, UploadedFile) else v for v in values]
-        for name, values in lists
-        if name not in VOLATILE
-    }
+    the digest of its bytes) but the ``VOLATILE`` ones, independent of the fields' order.
+    A JSON body that is no object (an array, a string, null) is taken whole: whether the
+    endpoint accepts it is the endpoint's to say (a 400), not a reason to fail here."""
+    if hasattr(data, "lists"):  # a form or multipart body: a field may come more than once
+        lists = data.lists()
+    elif isinstance(data, Mapping):
+        lists = ((name, [value]) for name, value in data.items())
+    else:
+        lists = None
+    body = data
+    if lists is not None:
+        body = {
+            name: [_digest_file(v) if isinstance(v, UploadedFile) else v for v in values]
+            for name, values in lists
+            if name not in VOLATILE
+        }
     text = json.dumps([method, path, body], sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
 

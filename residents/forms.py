@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from .masking import shown_birth_year
 from .models import Resident
 from .validators import birth_date_from_id_number, normalize_cn_phone, validate_id_number
-from .visits import Fix
+from .visits import fix_from
 
 
 class ResidentForm(forms.ModelForm):
@@ -117,18 +117,18 @@ class VisitForm(forms.Form):
     fixed_at = forms.DateTimeField(required=False)
 
     def clean(self) -> dict[str, Any]:
+        """Puts the fix (``residents.visits.fix_from``, or None) in ``cleaned_data["fix"]``;
+        like the API's serializer, only once every field is valid."""
         data = super().clean()
-        if (data.get("lon") is None) != (data.get("lat") is None):
-            raise ValidationError(_("A GPS fix needs both longitude and latitude."))
+        if self.errors:
+            return data
+        try:
+            data["fix"] = fix_from(
+                lon=data.get("lon"),
+                lat=data.get("lat"),
+                accuracy=data.get("accuracy"),
+                fixed_at=data.get("fixed_at"),
+            )
+        except ValidationError as exc:
+            self.add_error(None, exc)
         return data
-
-    def fix(self) -> Fix | None:
-        data = self.cleaned_data
-        if data.get("lon") is None:
-            return None
-        return Fix(
-            lon=data["lon"],
-            lat=data["lat"],
-            accuracy_m=data.get("accuracy"),
-            fixed_at=data.get("fixed_at"),
-        )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -43,6 +44,23 @@ class Fix:
     lat: float
     accuracy_m: float | None = None
     fixed_at: datetime | None = None
+
+
+def fix_from(
+    *,
+    lon: float | None,
+    lat: float | None,
+    accuracy: float | None = None,
+    fixed_at: datetime | None = None,
+) -> Fix | None:
+    """The phone's GPS fix from a visit's fields (the page's form and the API alike), None
+    without coordinates; ``ValidationError`` on the missing one when only one came."""
+    if lon is None and lat is None:
+        return None
+    if lon is None or lat is None:
+        missing = "lat" if lat is None else "lon"
+        raise ValidationError({missing: _("A GPS fix needs both longitude and latitude.")})
+    return Fix(lon=lon, lat=lat, accuracy_m=accuracy, fixed_at=fixed_at)
 
 
 @dataclass(frozen=True)

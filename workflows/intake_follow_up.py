@@ -26,7 +26,7 @@ from django.db import transaction
 from cases import duplicates
 from cases.models import Case
 
-from . import notifications, resident_notices
+from . import notifications, resident_notices, steps
 
 logger = logging.getLogger(__name__)
 
@@ -46,15 +46,19 @@ def follow_up_cases(cases: Sequence[Case]) -> dict[str, int]:
     crash or by two sweeps at once repeats no notice. Returns what was stored."""
     recipients = notifications.Recipients(cases)
     found = duplicates.find_candidates_many(cases)
+    # A case a later step moved on since intake was notified by that step (a note added to
+    # it is no step: the street still owes it a first look).
+    moved = steps.moved_on((case.pk for case in cases), since=steps.INTAKE)
     drafts = []
     for case in cases:
-        if case.version == 1:  # a case moved on since intake: its later step notified
-            drafts += notifications.next_actor_drafts(case, "create", recipients)
+        if case.pk not in moved:
+            drafts += notifications.next_actor_drafts(case, "create", recipients, step=steps.INTAKE)
         drafts += duplicates.duplicate_drafts(case, found.get(case.pk, []), recipients)
     return {
         "notified": notifications.notify_many(drafts),
         "resident": resident_notices.store_messages(
-            resident_notices.resident_message(case, "create") for case in cases
+            resident_notices.resident_message(case, "create", version=steps.INTAKE)
+            for case in cases
         ),
         "duplicates": sum(len(pairs) for pairs in found.values()),
     }

@@ -23,9 +23,9 @@ JOINT_ACTIONS = frozenset(
 )
 
 
-def _named_departments(case: Case) -> list[int]:
-    """The departments the case's latest event gave a part or a summons to."""
-    event = case.events.filter(seq=case.version).only("payload").first()
+def _named_departments(case: Case, step: int) -> list[int]:
+    """The departments the case's event ``step`` gave a part or a summons to."""
+    event = case.events.filter(seq=step).only("payload").first()
     payload = event.payload if event else {}
     named = [row["department"] for row in payload.get("summons", ())]
     if "part" in payload:
@@ -41,11 +41,12 @@ def _handlers_of(departments: list[int]) -> set[int]:
     )
 
 
-def joint_next_actors(case: Case, action: str, recipients) -> set[int] | None:
+def joint_next_actors(case: Case, action: str, recipients, *, step: int) -> set[int] | None:
+    """Who must act after the joint step ``action`` (the case's event ``step``)."""
     if action not in JOINT_ACTIONS:
         return None
     if action in ("add_codepartment", "summon"):
-        return _handlers_of(_named_departments(case))
+        return _handlers_of(_named_departments(case, step))
     if action == "request_transfer":
         return recipients.street_staff(case)
     if action in ("approve_transfer", "refuse_transfer"):

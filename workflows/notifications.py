@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from cases.models import Case, CaseStatus
 from grids.models import Assignment, Role
 
-from . import outbox
+from . import outbox, steps
 from .joint_notices import joint_message, joint_next_actors
 from .models import Notification, NotificationKind
 
@@ -241,10 +241,13 @@ def _load_case(case_id: int) -> Case | None:
     return Case.objects.select_related("street", "duplicate_of").filter(pk=case_id).first()
 
 
-def next_actors(case: Case, action: str, recipients: Recipients | None = None) -> set[int]:
-    """Who must act after ``action`` brought ``case`` to its current state."""
+def next_actors(
+    case: Case, action: str, recipients: Recipients | None = None, *, step: int | None = None
+) -> set[int]:
+    """Who must act after ``action`` (the case's event ``step``, by default its latest)
+    brought ``case`` to its current state."""
     recipients = recipients or Recipients([case])
-    joint = joint_next_actors(case, action, recipients)
+    joint = joint_next_actors(case, action, recipients, step=step or case.version)
     if joint is not None:
         return joint
     if action == "request_reopen":  # a resident says it is not fixed: staff decide
@@ -259,13 +262,13 @@ def next_actors(case: Case, action: str, recipients: Recipients | None = None) -
     return recipients.actors(case)
 
 
-def _action_message(case: Case, action: str) -> str:
+def _action_message(case: Case, action: str, step: int) -> str:
     params = {"number": case.number, "title": case.title}
     joint = joint_message(case, action)
     if joint is not None:
         return joint
     if action == "refuse_extension":
-        event = case.events.filter(seq=case.version).only("note").first()
+        event = case.events.filter(seq=step).only("note").first()
         params["reason"] = event.note if event else ""
         return (
             _("Case %(number)s “%(title)s”: your extension request was refused: %(reason)s")
@@ -320,26 +323,27 @@ def _action_message(case: Case, action: str) -> str:
     return messages.get(case.status, _("Case %(number)s “%(title)s” changed.")) % params
 
 
-def notify_next_actor(case_id: int, action: str, version: int | None = None) -> int:
-    """After ``action`` (a transition, or ``"create"`` at intake): an ACTION_NEEDED
-    notification to whoever must act next. Skipped if the case has moved on since
-    (``version`` given and older than the case's): the later step notifies for itself.
+def notify_next_actor(case_id: int, action: str, version: int) -> int:
+    """After ``action`` (a transition, or ``"create"`` at intake), the case's event
+    ``version``: an ACTION_NEEDED notification to whoever must act next. Skipped if a later
+    step moved the case on (``workflows.steps``): that step notifies for itself.
     Returns the number of new notifications."""
     case = _load_case(case_id)
-    if case is None or (version is not None and case.version != version):
+    if case is None or steps.moved_on([case_id], since=version):
         return 0
-    return notify_many(next_actor_drafts(case, action, Recipients([case])))
+    return notify_many(next_actor_drafts(case, action, Recipients([case]), step=version))
 
 
-def next_actor_drafts(case: Case, action: str, recipients: Recipients) -> list[Draft]:
+def next_actor_drafts(case: Case, action: str, recipients: Recipients, *, step: int) -> list[Draft]:
     """The ACTION_NEEDED drafts ``notify_next_actor`` stores for a loaded case (``street``
-    loaded), with the people around it already read: a batch builds its drafts with one
-    ``Recipients`` and stores them with one ``notify_many``."""
-    message = _action_message(case, action)
-    key = f"action:{case.pk}:{case.version}"
+    loaded) after ``action``, its event ``step``, with the people around it already read: a
+    batch builds its drafts with one ``Recipients`` and stores them with one
+    ``notify_many``."""
+    message = _action_message(case, action, step)
+    key = f"action:{case.pk}:{step}"
     return [
         Draft(user, case.pk, NotificationKind.ACTION_NEEDED, message, key)
-        for user in sorted(next_actors(case, action, recipients))
+        for user in sorted(next_actors(case, action, recipients, step=step))
     ]
 
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseContact, CaseStatus
 
-from . import outbox
+from . import outbox, steps
 from .models import ResidentMessage
 from .sms import send_sms
 
@@ -95,13 +95,14 @@ def _text(case: Case, action: str, note: str) -> str | None:
 def tell_resident(case_id: int, action: str, version: int | None = None) -> int:
     """Store the resident's message after ``action`` (or ``"create"``) and queue it; 1 if a
     new message was stored. Skipped when the case has no reachable contact, when nothing is
-    said at this step, or when the case has moved past ``version`` (the later step speaks)."""
+    said at this step, or when a later step moved the case on since its event ``version``
+    (``workflows.steps``: the later step speaks)."""
     case = (
         Case.objects.select_related("department", "duplicate_of", "contact")
         .filter(pk=case_id)
         .first()
     )
-    if case is None or (version is not None and case.version != version):
+    if case is None or (version is not None and steps.moved_on([case_id], since=version)):
         return 0
     note = ""
     if action in ("reject", "decline_reopen"):

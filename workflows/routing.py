@@ -1,11 +1,10 @@
 """Auto-dispatch (DESIGN §4, §8): an accepted service case goes to the functional worker of its
-specialty serving the cell (``cases.specialists``); any other case, or a service case no such
-worker serves, to the department a routing rule names; otherwise it waits in the street's
-queue."""
+specialty serving the cell (``cases.specialists``); any other case, a service case no such
+worker serves, or one whose worker the dispatch refuses (an assignment ended meanwhile:
+logged), to the department a routing rule names; otherwise it waits in the street's queue."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 
 from django.core.exceptions import ValidationError
@@ -14,6 +13,7 @@ from cases.models import Case, CaseStatus
 from cases.selectors import route_for
 from cases.specialists import functional_worker_for
 
+from . import steps
 from .errors import TransitionNotAllowed
 
 logger = logging.getLogger(__name__)
@@ -24,8 +24,9 @@ def route_case(case_id: int, version: int | None = None) -> int | None:
     someone serves in the cell), else where a routing rule names a department.
 
     Idempotent: a case that is no longer ``accepted`` (dispatched by staff or by an earlier
-    delivery), that has moved past ``version`` (the accept that owed this — a case the
-    department returned is accepted again, but must not go straight back), that has vanished,
+    delivery), that a later step moved on since its event ``version`` (the accept that owed
+    this — a case the department returned is accepted again, but must not go straight back;
+    a note added to the case is no step: ``workflows.steps``), that has vanished,
     or that no rule covers is left alone. Returns the department id dispatched to (for a
     functional worker: None, with the worker as the case's handler), else None.
     """
@@ -35,13 +36,19 @@ def route_case(case_id: int, version: int | None = None) -> int | None:
     case = Case.objects.select_related("category", "cell").filter(pk=case_id).first()
     if case is None or case.status != CaseStatus.ACCEPTED:
         return None
-    if version is not None and case.version != version:
+    if version is not None and steps.moved_on([case_id], since=version):
         return None
     worker_id = functional_worker_for(category=case.category, cell=case.cell)
     if worker_id is not None:
-        with contextlib.suppress(TransitionNotAllowed):  # dispatched meanwhile
+        try:
             dispatch_to_functional_worker(case_id=case_id, by=None, worker_id=worker_id)
-        return None
+            return None
+        except TransitionNotAllowed:  # dispatched meanwhile
+            return None
+        except ValidationError as exc:  # their assignment changed since: the department's route
+            logger.warning(
+                "route_case %s: functional worker %s refused: %s", case_id, worker_id, exc
+            )
     department = route_for(category=case.category, cell=case.cell)
     if department is None:
         return None

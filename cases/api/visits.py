@@ -5,7 +5,6 @@ like filing a case, so the phone's outbox may repeat it until an answer arrives.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,10 +15,10 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases.photos import prepare_photos
+from cases.visits import prepare_visit_photo
 from idempotency.api import IDEMPOTENCY_KEY, once
 from residents.models import Household, Visit
-from residents.visits import Fix, UndoTooLate, VisitPhoto, can_undo, record_visit, undo_deadline
+from residents.visits import UndoTooLate, can_undo, fix_from, record_visit, undo_deadline
 from residents.visits import undo_visit as undo_visit_service
 
 from .pagination import ApiPagination
@@ -46,34 +45,17 @@ class VisitCreateSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs: dict) -> dict:
-        if ("lon" in attrs) != ("lat" in attrs):
-            missing = "lat" if "lon" in attrs else "lon"
-            raise serializers.ValidationError(
-                {missing: [_("A GPS fix needs both longitude and latitude.")]}
-            )
-        return attrs
-
-    def fix(self) -> Fix | None:
-        data = self.validated_data
-        if "lon" not in data:
-            return None
-        return Fix(
-            lon=data["lon"],
-            lat=data["lat"],
-            accuracy_m=data.get("accuracy"),
-            fixed_at=data.get("fixed_at"),
+        """The fix and the photo by the page's rules (``residents.visits.fix_from``,
+        ``cases.visits.prepare_visit_photo``): ``fix`` and ``photo`` come out ready for
+        ``record_visit``; a refusal is a 400 on the field, as on the page."""
+        attrs["fix"] = fix_from(
+            lon=attrs.get("lon"),
+            lat=attrs.get("lat"),
+            accuracy=attrs.get("accuracy"),
+            fixed_at=attrs.get("fixed_at"),
         )
-
-    def prepared_photo(self) -> VisitPhoto | None:
-        """The photo through the photo pipeline; a refusal is a field error on ``photo``."""
-        upload = self.validated_data.get("photo")
-        if upload is None:
-            return None
-        try:
-            (prepared,) = prepare_photos([upload])
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError({"photo": exc.messages}) from exc
-        return VisitPhoto(data=prepared.data, thumbnail=prepared.thumbnail)
+        attrs["photo"] = prepare_visit_photo(attrs.get("photo"))
+        return attrs
 
 
 class VisitSerializer(serializers.ModelSerializer):
@@ -167,8 +149,8 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                     household_id=body.validated_data["household"],
                     by=request.user,
                     note=body.validated_data["note"],
-                    fix=body.fix(),
-                    photo=body.prepared_photo(),
+                    fix=body.validated_data["fix"],
+                    photo=body.validated_data["photo"],
                 )
             except Household.DoesNotExist:
                 raise NotFound(_("No such household among those you serve.")) from None

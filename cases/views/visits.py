@@ -4,35 +4,28 @@ to those who serve the household."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from cases.photos import prepare_photos
+from cases.visits import prepare_visit_photo
 from grids.access import assignment_required
 from residents.forms import VisitForm
 from residents.models import Household, Visit
 from residents.selectors import households_served_by
-from residents.visits import VisitPhoto, record_visit, undo_deadline
+from residents.visits import record_visit, undo_deadline
 
 from .common import serve_file
 
 
-def _errors(form: VisitForm) -> str:
-    return "; ".join(
-        " ".join(messages) if field == "__all__" else f"{field}: {' '.join(messages)}"
-        for field, messages in form.errors.items()
+def _bad_request(errors: dict[str, list[str]]) -> HttpResponse:
+    """400 with the errors as the API words them (``field: messages``), in plain text."""
+    text = "; ".join(
+        " ".join(messages) if field == NON_FIELD_ERRORS else f"{field}: {' '.join(messages)}"
+        for field, messages in errors.items()
     )
-
-
-def _photo(request: HttpRequest) -> VisitPhoto | None:
-    """The visit's photo, prepared; ``ValidationError({"photos": …})`` if it is refused."""
-    files = request.FILES.getlist("photo")
-    if not files:
-        return None
-    (prepared,) = prepare_photos(files[:1])
-    return VisitPhoto(data=prepared.data, thumbnail=prepared.thumbnail)
+    return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
 
 
 @assignment_required
@@ -41,20 +34,20 @@ def visited(request: HttpRequest, pk: int) -> HttpResponse:
     """Log a visit now: note, GPS fix, photo (all optional); 400 with the fields' errors."""
     form = VisitForm(request.POST)
     if not form.is_valid():
-        return HttpResponse(_errors(form), status=400, content_type="text/plain; charset=utf-8")
+        return _bad_request(form.errors)
     try:
         visit = record_visit(
             household_id=pk,
             by=request.user,
             note=form.cleaned_data["note"],
-            fix=form.fix(),
-            photo=_photo(request),
+            fix=form.cleaned_data["fix"],
+            photo=prepare_visit_photo(request.FILES.get("photo")),
         )
     except Household.DoesNotExist:
         raise Http404("no such household") from None
     except ValidationError as exc:
-        return HttpResponse(
-            "; ".join(exc.messages), status=400, content_type="text/plain; charset=utf-8"
+        return _bad_request(
+            exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
         )
     if request.htmx:
         return render(

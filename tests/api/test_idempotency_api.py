@@ -3,6 +3,7 @@ report, or a verification, until an answer arrives; the case is filed or changed
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import date, timedelta
 
@@ -15,7 +16,9 @@ from idempotency.models import IdempotencyKey
 
 from ..cases.images import jpeg, upload
 from ..cases.personas import case_in, photo
+from ..factories import HouseholdFactory
 from .test_case_loop_api import CASES, create_body
+from .test_visits_api import VISITS
 
 pytestmark = pytest.mark.django_db
 
@@ -154,3 +157,31 @@ def test_a_repeat_sent_later_with_the_phones_clock_now_is_the_same_request(cast,
     again = send(client, create_body(client_now="2026-11-29T10:30:00Z"), key)
     assert (first.status_code, again.status_code) == (201, 200), again.content
     assert Case.objects.count() == 1
+
+
+@pytest.mark.parametrize("body", [["井盖丢失"], "井盖丢失", 3, None])
+@pytest.mark.parametrize("endpoint", ["create", "supplement", "accept", "visit"])
+def test_a_body_that_is_not_an_object_is_a_400_and_keeps_no_key(cast, client_for, endpoint, body):
+    case = case_in(cast, "collected")
+    household = HouseholdFactory(cell=cast.territory.cell_a)
+    url, user = {
+        "create": (CASES, cast.reporter),
+        "supplement": (f"{CASES}{case.pk}/supplement/", cast.worker_a2),
+        "accept": (f"{CASES}{case.pk}/accept/", cast.staff),
+        "visit": (VISITS, cast.reporter),
+    }[endpoint]
+    client, key = client_for(user), uuid.uuid4()
+    response = client.post(
+        url, json.dumps(body), content_type="application/json", HTTP_IDEMPOTENCY_KEY=str(key)
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["non_field_errors"]  # "Expected a dictionary", "No data provided"
+    assert not IdempotencyKey.objects.filter(key=key).exists()
+    # The corrected request goes through under the same key.
+    fixed = {
+        "create": create_body(),
+        "supplement": {"note": "补充"},
+        "accept": {},
+        "visit": {"household": household.pk, "note": "走访"},
+    }[endpoint]
+    assert send(client, fixed, key, url=url).status_code in (200, 201)

@@ -9,6 +9,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from idempotency.models import IdempotencyKey
@@ -183,3 +184,37 @@ def test_the_list_shows_ones_own_visits_in_constant_queries(
             Visit.objects.filter(worker=cast.reporter).values_list("pk", flat=True)
         )
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"lat": None},  # half a fix
+        {"lon": None},
+        {"photo": "not a photo"},
+    ],
+)
+def test_the_page_and_the_api_refuse_bad_input_with_the_same_field_errors(
+    cast, client_for, as_user, household, bad
+):
+    data = body(household, **bad)
+    data = {name: value for name, value in data.items() if value is not None}
+    if "photo" in data:
+        data["photo"] = upload(b"<html>not a photo</html>", "x.jpg")
+    api = client_for(cast.reporter).post(
+        VISITS, data, format="multipart", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    if "photo" in data:
+        data["photo"] = upload(b"<html>not a photo</html>", "x.jpg")
+    del data["household"]
+    page = as_user(cast.reporter).post(
+        reverse("household-visited", args=[household.pk]),
+        data,
+        HTTP_HX_REQUEST="true",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert (api.status_code, page.status_code) == (400, 400)
+    shown = page.content.decode()
+    for field, messages in api.json().items():
+        assert f"{field}: {' '.join(messages)}" in shown
+    assert not Visit.objects.exists()

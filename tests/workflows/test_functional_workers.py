@@ -281,3 +281,36 @@ def test_the_worker_s_home_lists_the_service_cases_in_hand(cast, territory, clie
     assert case.number in page.content.decode()
     services.start_case(case_id=case.pk, by=worker)
     assert [t.kind for t in task_list(worker) if t.case] == [Kind.SERVICE]  # still to report
+
+
+# --- coverage and the fallback ---------------------------------------------------------------
+
+
+def test_the_worker_chosen_is_the_worker_a_dispatch_accepts(cast, territory):
+    """The community was moved to another street since the case was filed (区划调整): the
+    worker of the new street is chosen, and the dispatch holds them to the same coverage."""
+    case = accepted(cast)
+    community = territory.community1
+    community.street, community.code = territory.street2, "009"
+    community.save(update_fields=["street", "code"])
+    worker = fw(territory, "fw_new_street", scope="street", target=territory.street2)
+    routing.route_case(case.pk)
+    case.refresh_from_db()
+    assert (case.status, case.handler_id, case.department_id) == ("dispatched", worker.pk, None)
+
+
+def test_a_worker_refused_at_dispatch_falls_back_to_the_departments_route(
+    cast, territory, monkeypatch, caplog
+):
+    """The worker's assignment ended between the lookup and the dispatch (a race a test
+    cannot run, so the lookup's stale answer is given): the case takes the routing rule's
+    department, with a warning, instead of failing."""
+    case = accepted(cast)
+    RoutingRule.objects.create(
+        category=case.category, district=territory.district, department=cast.department
+    )
+    monkeypatch.setattr(routing, "functional_worker_for", lambda **kw: cast.worker_a2.pk)
+    assert routing.route_case(case.pk) == cast.department.pk
+    case.refresh_from_db()
+    assert (case.status, case.department) == ("dispatched", cast.department)
+    assert "functional worker" in caplog.text

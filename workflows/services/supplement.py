@@ -20,6 +20,7 @@ from cases.photos import prepare_photos
 from cases.selectors import get_case_for
 
 from ..errors import TransitionNotAllowed
+from ..steps import SUPPLEMENT
 from ..transitions import Actor
 from .runner import _prepared_before_lock, concrete_values, save_with_event
 
@@ -41,7 +42,7 @@ def add_to_case(*, case_id: int, by, note: str = "", photos: Sequence = ()) -> C
         case = get_case_for(by, case_id, for_update=True)
         if case.status not in OPEN_STATUSES:
             raise TransitionNotAllowed(
-                action="supplement",
+                action=SUPPLEMENT,
                 status=case.status,
                 allowed=[],
                 reason=_("It is finished since; file a new report if the problem is back."),
@@ -52,7 +53,7 @@ def add_to_case(*, case_id: int, by, note: str = "", photos: Sequence = ()) -> C
         save_with_event(
             case,
             before=concrete_values(case),
-            action="supplement",
+            action=SUPPLEMENT,
             from_status=case.status,
             actor=Actor.of(by),
             now=timezone.now(),
