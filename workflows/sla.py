@@ -228,5 +228,4 @@ def scan_deadlines(*, now: datetime | None = None, batch_size: int = 2000) -> Sc
         if len(cases) < batch_size:
             break
         after = (cases[-1].due_at, cases[-1].pk)
-    digest.owe_emails()
     return total
