@@ -36,6 +36,7 @@ from .models import (
     Attachment,
     CaseEvent,
     CaseGroupObjectPermission,
+    CasePart,
     CaseStatus,
     Category,
     DuplicateCandidate,
@@ -44,7 +45,7 @@ from .models import (
 )
 from .models import Case as CaseModel
 from .models.case import OPEN_STATUS_ORDER
-from .models.joint import department_group_name
+from .models.joint import PartStatus, department_group_name
 
 CATEGORY_CACHE_SECONDS = 60
 
@@ -424,6 +425,11 @@ DEPARTMENT_TABS = {
 }
 
 
+def _handler_departments(user):
+    """The departments ``user`` acts for as a handler (a subquery)."""
+    return active_assignments(user).filter(role=Role.HANDLER).values("department_id")
+
+
 def department_cases(user, *, tab: str | None = None) -> QuerySet[CaseModel]:
     """A handler's department's open cases, by time left (no deadline last); ``tab`` (one of
     ``DEPARTMENT_TABS``) narrows to one state of the loop."""
@@ -431,6 +437,23 @@ def department_cases(user, *, tab: str | None = None) -> QuerySet[CaseModel]:
     if tab is not None:
         cases = cases.filter(status=DEPARTMENT_TABS[tab])
     return cases.order_by(F("due_at").asc(nulls_last=True), "id")
+
+
+def mark_late_parts(user, cases: Iterable[CaseModel]) -> list[CaseModel]:
+    """Set ``part_escalation`` on each case: how late the open part (协办) of one of the
+    user's departments is (``EscalationLevel``; 0: none, or on time). One query."""
+    cases = list(cases)
+    late = dict(
+        CasePart.objects.filter(
+            case_id__in=[c.pk for c in cases],
+            department_id__in=_handler_departments(user),
+            status=PartStatus.OPEN,
+            escalation_level__gt=0,
+        ).values_list("case_id", "escalation_level")
+    )
+    for case in cases:
+        case.part_escalation = late.get(case.pk, 0)
+    return cases
 
 
 def department_tab_counts(user) -> dict[str, int]:

@@ -34,13 +34,15 @@ K = NotificationKind
 @dataclass(frozen=True)
 class Alert:
     """One SLA occasion of one case (``kind``: reminder, overdue or escalation) at the case's
-    step ``version``, and the people who must hear of it."""
+    step ``version`` (or of a co-department's part of it), and the people who must hear of
+    it."""
 
     case_id: int
     kind: str
     version: int
     due_at: datetime | None
     users: frozenset[int]
+    department_id: int | None = None  # a co-department's part (协办), not the case's step
 
 
 def _message(kind: str, count: int) -> str:
@@ -90,6 +92,7 @@ def store_notices(alerts: list[Alert], *, at: datetime) -> None:
             [
                 SlaNotice(
                     case_id=a.case_id,
+                    department_id=a.department_id,
                     kind=a.kind,
                     version=a.version,
                     due_at=a.due_at,
@@ -105,9 +108,12 @@ def store_notices(alerts: list[Alert], *, at: datetime) -> None:
     with connection.cursor() as cursor:
         execute_values(
             cursor.cursor,
-            f"INSERT INTO {table} (case_id, kind, version, due_at, at, told) VALUES %s "
-            "ON CONFLICT DO NOTHING",
-            [(a.case_id, a.kind, a.version, a.due_at, at, len(a.users)) for a in alerts],
+            f"INSERT INTO {table} (case_id, department_id, kind, version, due_at, at, told) "
+            "VALUES %s ON CONFLICT DO NOTHING",
+            [
+                (a.case_id, a.department_id, a.kind, a.version, a.due_at, at, len(a.users))
+                for a in alerts
+            ],
             page_size=len(alerts),
         )
 

@@ -69,6 +69,15 @@ class CasePart(models.Model):
         verbose_name=_("reported or released by"),
     )
     done_note = models.TextField(_("report or release note"), blank=True)
+    # Marks of the SLA scanner (workflows.sla), like a case step's: reminded at ``remind_at``
+    # (80 % of the part's time), late and yellow past ``due_at``, red at ``red_at``.
+    remind_at = models.DateTimeField(_("remind at (催办)"), null=True, blank=True)
+    reminded = models.BooleanField(_("reminded"), default=False)
+    overdue = models.BooleanField(_("late (逾期)"), default=False)
+    escalation_level = models.PositiveSmallIntegerField(
+        _("escalation (督办)"), choices=EscalationLevel.choices, default=EscalationLevel.NONE
+    )
+    red_at = models.DateTimeField(_("red at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("co-department part (协办)")
@@ -76,6 +85,12 @@ class CasePart(models.Model):
         ordering = ["case", "added_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["case", "department"], name="case_part_once")
+        ]
+        indexes = [
+            # The scanner's work: open parts, by deadline (a handful at a time).
+            models.Index(
+                fields=["due_at"], name="case_part_open_due", condition=Q(status=PartStatus.OPEN)
+            ),
         ]
 
     def __str__(self) -> str:

@@ -114,11 +114,11 @@ def test_a_scan_cut_short_after_its_first_batch_still_owes_that_batchs_emails(ca
     now = max(c.due_at for c in cases) + timedelta(seconds=1)
     run_batch, batches = sla._scan_batch, []
 
-    def cut_after_the_first(**kwargs):
+    def cut_after_the_first(*args, **kwargs):
         if batches:
             raise SoftTimeLimitExceeded()
         batches.append(1)
-        return run_batch(**kwargs)
+        return run_batch(*args, **kwargs)
 
     monkeypatch.setattr(sla, "_scan_batch", cut_after_the_first)
     with pytest.raises(SoftTimeLimitExceeded):
