@@ -15,7 +15,8 @@ from the timeline alone and matches ``joint_state`` of the rows.
   the verifier then; the row lock makes exactly one of simultaneous reports the last.
 - A check-in needs the handler's GPS fix in the case's cell or within ``CHECK_IN_RADIUS_M``
   (plus the fix's accuracy, at most ``MAX_ACCURACY_M``) of the case's point.
-- A transfer is asked for by the lead's handler and decided by street staff; approved, the
+- A transfer is asked for by the lead's handler (or the functional worker holding a service
+  case) and decided by street staff; approved, the
   case goes to the new department as dispatched, its handling clock running on (nothing is
   reset), and the event keeps the record of the department that held it
   (``loop.holder_record``), as a return does.
@@ -269,7 +270,8 @@ def check_in(
 
 
 def request_transfer(*, case_id: int, by, department_id: int, reason: str) -> Case:
-    """转办申请 (the lead's handler): ask street staff to give the case to another department
+    """转办申请 (the lead's handler, or the functional worker in whose hands a service case
+    is): ask street staff to give the case to another department
     serving its place (not the lead, not a co-department with an open part: 400), with a
     reason. The case stays with the department until they decide."""
 

@@ -229,11 +229,13 @@ def accept_and_dispatch_case(
 
 def holder_record(case: Case, *, now: datetime) -> dict:
     """What a return or a transfer keeps on the record of the department that held the case
-    (DESIGN §5): its id and name, whether the handling deadline had passed (marked by the
-    scanner or not), the escalation and the deadline (ISO, UTC)."""
+    (DESIGN §5): its id and name (none for a service case a functional worker held), the
+    handler, whether the handling deadline had passed (marked by the scanner or not), the
+    escalation and the deadline (ISO, UTC)."""
     return {
         "department": case.department_id,
-        "department_name": case.department.name,
+        "department_name": case.department.name if case.department else None,
+        "handler": case.handler_id,
         "overdue": case.overdue or (case.due_at is not None and case.due_at <= now),
         "escalation_level": case.escalation_level,
         "due_at": case.due_at.astimezone(UTC).isoformat() if case.due_at else None,
