@@ -12,7 +12,7 @@ access a co-department or a summoned department gets to the one case it is part 
   summons with no check-in past ``arrive_by`` ``overdue`` (yellow, then red at twice the span),
   like an overdue step. ``Case.pending_summons`` counts those not checked in.
 - ``CaseGroupObjectPermission``: django-guardian's direct-FK group permission for cases. Each
-  department acts through a group (``department_group``); ``view_case`` on a case lets the
+  department acts through a group (``department_groups``); ``view_case`` on a case lets the
   department's handlers see that case, and only it (``cases.selectors.case_scope_q``).
 
 Every change of a part or a summons is made by a transition service and recorded on the
@@ -178,10 +178,12 @@ def department_group_name(department_id: int) -> str:
     return f"department:{department_id}"
 
 
-def department_group(department_id: int) -> Group:
-    """The group a department's handlers act through for object permissions (made once)."""
-    group, _created = Group.objects.get_or_create(name=department_group_name(department_id))
-    return group
+def department_groups(department_ids: list[int]) -> list[Group]:
+    """The groups the departments' handlers act through for object permissions (made once,
+    in two queries for any number of departments)."""
+    names = [department_group_name(pk) for pk in department_ids]
+    Group.objects.bulk_create([Group(name=name) for name in names], ignore_conflicts=True)
+    return list(Group.objects.filter(name__in=names))
 
 
 def preload_joint_departments(cases) -> None:

@@ -27,12 +27,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from guardian.shortcuts import assign_perm
 
 from cases.models import Attachment, Case, CaseEvent, CasePart, PartStatus, Priority, Summons
-from cases.models.joint import department_group
+from cases.models.joint import CaseGroupObjectPermission, department_groups
 from grids.geometry import haversine_m
 from grids.spatial import get_cell_index
 
@@ -40,7 +40,7 @@ from ..calendar import LimitUnit
 from ..clocks import reminder_point
 from ..transitions import Actor
 from ..verification import assign_verifier
-from .loop import holder_record, serving_department
+from .loop import holder_record, serving_department, serving_departments
 from .runner import require, run_transition
 
 # 报到 on site: within the case's cell, or this close to its point (plus the fix's accuracy).
@@ -53,9 +53,18 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.astimezone(UTC).isoformat()
 
 
-def _grant(case: Case, department_id: int) -> None:
-    """Let the department's handlers see this case (and only it) through its group."""
-    assign_perm("cases.view_case", department_group(department_id), case)
+def _grant(case: Case, department_ids: list[int]) -> None:
+    """Let the departments' handlers see this case (and only it) through their groups (a
+    fixed number of queries for any number of departments; a permission held already is
+    kept)."""
+    view = Permission.objects.get(content_type__app_label="cases", codename="view_case")
+    CaseGroupObjectPermission.objects.bulk_create(
+        [
+            CaseGroupObjectPermission(group=group, permission=view, content_object=case)
+            for group in department_groups(department_ids)
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def _moved_on(case: Case, *, now: datetime) -> dict:
@@ -96,7 +105,7 @@ def add_codepartment(
             remind_at=_part_reminder(case, start=now, due=due),
         )
         case.open_parts += 1
-        _grant(case, department.pk)
+        _grant(case, [department.pk])
         part = {"department": department.pk, "status": PartStatus.OPEN, "due_at": _iso(due)}
         return {"part": part | {"department_name": department.name, "note": note.strip()}}
 
@@ -179,7 +188,7 @@ def summon(*, case_id: int, by, department_ids: Iterable[int], note: str = "") -
         if len(department_ids) > MAX_SUMMONED:
             message = _("Summon at most %(n)d departments at once.") % {"n": MAX_SUMMONED}
             raise ValidationError({"departments": message})
-        departments = [serving_department(case, pk, field="departments") for pk in department_ids]
+        departments = serving_departments(case, department_ids, field="departments")
         if case.summonses.filter(department_id__in=department_ids, checked_in_at=None).exists():
             raise ValidationError(
                 {"departments": _("A department you chose is already summoned and on its way.")}
@@ -190,8 +199,7 @@ def summon(*, case_id: int, by, department_ids: Iterable[int], note: str = "") -
             for d in departments
         )
         case.pending_summons += len(departments)
-        for department in departments:
-            _grant(case, department.pk)
+        _grant(case, department_ids)
         return {
             "summons": [
                 {"department": d.pk, "department_name": d.name, "arrive_by": _iso(arrive_by)}

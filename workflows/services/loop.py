@@ -120,17 +120,31 @@ def self_resolve_case(*, case_id: int, by, note: str, photos: Sequence = ()) -> 
     return _result_transition("self_resolve", case_id=case_id, by=by, note=note, photos=photos)
 
 
+def serving_departments(
+    case: Case, department_ids: list[int], *, field: str = "department"
+) -> list[Department]:
+    """The active departments ``department_ids`` (in that order) if each serves the case's
+    territory, else a ``ValidationError`` on ``field``. One query for any number."""
+    found = Department.objects.in_bulk(department_ids)
+    departments = [found.get(pk) for pk in department_ids]
+    if any(
+        department is None
+        or not department.is_active
+        or not department.serves(
+            district_id=case.street.district_id,
+            street_id=case.street_id,
+            community_id=case.cell.community_id,
+        )
+        for department in departments
+    ):
+        raise ValidationError({field: _("Choose a department serving this place.")})
+    return departments
+
+
 def serving_department(case: Case, department_id: int, *, field: str = "department") -> Department:
     """The active department ``department_id`` if it serves the case's territory, else a
     ``ValidationError`` on ``field``."""
-    department = Department.objects.filter(pk=department_id, is_active=True).first()
-    if department is None or not department.serves(
-        district_id=case.street.district_id,
-        street_id=case.street_id,
-        community_id=case.cell.community_id,
-    ):
-        raise ValidationError({field: _("Choose a department serving this place.")})
-    return department
+    return serving_departments(case, [department_id], field=field)[0]
 
 
 def _dispatch_to(department_id: int | None, handler_id: int | None) -> Apply:
