@@ -25,7 +25,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase
@@ -156,13 +156,31 @@ class Summons(models.Model):
 
     @property
     def on_time(self) -> bool:
-        return self.checked_in_at is not None and self.checked_in_at <= self.arrive_by
+        return arrived_on_time(self.checked_in_at, self.arrive_by, overdue=self.overdue)
 
     @property
     def arrival_minutes(self) -> float | None:
         if self.checked_in_at is None:
             return None
         return round((self.checked_in_at - self.summoned_at).total_seconds() / 60, 1)
+
+
+def arrived_on_time(checked_in_at, arrive_by, *, overdue: bool) -> bool:
+    """按时报到, the one definition (the case page, the check-in's record, the indicators):
+    checked in by ``arrive_by`` and never marked late by the scanner (late is late). In SQL:
+    ``arrived_on_time_q``."""
+    return checked_in_at is not None and checked_in_at <= arrive_by and not overdue
+
+
+def arrived_on_time_q(prefix: str = "") -> Q:
+    """``arrived_on_time`` as a filter over ``Summons`` (``prefix``: the path to it)."""
+    return Q(
+        **{
+            f"{prefix}checked_in_at__isnull": False,
+            f"{prefix}checked_in_at__lte": F(f"{prefix}arrive_by"),
+            f"{prefix}overdue": False,
+        }
+    )
 
 
 class CaseGroupObjectPermission(GroupObjectPermissionBase):
