@@ -1,19 +1,23 @@
 """报到率 and average arrival time per department (吹哨报到, DESIGN §8), beside the indicators.
 
-A summons counts in the period it was made in (``Summons.summoned_at``, local days), for the
-department summoned and the case's street:
+What is counted is a case a department was summoned to, by its first summons to that case
+(``first_summons_q``): in the period that summons was made in (``summoned_at``, local days),
+for the department and the case's street. A department summoned again to the same case is
+still one case — the one its drill-down lists — and a day's count never changes with later
+days, so the rolled-up days add up exactly.
 
-- 吹哨数 ``summoned``: summonses made;
-- 报到数 ``checked_in``: of those, checked in (报到) at all;
-- 按时报到 ``on_time``: checked in by ``arrive_by`` and never marked late by the scanner;
+- 吹哨数 ``summoned``: cases summoned to;
+- 报到数 ``checked_in``: of those, checked in (报到) at the first summons;
+- 按时报到 ``on_time``: the first summons checked in by ``arrive_by`` and never marked late
+  by the scanner (``cases.models.joint.arrived_on_time``, the one definition);
 - 报到率 ``check_in_rate`` = on_time / summoned (``None`` under ``MIN_CASES``, shown "—", as
   every rate);
-- 平均到场用时 ``avg_arrival_minutes``: mean minutes from summons to check-in, over the
+- 平均到场用时 ``avg_arrival_minutes``: mean minutes from summons to check-in, over those
   check-ins.
 
 Days up to the last rolled-up day are read from ``ArrivalRollup`` (written with the other
 rollups of the day, ``write_arrival_day``); later days from the summonses themselves. The
-drill-down (``arrival_q``) lists the cases of exactly the summonses counted.
+drill-down (``arrival_q``) lists exactly the cases counted.
 """
 
 from __future__ import annotations
@@ -22,35 +26,51 @@ from collections import defaultdict
 from datetime import date, datetime
 
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
 from cases.models import Summons
+from cases.models.joint import arrived_on_time, arrived_on_time_q
 from grids.models import Street
 
-from .indicators import MIN_CASES
+from .indicators import ratio
 from .models import ArrivalRollup
 
 ARRIVAL_FIELDS = ("summoned", "checked_in", "on_time", "arrival_seconds")
-
-
-def on_time_q(prefix: str = "") -> Q:
-    return Q(
-        **{
-            f"{prefix}checked_in_at__isnull": False,
-            f"{prefix}checked_in_at__lte": F(f"{prefix}arrive_by"),
-            f"{prefix}overdue": False,
-        }
-    )
 
 
 def _counted(t0: datetime, t1: datetime, prefix: str = "") -> Q:
     return Q(**{f"{prefix}summoned_at__gte": t0, f"{prefix}summoned_at__lt": t1})
 
 
+def first_summons_q() -> Q:
+    """The first summons of its department to its case (no earlier one)."""
+    earlier = Summons.objects.filter(
+        case_id=OuterRef("case_id"), department_id=OuterRef("department_id")
+    ).filter(
+        Q(summoned_at__lt=OuterRef("summoned_at"))
+        | Q(summoned_at=OuterRef("summoned_at"), pk__lt=OuterRef("pk"))
+    )
+    return ~Exists(earlier)
+
+
+def _counted_summonses(t0: datetime, t1: datetime) -> QuerySet[Summons]:
+    """The summonses whose cases are counted in ``[t0, t1)``: one per department and case."""
+    return Summons.objects.filter(_counted(t0, t1), first_summons_q())
+
+
 def live_counts(t0: datetime, t1: datetime, *, streets: list[int]) -> dict[tuple, dict]:
-    """Counts per (department, street) of the summonses made in ``[t0, t1)`` (one query)."""
-    rows = Summons.objects.filter(_counted(t0, t1), case__street_id__in=streets).values_list(
-        "department_id", "case__street_id", "summoned_at", "arrive_by", "checked_in_at", "overdue"
+    """Counts per (department, street) of the cases counted in ``[t0, t1)`` (one query)."""
+    rows = (
+        _counted_summonses(t0, t1)
+        .filter(case__street_id__in=streets)
+        .values_list(
+            "department_id",
+            "case__street_id",
+            "summoned_at",
+            "arrive_by",
+            "checked_in_at",
+            "overdue",
+        )
     )
     out: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(ARRIVAL_FIELDS, 0))
     for department, street, summoned_at, arrive_by, checked_in_at, overdue in rows:
@@ -58,7 +78,7 @@ def live_counts(t0: datetime, t1: datetime, *, streets: list[int]) -> dict[tuple
         counts["summoned"] += 1
         if checked_in_at is not None:
             counts["checked_in"] += 1
-            counts["on_time"] += checked_in_at <= arrive_by and not overdue
+            counts["on_time"] += arrived_on_time(checked_in_at, arrive_by, overdue=overdue)
             counts["arrival_seconds"] += round((checked_in_at - summoned_at).total_seconds())
     return out
 
@@ -106,9 +126,9 @@ def department_arrivals(
 
 def arrival_indicators(counts: dict) -> dict:
     """报到率 and the average arrival time from a department's counts."""
-    summoned, checked_in = counts["summoned"], counts["checked_in"]
+    checked_in = counts["checked_in"]
     return {
-        "check_in_rate": round(counts["on_time"] / summoned, 4) if summoned >= MIN_CASES else None,
+        "check_in_rate": ratio(counts["on_time"], counts["summoned"]),
         "avg_arrival_minutes": (
             round(counts["arrival_seconds"] / checked_in / 60, 1) if checked_in else None
         ),
@@ -116,10 +136,10 @@ def arrival_indicators(counts: dict) -> dict:
 
 
 def arrival_q(figure: str, *, department: int, t0: datetime, t1: datetime) -> Q:
-    """The cases of the summonses ``figure`` counts for ``department`` in ``[t0, t1)``."""
-    summonses = Summons.objects.filter(_counted(t0, t1), department_id=department)
+    """The cases ``figure`` counts for ``department`` in ``[t0, t1)``."""
+    summonses = _counted_summonses(t0, t1).filter(department_id=department)
     if figure == "checked_in_on_time":
-        summonses = summonses.filter(on_time_q())
+        summonses = summonses.filter(arrived_on_time_q())
     return Q(pk__in=summonses.values("case_id"))
 
 

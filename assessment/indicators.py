@@ -113,11 +113,16 @@ def shown_counts(c: Mapping[str, int]) -> dict[str, int]:
     return out
 
 
+def ratio(numerator: int, denominator: int) -> float | None:
+    """A rate: ``None`` under ``MIN_CASES`` (see the module docstring)."""
+    return round(numerator / denominator, 4) if denominator >= MIN_CASES else None
+
+
 def rates(shown: Mapping[str, int], handling_us: int) -> dict[str, float | None]:
     """The indicators of one unit from its ``shown_counts`` (see the module docstring)."""
     out: dict[str, float | None] = {}
     for name, (num, den) in FRACTIONS.items():
-        out[name] = round(shown[num] / shown[den], 4) if shown[den] >= MIN_CASES else None
+        out[name] = ratio(shown[num], shown[den])
     closed = shown["closed"]
     out["avg_handling_hours"] = round(handling_us / closed / 3_600_000_000, 2) if closed else None
     return out

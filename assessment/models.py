@@ -355,9 +355,10 @@ class GridSurveyAnswer(models.Model):
 
 
 class ArrivalRollup(models.Model):
-    """One department's summonses (吹哨) in one street for one day, by the day they were made:
-    how many, how many checked in (报到), how many on time, and the arrival time summed
-    (seconds from summons to check-in). ``assessment.arrivals`` writes and reads them."""
+    """The cases one department was summoned to (吹哨) in one street for one day, each by the
+    day of its first summons to the case: how many, how many checked in (报到), how many on
+    time, and the arrival time summed (seconds from summons to check-in).
+    ``assessment.arrivals`` writes and reads them."""
 
     start = models.DateField(_("day"))
     department = models.ForeignKey("grids.Department", on_delete=models.CASCADE, related_name="+")

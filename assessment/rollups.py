@@ -183,8 +183,13 @@ def missed_q(t0: datetime, t1: datetime) -> Q:
 
 
 def was_overdue() -> Exists:
-    """The case went past a deadline at some step (the SLA scanner's overdue record)."""
-    return Exists(SlaNotice.objects.filter(case_id=OuterRef("pk"), kind=NotificationKind.OVERDUE))
+    """The case went past a deadline at some step (the SLA scanner's overdue record); a
+    co-department's late part (协办) is its own, not the case's."""
+    return Exists(
+        SlaNotice.objects.filter(
+            case_id=OuterRef("pk"), kind=NotificationKind.OVERDUE, department__isnull=True
+        )
+    )
 
 
 def on_time_q() -> Q:

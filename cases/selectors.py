@@ -36,15 +36,17 @@ from .models import (
     Attachment,
     CaseEvent,
     CaseGroupObjectPermission,
+    CasePart,
     CaseStatus,
     Category,
     DuplicateCandidate,
     ReopenRequest,
     RoutingRule,
+    Summons,
 )
 from .models import Case as CaseModel
 from .models.case import OPEN_STATUS_ORDER
-from .models.joint import department_group_name
+from .models.joint import PartStatus, department_group_name
 
 CATEGORY_CACHE_SECONDS = 60
 
@@ -424,13 +426,55 @@ DEPARTMENT_TABS = {
 }
 
 
+def _handler_departments(user):
+    """The departments ``user`` acts for as a handler (a subquery)."""
+    return active_assignments(user).filter(role=Role.HANDLER).values("department_id")
+
+
 def department_cases(user, *, tab: str | None = None) -> QuerySet[CaseModel]:
-    """A handler's department's open cases, by time left (no deadline last); ``tab`` (one of
-    ``DEPARTMENT_TABS``) narrows to one state of the loop."""
-    cases = cases_visible_to(user).filter(status__in=_OPEN, department__isnull=False)
+    """A handler's department's work queue: the open cases it leads, and the joint cases in
+    which it has something to do — an open part (协办) or a summons not yet checked in
+    (报到) — by time left (no deadline last); ``tab`` (one of ``DEPARTMENT_TABS``) narrows
+    to one state of the loop.
+
+    A joint case leaves the queue when the department's part is done or it checked in; its
+    object permission stays, so it can still open the case (its report, its arrival and the
+    outcome are part of its record and of its assessment)."""
+    departments = _handler_departments(user)
+    # Read as ids first (a few per department), as in ``_case_scope``: a subquery inside
+    # this OR would cost PostgreSQL its index scans on the case table.
+    joint = {
+        *CasePart.objects.filter(department_id__in=departments, status=PartStatus.OPEN).values_list(
+            "case_id", flat=True
+        ),
+        *Summons.objects.filter(
+            department_id__in=departments, checked_in_at__isnull=True
+        ).values_list("case_id", flat=True),
+    }
+    work = Q(department_id__in=departments)
+    if joint:
+        work |= Q(pk__in=sorted(joint))
+    cases = cases_visible_to(user).filter(work, status__in=_OPEN, department__isnull=False)
     if tab is not None:
         cases = cases.filter(status=DEPARTMENT_TABS[tab])
     return cases.order_by(F("due_at").asc(nulls_last=True), "id")
+
+
+def mark_late_parts(user, cases: Iterable[CaseModel]) -> list[CaseModel]:
+    """Set ``part_escalation`` on each case: how late the open part (协办) of one of the
+    user's departments is (``EscalationLevel``; 0: none, or on time). One query."""
+    cases = list(cases)
+    late = dict(
+        CasePart.objects.filter(
+            case_id__in=[c.pk for c in cases],
+            department_id__in=_handler_departments(user),
+            status=PartStatus.OPEN,
+            escalation_level__gt=0,
+        ).values_list("case_id", "escalation_level")
+    )
+    for case in cases:
+        case.part_escalation = late.get(case.pk, 0)
+    return cases
 
 
 def department_tab_counts(user) -> dict[str, int]:

@@ -221,13 +221,22 @@ class SlaNotice(models.Model):
 
     The people it concerned hear of it in a digest per scan (one notification per person and
     kind: "32 cases in your charge became overdue"), not one notification per case and person;
-    ``told`` is how many people that was. One row per case, kind and step (``version``).
+    ``told`` is how many people that was. One row per case, kind and step (``version``); for
+    a co-department's part (协办, ``department`` set), one per case, department and kind.
     """
 
     KINDS = (NotificationKind.REMINDER, NotificationKind.OVERDUE, NotificationKind.ESCALATION)
 
     case = models.ForeignKey(
         "cases.Case", on_delete=models.CASCADE, related_name="sla_notices", verbose_name=_("case")
+    )
+    department = models.ForeignKey(
+        "grids.Department",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("co-department's part (协办)"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=[(k.value, k.label) for k in KINDS])
     version = models.PositiveIntegerField(_("step (case version)"))
@@ -240,7 +249,16 @@ class SlaNotice(models.Model):
         verbose_name_plural = _("SLA notices (时限提醒)")
         ordering = ["at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["case", "kind", "version"], name="sla_notice_once")
+            models.UniqueConstraint(
+                fields=["case", "kind", "version"],
+                condition=Q(department__isnull=True),
+                name="sla_notice_once",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "department", "kind"],
+                condition=Q(department__isnull=False),
+                name="sla_part_notice_once",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -180,10 +180,11 @@ def send_email_for(notification_id: int) -> bool:
 
 class Recipients:
     """The people around a set of cases, loaded in one query: street staff per street,
-    handlers per department, district admins per district (active assignments, active
-    users). Cases must have ``street`` loaded (for its ``district_id``)."""
+    handlers per department (the cases' own, and ``departments``: co-departments, summoned
+    ones), district admins per district (active assignments, active users). Cases must have
+    ``street`` loaded (for its ``district_id``)."""
 
-    def __init__(self, cases: Iterable[Case]) -> None:
+    def __init__(self, cases: Iterable[Case], *, departments: Iterable[int] = ()) -> None:
         cases = list(cases)
         self.staff: dict[int, set[int]] = defaultdict(set)
         self.handlers: dict[int, set[int]] = defaultdict(set)
@@ -191,7 +192,7 @@ class Recipients:
         if not cases:
             return
         streets = {c.street_id for c in cases}
-        departments = {c.department_id for c in cases if c.department_id}
+        departments = {c.department_id for c in cases if c.department_id} | set(departments)
         districts = {c.street.district_id for c in cases}
         rows = (
             Assignment.objects.active()
@@ -214,11 +215,14 @@ class Recipients:
     def street_staff(self, case: Case) -> set[int]:
         return set(self.staff.get(case.street_id, ()))
 
+    def department_handlers(self, department_id: int) -> set[int]:
+        return set(self.handlers.get(department_id, ()))
+
     def case_handlers(self, case: Case) -> set[int]:
         """The named handler, else every handler of the case's department."""
         if case.handler_id:
             return {case.handler_id}
-        return set(self.handlers.get(case.department_id, ()))
+        return self.department_handlers(case.department_id)
 
     def district_admins(self, case: Case) -> set[int]:
         return set(self.admins.get(case.street.district_id, ()))

@@ -6,7 +6,10 @@ notification per case and person. Each case keeps its own record of the occasion
 A scan's digests carry a key of their own (``sla:<kind>:<scan>``, plus the user): every
 batch of the scan, in its own transaction, upserts each recipient's digest with the running
 count, so a scan cut short leaves digests that count exactly the cases whose marks it
-committed. Their emails are owed once the scan ends (``Digest.owe_emails``).
+committed. The batch that starts a digest owes its email in the same transaction (an outbox
+row keyed by the digest, so later batches owe nothing more): a scan cut short by its time
+limit loses no email. The email says the count when it is sent; the inbox's digest keeps
+counting the scan's later batches.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import connection
 from django.urls import reverse
 from django.utils.translation import ngettext
 from psycopg2.extras import execute_values
@@ -31,13 +34,15 @@ K = NotificationKind
 @dataclass(frozen=True)
 class Alert:
     """One SLA occasion of one case (``kind``: reminder, overdue or escalation) at the case's
-    step ``version``, and the people who must hear of it."""
+    step ``version`` (or of a co-department's part of it), and the people who must hear of
+    it."""
 
     case_id: int
     kind: str
     version: int
     due_at: datetime | None
     users: frozenset[int]
+    department_id: int | None = None  # a co-department's part (协办), not the case's step
 
 
 def _message(kind: str, count: int) -> str:
@@ -87,6 +92,7 @@ def store_notices(alerts: list[Alert], *, at: datetime) -> None:
             [
                 SlaNotice(
                     case_id=a.case_id,
+                    department_id=a.department_id,
                     kind=a.kind,
                     version=a.version,
                     due_at=a.due_at,
@@ -102,9 +108,12 @@ def store_notices(alerts: list[Alert], *, at: datetime) -> None:
     with connection.cursor() as cursor:
         execute_values(
             cursor.cursor,
-            f"INSERT INTO {table} (case_id, kind, version, due_at, at, told) VALUES %s "
-            "ON CONFLICT DO NOTHING",
-            [(a.case_id, a.kind, a.version, a.due_at, at, len(a.users)) for a in alerts],
+            f"INSERT INTO {table} (case_id, department_id, kind, version, due_at, at, told) "
+            "VALUES %s ON CONFLICT DO NOTHING",
+            [
+                (a.case_id, a.department_id, a.kind, a.version, a.due_at, at, len(a.users))
+                for a in alerts
+            ],
             page_size=len(alerts),
         )
 
@@ -120,7 +129,8 @@ class Digest:
         return f"sla:{kind}:{self.scan}:u{user}"
 
     def add(self, alerts: Iterable[Alert]) -> Counter[tuple[int, str]]:
-        """Upsert the digests that ``alerts`` (one batch's) change, in the caller's
+        """Upsert the digests that ``alerts`` (one batch's) change, and owe the email of each
+        digest not yet emailed (once: the outbox row is keyed by the digest), in the caller's
         transaction. Returns the batch's counts, for ``committed`` once it commits."""
         batch = Counter((user, a.kind) for a in alerts for user in a.users)
         if batch:
@@ -139,6 +149,13 @@ class Digest:
                 unique_fields=["dedupe_key"],
                 update_fields=["message"],
             )
+            outbox.record_emails(
+                Notification.objects.filter(
+                    dedupe_key__in=[self.key(u, k) for u, k in batch], emailed_at__isnull=True
+                )
+                .exclude(user__email="")
+                .values_list("pk", flat=True)
+            )
         return batch
 
     def committed(self, batch: Counter[tuple[int, str]]) -> int:
@@ -147,17 +164,3 @@ class Digest:
         started = sum(1 for pair in batch if pair not in self.counts)
         self.counts.update(batch)
         return started
-
-    def owe_emails(self) -> None:
-        """Owe the email of each digest of this scan (whose user has an address), once."""
-        if not self.counts:
-            return
-        with transaction.atomic():
-            outbox.record_emails(
-                Notification.objects.filter(
-                    dedupe_key__in=[self.key(u, k) for u, k in self.counts],
-                    emailed_at__isnull=True,
-                )
-                .exclude(user__email="")
-                .values_list("pk", flat=True)
-            )

@@ -23,10 +23,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import CaseStatus, EscalationLevel, Summons
-from grids.models import Assignment, Role
 
 from .models import NotificationKind
-from .notifications import Draft, notify_many
+from .notifications import Draft, Recipients, notify_many
 
 RED_FACTOR = 2
 BATCH = 500
@@ -41,28 +40,6 @@ class SummonsScan:
 
 def _red_point(summons: Summons) -> datetime:
     return summons.summoned_at + (summons.arrive_by - summons.summoned_at) * RED_FACTOR
-
-
-def _people(summonses: list[Summons]) -> dict[tuple[str, int], set[int]]:
-    """Handlers per department, staff per street, admins per district, in one query."""
-    departments = {s.department_id for s in summonses}
-    streets = {s.case.street_id for s in summonses}
-    districts = {s.case.street.district_id for s in summonses}
-    rows = (
-        Assignment.objects.active()
-        .filter(
-            Q(role=Role.HANDLER, department_id__in=departments)
-            | Q(role=Role.STREET_STAFF, street_id__in=streets)
-            | Q(role=Role.DISTRICT_ADMIN, district_id__in=districts),
-            user__is_active=True,
-        )
-        .values_list("role", "department_id", "street_id", "district_id", "user_id")
-    )
-    people: dict[tuple[str, int], set[int]] = {}
-    for role, department, street, district, user in rows:
-        key = {Role.HANDLER: department, Role.STREET_STAFF: street}.get(role, district)
-        people.setdefault((role, key), set()).add(user)
-    return people
 
 
 def _scan_batch(now: datetime, after: tuple | None) -> tuple[list[Summons], SummonsScan]:
@@ -87,7 +64,9 @@ def _scan_batch(now: datetime, after: tuple | None) -> tuple[list[Summons], Summ
             .select_for_update(skip_locked=True, of=("self",))
             .order_by("arrive_by", "pk")[:BATCH]
         )
-        people = _people(summonses) if summonses else {}
+        people = Recipients(
+            [s.case for s in summonses], departments={s.department_id for s in summonses}
+        )
         drafts: list[Draft] = []
         changed: list[Summons] = []
         for summons in summonses:
@@ -98,8 +77,8 @@ def _scan_batch(now: datetime, after: tuple | None) -> tuple[list[Summons], Summ
                 "department": summons.department.name,
                 "due": timezone.localtime(summons.arrive_by).strftime("%H:%M"),
             }
-            handlers = people.get((Role.HANDLER, summons.department_id), set())
-            staff = people.get((Role.STREET_STAFF, case.street_id), set())
+            handlers = people.department_handlers(summons.department_id)
+            staff = people.street_staff(case)
             if summons.escalation_level == EscalationLevel.NONE:
                 summons.overdue, summons.escalation_level = True, EscalationLevel.YELLOW
                 result.late += 1
@@ -111,7 +90,7 @@ def _scan_batch(now: datetime, after: tuple | None) -> tuple[list[Summons], Summ
             elif _red_point(summons) <= now:
                 summons.escalation_level = EscalationLevel.RED
                 result.red += 1
-                admins = people.get((Role.DISTRICT_ADMIN, case.street.district_id), set())
+                admins = people.district_admins(case)
                 kind, users, key = (
                     NotificationKind.ESCALATION,
                     handlers | staff | admins,

@@ -281,7 +281,7 @@ TRANSITIONS: dict[str, Transition] = {
     "request_transfer": _t(
         IN_HAND,
         SAME,
-        HANDLER,
+        HANDLING,
         ["department", "reason"],
         who=_is_case_handler,
         when=_no_transfer_pending,

@@ -12,7 +12,7 @@ access a co-department or a summoned department gets to the one case it is part 
   summons with no check-in past ``arrive_by`` ``overdue`` (yellow, then red at twice the span),
   like an overdue step. ``Case.pending_summons`` counts those not checked in.
 - ``CaseGroupObjectPermission``: django-guardian's direct-FK group permission for cases. Each
-  department acts through a group (``department_group``); ``view_case`` on a case lets the
+  department acts through a group (``department_groups``); ``view_case`` on a case lets the
   department's handlers see that case, and only it (``cases.selectors.case_scope_q``).
 
 Every change of a part or a summons is made by a transition service and recorded on the
@@ -25,7 +25,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase
@@ -69,6 +69,15 @@ class CasePart(models.Model):
         verbose_name=_("reported or released by"),
     )
     done_note = models.TextField(_("report or release note"), blank=True)
+    # Marks of the SLA scanner (workflows.sla), like a case step's: reminded at ``remind_at``
+    # (80 % of the part's time), late and yellow past ``due_at``, red at ``red_at``.
+    remind_at = models.DateTimeField(_("remind at (催办)"), null=True, blank=True)
+    reminded = models.BooleanField(_("reminded"), default=False)
+    overdue = models.BooleanField(_("late (逾期)"), default=False)
+    escalation_level = models.PositiveSmallIntegerField(
+        _("escalation (督办)"), choices=EscalationLevel.choices, default=EscalationLevel.NONE
+    )
+    red_at = models.DateTimeField(_("red at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("co-department part (协办)")
@@ -76,6 +85,12 @@ class CasePart(models.Model):
         ordering = ["case", "added_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["case", "department"], name="case_part_once")
+        ]
+        indexes = [
+            # The scanner's work: open parts, by deadline (a handful at a time).
+            models.Index(
+                fields=["due_at"], name="case_part_open_due", condition=Q(status=PartStatus.OPEN)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -141,13 +156,31 @@ class Summons(models.Model):
 
     @property
     def on_time(self) -> bool:
-        return self.checked_in_at is not None and self.checked_in_at <= self.arrive_by
+        return arrived_on_time(self.checked_in_at, self.arrive_by, overdue=self.overdue)
 
     @property
     def arrival_minutes(self) -> float | None:
         if self.checked_in_at is None:
             return None
         return round((self.checked_in_at - self.summoned_at).total_seconds() / 60, 1)
+
+
+def arrived_on_time(checked_in_at, arrive_by, *, overdue: bool) -> bool:
+    """按时报到, the one definition (the case page, the check-in's record, the indicators):
+    checked in by ``arrive_by`` and never marked late by the scanner (late is late). In SQL:
+    ``arrived_on_time_q``."""
+    return checked_in_at is not None and checked_in_at <= arrive_by and not overdue
+
+
+def arrived_on_time_q(prefix: str = "") -> Q:
+    """``arrived_on_time`` as a filter over ``Summons`` (``prefix``: the path to it)."""
+    return Q(
+        **{
+            f"{prefix}checked_in_at__isnull": False,
+            f"{prefix}checked_in_at__lte": F(f"{prefix}arrive_by"),
+            f"{prefix}overdue": False,
+        }
+    )
 
 
 class CaseGroupObjectPermission(GroupObjectPermissionBase):
@@ -163,10 +196,12 @@ def department_group_name(department_id: int) -> str:
     return f"department:{department_id}"
 
 
-def department_group(department_id: int) -> Group:
-    """The group a department's handlers act through for object permissions (made once)."""
-    group, _created = Group.objects.get_or_create(name=department_group_name(department_id))
-    return group
+def department_groups(department_ids: list[int]) -> list[Group]:
+    """The groups the departments' handlers act through for object permissions (made once,
+    in two queries for any number of departments)."""
+    names = [department_group_name(pk) for pk in department_ids]
+    Group.objects.bulk_create([Group(name=name) for name in names], ignore_conflicts=True)
+    return list(Group.objects.filter(name__in=names))
 
 
 def preload_joint_departments(cases) -> None:

@@ -32,7 +32,7 @@ from grids.models import Role
 from residents.masking import mask_email, mask_phone
 from workflows.clocks import MAX_REVIEW_DAYS, suspended_time
 from workflows.errors import WorkflowError
-from workflows.models import NotificationKind
+from workflows.models import NotificationKind, SlaNotice
 from workflows.notifications import mark_case_read
 from workflows.transitions import ACTION_LABELS
 
@@ -79,22 +79,31 @@ SLA_LABELS = {
 }
 
 
-def sla_steps(case: Case) -> list[SlaStep]:
-    return [
-        SlaStep(
+def _sla_step(notice: SlaNotice) -> SlaStep:
+    params = {
+        "due": date_format(timezone.localtime(notice.due_at), "Y-m-d H:i")
+        if notice.due_at
+        else "—",
+        "count": notice.told,
+    }
+    if notice.department is None:
+        return SlaStep(
             action=f"sla-{notice.kind}",
             action_label=SLA_LABELS[notice.kind],
             at=notice.at,
-            note=_("Due %(due)s; %(count)d people told.")
-            % {
-                "due": date_format(timezone.localtime(notice.due_at), "Y-m-d H:i")
-                if notice.due_at
-                else "—",
-                "count": notice.told,
-            },
+            note=_("Due %(due)s; %(count)d people told.") % params,
         )
-        for notice in case.sla_notices.all()
-    ]
+    return SlaStep(  # a co-department's part (协办)
+        action=f"sla-part-{notice.kind}",
+        action_label=SLA_LABELS[notice.kind],
+        at=notice.at,
+        note=_("%(department)s's part (协办), due %(due)s; %(count)d people told.")
+        % (params | {"department": notice.department.name}),
+    )
+
+
+def sla_steps(case: Case) -> list[SlaStep]:
+    return [_sla_step(notice) for notice in case.sla_notices.select_related("department")]
 
 
 def case_context(request: HttpRequest, case: Case, **extra) -> dict:

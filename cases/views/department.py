@@ -9,7 +9,12 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from cases.filters import DeskSearch
-from cases.selectors import DEPARTMENT_TABS, department_cases, department_tab_counts
+from cases.selectors import (
+    DEPARTMENT_TABS,
+    department_cases,
+    department_tab_counts,
+    mark_late_parts,
+)
 from grids.models import Role
 
 from .common import role_required, with_actions
@@ -43,7 +48,7 @@ def department(request: HttpRequest) -> HttpResponse:
         "tab": tab,
         "search": search,
         "page": page,
-        "cases": with_actions(request, page.object_list),
+        "cases": mark_late_parts(request.user, with_actions(request, page.object_list)),
     }
     if request.htmx and "page" in request.GET:  # the next rows, appended in place
         return render(request, "cases/_department_rows.html", context, status=status)

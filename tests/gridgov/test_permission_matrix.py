@@ -30,6 +30,7 @@ from accounts.services import issue_api_token
 from care.services import create_plan
 from cases.models import Case
 from cases.services import ReporterContact, create_case
+from grids.models import Role
 from integrity.models import IntegrityFlag, Rule
 from residents.models import Tag, Visit
 from workflows.models import Notification
@@ -42,7 +43,7 @@ from ..cases.personas import (  # noqa: F401  (fixtures are found by name)
     photo,
     staff2,
 )
-from ..factories import HouseholdFactory, ResidentFactory
+from ..factories import DepartmentFactory, HouseholdFactory, ResidentFactory, assigned_user
 from ..grids.test_access import _route_names
 
 pytestmark = pytest.mark.django_db
@@ -431,6 +432,25 @@ def places(territory, street_staff, staff2, other_department, request) -> dict[s
     return made
 
 
+@pytest.fixture
+def co_handler(territory):
+    """A handler of 消防救援站, a department of the district with no case of its own."""
+    fire = DepartmentFactory(district=territory.district, name="消防救援站", kind="fire")
+    return assigned_user(
+        Role.HANDLER, "district", territory.district, "co_handler", department=fire
+    )
+
+
+@pytest.fixture
+def joint_a(places, co_handler, street_staff):
+    """Case A with 消防救援站 as co-department (协办) and summoned to the site (吹哨)."""
+    fire = co_handler.assignments.get().department
+    case = places["A"].case
+    SERVICES["add_codepartment"](case_id=case.pk, by=street_staff, department_id=fire.pk, note="x")
+    SERVICES["summon"](case_id=case.pk, by=street_staff, department_ids=[fire.pk])
+    return places
+
+
 def _care_of(household, worker):
     """An elderly resident living alone in the household, a daily check-in plan of the cell's
     worker and a daily volunteer plan for them: (resident, today's check-in, volunteer task)."""
@@ -548,3 +568,33 @@ def test_public_routes_never_5xx_nor_show_a_private_photo(request, places, volun
                         assert response.status_code == 404  # not marked publishable
     # Sanity: the routes' pattern names above are real (a renamed route fails here too).
     assert all(re.fullmatch(r"[\w:-]+", name) for name in {**ROUTES, **PUBLIC})
+
+
+# What a co-department's handler may do on its joint case (case A, dispatched): report its
+# part and check in on site; nothing of the lead's, the street's or a verifier's.
+CO_HANDLER_MAY = {"report_part", "check_in"}
+CO_HANDLER_BODIES = {
+    "report_part": {"note": "x"},
+    "check_in": {"lon": POINTS["A"][0], "lat": POINTS["A"][1], "accuracy": 10},
+}
+
+
+def test_a_co_department_handler_acts_on_its_part_only(request, joint_a):
+    _page, api = _clients(request, "co_handler")
+    case = joint_a["A"].case
+    for action in SERVICES:
+        body = CO_HANDLER_BODIES.get(action) or _transition_body(action)(joint_a["A"])
+        response = _send(
+            api,
+            Route("post", lambda p, a=action: f"{_case(p)}{a}/", body, "case", True),
+            joint_a["A"],
+        )
+        if action in CO_HANDLER_MAY:
+            assert response.status_code == 200, (action, response.content)
+        else:
+            assert response.status_code in (403, 409), (action, response.status_code)
+    assert set(api.get(_case(joint_a["A"])).json()["allowed_actions"]) == CO_HANDLER_MAY
+    for side in ("B", "X"):
+        assert api.get(_case(joint_a[side])).status_code == 404
+    listed = {c["id"] for c in api.get("/api/v1/cases/").json()["results"]}
+    assert listed == {case.pk}

@@ -20,6 +20,7 @@ from cases.today import Kind, task_list
 from grids.models import Assignment, Role, Specialty
 from workflows import routing, services
 from workflows.errors import ActionForbidden
+from workflows.transitions import allowed_actions
 
 from ..cases.personas import POINT_A, photo
 from ..factories import assigned_user
@@ -314,3 +315,26 @@ def test_a_worker_refused_at_dispatch_falls_back_to_the_departments_route(
     case.refresh_from_db()
     assert (case.status, case.department) == ("dispatched", cast.department)
     assert "functional worker" in caplog.text
+
+
+def test_a_functional_worker_may_ask_to_transfer_a_case_in_their_hands(cast, territory):
+    """转办 as a department's handler may (issue 16): the street decides; approved, the case goes
+    to the department as dispatched and the record says who held it."""
+    worker = fw(territory, "fw_cell")
+    colleague = fw(territory, "fw_cell_2")
+    case = routed(cast)
+    assert (case.department, case.handler) == (None, worker)
+    ask = {"department_id": cast.department.pk, "reason": "需要城管处理违建"}
+    with pytest.raises(ActionForbidden):  # not in their hands
+        services.request_transfer(case_id=case.pk, by=colleague, **ask)
+    assert "request_transfer" in allowed_actions(case, worker)
+    case = services.request_transfer(case_id=case.pk, by=worker, **ask)
+    assert case.transfer_to == cast.department
+    case = services.approve_transfer(case_id=case.pk, by=cast.staff)
+    assert (case.status, case.department, case.handler) == ("dispatched", cast.department, None)
+    record = case.events.get(action="approve_transfer").payload["transfer"]
+    assert (record["department"], record["handler"], record["to"]) == (
+        None,
+        worker.pk,
+        cast.department.pk,
+    )

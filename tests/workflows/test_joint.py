@@ -7,7 +7,9 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 
 from cases.models import CaseStatus, Summons
 from cases.selectors import cases_visible_to, department_cases
@@ -18,6 +20,7 @@ from workflows.summons import scan_summonses
 from workflows.transitions import allowed_actions
 
 from ..cases.personas import POINT_X, act, case_in, with_co_department
+from ..factories import DepartmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -229,3 +232,21 @@ def test_a_transfer_target_is_checked_again_when_approved(joint):
     with pytest.raises(ValidationError) as exc:  # it closed since the request
         act(joint, "approve_transfer", case)
     assert "transfer_to" in exc.value.message_dict
+
+
+def _summon_queries(joint, departments: list[int]) -> int:
+    case = case_in(joint, CaseStatus.DISPATCHED)
+    with CaptureQueriesContext(connection) as queries:
+        act(joint, "summon", case, department_ids=departments)
+    assert Summons.objects.filter(case=case).count() == len(departments)
+    return len(queries)
+
+
+def test_summoning_costs_the_same_queries_for_one_department_or_four(joint, territory):
+    more = [
+        DepartmentFactory(district=territory.district, name=f"部门{i}", kind="other").pk
+        for i in range(3)
+    ]
+    one = _summon_queries(joint, [joint.co_department.pk])
+    four = _summon_queries(joint, [joint.co_department.pk, *more])
+    assert one == four

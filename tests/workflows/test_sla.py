@@ -214,7 +214,7 @@ def test_scanner_query_count_does_not_grow_with_the_number_of_cases(cast):
     small = _scan_queries(cast, 10)
     Case.objects.update(status="closed")  # take the first set out of the next scan
     large = _scan_queries(cast, 50)
-    assert small == large <= 12
+    assert small == large <= 13  # 12, and one for the co-departments' parts (none due)
 
 
 def test_scan_sla_task_returns_the_counts(cast):

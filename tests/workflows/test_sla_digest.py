@@ -99,3 +99,36 @@ def test_two_scanners_at_once_tell_of_each_case_once(cast, monkeypatch):
     digests = Notification.objects.filter(user=cast.staff, kind=K.OVERDUE)
     assert 1 <= digests.count() <= 2
     assert sum(int(re.search(r"\d+", d.message).group()) for d in digests) == 24
+
+
+def test_a_scan_cut_short_after_its_first_batch_still_owes_that_batchs_emails(cast, monkeypatch):
+    """The task's soft time limit may cut a scan between batches: the digests of the batches
+    it committed are in the inbox, and their emails are owed too."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from workflows import sla
+
+    cast.staff.email = "staff@example.org"
+    cast.staff.save(update_fields=["email"])
+    cases = [new_case(cast) for _i in range(5)]
+    now = max(c.due_at for c in cases) + timedelta(seconds=1)
+    run_batch, batches = sla._scan_batch, []
+
+    def cut_after_the_first(*args, **kwargs):
+        if batches:
+            raise SoftTimeLimitExceeded()
+        batches.append(1)
+        return run_batch(*args, **kwargs)
+
+    monkeypatch.setattr(sla, "_scan_batch", cut_after_the_first)
+    with pytest.raises(SoftTimeLimitExceeded):
+        scan_deadlines(now=now, batch_size=2)
+    digest = Notification.objects.get()
+    assert "2" in digest.message
+    emails = Effect.objects.filter(kind=Effect.Kind.EMAIL)
+    assert [e.args["notification_id"] for e in emails] == [digest.pk]
+    # The next scan goes on: the same person's new digest is owed its own email, once.
+    monkeypatch.setattr(sla, "_scan_batch", run_batch)
+    assert scan_deadlines(now=now, batch_size=2).overdue == 3
+    digests = Notification.objects.order_by("id")
+    assert sorted(e.args["notification_id"] for e in emails.all()) == [d.pk for d in digests]

@@ -15,7 +15,8 @@ from the timeline alone and matches ``joint_state`` of the rows.
   the verifier then; the row lock makes exactly one of simultaneous reports the last.
 - A check-in needs the handler's GPS fix in the case's cell or within ``CHECK_IN_RADIUS_M``
   (plus the fix's accuracy, at most ``MAX_ACCURACY_M``) of the case's point.
-- A transfer is asked for by the lead's handler and decided by street staff; approved, the
+- A transfer is asked for by the lead's handler (or the functional worker holding a service
+  case) and decided by street staff; approved, the
   case goes to the new department as dispatched, its handling clock running on (nothing is
   reset), and the event keeps the record of the department that held it
   (``loop.holder_record``), as a return does.
@@ -26,18 +27,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from guardian.shortcuts import assign_perm
 
-from cases.models import Attachment, Case, CaseEvent, CasePart, PartStatus, Summons
-from cases.models.joint import department_group
+from cases.models import Attachment, Case, CaseEvent, CasePart, PartStatus, Priority, Summons
+from cases.models.joint import CaseGroupObjectPermission, department_groups
 from grids.geometry import haversine_m
 from grids.spatial import get_cell_index
 
+from ..calendar import LimitUnit
+from ..clocks import reminder_point
 from ..transitions import Actor
 from ..verification import assign_verifier
-from .loop import holder_record, serving_department
+from .loop import holder_record, serving_department, serving_departments
 from .runner import require, run_transition
 
 # 报到 on site: within the case's cell, or this close to its point (plus the fix's accuracy).
@@ -50,9 +53,18 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.astimezone(UTC).isoformat()
 
 
-def _grant(case: Case, department_id: int) -> None:
-    """Let the department's handlers see this case (and only it) through its group."""
-    assign_perm("cases.view_case", department_group(department_id), case)
+def _grant(case: Case, department_ids: list[int]) -> None:
+    """Let the departments' handlers see this case (and only it) through their groups (a
+    fixed number of queries for any number of departments; a permission held already is
+    kept)."""
+    view = Permission.objects.get(content_type__app_label="cases", codename="view_case")
+    CaseGroupObjectPermission.objects.bulk_create(
+        [
+            CaseGroupObjectPermission(group=group, permission=view, content_object=case)
+            for group in department_groups(department_ids)
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def _moved_on(case: Case, *, now: datetime) -> dict:
@@ -85,14 +97,26 @@ def add_codepartment(
         if due is None or due.tzinfo is None or due <= now:
             raise ValidationError({"due_at": _("Give the part a deadline after now.")})
         CasePart.objects.create(
-            case=case, department=department, note=note.strip(), due_at=due, added_at=now
+            case=case,
+            department=department,
+            note=note.strip(),
+            due_at=due,
+            added_at=now,
+            remind_at=_part_reminder(case, start=now, due=due),
         )
         case.open_parts += 1
-        _grant(case, department.pk)
+        _grant(case, [department.pk])
         part = {"department": department.pk, "status": PartStatus.OPEN, "due_at": _iso(due)}
         return {"part": part | {"department_name": department.name, "note": note.strip()}}
 
     return run_transition("add_codepartment", case_id=case_id, by=by, apply=apply, note=note)
+
+
+def _part_reminder(case: Case, *, start: datetime, due: datetime) -> datetime:
+    """催办 point of a part: 80 % of its time, on the case's clock (elapsed time for urgent
+    cases, working time otherwise), as for a step."""
+    unit = LimitUnit.CALENDAR_HOURS if case.priority == Priority.URGENT else LimitUnit.WORKING_HOURS
+    return reminder_point(start=start, due=due, unit=unit)
 
 
 def _finish_part(case: Case, part: CasePart, *, status: str, by, now: datetime, note: str) -> dict:
@@ -164,7 +188,7 @@ def summon(*, case_id: int, by, department_ids: Iterable[int], note: str = "") -
         if len(department_ids) > MAX_SUMMONED:
             message = _("Summon at most %(n)d departments at once.") % {"n": MAX_SUMMONED}
             raise ValidationError({"departments": message})
-        departments = [serving_department(case, pk, field="departments") for pk in department_ids]
+        departments = serving_departments(case, department_ids, field="departments")
         if case.summonses.filter(department_id__in=department_ids, checked_in_at=None).exists():
             raise ValidationError(
                 {"departments": _("A department you chose is already summoned and on its way.")}
@@ -175,8 +199,7 @@ def summon(*, case_id: int, by, department_ids: Iterable[int], note: str = "") -
             for d in departments
         )
         case.pending_summons += len(departments)
-        for department in departments:
-            _grant(case, department.pk)
+        _grant(case, department_ids)
         return {
             "summons": [
                 {"department": d.pk, "department_name": d.name, "arrive_by": _iso(arrive_by)}
@@ -255,7 +278,8 @@ def check_in(
 
 
 def request_transfer(*, case_id: int, by, department_id: int, reason: str) -> Case:
-    """转办申请 (the lead's handler): ask street staff to give the case to another department
+    """转办申请 (the lead's handler, or the functional worker in whose hands a service case
+    is): ask street staff to give the case to another department
     serving its place (not the lead, not a co-department with an open part: 400), with a
     reason. The case stays with the department until they decide."""
 

@@ -120,17 +120,31 @@ def self_resolve_case(*, case_id: int, by, note: str, photos: Sequence = ()) -> 
     return _result_transition("self_resolve", case_id=case_id, by=by, note=note, photos=photos)
 
 
+def serving_departments(
+    case: Case, department_ids: list[int], *, field: str = "department"
+) -> list[Department]:
+    """The active departments ``department_ids`` (in that order) if each serves the case's
+    territory, else a ``ValidationError`` on ``field``. One query for any number."""
+    found = Department.objects.in_bulk(department_ids)
+    departments = [found.get(pk) for pk in department_ids]
+    if any(
+        department is None
+        or not department.is_active
+        or not department.serves(
+            district_id=case.street.district_id,
+            street_id=case.street_id,
+            community_id=case.cell.community_id,
+        )
+        for department in departments
+    ):
+        raise ValidationError({field: _("Choose a department serving this place.")})
+    return departments
+
+
 def serving_department(case: Case, department_id: int, *, field: str = "department") -> Department:
     """The active department ``department_id`` if it serves the case's territory, else a
     ``ValidationError`` on ``field``."""
-    department = Department.objects.filter(pk=department_id, is_active=True).first()
-    if department is None or not department.serves(
-        district_id=case.street.district_id,
-        street_id=case.street_id,
-        community_id=case.cell.community_id,
-    ):
-        raise ValidationError({field: _("Choose a department serving this place.")})
-    return department
+    return serving_departments(case, [department_id], field=field)[0]
 
 
 def _dispatch_to(department_id: int | None, handler_id: int | None) -> Apply:
@@ -229,11 +243,13 @@ def accept_and_dispatch_case(
 
 def holder_record(case: Case, *, now: datetime) -> dict:
     """What a return or a transfer keeps on the record of the department that held the case
-    (DESIGN §5): its id and name, whether the handling deadline had passed (marked by the
-    scanner or not), the escalation and the deadline (ISO, UTC)."""
+    (DESIGN §5): its id and name (none for a service case a functional worker held), the
+    handler, whether the handling deadline had passed (marked by the scanner or not), the
+    escalation and the deadline (ISO, UTC)."""
     return {
         "department": case.department_id,
-        "department_name": case.department.name,
+        "department_name": case.department.name if case.department else None,
+        "handler": case.handler_id,
         "overdue": case.overdue or (case.due_at is not None and case.due_at <= now),
         "escalation_level": case.escalation_level,
         "due_at": case.due_at.astimezone(UTC).isoformat() if case.due_at else None,
