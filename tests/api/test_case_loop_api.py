@@ -206,7 +206,10 @@ def test_create_costs_the_same_few_queries_however_many_cases_and_photos(
         counts[(earlier, photos)] = len(queries)
     sql = "\n".join(q["sql"][:80] for q in queries.captured_queries)
     # 3 reads; savepoint (a transaction outside tests), number, case, event, photos, release.
-    assert counts == {(1, 0): 8, (6, 0): 8, (6, 2): 10}, sql
+    # SQLite has no number-counter upsert that returns the number inside the case's INSERT: the
+    # case is written first and its number set by an UPDATE after the counter's (one more).
+    base = 9 if connection.vendor == "sqlite" else 8
+    assert counts == {(1, 0): base, (6, 0): base, (6, 2): base + 2}, sql
 
 
 def test_a_handler_may_not_file_cases(cast, client_for):

@@ -18,6 +18,17 @@ BEFORE = [("cases", "0016_badinput_max_extension"), ("idempotency", None)]
 AFTER = None  # every app's latest migration again, so later tests find the whole schema
 
 
+# Going back to cases 0016 unapplies several parallel branches of ``cases`` migrations (care,
+# field, func, joint). SQLite alters a table by copying it from the migration state, and
+# Django computes the state of a parallel branch as if its siblings were still applied, so the
+# copy reads a column another branch has already dropped. PostgreSQL alters in place; the key
+# move is checked there (CI and production run it).
+pytestmark = pytest.mark.skipif(
+    connection.vendor == "sqlite",
+    reason="SQLite cannot unapply these parallel migration branches (see above)",
+)
+
+
 def _migrate(targets) -> None:
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
