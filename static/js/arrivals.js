@@ -18,7 +18,7 @@
     var p = new URLSearchParams(new FormData(form));
     p.set("level", "department");
     fetch(root.dataset.indicatorsUrl + "?" + p, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (r) { return r.ok ? r.json() : { results: [] }; })
+      .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
       .then(function (data) {
         var rows = data.results.filter(function (r) { return r.counts.summoned; });
         var body = table.querySelector("tbody");
@@ -34,6 +34,13 @@
            cell(avg === null ? NONE : String(avg))].forEach(function (td) { tr.appendChild(td); });
           return tr;
         }));
+      })
+      .catch(function () {  // offline or refused: say so instead of an empty table
+        var td = cell(table.dataset.error);
+        td.colSpan = 5;
+        var tr = document.createElement("tr");
+        tr.appendChild(td);
+        table.querySelector("tbody").replaceChildren(tr);
       });
   }
   form.addEventListener("submit", function () { setTimeout(load, 0); });
