@@ -376,6 +376,7 @@ print(Case.objects.aggregate(m=Max("pk"))["m"] or 0, timezone.now().isoformat())
 PREPARE_SLA = """
 import json
 from datetime import timedelta
+from django.db.models import F
 from django.utils import timezone
 from cases.models import Case
 from grids.models import Assignment
@@ -385,9 +386,11 @@ ids = list(
     .order_by("pk").values_list("pk", flat=True)[:40]
 )
 # Their deadline passed a minute ago: each owes one overdue occasion (督办), told in digests.
+# A new deadline is a new version of the case (as an extension makes it); the seed's history
+# may already hold an overdue occasion for the old one, which the scan rightly would not repeat.
 Case.objects.filter(pk__in=ids).update(
     due_at=timezone.now() - timedelta(minutes=1), remind_at=None, reminded_for=None,
-    overdue=False, escalation_level=0, red_at=None,
+    overdue=False, escalation_level=0, red_at=None, version=F("version") + 1,
 )
 print(json.dumps(ids))
 """
