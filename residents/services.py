@@ -104,6 +104,16 @@ def create_resident(
         id_number=id_number,
         phone=phone,
     )
+    _save_resident(resident)
+    if tags:
+        resident.tags.set(_resolve_tags(tags))
+    return resident
+
+
+def _save_resident(resident: Resident) -> None:
+    """Validate and save ``resident`` (new or changed): the one place that turns a
+    registration of the same ID number that landed between the check and the write into the
+    field error the check would have given. Call inside a transaction."""
     resident.full_clean()
     try:
         with transaction.atomic():
@@ -113,9 +123,6 @@ def create_resident(
         raise ValidationError(
             {"id_number": _("A resident with this ID number is already registered.")}
         ) from exc
-    if tags:
-        resident.tags.set(_resolve_tags(tags))
-    return resident
 
 
 # --- kept by the people who serve them (issue 15) -------------------------------------------
@@ -167,13 +174,13 @@ def move_household(*, by, household_id: int, cell_id: int) -> Household:
 def keep_resident(*, by, resident: Resident, tags: Iterable[Tag]) -> Resident:
     """Save a resident registered or changed on a worker's page (validated by
     ``forms.ResidentForm``) in a household ``by`` serves, with its ticked tags (derived
-    ones are never stored). Raises ``Household.DoesNotExist`` / ``Resident.DoesNotExist``."""
+    ones are never stored). Raises ``Household.DoesNotExist`` / ``Resident.DoesNotExist``, and
+    ``ValidationError`` by field (an ID number registered meanwhile included)."""
     household = households_served_by(by).get(pk=resident.household_id)
     if resident.pk is not None:
         residents_served_by(by).select_for_update(of=("self",)).get(pk=resident.pk)
     resident.household = household
-    resident.full_clean()
-    resident.save()
+    _save_resident(resident)
     resident.tags.set([tag for tag in tags if tag.min_age is None])
     return resident
 

@@ -231,3 +231,21 @@ def test_the_roster_page_imports_and_reports(client, worker_a, territory):
         == 404
     )
     assert client.get("/households/roster/export.xlsx?community=x").status_code == 404
+
+
+def test_two_saves_of_the_same_id_number_at_once_refuse_the_second_with_a_field_error(
+    client, worker_a, territory
+):
+    from .race import registered_meanwhile
+
+    household = create_household(cell=territory.cell_a, address="幸福路9号")
+    client.force_login(worker_a)
+    with registered_meanwhile(household=household, id_number=ID_ELDER):
+        response = client.post(
+            f"/households/{household.pk}/residents/new/",
+            {"name": "王秀英", "gender": "F", "id_number": ID_ELDER},
+        )
+    assert response.status_code == 400
+    assert 'data-field="id_number"' in response.content.decode()
+    assert "already registered" in response.content.decode()
+    assert not Resident.objects.filter(name="王秀英").exists()
