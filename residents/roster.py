@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -250,8 +250,18 @@ def import_roster(*, by, data: bytes) -> RosterReport:
     changes = _decide(valid, existing, results)
     report = RosterReport(rows=[results[n] for n in sorted(results)], written=False)
     if report.count(Outcome.REFUSED) == 0 and (changes[0] or changes[1]):
-        _write(*changes)
-        report.written = True
+        try:
+            _write(*changes)
+        except IntegrityError:
+            # The rows were checked against what was registered then; a worker or another
+            # import registered one of these ID numbers since. ``_write`` is one transaction,
+            # so nothing of this file was kept.
+            report.error = _(
+                "One of these ID numbers was registered meanwhile by someone else, so nothing "
+                "was imported. Import the file again: the report will show which row."
+            )
+        else:
+            report.written = True
     record_list_view(by=by, where="roster import", rows=len(report.rows))
     return report
 

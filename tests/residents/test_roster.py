@@ -182,3 +182,18 @@ def test_a_derived_tag_in_the_file_is_accepted_and_not_stored(worker_a):
     assert report.written
     assert [t.code for t in Resident.objects.get().tags.all()] == ["elderly_alone"]
     assert Tag.objects.get(code="elderly").min_age == 60
+
+
+def test_a_resident_registered_while_importing_refuses_the_whole_import(worker_a, territory):
+    from residents.services import create_household
+
+    from .race import registered_meanwhile
+
+    elsewhere = create_household(cell=territory.cell_a, address="幸福路99号")
+    rows = [row(1), row(2, address="幸福路2号")]
+    with registered_meanwhile(household=elsewhere, id_number=rows[1][4]):
+        report = import_roster(by=worker_a, data=xlsx(rows))
+    assert not report.written
+    assert "registered meanwhile" in report.error
+    assert not Resident.objects.filter(name__startswith="居民").exists()
+    assert not Household.objects.filter(address__in=["幸福路1号", "幸福路2号"]).exists()
