@@ -300,9 +300,10 @@ def roster_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             report = roster.import_roster(by=request.user, data=form.cleaned_data["file"].read())
-            status = 400 if report.error or report.count(roster.Outcome.REFUSED) else 200
-        else:
-            status = 400
+            if report.error:  # the file itself is unusable: the file field's error
+                form.add_error("file", report.error)
+                report = None
+        status = 200 if form.is_valid() and not report.count(roster.Outcome.REFUSED) else 400
     communities = (
         cells_open_to(request.user)
         .order_by("community__full_code")

@@ -137,27 +137,30 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def _read(data: bytes) -> Iterator[tuple[int, list[str]]]:
-    """(row number, cells as text) of the first sheet, header checked; ``ValueError`` with a
-    message for a file that is not a roster."""
+def _read(data: bytes) -> list[tuple[int, list[str]]]:
+    """(row number, cells as text) of the first sheet's non-empty rows, header checked;
+    ``ValueError`` with a message for a file that is not a roster."""
+    book = None
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not xlsx
+        values = book.worksheets[0].iter_rows(values_only=True)
+        rows = [[_text(v) for v in cells][: len(HEADERS)] for cells in values]
+    except Exception as exc:  # openpyxl raises many kinds (zip, XML, key errors) for a bad file
         raise ValueError(_("This is not an Excel workbook (.xlsx).")) from exc
-    sheet = book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = [_text(v) for v in next(rows, ())][: len(HEADERS)]
-    if header != HEADERS:
+    finally:
+        if book is not None:
+            book.close()
+    if not rows or rows[0] != HEADERS:
         raise ValueError(
             _("The first row must be the template's headers: %(headers)s.")
             % {"headers": " | ".join(HEADERS)}
         )
-    for number, values in enumerate(rows, start=2):
-        cells = [_text(v) for v in values][: len(HEADERS)]
+    found = []
+    for number, cells in enumerate(rows[1:], start=2):
         cells += [""] * (len(HEADERS) - len(cells))
         if any(cells):
-            yield number, cells
-    book.close()
+            found.append((number, cells))
+    return found
 
 
 def _check(number: int, cells: list[str], *, cells_by_code: dict, tags_by_name: dict):
@@ -220,7 +223,7 @@ def import_roster(*, by, data: bytes) -> RosterReport:
     """Check every row of the roster ``data`` (xlsx bytes) and, if none is refused, write them
     all in one transaction (see the module docstring). Returns the row-by-row report."""
     try:
-        raw = list(_read(data))
+        raw = _read(data)
     except ValueError as exc:
         return RosterReport(rows=[], written=False, error=str(exc))
     cells_by_code = dict(cells_open_to(by).values_list("full_code", "pk"))

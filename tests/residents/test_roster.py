@@ -197,3 +197,29 @@ def test_a_resident_registered_while_importing_refuses_the_whole_import(worker_a
     assert "registered meanwhile" in report.error
     assert not Resident.objects.filter(name__startswith="居民").exists()
     assert not Household.objects.filter(address__in=["幸福路1号", "幸福路2号"]).exists()
+
+
+def broken_sheet() -> bytes:
+    """A real .xlsx whose sheet XML is cut in half: it opens, and fails while rows are read."""
+    import zipfile
+
+    good = zipfile.ZipFile(io.BytesIO(xlsx([row(1)])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as broken:
+        for item in good.infolist():
+            data = good.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2]
+            broken.writestr(item, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("data", [b"PK\x03\x04 not really a zip", broken_sheet()])
+def test_a_corrupt_upload_is_a_400_with_the_error_on_the_file_field(client, worker_a, data):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(worker_a)
+    response = client.post("/households/roster/", {"file": SimpleUploadedFile("r.xlsx", data)})
+    assert response.status_code == 400
+    assert response.context["form"].errors["file"] == ["This is not an Excel workbook (.xlsx)."]
+    assert not Resident.objects.exists()
