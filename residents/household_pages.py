@@ -33,6 +33,7 @@ from .forms import ResidentForm
 from .models import Household, LeftReason, Resident, Tag
 from .selectors import cells_open_to, households_served_by, residents_served_by, serves_anyone
 from .services import (
+    ResidentAlreadyLeft,
     keep_resident,
     mark_resident_left,
     move_household,
@@ -266,7 +267,8 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @serving_required
 @require_POST
 def resident_left(request: HttpRequest, pk: int) -> HttpResponse:
-    """Mark moved out or deceased (kept, not deleted); 400 with the errors."""
+    """Mark moved out or deceased (kept, not deleted); 400 with the errors, 409 for a
+    resident already marked."""
     resident = residents_served_by(request.user).get(pk=pk)
     form = LeftForm(request.POST)
     if form.is_valid():
@@ -277,6 +279,8 @@ def resident_left(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 on=form.cleaned_data["on"],
             )
+        except ResidentAlreadyLeft as exc:
+            return HttpResponse(str(exc), status=409, content_type="text/plain; charset=utf-8")
         except ValidationError as exc:
             _bad(form, exc)
         else:

@@ -249,3 +249,24 @@ def test_two_saves_of_the_same_id_number_at_once_refuse_the_second_with_a_field_
     assert 'data-field="id_number"' in response.content.decode()
     assert "already registered" in response.content.decode()
     assert not Resident.objects.filter(name="王秀英").exists()
+
+
+def test_leaving_is_refused_twice_in_advance_or_too_long_ago_to_keep(client, worker_a, people):
+    from django.conf import settings
+
+    client.force_login(worker_a)
+    url = f"/residents/{people.a.pk}/left/"
+    today = timezone.localdate()
+    tomorrow = client.post(url, {"reason": "moved_out", "on": today + timedelta(days=1)})
+    assert tomorrow.status_code == 400 and "in advance" in tomorrow.content.decode()
+    erased_at_once = today - timedelta(days=settings.RETAIN_MOVED_OUT_DAYS)
+    too_old = client.post(url, {"reason": "moved_out", "on": erased_at_once})
+    assert too_old.status_code == 400 and "anonymised" in too_old.content.decode()
+    people.a.refresh_from_db()
+    assert people.a.moved_out_at is None
+    kept = today - timedelta(days=settings.RETAIN_MOVED_OUT_DAYS - 1)
+    assert client.post(url, {"reason": "moved_out", "on": kept}).status_code == 302
+    again = client.post(url, {"reason": "deceased", "on": today})
+    assert again.status_code == 409 and "already" in again.content.decode()
+    people.a.refresh_from_db()
+    assert (people.a.left_reason, people.a.moved_out_at) == ("moved_out", kept)
