@@ -333,11 +333,23 @@ def roster_template(request: HttpRequest) -> HttpResponse:
     return _xlsx(roster.template(), "roster-template.xlsx")
 
 
+class ExportForm(forms.Form):
+    # Bounded to the id column's range: a larger number overflows the database's integer.
+    community = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
 @serving_required
 def roster_export(request: HttpRequest) -> HttpResponse:
+    """One community's roster; 400 for a ``community`` that is no id, 404 for one not
+    served."""
+    form = ExportForm(request.GET)
+    if not form.is_valid():
+        return HttpResponse(
+            form.errors.as_text(), status=400, content_type="text/plain; charset=utf-8"
+        )
+    community_id = form.cleaned_data["community"]
     try:
-        community_id = int(request.GET.get("community", ""))
         data = roster.export_roster(by=request.user, community_id=community_id)
-    except (ValueError, ValidationError):
+    except ValidationError:
         raise Http404("not a community you serve") from None
     return _xlsx(data, f"roster-{community_id}-{roster.today_stamp()}.xlsx")

@@ -230,7 +230,7 @@ def test_the_roster_page_imports_and_reports(client, worker_a, territory):
         ).status_code
         == 404
     )
-    assert client.get("/households/roster/export.xlsx?community=x").status_code == 404
+    assert client.get("/households/roster/export.xlsx?community=x").status_code == 400
 
 
 def test_two_saves_of_the_same_id_number_at_once_refuse_the_second_with_a_field_error(
@@ -270,3 +270,14 @@ def test_leaving_is_refused_twice_in_advance_or_too_long_ago_to_keep(client, wor
     assert again.status_code == 409 and "already" in again.content.decode()
     people.a.refresh_from_db()
     assert (people.a.left_reason, people.a.moved_out_at) == ("moved_out", kept)
+
+
+def test_numbers_too_big_for_the_database_are_a_400_or_a_404_never_a_500(client, worker_a):
+    client.force_login(worker_a)
+    huge = "9" * 30
+    for bad in (huge, "x", "-1", ""):
+        response = client.get(f"/households/roster/export.xlsx?community={bad}")
+        assert response.status_code == 400, bad
+        assert "community" in response.content.decode()
+    for url in (f"/households/{huge}/", f"/residents/{huge}/edit/", f"/visits/{huge}/undo/"):
+        assert client.get(url).status_code == 404, url
