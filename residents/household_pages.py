@@ -41,6 +41,7 @@ from .services import (
     register_household,
     update_household,
 )
+from .views import refusal
 
 PAGE_SIZE = 30
 
@@ -53,10 +54,9 @@ def serving_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not serves_anyone(request.user):
-            return render(
+            return refusal(
                 request,
-                "residents/refused.html",
-                {"message": _("Only those who serve a grid cell keep its households.")},
+                message=_("Only those who serve a grid cell keep its households."),
                 status=403,
             )
         try:

@@ -281,3 +281,12 @@ def test_numbers_too_big_for_the_database_are_a_400_or_a_404_never_a_500(client,
         assert "community" in response.content.decode()
     for url in (f"/households/{huge}/", f"/residents/{huge}/edit/", f"/visits/{huge}/undo/"):
         assert client.get(url).status_code == 404, url
+
+
+def test_a_refused_volunteer_gets_the_residents_refusal_in_json_or_html(client, volunteer):
+    client.force_login(volunteer)
+    as_json = client.get("/households/", headers={"accept": "application/json"})
+    assert as_json.status_code == 403
+    assert as_json.json() == {"detail": "Only those who serve a grid cell keep its households."}
+    as_html = client.get("/households/", headers={"accept": "text/html"})
+    assert as_html.status_code == 403 and "keep its households" in as_html.content.decode()
