@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -69,11 +69,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REPORT_ROWS_SHOWN = 500
 
 
-class Outcome:
-    CREATED = "created"
-    UPDATED = "updated"
-    UNCHANGED = "unchanged"
-    REFUSED = "refused"
+class Outcome(models.TextChoices):
+    """What the import does with a row (the report's result column)."""
+
+    CREATED = "created", gettext_lazy("新增 created")
+    UPDATED = "updated", gettext_lazy("更新 updated")
+    UNCHANGED = "unchanged", gettext_lazy("未变 unchanged")
+    REFUSED = "refused", gettext_lazy("拒绝 refused")
 
 
 @dataclass
@@ -83,6 +85,10 @@ class RowResult:
     name: str = ""
     id_masked: str = ""
     reasons: list[str] = field(default_factory=list)
+
+    @property
+    def outcome_label(self) -> str:
+        return Outcome(self.outcome).label
 
 
 @dataclass
@@ -96,10 +102,7 @@ class RosterReport:
 
     @property
     def counts(self) -> dict[str, int]:
-        return {
-            o: self.count(o)
-            for o in (Outcome.CREATED, Outcome.UPDATED, Outcome.UNCHANGED, Outcome.REFUSED)
-        }
+        return {o.value: self.count(o) for o in Outcome}
 
     @property
     def shown(self) -> list[RowResult]:

@@ -223,3 +223,16 @@ def test_a_corrupt_upload_is_a_400_with_the_error_on_the_file_field(client, work
     assert response.status_code == 400
     assert response.context["form"].errors["file"] == ["This is not an Excel workbook (.xlsx)."]
     assert not Resident.objects.exists()
+
+
+def test_the_report_shows_each_outcome_by_its_translatable_label(client, worker_a):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils.functional import Promise
+
+    assert all(isinstance(outcome.label, Promise) for outcome in Outcome)
+    client.force_login(worker_a)
+    upload = SimpleUploadedFile("r.xlsx", xlsx([row(1), row(2, phone="1")]))
+    page = client.post("/households/roster/", {"file": upload}).content.decode()
+    assert f"<td>{Outcome.CREATED.label}</td>" in page
+    assert f"<td>{Outcome.REFUSED.label}</td>" in page
+    assert "<td>refused</td>" not in page
