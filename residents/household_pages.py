@@ -30,8 +30,14 @@ from grids.access import assignment_required
 
 from . import roster
 from .forms import ResidentForm
-from .models import Household, LeftReason, Resident, Tag
-from .selectors import cells_open_to, households_served_by, residents_served_by, serves_anyone
+from .models import Household, LeftReason, Resident
+from .selectors import (
+    cells_open_to,
+    households_served_by,
+    residents_served_by,
+    serves_anyone,
+    show_tags,
+)
 from .services import (
     ResidentAlreadyLeft,
     keep_resident,
@@ -123,10 +129,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
         Prefetch("residents", queryset=living, to_attr="living_residents")
     )
     page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
-    derived = list(Tag.objects.filter(min_age__isnull=False))
-    for household in page:
-        for resident in household.living_residents:
-            resident.shown_tags = list(resident.tags.all()) + resident.derived_tags(derived)
+    show_tags(r for household in page for r in household.living_residents)
     record_list_view(
         by=request.user,
         where="households",
@@ -168,9 +171,7 @@ def household_page(request: HttpRequest, pk: int) -> HttpResponse:
     forms to change them."""
     household = households_served_by(request.user).get(pk=pk)
     residents = list(household.residents.prefetch_related("tags").order_by("moved_out_at", "pk"))
-    derived = list(Tag.objects.filter(min_age__isnull=False))
-    for resident in residents:
-        resident.shown_tags = list(resident.tags.all()) + resident.derived_tags(derived)
+    show_tags(residents)
     record_list_view(
         by=request.user, where="household", rows=len(residents), filters={"household": str(pk)}
     )
