@@ -22,3 +22,17 @@ def test_an_inactive_specialty_routes_no_case_to_its_workers(territory):
     assert functional_worker_for(category=category, cell=territory.cell_a) == worker.pk
     Specialty.objects.filter(pk=elderly_care.pk).update(is_active=False)
     assert functional_worker_for(category=category, cell=territory.cell_a) is None
+
+
+def test_an_inactive_specialty_is_not_offered_to_assignments_nor_categories(client, territory):
+    from django.urls import reverse
+
+    from ..factories import UserFactory
+
+    Specialty.objects.filter(code="health").update(is_active=False)
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    for model in ("grids_assignment", "cases_category"):
+        page = client.get(reverse(f"admin:{model}_add"))
+        offered = page.context["adminform"].form.fields["specialty"].queryset
+        assert "elderly_care" in {s.code for s in offered}, model
+        assert "health" not in {s.code for s in offered}, model
