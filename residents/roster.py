@@ -33,12 +33,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
 
-from .crypto import pii_hash
 from .masking import mask_id_number
-from .models import Gender, Household, PIIAccessLog, PIIListLog, Resident, Tag
+from .models import (
+    Gender,
+    Household,
+    PIIAccessLog,
+    PIIListLog,
+    Resident,
+    Tag,
+    id_number_hash_of,
+    phone_hash_of,
+)
 from .selectors import cells_open_to, residents_served_by
 from .services import record_list_view
-from .validators import normalize_cn_phone, validate_id_number
+from .validators import birth_date_from_id_number, normalize_cn_phone, validate_id_number
 
 # (header, what it holds) — the order is the layout.
 COLUMNS: list[tuple[str, object]] = [
@@ -67,6 +75,8 @@ TAG_SEPARATORS = ("、", ",", "，", ";", "；")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Rows of the report shown on the page (all refused rows are always shown).
 REPORT_ROWS_SHOWN = 500
+ADDRESS_MAX = Household._meta.get_field("address").max_length
+NAME_MAX = Resident._meta.get_field("name").max_length
 
 
 class Outcome(models.TextChoices):
@@ -175,18 +185,18 @@ def _check(number: int, cells: list[str], *, cells_by_code: dict, tags_by_name: 
         reasons.append(_("Grid cell “%(code)s” is not one you serve.") % {"code": cell_code})
     if not address:
         reasons.append(_("The address is empty."))
-    elif len(address) > 200:
-        reasons.append(_("The address is longer than 200 characters."))
+    elif len(address) > ADDRESS_MAX:
+        reasons.append(_("The address is longer than %(max)d characters.") % {"max": ADDRESS_MAX})
     if not name:
         reasons.append(_("The name is empty."))
-    elif len(name) > 32:
-        reasons.append(_("The name is longer than 32 characters."))
+    elif len(name) > NAME_MAX:
+        reasons.append(_("The name is longer than %(max)d characters.") % {"max": NAME_MAX})
     if gender not in GENDERS:
         reasons.append(_("Gender must be 男 or 女."))
     born = None
     try:
         id_number = validate_id_number(id_number)
-        born = date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+        born = birth_date_from_id_number(id_number)
     except ValidationError as exc:
         reasons.extend(exc.messages)
     if phone:
@@ -244,7 +254,7 @@ def import_roster(*, by, data: bytes) -> RosterReport:
             result.id_masked = mask_id_number(cells[4]) if len(cells[4]) == 18 else ""
             continue
         result.id_masked = mask_id_number(checked.id_number)
-        checked.id_hash = pii_hash(checked.id_number)
+        checked.id_hash = id_number_hash_of(checked.id_number)
         if checked.id_hash in first_row_of:
             result.reasons = [
                 _("The same ID number as row %(row)d.") % {"row": first_row_of[checked.id_hash]}
@@ -356,7 +366,7 @@ def _write(new: list[_Row], updates: list[tuple[Resident, _Row]]) -> None:
             id_number=r.id_number,
             id_number_hash=r.id_hash,
             phone=r.phone,
-            phone_hash=pii_hash(r.phone) if r.phone else "",
+            phone_hash=phone_hash_of(r.phone),
         )
         for r in new
     ]
@@ -374,7 +384,7 @@ def _write(new: list[_Row], updates: list[tuple[Resident, _Row]]) -> None:
         resident.household = households[(row.cell_id, row.address)]
         resident.cell_id = row.cell_id
         resident.name, resident.gender, resident.birth_date = row.name, row.gender, row.birth_date
-        resident.phone, resident.phone_hash = row.phone, pii_hash(row.phone) if row.phone else ""
+        resident.phone, resident.phone_hash = row.phone, phone_hash_of(row.phone)
         changed.append(resident)
     Resident.objects.bulk_update(
         changed,
