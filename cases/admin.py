@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from grids.admin_scope import ScopedAdminMixin
+from grids.models import Specialty
 
 from .models import Case, CaseEvent, Category, RoutingRule
 from .selectors import cases_visible_to
@@ -63,6 +64,12 @@ class CategoryAdmin(admin.ModelAdmin):
     list_select_related = ("parent", "specialty")
     search_fields = ("code", "name")
     autocomplete_fields = ("parent",)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "specialty":  # a specialty switched off routes nothing
+            kwargs["queryset"] = Specialty.objects.filter(is_active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     fieldsets = (
         (None, {"fields": ("family", "code", "name", "parent", "is_active", "sort_order")}),
         (

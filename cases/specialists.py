@@ -8,7 +8,8 @@ same level, the one with the fewest open service cases in hand gets it (fair: wo
 spread, and nobody is skipped for ever), and equal loads go to the lowest user id
 (deterministic: the same data always give the same choice, so routing can be replayed and
 tested). No such worker: ``None``, and the case goes on as any other (a routing rule's
-department, else the street's queue).
+department, else the street's queue). A specialty switched off (``Specialty.is_active``)
+routes to nobody: the district has stopped that service through functional workers.
 """
 
 from __future__ import annotations
@@ -42,7 +43,12 @@ def functional_worker_for(*, category: Category, cell: GridCell) -> int | None:
         return None
     rows = (
         Assignment.objects.active()
-        .filter(_covering(cell), role=Role.FUNCTIONAL_WORKER, specialty_id=specialty_id)
+        .filter(
+            _covering(cell),
+            role=Role.FUNCTIONAL_WORKER,
+            specialty_id=specialty_id,
+            specialty__is_active=True,
+        )
         .values_list("scope", "user_id")
         .distinct()
     )
@@ -84,6 +90,7 @@ def serves_case(*, user_id: int, case: Case) -> bool:
             user_id=user_id,
             role=Role.FUNCTIONAL_WORKER,
             specialty_id=specialty_id,
+            specialty__is_active=True,
         )
         .exists()
     )

@@ -128,6 +128,8 @@ class AssignmentScopeMixin:
             kwargs["queryset"] = Department.objects.filter(department_scope_q(user))
         elif db_field.name == "user":
             kwargs["queryset"] = users_visible_to(user)
+        elif db_field.name == "specialty":
+            kwargs["queryset"] = Specialty.objects.filter(is_active=True)  # others route nothing
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

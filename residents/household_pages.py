@@ -30,9 +30,16 @@ from grids.access import assignment_required
 
 from . import roster
 from .forms import ResidentForm
-from .models import Household, LeftReason, Resident, Tag
-from .selectors import cells_open_to, households_served_by, residents_served_by, serves_anyone
+from .models import Household, LeftReason, Resident
+from .selectors import (
+    cells_open_to,
+    households_served_by,
+    residents_served_by,
+    serves_anyone,
+    show_tags,
+)
 from .services import (
+    ResidentAlreadyLeft,
     keep_resident,
     mark_resident_left,
     move_household,
@@ -40,6 +47,7 @@ from .services import (
     register_household,
     update_household,
 )
+from .views import refusal
 
 PAGE_SIZE = 30
 
@@ -52,10 +60,9 @@ def serving_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not serves_anyone(request.user):
-            return render(
+            return refusal(
                 request,
-                "residents/refused.html",
-                {"message": _("Only those who serve a grid cell keep its households.")},
+                message=_("Only those who serve a grid cell keep its households."),
                 status=403,
             )
         try:
@@ -122,10 +129,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
         Prefetch("residents", queryset=living, to_attr="living_residents")
     )
     page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
-    derived = list(Tag.objects.filter(min_age__isnull=False))
-    for household in page:
-        for resident in household.living_residents:
-            resident.shown_tags = list(resident.tags.all()) + resident.derived_tags(derived)
+    show_tags(r for household in page for r in household.living_residents)
     record_list_view(
         by=request.user,
         where="households",
@@ -167,9 +171,7 @@ def household_page(request: HttpRequest, pk: int) -> HttpResponse:
     forms to change them."""
     household = households_served_by(request.user).get(pk=pk)
     residents = list(household.residents.prefetch_related("tags").order_by("moved_out_at", "pk"))
-    derived = list(Tag.objects.filter(min_age__isnull=False))
-    for resident in residents:
-        resident.shown_tags = list(resident.tags.all()) + resident.derived_tags(derived)
+    show_tags(residents)
     record_list_view(
         by=request.user, where="household", rows=len(residents), filters={"household": str(pk)}
     )
@@ -266,7 +268,8 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @serving_required
 @require_POST
 def resident_left(request: HttpRequest, pk: int) -> HttpResponse:
-    """Mark moved out or deceased (kept, not deleted); 400 with the errors."""
+    """Mark moved out or deceased (kept, not deleted); 400 with the errors, 409 for a
+    resident already marked."""
     resident = residents_served_by(request.user).get(pk=pk)
     form = LeftForm(request.POST)
     if form.is_valid():
@@ -277,6 +280,8 @@ def resident_left(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 on=form.cleaned_data["on"],
             )
+        except ResidentAlreadyLeft as exc:
+            return HttpResponse(str(exc), status=409, content_type="text/plain; charset=utf-8")
         except ValidationError as exc:
             _bad(form, exc)
         else:
@@ -300,9 +305,10 @@ def roster_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             report = roster.import_roster(by=request.user, data=form.cleaned_data["file"].read())
-            status = 400 if report.error or report.count(roster.Outcome.REFUSED) else 200
-        else:
-            status = 400
+            if report.error:  # the file itself is unusable: the file field's error
+                form.add_error("file", report.error)
+                report = None
+        status = 200 if form.is_valid() and not report.count(roster.Outcome.REFUSED) else 400
     communities = (
         cells_open_to(request.user)
         .order_by("community__full_code")
@@ -328,11 +334,23 @@ def roster_template(request: HttpRequest) -> HttpResponse:
     return _xlsx(roster.template(), "roster-template.xlsx")
 
 
+class ExportForm(forms.Form):
+    # Bounded to the id column's range: a larger number overflows the database's integer.
+    community = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
 @serving_required
 def roster_export(request: HttpRequest) -> HttpResponse:
+    """One community's roster; 400 for a ``community`` that is no id, 404 for one not
+    served."""
+    form = ExportForm(request.GET)
+    if not form.is_valid():
+        return HttpResponse(
+            form.errors.as_text(), status=400, content_type="text/plain; charset=utf-8"
+        )
+    community_id = form.cleaned_data["community"]
     try:
-        community_id = int(request.GET.get("community", ""))
         data = roster.export_roster(by=request.user, community_id=community_id)
-    except (ValueError, ValidationError):
+    except ValidationError:
         raise Http404("not a community you serve") from None
     return _xlsx(data, f"roster-{community_id}-{roster.today_stamp()}.xlsx")

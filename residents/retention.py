@@ -171,7 +171,7 @@ def _anonymise(ids: list[int]) -> None:
         ).update(object_repr="")
 
 
-register(
+MOVED_OUT_RESIDENTS = register(
     RetentionRule(
         name="moved_out_residents",
         description=_(

@@ -27,18 +27,26 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
 
-from .crypto import pii_hash
 from .masking import mask_id_number
-from .models import Gender, Household, PIIAccessLog, PIIListLog, Resident, Tag
+from .models import (
+    Gender,
+    Household,
+    PIIAccessLog,
+    PIIListLog,
+    Resident,
+    Tag,
+    id_number_hash_of,
+    phone_hash_of,
+)
 from .selectors import cells_open_to, residents_served_by
 from .services import record_list_view
-from .validators import normalize_cn_phone, validate_id_number
+from .validators import birth_date_from_id_number, normalize_cn_phone, validate_id_number
 
 # (header, what it holds) — the order is the layout.
 COLUMNS: list[tuple[str, object]] = [
@@ -67,13 +75,17 @@ TAG_SEPARATORS = ("、", ",", "，", ";", "；")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Rows of the report shown on the page (all refused rows are always shown).
 REPORT_ROWS_SHOWN = 500
+ADDRESS_MAX = Household._meta.get_field("address").max_length
+NAME_MAX = Resident._meta.get_field("name").max_length
 
 
-class Outcome:
-    CREATED = "created"
-    UPDATED = "updated"
-    UNCHANGED = "unchanged"
-    REFUSED = "refused"
+class Outcome(models.TextChoices):
+    """What the import does with a row (the report's result column)."""
+
+    CREATED = "created", gettext_lazy("新增 created")
+    UPDATED = "updated", gettext_lazy("更新 updated")
+    UNCHANGED = "unchanged", gettext_lazy("未变 unchanged")
+    REFUSED = "refused", gettext_lazy("拒绝 refused")
 
 
 @dataclass
@@ -83,6 +95,10 @@ class RowResult:
     name: str = ""
     id_masked: str = ""
     reasons: list[str] = field(default_factory=list)
+
+    @property
+    def outcome_label(self) -> str:
+        return Outcome(self.outcome).label
 
 
 @dataclass
@@ -96,10 +112,7 @@ class RosterReport:
 
     @property
     def counts(self) -> dict[str, int]:
-        return {
-            o: self.count(o)
-            for o in (Outcome.CREATED, Outcome.UPDATED, Outcome.UNCHANGED, Outcome.REFUSED)
-        }
+        return {o.value: self.count(o) for o in Outcome}
 
     @property
     def shown(self) -> list[RowResult]:
@@ -137,27 +150,30 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def _read(data: bytes) -> Iterator[tuple[int, list[str]]]:
-    """(row number, cells as text) of the first sheet, header checked; ``ValueError`` with a
-    message for a file that is not a roster."""
+def _read(data: bytes) -> list[tuple[int, list[str]]]:
+    """(row number, cells as text) of the first sheet's non-empty rows, header checked;
+    ``ValueError`` with a message for a file that is not a roster."""
+    book = None
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not xlsx
+        values = book.worksheets[0].iter_rows(values_only=True)
+        rows = [[_text(v) for v in cells][: len(HEADERS)] for cells in values]
+    except Exception as exc:  # openpyxl raises many kinds (zip, XML, key errors) for a bad file
         raise ValueError(_("This is not an Excel workbook (.xlsx).")) from exc
-    sheet = book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = [_text(v) for v in next(rows, ())][: len(HEADERS)]
-    if header != HEADERS:
+    finally:
+        if book is not None:
+            book.close()
+    if not rows or rows[0] != HEADERS:
         raise ValueError(
             _("The first row must be the template's headers: %(headers)s.")
             % {"headers": " | ".join(HEADERS)}
         )
-    for number, values in enumerate(rows, start=2):
-        cells = [_text(v) for v in values][: len(HEADERS)]
+    found = []
+    for number, cells in enumerate(rows[1:], start=2):
         cells += [""] * (len(HEADERS) - len(cells))
         if any(cells):
-            yield number, cells
-    book.close()
+            found.append((number, cells))
+    return found
 
 
 def _check(number: int, cells: list[str], *, cells_by_code: dict, tags_by_name: dict):
@@ -169,18 +185,18 @@ def _check(number: int, cells: list[str], *, cells_by_code: dict, tags_by_name: 
         reasons.append(_("Grid cell “%(code)s” is not one you serve.") % {"code": cell_code})
     if not address:
         reasons.append(_("The address is empty."))
-    elif len(address) > 200:
-        reasons.append(_("The address is longer than 200 characters."))
+    elif len(address) > ADDRESS_MAX:
+        reasons.append(_("The address is longer than %(max)d characters.") % {"max": ADDRESS_MAX})
     if not name:
         reasons.append(_("The name is empty."))
-    elif len(name) > 32:
-        reasons.append(_("The name is longer than 32 characters."))
+    elif len(name) > NAME_MAX:
+        reasons.append(_("The name is longer than %(max)d characters.") % {"max": NAME_MAX})
     if gender not in GENDERS:
         reasons.append(_("Gender must be 男 or 女."))
     born = None
     try:
         id_number = validate_id_number(id_number)
-        born = date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+        born = birth_date_from_id_number(id_number)
     except ValidationError as exc:
         reasons.extend(exc.messages)
     if phone:
@@ -220,7 +236,7 @@ def import_roster(*, by, data: bytes) -> RosterReport:
     """Check every row of the roster ``data`` (xlsx bytes) and, if none is refused, write them
     all in one transaction (see the module docstring). Returns the row-by-row report."""
     try:
-        raw = list(_read(data))
+        raw = _read(data)
     except ValueError as exc:
         return RosterReport(rows=[], written=False, error=str(exc))
     cells_by_code = dict(cells_open_to(by).values_list("full_code", "pk"))
@@ -238,7 +254,7 @@ def import_roster(*, by, data: bytes) -> RosterReport:
             result.id_masked = mask_id_number(cells[4]) if len(cells[4]) == 18 else ""
             continue
         result.id_masked = mask_id_number(checked.id_number)
-        checked.id_hash = pii_hash(checked.id_number)
+        checked.id_hash = id_number_hash_of(checked.id_number)
         if checked.id_hash in first_row_of:
             result.reasons = [
                 _("The same ID number as row %(row)d.") % {"row": first_row_of[checked.id_hash]}
@@ -250,8 +266,18 @@ def import_roster(*, by, data: bytes) -> RosterReport:
     changes = _decide(valid, existing, results)
     report = RosterReport(rows=[results[n] for n in sorted(results)], written=False)
     if report.count(Outcome.REFUSED) == 0 and (changes[0] or changes[1]):
-        _write(*changes)
-        report.written = True
+        try:
+            _write(*changes)
+        except IntegrityError:
+            # The rows were checked against what was registered then; a worker or another
+            # import registered one of these ID numbers since. ``_write`` is one transaction,
+            # so nothing of this file was kept.
+            report.error = _(
+                "One of these ID numbers was registered meanwhile by someone else, so nothing "
+                "was imported. Import the file again: the report will show which row."
+            )
+        else:
+            report.written = True
     record_list_view(by=by, where="roster import", rows=len(report.rows))
     return report
 
@@ -340,7 +366,7 @@ def _write(new: list[_Row], updates: list[tuple[Resident, _Row]]) -> None:
             id_number=r.id_number,
             id_number_hash=r.id_hash,
             phone=r.phone,
-            phone_hash=pii_hash(r.phone) if r.phone else "",
+            phone_hash=phone_hash_of(r.phone),
         )
         for r in new
     ]
@@ -358,7 +384,7 @@ def _write(new: list[_Row], updates: list[tuple[Resident, _Row]]) -> None:
         resident.household = households[(row.cell_id, row.address)]
         resident.cell_id = row.cell_id
         resident.name, resident.gender, resident.birth_date = row.name, row.gender, row.birth_date
-        resident.phone, resident.phone_hash = row.phone, pii_hash(row.phone) if row.phone else ""
+        resident.phone, resident.phone_hash = row.phone, phone_hash_of(row.phone)
         changed.append(resident)
     Resident.objects.bulk_update(
         changed,

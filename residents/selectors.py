@@ -22,6 +22,7 @@ column computed in the same query, which ``display`` reads row by row.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -123,6 +124,14 @@ class VisitDue:
     def due_at(self) -> datetime | None:
         """When the next visit falls due; ``None`` if the household was never visited."""
         return self.last_visit + timedelta(days=self.every_days) if self.last_visit else None
+
+
+def show_tags(residents: Iterable[Resident]) -> None:
+    """Set ``shown_tags`` on each resident (tags prefetched): the ticked tags, then the derived
+    ones (老年人 …) the resident carries today. One query, for the derived tags."""
+    derived = list(Tag.objects.filter(min_age__isnull=False))
+    for resident in residents:
+        resident.shown_tags = list(resident.tags.all()) + resident.derived_tags(derived)
 
 
 def households_due_visit(

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet, TextField, Value
 from django.db.models.functions import Cast
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_ratelimit.core import get_usage
 from django_ratelimit.exceptions import Ratelimited
@@ -29,6 +30,7 @@ from .models import (
     id_number_hash_of,
     phone_hash_of,
 )
+from .retention import MOVED_OUT_RESIDENTS
 from .selectors import (
     cells_open_to,
     households_served_by,
@@ -104,6 +106,16 @@ def create_resident(
         id_number=id_number,
         phone=phone,
     )
+    _save_resident(resident)
+    if tags:
+        resident.tags.set(_resolve_tags(tags))
+    return resident
+
+
+def _save_resident(resident: Resident) -> None:
+    """Validate and save ``resident`` (new or changed): the one place that turns a
+    registration of the same ID number that landed between the check and the write into the
+    field error the check would have given. Call inside a transaction."""
     resident.full_clean()
     try:
         with transaction.atomic():
@@ -113,9 +125,6 @@ def create_resident(
         raise ValidationError(
             {"id_number": _("A resident with this ID number is already registered.")}
         ) from exc
-    if tags:
-        resident.tags.set(_resolve_tags(tags))
-    return resident
 
 
 # --- kept by the people who serve them (issue 15) -------------------------------------------
@@ -167,26 +176,48 @@ def move_household(*, by, household_id: int, cell_id: int) -> Household:
 def keep_resident(*, by, resident: Resident, tags: Iterable[Tag]) -> Resident:
     """Save a resident registered or changed on a worker's page (validated by
     ``forms.ResidentForm``) in a household ``by`` serves, with its ticked tags (derived
-    ones are never stored). Raises ``Household.DoesNotExist`` / ``Resident.DoesNotExist``."""
+    ones are never stored). Raises ``Household.DoesNotExist`` / ``Resident.DoesNotExist``, and
+    ``ValidationError`` by field (an ID number registered meanwhile included)."""
     household = households_served_by(by).get(pk=resident.household_id)
     if resident.pk is not None:
         residents_served_by(by).select_for_update(of=("self",)).get(pk=resident.pk)
     resident.household = household
-    resident.full_clean()
-    resident.save()
+    _save_resident(resident)
     resident.tags.set([tag for tag in tags if tag.min_age is None])
     return resident
+
+
+class ResidentAlreadyLeft(Exception):
+    """The resident was already marked moved out or deceased (answered 409: the day and the
+    reason on record are not overwritten by a second mark)."""
 
 
 @transaction.atomic
 def mark_resident_left(*, by, resident_id: int, reason: str, on: date) -> Resident:
     """迁出 / 去世: the resident is kept (not deleted) with the day and why they left; they
     drop out of visit schedules at once and are anonymised after the retention period
-    (``retention``). Raises ``Resident.DoesNotExist`` out of scope, ``ValidationError`` for
-    an unknown reason or a day in the future."""
+    (``retention``). Raises ``Resident.DoesNotExist`` out of scope, ``ResidentAlreadyLeft``
+    for one marked before, ``ValidationError`` for an unknown reason, a day in the future, or
+    a day so long ago that the next retention run would anonymise the resident at once."""
     if reason not in LeftReason.values:
         raise ValidationError({"reason": _("Say whether the resident moved out or died.")})
     resident = residents_served_by(by).select_for_update(of=("self",)).get(pk=resident_id)
+    if resident.moved_out_at is not None:
+        raise ResidentAlreadyLeft(
+            _("This resident is already marked as %(reason)s on %(day)s.")
+            % {"reason": resident.get_left_reason_display(), "day": resident.moved_out_at}
+        )
+    days = MOVED_OUT_RESIDENTS.days()
+    if on <= timezone.localdate() - timedelta(days=days):
+        raise ValidationError(
+            {
+                "on": _(
+                    "Personal data is kept %(days)d days after a resident leaves: a resident "
+                    "who left on %(day)s would be anonymised at once. Check the day."
+                )
+                % {"days": days, "day": on}
+            }
+        )
     resident.moved_out_at, resident.left_reason = on, reason
     resident.full_clean()
     resident.save(update_fields=["moved_out_at", "left_reason"])

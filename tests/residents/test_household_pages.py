@@ -230,4 +230,63 @@ def test_the_roster_page_imports_and_reports(client, worker_a, territory):
         ).status_code
         == 404
     )
-    assert client.get("/households/roster/export.xlsx?community=x").status_code == 404
+    assert client.get("/households/roster/export.xlsx?community=x").status_code == 400
+
+
+def test_two_saves_of_the_same_id_number_at_once_refuse_the_second_with_a_field_error(
+    client, worker_a, territory
+):
+    from .race import registered_meanwhile
+
+    household = create_household(cell=territory.cell_a, address="幸福路9号")
+    client.force_login(worker_a)
+    with registered_meanwhile(household=household, id_number=ID_ELDER):
+        response = client.post(
+            f"/households/{household.pk}/residents/new/",
+            {"name": "王秀英", "gender": "F", "id_number": ID_ELDER},
+        )
+    assert response.status_code == 400
+    assert 'data-field="id_number"' in response.content.decode()
+    assert "already registered" in response.content.decode()
+    assert not Resident.objects.filter(name="王秀英").exists()
+
+
+def test_leaving_is_refused_twice_in_advance_or_too_long_ago_to_keep(client, worker_a, people):
+    from django.conf import settings
+
+    client.force_login(worker_a)
+    url = f"/residents/{people.a.pk}/left/"
+    today = timezone.localdate()
+    tomorrow = client.post(url, {"reason": "moved_out", "on": today + timedelta(days=1)})
+    assert tomorrow.status_code == 400 and "in advance" in tomorrow.content.decode()
+    erased_at_once = today - timedelta(days=settings.RETAIN_MOVED_OUT_DAYS)
+    too_old = client.post(url, {"reason": "moved_out", "on": erased_at_once})
+    assert too_old.status_code == 400 and "anonymised" in too_old.content.decode()
+    people.a.refresh_from_db()
+    assert people.a.moved_out_at is None
+    kept = today - timedelta(days=settings.RETAIN_MOVED_OUT_DAYS - 1)
+    assert client.post(url, {"reason": "moved_out", "on": kept}).status_code == 302
+    again = client.post(url, {"reason": "deceased", "on": today})
+    assert again.status_code == 409 and "already" in again.content.decode()
+    people.a.refresh_from_db()
+    assert (people.a.left_reason, people.a.moved_out_at) == ("moved_out", kept)
+
+
+def test_numbers_too_big_for_the_database_are_a_400_or_a_404_never_a_500(client, worker_a):
+    client.force_login(worker_a)
+    huge = "9" * 30
+    for bad in (huge, "x", "-1", ""):
+        response = client.get(f"/households/roster/export.xlsx?community={bad}")
+        assert response.status_code == 400, bad
+        assert "community" in response.content.decode()
+    for url in (f"/households/{huge}/", f"/residents/{huge}/edit/", f"/visits/{huge}/undo/"):
+        assert client.get(url).status_code == 404, url
+
+
+def test_a_refused_volunteer_gets_the_residents_refusal_in_json_or_html(client, volunteer):
+    client.force_login(volunteer)
+    as_json = client.get("/households/", headers={"accept": "application/json"})
+    assert as_json.status_code == 403
+    assert as_json.json() == {"detail": "Only those who serve a grid cell keep its households."}
+    as_html = client.get("/households/", headers={"accept": "text/html"})
+    assert as_html.status_code == 403 and "keep its households" in as_html.content.decode()

@@ -182,3 +182,57 @@ def test_a_derived_tag_in_the_file_is_accepted_and_not_stored(worker_a):
     assert report.written
     assert [t.code for t in Resident.objects.get().tags.all()] == ["elderly_alone"]
     assert Tag.objects.get(code="elderly").min_age == 60
+
+
+def test_a_resident_registered_while_importing_refuses_the_whole_import(worker_a, territory):
+    from residents.services import create_household
+
+    from .race import registered_meanwhile
+
+    elsewhere = create_household(cell=territory.cell_a, address="幸福路99号")
+    rows = [row(1), row(2, address="幸福路2号")]
+    with registered_meanwhile(household=elsewhere, id_number=rows[1][4]):
+        report = import_roster(by=worker_a, data=xlsx(rows))
+    assert not report.written
+    assert "registered meanwhile" in report.error
+    assert not Resident.objects.filter(name__startswith="居民").exists()
+    assert not Household.objects.filter(address__in=["幸福路1号", "幸福路2号"]).exists()
+
+
+def broken_sheet() -> bytes:
+    """A real .xlsx whose sheet XML is cut in half: it opens, and fails while rows are read."""
+    import zipfile
+
+    good = zipfile.ZipFile(io.BytesIO(xlsx([row(1)])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as broken:
+        for item in good.infolist():
+            data = good.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2]
+            broken.writestr(item, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("data", [b"PK\x03\x04 not really a zip", broken_sheet()])
+def test_a_corrupt_upload_is_a_400_with_the_error_on_the_file_field(client, worker_a, data):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(worker_a)
+    response = client.post("/households/roster/", {"file": SimpleUploadedFile("r.xlsx", data)})
+    assert response.status_code == 400
+    assert response.context["form"].errors["file"] == ["This is not an Excel workbook (.xlsx)."]
+    assert not Resident.objects.exists()
+
+
+def test_the_report_shows_each_outcome_by_its_translatable_label(client, worker_a):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils.functional import Promise
+
+    assert all(isinstance(outcome.label, Promise) for outcome in Outcome)
+    client.force_login(worker_a)
+    upload = SimpleUploadedFile("r.xlsx", xlsx([row(1), row(2, phone="1")]))
+    page = client.post("/households/roster/", {"file": upload}).content.decode()
+    assert f"<td>{Outcome.CREATED.label}</td>" in page
+    assert f"<td>{Outcome.REFUSED.label}</td>" in page
+    assert "<td>refused</td>" not in page

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from residents.models import PIIAccessLog
+from residents.models import PIIAccessLog, Resident, Tag
 from residents.selectors import households_visible_to, residents_visible_to
 from residents.services import reveal_resident_pii, search_residents_by_number
 
@@ -129,3 +129,15 @@ def test_only_those_who_serve_a_household_log_a_visit(people, district_admin, wo
     with pytest.raises(Household.DoesNotExist):
         record_visit(household_id=people.a.household_id, by=district_admin)
     assert record_visit(household_id=people.a.household_id, by=worker_a).worker == worker_a
+
+
+def test_shown_tags_are_the_ticked_ones_then_the_derived_ones_in_one_query(people):
+    from residents.selectors import show_tags
+
+    people.a.tags.add(Tag.objects.get(code="elderly_alone"))
+    residents = list(Resident.objects.prefetch_related("tags").order_by("pk"))
+    with CaptureQueriesContext(connection) as ctx:
+        show_tags(residents)
+    assert len(ctx) == 1  # the derived tags
+    shown = {r.name: [t.code for t in r.shown_tags] for r in residents}
+    assert shown == {"王芳": ["elderly_alone", "elderly"], "李娜": [], "张敏": []}
