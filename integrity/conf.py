@@ -14,7 +14,9 @@ DEFAULTS = {
     # near-duplicate reports (rules/duplicates.py)
     "INTEGRITY_DUPLICATE_RADIUS_M": 30.0,
     "INTEGRITY_DUPLICATE_WINDOW_HOURS": 7 * 24,
-    "INTEGRITY_DUPLICATE_MIN_SIMILARITY": 0.9,
+    "INTEGRITY_DUPLICATE_SAME_EVENT_HOURS": 6,
+    # cosine of rarity-weighted bigrams (rules/text.py); chosen on half of the bench's data
+    "INTEGRITY_DUPLICATE_MIN_SIMILARITY": 0.1,
     # the same photo on different cases (rules/photos.py)
     "INTEGRITY_PHOTO_MAX_DISTANCE": 8,  # Hamming distance between 64-bit pHashes
     "INTEGRITY_PHOTO_LOOKBACK_DAYS": 365,
