@@ -4,9 +4,10 @@ to stay under any obvious window.
 
 Each worker's reports are counted per local day over the scan window and the
 ``INTEGRITY_BURST_BASELINE_DAYS`` (90) days before it. What a day should bring is the
-worker's own rate times the district's activity that day (everyone else's reports that day
-against their daily mean): a storm that sends every worker out raises everyone's
-expectation, so a real surge spread over many workers is not a burst. For every stretch of
+worker's own rate times their street's activity that day (everyone else's reports in the
+street that day against their daily mean): a storm or a clean-up campaign that sends a
+street's workers out raises everyone's expectation, so a real surge spread over many
+workers is not a burst. For every stretch of
 1 to ``INTEGRITY_BURST_MAX_DAYS`` (21) days ending inside the scan window, the worker's rate
 is estimated from all their other days (plus one report, so a newcomer is not measured
 against zero) and the stretch's count is tested against it (Poisson upper tail). The most
@@ -26,7 +27,7 @@ probabilities and the day-by-day tally.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -128,19 +129,22 @@ def report_bursts(window: Window) -> list[FlagDraft]:
     reporters = set(in_window.values_list("reporter_id", flat=True).distinct())
     if not reporters:
         return []
-    everyone = np.zeros(n_days)
+    # Everyone's reports per street and day: a storm or a campaign raises a street at once.
+    everyone: dict[int, np.ndarray] = defaultdict(lambda: np.zeros(n_days))
     counts: dict[int, np.ndarray] = {}
+    streets: dict[int, Counter] = defaultdict(Counter)
     cases: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
-    for case_id, reporter_id, created_at in (
+    for case_id, reporter_id, street_id, created_at in (
         Case.objects.filter(created_at__gte=start, created_at__lt=window.until)
         .order_by("created_at", "id")
-        .values_list("id", "reporter_id", "created_at")
+        .values_list("id", "reporter_id", "street_id", "created_at")
         .iterator(chunk_size=20_000)
     ):
         day = _local_day(created_at, origin)
-        everyone[day] += 1
+        everyone[street_id][day] += 1
         if reporter_id in reporters:
             counts.setdefault(reporter_id, np.zeros(n_days))[day] += 1
+            streets[reporter_id][street_id] += 1
             if day >= scan_from - max_days:
                 cases[reporter_id].append((case_id, created_at))
 
@@ -155,7 +159,9 @@ def report_bursts(window: Window) -> list[FlagDraft]:
 
     drafts = []
     for reporter_id, mine in counts.items():
-        others = everyone - mine
+        # Only the worker's own street's share of their reports is theirs to take out.
+        street_id = streets[reporter_id].most_common(1)[0][0]
+        others = np.maximum(everyone[street_id] - mine, 0)
         activity = (others + 1.0) / (others.mean() + 1.0)
         c_sum = np.concatenate(([0.0], np.cumsum(mine)))
         f_sum = np.concatenate(([0.0], np.cumsum(activity)))

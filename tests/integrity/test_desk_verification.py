@@ -57,7 +57,7 @@ def scan(rule: str) -> None:
     run_rules(since=now - timedelta(days=1), until=now + timedelta(days=1), rules=[rule])
 
 
-def test_a_photo_captured_far_from_the_case_is_flagged_with_the_distance(cast, monkeypatch):
+def test_a_photo_captured_far_from_the_case_is_flagged_with_the_distance(cast, monkeypatch, client):
     desk = verified(
         cast, minutes_after=45, capture={"minutes": 44, "east_m": 2400}, monkeypatch=monkeypatch
     )
@@ -79,6 +79,10 @@ def test_a_photo_captured_far_from_the_case_is_flagged_with_the_distance(cast, m
     assert evidence["photo_whereabouts"][0]["far"] is True
     assert 2300 <= evidence["photo_whereabouts"][0]["distance_m"] <= 2500
     assert {on_site.pk, poor_fix.pk}.isdisjoint(flagged(Rule.VERIFICATION_NO_EVIDENCE))
+    client.force_login(cast.staff)
+    page = client.get("/integrity/").content.decode()
+    assert "do not show the verifier at the case" in page
+    assert f"taken {evidence['photo_whereabouts'][0]['distance_m']} m from the case" in page
 
 
 def test_an_old_photo_taken_before_the_result_was_reported_is_flagged(cast, monkeypatch):

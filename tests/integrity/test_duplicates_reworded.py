@@ -55,7 +55,7 @@ def flagged() -> set[int]:
     )
 
 
-def test_a_reworded_refile_with_the_number_written_out_is_flagged(cast):
+def test_a_reworded_refile_with_the_number_written_out_is_flagged(cast, client):
     background(cast)
     report(cast, hours_ago=40, title=ORIGINAL[0], description=ORIGINAL[1])
     reworded = report(
@@ -72,6 +72,9 @@ def test_a_reworded_refile_with_the_number_written_out_is_flagged(cast):
     match = IntegrityFlag.objects.get(case=reworded).evidence["matches"][0]
     assert match["same_reporter"] is True
     assert match["shared_terms"]  # what the two reports have in common, for the reviewer
+    client.force_login(cast.staff)
+    page = client.get("/integrity/").content.decode()
+    assert "The same worker filed" in page and "in other words" in page
 
 
 def test_the_same_quick_fill_phrase_naming_another_spot_is_not_flagged(cast):
