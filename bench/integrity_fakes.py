@@ -202,7 +202,11 @@ def plant_refiled_reports(p, plant_cls, n: int, truth: set, controls: set) -> No
             other_spot = p.rng.choice([s for s in p.spots if s != spot])
             at = h["created_at"] + timedelta(hours=p.rng.uniform(1, 72))
             title = h["title"].replace(spot, other_spot) if spot else f"{other_spot}{category.name}"
-            description = h["description"].replace(spot, other_spot)
+            description = (
+                h["description"].replace(spot, other_spot)
+                if spot
+                else f"{other_spot}{h['description']}"
+            )
             add(
                 "adv-ctl-dup",
                 h,
