@@ -30,9 +30,26 @@ What is planted (all inside the window, "now" is the run's start):
 - self_resolve_unchecked — resolved on the spot, then never verified (≥ 4 days) or verified by
   the resolver. Controls: verified by another worker, or resolved < 72 h ago.
 
-A flag counts as a true positive only on the planted fake of its own rule (for bursts: the
-planted worker and month). Everything else is a false positive, reported by where it came
-from: the seeded history, the controls, or fakes planted for another rule.
+Besides this planted set (a), an adversarial set (b) of N/2 fakes of each kind and their hard
+controls comes from ``bench/integrity_fakes.py`` (reworded refiles by the same worker or a
+neighbour, under sibling categories; desk verifications with a fluent note, a 20–90 min
+delay and a photo taken at the office or days before; bursts spread over 10–14 days; and
+recurring problems, joint reports of one event, quick-fill phrases naming other spots, honest
+verifications with poor fixes, storms over a whole street). ``--n`` plants fewer.
+
+Rules with a score (near_duplicate: similarity; report_burst: the Bonferroni-adjusted
+p-value) run permissively and their threshold is chosen afterwards on half A of the planted
+items and the history (split by a seeded hash, ``bench/integrity_scores.py``) and reported on
+half B; both halves are printed. Per rule and set: recall, raw precision, precision
+re-weighted to base rates of 1 % and 0.1 % — with the false-positive rate of the seeded
+history (P@1%, P@.1%) and, separately, of the hard controls (P@1%c, P@.1%c) — and history
+false positives per 10,000 history cases (bursts: per 10,000 worker-months). reused_photo's
+adversarial figures are in ``bench/integrity_photos.py``. The history's texts are the demo's
+quick-fill phrases as seeded (``grids``' history is not changed and nothing is added to it).
+
+A flag counts as a true positive only on a planted fake of its own rule (for bursts: a flag
+on the planted worker whose stretch overlaps the planted days). Everything else is a false
+positive, reported by where it came from: the seeded history or the controls.
 """
 
 from __future__ import annotations
