@@ -135,7 +135,7 @@ def choose_threshold(rule, classified, truth, history_units, set_name) -> float:
 HEADER = (
     f"{'rule':<26}{'set':<12}{'half':>4}{'thresh':>8}{'fakes':>6}{'TP':>5}{'recall':>7}"
     f"{'FPhist':>7}{'FPctl':>6}{'/ctl':>5}{'prec':>6}{'P@1%':>6}{'P@.1%':>6}"
-    f"{'P@1%c':>6}{'P@.1%c':>6}{'FP/10k':>7}"
+    f"{'P@1%c':>7}{'P@.1%c':>7}{'FP/10k':>7}"
 )
 
 
@@ -147,6 +147,6 @@ def row(rule: str, set_name: str, part: str, threshold: float, m: dict) -> str:
     return (
         f"{rule:<26}{set_name:<12}{part:>4}{t:>8}{m['fakes']:>6}{m['tp']:>5}{f(m['recall']):>7}"
         f"{m['fp_hist']:>7}{m['fp_ctl']:>6}{m['controls']:>5}{f(m['precision'])}"
-        f"{f(m['p_hist@0.01'])}{f(m['p_hist@0.001'])}{f(m['p_ctl@0.01'])}{f(m['p_ctl@0.001'])}"
+        f"{f(m['p_hist@0.01'])}{f(m['p_hist@0.001'])} {f(m['p_ctl@0.01'])} {f(m['p_ctl@0.001'])}"
         f"{m['fp_per_10k']:>7.2f}"
     )
