@@ -246,7 +246,9 @@ def test_running_the_rules_again_stores_nothing_twice(cast, since):
     case_in(cast, "closed", category_code="C0104")
 
     report = run_rules(since=since)
-    assert report[Rule.NEAR_DUPLICATE]["new"] == 1
+    # Two near-duplicates: the copy, and the closed C0104 case whose text repeats the 井盖
+    # report at the same spot under a sibling category (same major class C01).
+    assert report[Rule.NEAR_DUPLICATE]["new"] == 2
     assert report[Rule.REUSED_PHOTO]["new"] == 1
     assert report[Rule.VERIFICATION_TOO_FAST]["new"] == 1
     count = IntegrityFlag.objects.count()
@@ -255,7 +257,7 @@ def test_running_the_rules_again_stores_nothing_twice(cast, since):
 
     assert IntegrityFlag.objects.count() == count
     assert all(row["new"] == 0 for row in again.values())
-    assert again[Rule.NEAR_DUPLICATE]["found"] == 1
+    assert again[Rule.NEAR_DUPLICATE]["found"] == 2
 
 
 def test_rules_narrowed_to_case_ids_look_only_at_those_cases(cast, since):
