@@ -14,7 +14,9 @@ DEFAULTS = {
     # near-duplicate reports (rules/duplicates.py)
     "INTEGRITY_DUPLICATE_RADIUS_M": 30.0,
     "INTEGRITY_DUPLICATE_WINDOW_HOURS": 7 * 24,
-    "INTEGRITY_DUPLICATE_MIN_SIMILARITY": 0.9,
+    "INTEGRITY_DUPLICATE_SAME_EVENT_HOURS": 6,
+    # cosine of rarity-weighted bigrams (rules/text.py); chosen on half of the bench's data
+    "INTEGRITY_DUPLICATE_MIN_SIMILARITY": 0.1,
     # the same photo on different cases (rules/photos.py)
     "INTEGRITY_PHOTO_LOOKBACK_DAYS": 365,
     # Candidates for the geometric check (integrity/photo_matching.py).
@@ -31,12 +33,13 @@ DEFAULTS = {
     # verifications (rules/verification.py)
     "INTEGRITY_MIN_VERIFY_MINUTES": 10,
     "INTEGRITY_MIN_VERIFY_NOTE_CHARS": 5,
-    # bursts before a period closes (rules/bursts.py)
-    "INTEGRITY_BURST_CLOSING_DAYS": 3,
+    # bursts over any stretch of days (rules/bursts.py)
+    "INTEGRITY_BURST_CLOSING_DAYS": 3,  # what the bench plants as a month-end burst
     "INTEGRITY_BURST_BASELINE_DAYS": 90,
+    "INTEGRITY_BURST_MAX_DAYS": 21,
     "INTEGRITY_BURST_MIN_REPORTS": 6,
-    "INTEGRITY_BURST_MIN_RATIO": 3.0,
-    "INTEGRITY_BURST_MAX_P": 0.001,
+    "INTEGRITY_BURST_MIN_RATIO": 2.0,
+    "INTEGRITY_BURST_MAX_P": 0.001,  # after Bonferroni over the stretches tested
     # self-resolved cases (rules/self_resolve.py)
     "INTEGRITY_SELF_RESOLVE_WAIT_HOURS": 72,
     # visits (rules/visits.py)

@@ -1,21 +1,27 @@
-"""Bursts of reports just before an assessment period closes (期末突击上报).
+"""Bursts of reports (突击上报): a worker filing far more than their own usual rate, over
+any stretch of days — the three days before a period closes, or spread thin over two weeks
+to stay under any obvious window.
 
-Case-count targets invite filing many reports right before the count is taken. Periods
-are calendar months in ``TIME_ZONE``; a period's closing window is its last
-``INTEGRITY_BURST_CLOSING_DAYS`` (3) days. A worker's reports in the closing window are
-compared with their own baseline: their daily rate over the ``INTEGRITY_BURST_BASELINE_DAYS``
-(90) days before the window, closing windows of earlier months left out (so a worker who
-bursts every month is not measured against their own bursts). At least one report per
-baseline is assumed, so a newcomer's first reports are not measured against zero. Flagged
-when all three hold:
+Each worker's reports are counted per local day over the scan window and the
+``INTEGRITY_BURST_BASELINE_DAYS`` (90) days before it. What a day should bring is the
+worker's own rate times their street's activity that day (everyone else's reports in the
+street that day against their daily mean): a storm or a clean-up campaign that sends a
+street's workers out raises everyone's expectation, so a real surge spread over many
+workers is not a burst. For every stretch of
+1 to ``INTEGRITY_BURST_MAX_DAYS`` (21) days ending inside the scan window, the worker's rate
+is estimated from all their other days (plus one report, so a newcomer is not measured
+against zero) and the stretch's count is tested against it (Poisson upper tail). The most
+improbable stretch is flagged when
 
-- at least ``INTEGRITY_BURST_MIN_REPORTS`` (6) reports in the window,
-- at least ``INTEGRITY_BURST_MIN_RATIO`` (3) times the expected count,
-- the count is improbable for their rate: Poisson tail p ≤ ``INTEGRITY_BURST_MAX_P``
-  (0.001).
+- it holds at least ``INTEGRITY_BURST_MIN_REPORTS`` (6) reports,
+- at least ``INTEGRITY_BURST_MIN_RATIO`` (2) times the expected count,
+- and its tail probability, multiplied by the number of stretches tested for that worker
+  (Bonferroni: the scan looked at many windows, so one improbable-looking window is
+  expected by chance), is at most ``INTEGRITY_BURST_MAX_P`` (0.001).
 
-One flag per worker and period, on the worker's first report in the window; the others
-are related cases. Evidence carries the counts, the baseline and the day-by-day tally.
+Up to three disjoint stretches per worker and scan. One flag per stretch, on its first
+report; the others are related cases. Evidence carries the counts, the expectation, both
+probabilities and the day-by-day tally.
 """
 
 from __future__ import annotations
@@ -26,7 +32,6 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Q
 
 from cases.models import Case
 
@@ -92,108 +97,139 @@ def periods_touching(since: datetime, until: datetime, days: int) -> list[date]:
     return months
 
 
+MAX_STRETCHES = 3
+
+
+def _local_day(value: datetime, origin: date) -> int:
+    return (value.astimezone(_zone()).date() - origin).days
+
+
 def report_bursts(window: Window) -> list[FlagDraft]:
-    days = int(setting("INTEGRITY_BURST_CLOSING_DAYS"))
+    import numpy as np
+    from scipy.stats import poisson
+
     baseline_days = int(setting("INTEGRITY_BURST_BASELINE_DAYS"))
+    max_days = int(setting("INTEGRITY_BURST_MAX_DAYS"))
     min_reports = int(setting("INTEGRITY_BURST_MIN_REPORTS"))
     min_ratio = float(setting("INTEGRITY_BURST_MIN_RATIO"))
     max_p = float(setting("INTEGRITY_BURST_MAX_P"))
-    reporters_of_cases = None
+
+    zone = _zone()
+    first_day = window.since.astimezone(zone).date()
+    origin = first_day - timedelta(days=baseline_days)
+    start = datetime.combine(origin, time(), zone)
+    n_days = _local_day(window.until - timedelta(microseconds=1), origin) + 1
+    scan_from = (first_day - origin).days
+
+    in_window = Case.objects.filter(
+        created_at__gte=window.since, created_at__lt=window.until, reporter__isnull=False
+    )
     if window.case_ids is not None:
-        reporters_of_cases = sorted(
-            set(
-                Case.objects.filter(
-                    pk__in=sorted(window.case_ids), reporter__isnull=False
-                ).values_list("reporter_id", flat=True)
-            )
-        )
+        in_window = in_window.filter(pk__in=sorted(window.case_ids))
+    reporters = set(in_window.values_list("reporter_id", flat=True).distinct())
+    if not reporters:
+        return []
+    # Everyone's reports per street and day: a storm or a campaign raises a street at once.
+    everyone: dict[int, np.ndarray] = defaultdict(lambda: np.zeros(n_days))
+    counts: dict[int, np.ndarray] = {}
+    streets: dict[int, Counter] = defaultdict(Counter)
+    cases: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
+    for case_id, reporter_id, street_id, created_at in (
+        Case.objects.filter(created_at__gte=start, created_at__lt=window.until)
+        .order_by("created_at", "id")
+        .values_list("id", "reporter_id", "street_id", "created_at")
+        .iterator(chunk_size=20_000)
+    ):
+        day = _local_day(created_at, origin)
+        everyone[street_id][day] += 1
+        if reporter_id in reporters:
+            counts.setdefault(reporter_id, np.zeros(n_days))[day] += 1
+            streets[reporter_id][street_id] += 1
+            if day >= scan_from - max_days:
+                cases[reporter_id].append((case_id, created_at))
+
+    # Segments [i, j): every stretch of 1..max_days days whose last day is in the window.
+    ends = np.arange(scan_from + 1, n_days + 1)
+    lengths = np.arange(1, max_days + 1)
+    seg_end = np.repeat(ends, len(lengths))
+    seg_start = seg_end - np.tile(lengths, len(ends))
+    keep = seg_start >= 0
+    seg_start, seg_end = seg_start[keep], seg_end[keep]
+    tested = len(seg_start)
+
     drafts = []
-    for month in periods_touching(window.since, window.until, days):
-        start, end = closing_window(month, days)
-        counted_until = min(end, window.until)
-        in_window = Case.objects.filter(
-            created_at__gte=start, created_at__lt=counted_until, reporter__isnull=False
-        )
-        if reporters_of_cases is not None:
-            in_window = in_window.filter(reporter_id__in=reporters_of_cases)
-        counts = dict(
-            in_window.values("reporter_id")
-            .annotate(n=Count("id"))
-            .filter(n__gte=min_reports)
-            .values_list("reporter_id", "n")
-        )
-        if not counts:
-            continue
-        # Baseline: the days before the window, earlier closing windows left out.
-        base_start = start - timedelta(days=baseline_days)
-        earlier = []
-        m = _month_start((base_start - timedelta(days=days + 1)).astimezone(_zone()).date())
-        while m < month:
-            c_start, c_end = closing_window(m, days)
-            c_start, c_end = max(c_start, base_start), min(c_end, start)
-            if c_start < c_end:
-                earlier.append((c_start, c_end))
-            m = _next_month(m)
-        closing_q = Q(pk__in=[])
-        for c_start, c_end in earlier:
-            closing_q |= Q(created_at__gte=c_start, created_at__lt=c_end)
-        excluded_days = sum((e - s).total_seconds() for s, e in earlier) / 86400
-        open_days = max(baseline_days - excluded_days, 1.0)
-        baseline = {
-            row["reporter_id"]: row["total"] - row["closing"]
-            for row in Case.objects.filter(
-                reporter_id__in=sorted(counts), created_at__gte=base_start, created_at__lt=start
-            )
-            .values("reporter_id")
-            .annotate(total=Count("id"), closing=Count("id", filter=closing_q))
-            .order_by()
-        }
-        window_days = (counted_until - start).total_seconds() / 86400
-        suspects = {}
-        for reporter_id, n in counts.items():
-            base = baseline.get(reporter_id, 0)
-            expected = max(base, 1) / open_days * window_days
-            ratio = n / expected
-            p = poisson_tail(n, expected)
-            if ratio >= min_ratio and p <= max_p:
-                suspects[reporter_id] = (n, base, expected, ratio, p)
-        if not suspects:
-            continue
-        rows = defaultdict(list)
-        for case_id, reporter_id, created_at in (
-            in_window.filter(reporter_id__in=sorted(suspects))
-            .order_by("created_at", "id")
-            .values_list("id", "reporter_id", "created_at")
-        ):
-            rows[reporter_id].append((case_id, created_at))
-        zone = _zone()
-        for reporter_id, (n, base, expected, ratio, p) in suspects.items():
-            cases = rows[reporter_id]
-            per_day = Counter(created.astimezone(zone).date().isoformat() for _i, created in cases)
+    for reporter_id, mine in counts.items():
+        # Only the worker's own street's share of their reports is theirs to take out.
+        street_id = streets[reporter_id].most_common(1)[0][0]
+        others = np.maximum(everyone[street_id] - mine, 0)
+        activity = (others + 1.0) / (others.mean() + 1.0)
+        c_sum = np.concatenate(([0.0], np.cumsum(mine)))
+        f_sum = np.concatenate(([0.0], np.cumsum(activity)))
+        n = c_sum[seg_end] - c_sum[seg_start]
+        f_in = f_sum[seg_end] - f_sum[seg_start]
+        rate = (c_sum[-1] - n + 1.0) / (f_sum[-1] - f_in)
+        expected = rate * f_in
+        p = poisson.sf(n - 1, expected)
+        candidate = (n >= min_reports) & (n >= min_ratio * expected) & (p * tested <= max_p)
+        taken = np.zeros(n_days, dtype=bool)
+        picked = 0
+        for k in np.flatnonzero(candidate)[np.argsort(p[candidate], kind="stable")]:
+            if picked == MAX_STRETCHES:
+                break
+            if taken[seg_start[k] : seg_end[k]].any():
+                continue
+            taken[seg_start[k] : seg_end[k]] = True
+            picked += 1
             drafts.append(
-                FlagDraft(
-                    rule=Rule.REPORT_BURST,
-                    case_id=cases[0][0],
-                    subject_id=reporter_id,
-                    related_case_ids=[case_id for case_id, _t in cases[1:MAX_RELATED]],
-                    evidence={
-                        "period": f"{month:%Y-%m}",
-                        "window_start": iso(start),
-                        "window_end": iso(end),
-                        "reports_in_window": n,
-                        "reports_per_day": dict(sorted(per_day.items())),
-                        "baseline_reports": base,
-                        "baseline_days": round(open_days, 1),
-                        "expected_in_window": round(expected, 2),
-                        "ratio": round(ratio, 1),
-                        "p_value": float(f"{p:.3g}"),
-                        "thresholds": {
-                            "closing_days": days,
-                            "min_reports": min_reports,
-                            "min_ratio": min_ratio,
-                            "max_p": max_p,
-                        },
-                    },
+                _draft(
+                    reporter_id,
+                    cases[reporter_id],
+                    origin=origin,
+                    days=(int(seg_start[k]), int(seg_end[k])),
+                    counts=mine,
+                    stats=(int(n[k]), float(expected[k]), float(p[k]), tested),
+                    baseline=(int(c_sum[-1] - n[k]), float(f_sum[-1] - f_in[k])),
                 )
             )
     return drafts
+
+
+def _draft(reporter_id, rows, *, origin, days, counts, stats, baseline) -> FlagDraft:
+    zone = _zone()
+    first, last = days
+    n, expected, p, tested = stats
+    base_reports, base_days = baseline
+    lo = datetime.combine(origin + timedelta(days=first), time(), zone)
+    hi = datetime.combine(origin + timedelta(days=last), time(), zone)
+    mine = [case_id for case_id, at in rows if lo <= at < hi]
+    return FlagDraft(
+        rule=Rule.REPORT_BURST,
+        case_id=mine[0],
+        subject_id=reporter_id,
+        related_case_ids=mine[1:MAX_RELATED],
+        evidence={
+            "period": f"{(hi - timedelta(days=1)).date():%Y-%m}",
+            "window_start": iso(lo),
+            "window_end": iso(hi),
+            "days": last - first,
+            "reports_in_window": n,
+            "reports_per_day": {
+                (origin + timedelta(days=d)).isoformat(): int(counts[d])
+                for d in range(first, last)
+                if counts[d]
+            },
+            "baseline_reports": base_reports,
+            "baseline_days": round(base_days, 1),
+            "expected_in_window": round(expected, 2),
+            "ratio": round(n / expected, 1) if expected else None,
+            "p_value": float(f"{p:.3g}"),
+            "p_adjusted": float(f"{min(1.0, p * tested):.3g}"),
+            "stretches_tested": tested,
+            "thresholds": {
+                "max_days": int(setting("INTEGRITY_BURST_MAX_DAYS")),
+                "min_reports": int(setting("INTEGRITY_BURST_MIN_REPORTS")),
+                "min_ratio": float(setting("INTEGRITY_BURST_MIN_RATIO")),
+                "max_p": float(setting("INTEGRITY_BURST_MAX_P")),
+            },
+        },
+    )

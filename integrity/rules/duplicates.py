@@ -2,33 +2,39 @@
 
 Intake already flags, for street staff to merge, any earlier case of the same sub-category
 within 50 m in the 72 hours before (``cases.duplicates``, ``DuplicateCandidate``). This rule
-looks for a different thing — a report *copied*: a case whose reporter (or, for reports
-without an account, whose cell) filed an earlier case that
+looks for a different thing — a report *refiled*, reworded so it does not look copied. A
+case is flagged when an earlier case that was not rejected
 
-- is of the same sub-category and was not rejected,
+- is of the same sub-category or a sibling (same major class: a refile under a neighbouring
+  category is still the same problem),
 - lies within ``INTEGRITY_DUPLICATE_RADIUS_M`` (30 m: GPS scatter of one spot),
-- was filed at most ``INTEGRITY_DUPLICATE_WINDOW_HOURS`` before (7 days, past intake's 72 h),
-- reads alike: title and description, punctuation and spaces dropped, have a
-  ``difflib`` similarity ratio of at least ``INTEGRITY_DUPLICATE_MIN_SIMILARITY`` (0.9).
+- was filed at most ``INTEGRITY_DUPLICATE_WINDOW_HOURS`` before (7 days; a problem that comes
+  back weeks later is a recurring problem, not a copy),
+- was filed by the same worker, or by another worker at least
+  ``INTEGRITY_DUPLICATE_SAME_EVENT_HOURS`` (6 h) before. Two workers reporting one event
+  within hours of each other both saw it: that is a merge candidate for street staff
+  (intake's duplicate check), not a fabricated report. The other worker refiling it later —
+  from a neighbouring cell, say — is.
+- reads alike where it matters (``integrity.rules.text``): the bigram cosine, weighted by how
+  rare each bigram is among the span's reports, is at least
+  ``INTEGRITY_DUPLICATE_MIN_SIMILARITY``, and their numbers and named spots do not disagree.
 
-A later case that street staff already rejected or merged is left alone (it counts for
-nothing). The flag sits on the later case and names the earlier one(s).
+Reports without an account are compared with earlier ones of the same cell only. A later
+case that street staff already merged into the earlier one is left alone. The flag sits on
+the later case and names the earlier one(s).
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
-from difflib import SequenceMatcher
 
-from django.db.models import Q
-
-from cases.models import Case, CaseStatus
+from cases.models import Case, CaseStatus, Category
 from grids.geometry import degree_box, haversine_m
 
 from ..conf import hours, setting
 from ..models import Rule
 from .base import FlagDraft, Window, iso
+from .text import Corpus, disagreement, normalise
 
 _FIELDS = (
     "id",
@@ -44,27 +50,16 @@ _FIELDS = (
     "status",
     "duplicate_of_id",
 )
-_NOT_TEXT = re.compile(r"[\W_]+", re.UNICODE)
-# Above this many cases in the window, reading every case of the span is cheaper than
-# filtering the span by long lists of cells and reporters.
-_FILTER_POOL_BELOW = 500
 
 
-def text_key(title: str, description: str) -> str:
-    """What two reports are compared on: their words, without punctuation or spacing."""
-    return _NOT_TEXT.sub("", f"{title}{description}").lower()
-
-
-def similarity(a: str, b: str) -> float:
-    matcher = SequenceMatcher(None, a, b, autojunk=False)
-    if matcher.real_quick_ratio() < 0.5:
-        return matcher.real_quick_ratio()
-    return matcher.ratio()
+def _filer(row: dict) -> tuple[str, int]:
+    return ("worker", row["reporter_id"]) if row["reporter_id"] else ("cell", row["cell_id"])
 
 
 def near_duplicates(window: Window) -> list[FlagDraft]:
     radius = float(setting("INTEGRITY_DUPLICATE_RADIUS_M"))
     span = hours("INTEGRITY_DUPLICATE_WINDOW_HOURS")
+    same_event = hours("INTEGRITY_DUPLICATE_SAME_EVENT_HOURS")
     min_similarity = float(setting("INTEGRITY_DUPLICATE_MIN_SIMILARITY"))
 
     new = list(
@@ -76,72 +71,52 @@ def near_duplicates(window: Window) -> list[FlagDraft]:
     )
     if not new:
         return []
-    pool = Case.objects.filter(
-        created_at__gte=min(c["created_at"] for c in new) - span,
-        created_at__lte=max(c["created_at"] for c in new),
-    ).exclude(status=CaseStatus.REJECTED)
-    if len(new) < _FILTER_POOL_BELOW:
-        reporters = sorted({c["reporter_id"] for c in new if c["reporter_id"]})
-        pool = pool.filter(
-            Q(cell_id__in=sorted({c["cell_id"] for c in new})) | Q(reporter_id__in=reporters),
-            category_id__in=sorted({c["category_id"] for c in new}),
+    major = dict(Category.objects.values_list("id", "parent_id"))
+    objects = sorted(
+        {
+            normalise(name)
+            for name in Category.objects.subcategories().values_list("name", flat=True)
+        }
+    )
+    pool = list(
+        Case.objects.filter(
+            created_at__gte=min(c["created_at"] for c in new) - span,
+            created_at__lte=max(c["created_at"] for c in new),
         )
-    by_reporter: dict[tuple[int, int], list[dict]] = defaultdict(list)
-    by_cell: dict[tuple[int, int], list[dict]] = defaultdict(list)
-    for row in pool.values(*_FIELDS).iterator(chunk_size=10_000):
-        if row["reporter_id"]:
-            by_reporter[(row["category_id"], row["reporter_id"])].append(row)
-        by_cell[(row["category_id"], row["cell_id"])].append(row)
+        .exclude(status=CaseStatus.REJECTED)
+        .values(*_FIELDS)
+        .iterator(chunk_size=10_000)
+    )
+    for row in pool:
+        row["text"] = normalise(f"{row['title']}{row['description']}")
+    corpus = Corpus(row["text"] for row in pool)
+    by_id = {row["id"]: row for row in pool}
 
-    texts: dict[int, str] = {}
+    # Buckets of one radius: a case's neighbours are in its bucket or the eight around it.
+    dlon, dlat = degree_box(new[0]["lat"], radius)
+    buckets: dict[tuple, list[dict]] = defaultdict(list)
 
-    def text(row: dict) -> str:
-        if row["id"] not in texts:
-            texts[row["id"]] = text_key(row["title"], row["description"])
-        return texts[row["id"]]
+    def bucket(row: dict) -> tuple[int, int, int]:
+        group = major.get(row["category_id"]) or row["category_id"]
+        return group, int(row["lon"] // dlon), int(row["lat"] // dlat)
 
+    for row in pool:
+        buckets[bucket(row)].append(row)
+
+    limits = (radius, span, same_event, min_similarity)
     drafts = []
     for case in new:
-        others = {
-            o["id"]: o
-            for o in (
-                *by_reporter.get((case["category_id"], case["reporter_id"]), ()),
-                *by_cell.get((case["category_id"], case["cell_id"]), ()),
-            )
-        }
-        dlon, dlat = degree_box(case["lat"], radius)
+        case = by_id.get(case["id"], case)
+        if "text" not in case:
+            continue
+        group, bx, by = bucket(case)
         matches = []
-        for other in others.values():
-            earlier = (other["created_at"], other["id"]) < (case["created_at"], case["id"])
-            if (
-                not earlier
-                or case["created_at"] - other["created_at"] > span
-                or case["duplicate_of_id"] == other["id"]
-                or abs(other["lat"] - case["lat"]) > dlat
-                or abs(other["lon"] - case["lon"]) > dlon
-            ):
-                continue
-            distance = haversine_m(case["lon"], case["lat"], other["lon"], other["lat"])
-            if distance > radius:
-                continue
-            ratio = similarity(text(case), text(other))
-            if ratio < min_similarity:
-                continue
-            matches.append(
-                {
-                    "case_id": other["id"],
-                    "number": other["number"],
-                    "created_at": iso(other["created_at"]),
-                    "distance_m": round(distance, 1),
-                    "hours_apart": round(
-                        (case["created_at"] - other["created_at"]).total_seconds() / 3600, 2
-                    ),
-                    "similarity": round(ratio, 3),
-                    "same_reporter": bool(case["reporter_id"])
-                    and other["reporter_id"] == case["reporter_id"],
-                    "title": other["title"],
-                }
-            )
+        for ix in (bx - 1, bx, bx + 1):
+            for iy in (by - 1, by, by + 1):
+                for other in buckets.get((group, ix, iy), ()):
+                    match = _match(case, other, corpus, objects, limits)
+                    if match:
+                        matches.append(match)
         if not matches:
             continue
         matches.sort(key=lambda m: (-m["similarity"], m["distance_m"]))
@@ -156,12 +131,47 @@ def near_duplicates(window: Window) -> list[FlagDraft]:
                     "created_at": iso(case["created_at"]),
                     "matches": matches[:10],
                     "match_count": len(matches),
+                    "similarity": matches[0]["similarity"],
                     "thresholds": {
                         "radius_m": radius,
                         "window_hours": span.total_seconds() / 3600,
+                        "same_event_hours": same_event.total_seconds() / 3600,
                         "min_similarity": min_similarity,
                     },
                 },
             )
         )
     return drafts
+
+
+def _match(case, other, corpus, objects, limits) -> dict | None:
+    """The evidence that ``case`` refiles ``other``, or None."""
+    radius, span, same_event, min_similarity = limits
+    if (other["created_at"], other["id"]) >= (case["created_at"], case["id"]):
+        return None
+    apart = case["created_at"] - other["created_at"]
+    same_filer = _filer(case) == _filer(other)
+    if (
+        apart > span
+        or case["duplicate_of_id"] == other["id"]
+        or (not same_filer and (not case["reporter_id"] or apart < same_event))
+    ):
+        return None
+    distance = haversine_m(case["lon"], case["lat"], other["lon"], other["lat"])
+    if distance > radius or disagreement(case["text"], other["text"], objects):
+        return None
+    ratio = corpus.similarity(case["text"], other["text"])
+    if ratio < min_similarity:
+        return None
+    return {
+        "case_id": other["id"],
+        "number": other["number"],
+        "created_at": iso(other["created_at"]),
+        "distance_m": round(distance, 1),
+        "hours_apart": round(apart.total_seconds() / 3600, 2),
+        "similarity": round(ratio, 3),
+        "same_reporter": same_filer and bool(case["reporter_id"]),
+        "same_category": other["category_id"] == case["category_id"],
+        "shared_terms": corpus.shared_terms(case["text"], other["text"]),
+        "title": other["title"],
+    }

@@ -1,0 +1,152 @@
+"""Scoring for ``bench/integrity.py``: every flag is matched to a planted fake, a planted
+control or the seeded history; planted items and history are split in two halves by a
+seeded hash; each rule's threshold is chosen on half A and reported on half B.
+
+Precision at a base rate π re-weights what was measured to a district where a share π of
+cases are fakes: ``P = r·π / (r·π + f·(1 − π))`` with r the recall on the fakes and f the
+false-positive rate — measured on the seeded history (ordinary cases) and, separately, on
+the hard controls (honest look-alikes), which a real district has far fewer of.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+SEED = 2026
+SETS = ("planted", "adversarial")
+# Rules whose flags carry a score to choose a threshold on: (evidence → score).
+SCORES = {
+    "near_duplicate": lambda e: e.get("similarity", 1.0),
+    "report_burst": lambda e: -math.log10(max(e.get("p_adjusted", 0.0), 1e-300)),
+}
+GOALS = {0.01: 0.9, 0.001: 0.75}
+
+
+def half(value) -> str:
+    digest = hashlib.sha256(f"{SEED}:{value}".encode()).digest()
+    return "A" if digest[0] % 2 == 0 else "B"
+
+
+@dataclass
+class Truth:
+    """Planted items of one rule: per set, the fakes' and controls' keys (case ids, or
+    (worker, start, end) stretches for bursts)."""
+
+    fakes: dict[str, set] = field(default_factory=lambda: defaultdict(set))
+    controls: dict[str, set] = field(default_factory=lambda: defaultdict(set))
+
+
+def reweighted(recall: float, fp_rate: float, base_rate: float) -> float:
+    hit = recall * base_rate
+    miss = fp_rate * (1 - base_rate)
+    return hit / (hit + miss) if hit + miss else float("nan")
+
+
+def _burst_key(flag: dict, stretches: list[tuple]) -> tuple | None:
+    start = datetime.fromisoformat(flag["evidence"]["window_start"])
+    end = datetime.fromisoformat(flag["evidence"]["window_end"])
+    for key in stretches:
+        worker, s, e = key
+        if worker == flag["subject_id"] and s < end and e > start:
+            return key
+    return None
+
+
+def classify(rule: str, flags: list[dict], truth: Truth) -> list[tuple[str, str, object, float]]:
+    """(kind, set, key, score) for each flag: kind "fake", "control" or "history"."""
+    score = SCORES.get(rule, lambda _e: 1.0)
+    out = []
+    stretches = [k for s in SETS for k in (*truth.fakes[s], *truth.controls[s])]
+    for flag in flags:
+        key = _burst_key(flag, stretches) if rule == "report_burst" else flag["case_id"]
+        kind, where = "history", None
+        for name in SETS:
+            if key in truth.fakes[name]:
+                kind, where = "fake", name
+            elif key in truth.controls[name]:
+                kind, where = "control", name
+        if kind == "history":
+            key = flag["subject_id"] if rule == "report_burst" else flag["case_id"]
+        out.append((kind, where, key, score(flag["evidence"])))
+    return out
+
+
+def _half_of(rule: str, key) -> str:
+    return half(key[0] if rule == "report_burst" and isinstance(key, tuple) else key)
+
+
+def measure(rule, classified, truth, history_units, set_name, part, threshold) -> dict:
+    """The figures of one rule, set and half at ``threshold``."""
+    fakes = {k for k in truth.fakes[set_name] if _half_of(rule, k) == part}
+    controls = {k for k in truth.controls[set_name] if _half_of(rule, k) == part}
+    hist_units = history_units[part]
+    hits, ctl_hits, hist = set(), set(), 0
+    for kind, where, key, score in classified:
+        if score < threshold or _half_of(rule, key) != part:
+            continue
+        if kind == "fake" and where == set_name:
+            hits.add(key)
+        elif kind == "control" and where == set_name:
+            ctl_hits.add(key)
+        elif kind == "history":
+            hist += 1
+    recall = len(hits) / len(fakes) if fakes else float("nan")
+    flagged = len(hits) + len(ctl_hits) + hist
+    hist_rate = hist / hist_units if hist_units else 0.0
+    ctl_rate = len(ctl_hits) / len(controls) if controls else 0.0
+    return {
+        "fakes": len(fakes),
+        "tp": len(hits),
+        "fp_hist": hist,
+        "fp_ctl": len(ctl_hits),
+        "controls": len(controls),
+        "recall": recall,
+        "precision": len(hits) / flagged if flagged else float("nan"),
+        **{f"p_hist@{b}": reweighted(recall, hist_rate, b) for b in GOALS},
+        **{f"p_ctl@{b}": reweighted(recall, ctl_rate, b) for b in GOALS},
+        "fp_per_10k": hist_rate * 10_000,
+    }
+
+
+def choose_threshold(rule, classified, truth, history_units, set_name) -> float:
+    """On half A: the lowest threshold whose precision meets the goals at both base rates
+    (history false positives), else the one with the best recall × precision at 1 %."""
+    scores = sorted({score for *_rest, score in classified})
+    step = max(1, len(scores) // 200)  # 200 candidates are plenty; each costs a pass
+    candidates = [-math.inf, *scores[::step]]
+    best, best_value = -math.inf, -1.0
+    for t in candidates:
+        m = measure(rule, classified, truth, history_units, set_name, "A", t)
+        if math.isnan(m["recall"]):
+            return -math.inf
+        meets = all(m[f"p_hist@{b}"] >= goal for b, goal in GOALS.items())
+        if meets:
+            return t
+        value = m["recall"] * (m["p_hist@0.01"] if not math.isnan(m["p_hist@0.01"]) else 0)
+        if value > best_value:
+            best, best_value = t, value
+    return best
+
+
+HEADER = (
+    f"{'rule':<26}{'set':<12}{'half':>4}{'thresh':>8}{'fakes':>6}{'TP':>5}{'recall':>7}"
+    f"{'FPhist':>7}{'FPctl':>6}{'/ctl':>5}{'prec':>6}{'P@1%':>6}{'P@.1%':>6}"
+    f"{'P@1%c':>7}{'P@.1%c':>7}{'FP/10k':>7}"
+)
+
+
+def row(rule: str, set_name: str, part: str, threshold: float, m: dict) -> str:
+    def f(v: float) -> str:
+        return "   nan" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:6.3f}"
+
+    t = "-" if threshold == -math.inf else f"{threshold:.3g}"
+    return (
+        f"{rule:<26}{set_name:<12}{part:>4}{t:>8}{m['fakes']:>6}{m['tp']:>5}{f(m['recall']):>7}"
+        f"{m['fp_hist']:>7}{m['fp_ctl']:>6}{m['controls']:>5}{f(m['precision'])}"
+        f"{f(m['p_hist@0.01'])}{f(m['p_hist@0.001'])} {f(m['p_ctl@0.01'])} {f(m['p_ctl@0.001'])}"
+        f"{m['fp_per_10k']:>7.2f}"
+    )
