@@ -778,6 +778,9 @@ def score_flags(*, truths, controls, adversarial, in_window, days) -> None:
     from integrity.rules.bursts import closing_window
 
     history = in_window.exclude(number__startswith=PREFIX)
+    planted_ids = frozenset(
+        in_window.model.objects.filter(number__startswith=PREFIX).values_list("id", flat=True)
+    )
     case_units = {"A": 0, "B": 0}
     for case_id in history.values_list("id", flat=True).iterator(chunk_size=50_000):
         case_units[half(case_id)] += 1
@@ -809,7 +812,7 @@ def score_flags(*, truths, controls, adversarial, in_window, days) -> None:
             IntegrityFlag.objects.filter(rule=rule).values("case_id", "subject_id", "evidence")
         )
         units = worker_units if rule == Rule.REPORT_BURST else case_units
-        classified = classify(rule, flags, truth)
+        classified = classify(rule, flags, truth, planted_ids)
         chosen_on = "adversarial" if truth.fakes["adversarial"] else "planted"
         threshold = choose_threshold(rule, classified, truth, units, chosen_on)
         for set_name in ("planted", "adversarial"):

@@ -56,8 +56,11 @@ def _burst_key(flag: dict, stretches: list[tuple]) -> tuple | None:
     return None
 
 
-def classify(rule: str, flags: list[dict], truth: Truth) -> list[tuple[str, str, object, float]]:
-    """(kind, set, key, score) for each flag: kind "fake", "control" or "history"."""
+def classify(
+    rule: str, flags: list[dict], truth: Truth, planted_ids: frozenset[int] = frozenset()
+) -> list[tuple[str, str, object, float]]:
+    """(kind, set, key, score) for each flag: kind "fake", "control", "other" (a case planted
+    for another rule or set: neither this rule's truth nor the seeded history) or "history"."""
     score = SCORES.get(rule, lambda _e: 1.0)
     out = []
     stretches = [k for s in SETS for k in (*truth.fakes[s], *truth.controls[s])]
@@ -69,6 +72,8 @@ def classify(rule: str, flags: list[dict], truth: Truth) -> list[tuple[str, str,
                 kind, where = "fake", name
             elif key in truth.controls[name]:
                 kind, where = "control", name
+        if kind == "history" and rule != "report_burst" and flag["case_id"] in planted_ids:
+            kind = "other"
         if kind == "history":
             key = flag["subject_id"] if rule == "report_burst" else flag["case_id"]
         out.append((kind, where, key, score(flag["evidence"])))
