@@ -25,7 +25,7 @@ from django.utils import timezone
 from grids.models import Role
 from grids.selectors import CELL_LEVEL_PATH, active_assignments, territory_q
 from residents.masking import mask_address
-from residents.models import ELDERLY_AGE, Gender, Resident, Tag, years_before
+from residents.models import Gender, Resident, Tag, years_before
 from residents.selectors import resident_scope_q, residents_served_by
 
 from .models import VOLUNTEER_KINDS, CarePlan, CareTask, Responsible, TaskStatus, Volunteer
@@ -163,12 +163,17 @@ def building_of(address: str) -> str:
     return found.group(0) if found else mask_address(address)
 
 
+# From what age one greets a neighbour as 奶奶/爷爷 rather than 阿姨/叔叔: a courtesy at the door,
+# not the 老年人 tag (``Tag.elderly_age``), which a district may set otherwise.
+GREET_AS_ELDER_FROM = 60
+
+
 def called(name: str, gender: str, birth_date: date | None, today: date) -> str:
     """How a volunteer addresses the resident: the surname and a polite form (王奶奶,
     李爷爷, 张阿姨, 赵叔叔) — less than the given name tells, and how one greets a neighbour.
     Chinese in every UI language: it is what the volunteer says at the door."""
     surname = (name or "?")[:1]
-    elderly = birth_date is not None and birth_date <= years_before(today, ELDERLY_AGE)
+    elderly = birth_date is not None and birth_date <= years_before(today, GREET_AS_ELDER_FROM)
     if gender == Gender.FEMALE:
         return surname + ("奶奶" if elderly else "阿姨")
     return surname + ("爷爷" if elderly else "叔叔")

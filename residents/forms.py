@@ -50,8 +50,10 @@ class ResidentForm(forms.ModelForm):
         self.initial["id_number"] = ""
         self.initial["phone"] = ""
         self.initial["birth_date"] = None
-        # Derived tags (老年人) follow from the birth date; nobody ticks them.
-        self.fields["tags"].queryset = self.fields["tags"].queryset.filter(min_age__isnull=True)
+        # Derived tags (老年人) follow from the birth date; nobody ticks them. The page names them.
+        tags = self.fields["tags"].queryset
+        self.fields["tags"].queryset = tags.filter(min_age__isnull=True)
+        self.derived_tags = list(tags.filter(min_age__isnull=False).order_by("min_age"))
         self.fields["birth_date"].required = False
         self.fields["birth_date"].help_text = _("Leave blank to take it from the ID number.")
         if self.instance.pk is None:

@@ -26,7 +26,9 @@ from .fields import EncryptedTextField
 from .masking import mask_address, mask_id_number, mask_name, mask_phone
 from .validators import normalize_cn_phone, normalize_id_number_text, validate_id_number
 
-ELDERLY_AGE = 60  # 老年人: 60 and over (老年人权益保障法 art. 2)
+# 老年人权益保障法 art. 2: 60 and over. The built-in 老年人 tag (code "elderly") is seeded with
+# it; the tag's min_age is the one definition everything reads (``Tag.elderly_age``).
+LEGAL_ELDERLY_AGE = 60
 
 
 def years_before(day: date, years: int) -> date:
@@ -105,6 +107,13 @@ class Tag(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def elderly_age(cls) -> int:
+        """From what age a resident is 老年人: the built-in tag's ``min_age`` (a district may
+        change it in the admin), the law's 60 if that tag is gone."""
+        age = cls.objects.filter(code="elderly").values_list("min_age", flat=True).first()
+        return LEGAL_ELDERLY_AGE if age is None else age
+
 
 class Household(models.Model):
     """户 — an address in a grid cell where residents live. The address is emptied when
@@ -140,10 +149,6 @@ class Gender(models.TextChoices):
 
 
 class ResidentQuerySet(models.QuerySet):
-    def elderly(self, on: date | None = None) -> ResidentQuerySet:
-        """Residents aged ``ELDERLY_AGE`` or more on ``on`` (default: today)."""
-        return self.filter(birth_date__lte=years_before(on or timezone.localdate(), ELDERLY_AGE))
-
     def with_tag(self, tag: Tag, on: date | None = None) -> ResidentQuerySet:
         """Residents carrying ``tag``: ticked, or for a derived tag of that age on ``on``."""
         if tag.min_age is not None:
@@ -265,13 +270,6 @@ class Resident(models.Model):
             for t in tags
             if t.min_age is not None and self.birth_date <= years_before(day, t.min_age)
         ]
-
-    @property
-    def is_elderly(self) -> bool:
-        """老年人: aged ``ELDERLY_AGE`` or more today."""
-        return self.birth_date is not None and self.birth_date <= years_before(
-            timezone.localdate(), ELDERLY_AGE
-        )
 
     def clean(self) -> None:
         """Validate and normalise the ID number and phone; refuse an ID number already

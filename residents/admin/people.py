@@ -27,7 +27,7 @@ from django.utils.translation import ngettext
 
 from .. import display
 from ..forms import ResidentForm, RevealReasonForm
-from ..models import ELDERLY_AGE, Household, PIIListLog, Resident, Tag, Visit
+from ..models import Household, PIIListLog, Resident, Tag, Visit
 from ..selectors import (
     can_reveal_pii_in_bulk,
     cells_open_to,
@@ -97,14 +97,14 @@ class ElderlyFilter(admin.SimpleListFilter):
     """By birth year, not date: a list that changes on someone's 60th birthday would tell
     anyone who looks each day when the birthday is."""
 
-    title = _("老年人 elderly (60 or over this year)")
+    title = _("老年人 elderly (of that age this year)")
     parameter_name = "elderly"
 
     def lookups(self, request, model_admin):
         return [("yes", _("yes")), ("no", _("no"))]
 
     def queryset(self, request, queryset: QuerySet[Resident]) -> QuerySet[Resident]:
-        last_year = timezone.localdate().year - ELDERLY_AGE
+        last_year = timezone.localdate().year - Tag.elderly_age()
         if self.value() == "yes":
             return queryset.filter(birth_date__year__lte=last_year)
         if self.value() == "no":

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from residents.forms import ResidentForm
 from residents.models import Resident, Tag, phone_hash_of, years_before
 from residents.services import create_household, create_resident
 
@@ -35,6 +36,8 @@ def test_builtin_tags_come_from_the_migration():
 
 def test_elderly_is_60_and_over_from_the_birth_date(territory):
     today = timezone.localdate()
+    elderly = Tag.objects.get(code="elderly")
+    assert Tag.elderly_age() == elderly.min_age == 60
     turned_60_today = ResidentFactory(
         household__cell=territory.cell_a, birth_date=years_before(today, 60)
     )
@@ -42,12 +45,30 @@ def test_elderly_is_60_and_over_from_the_birth_date(territory):
         household__cell=territory.cell_a,
         birth_date=date.fromordinal(years_before(today, 60).toordinal() + 1),
     )
-    assert turned_60_today.is_elderly and not almost.is_elderly
-    assert list(Resident.objects.elderly()) == [turned_60_today]
-    assert set(Resident.objects.elderly(on=date(today.year + 1, 12, 31))) == {
+    assert turned_60_today.derived_tags([elderly]) == [elderly]
+    assert almost.derived_tags([elderly]) == []
+    assert list(Resident.objects.with_tag(elderly)) == [turned_60_today]
+    assert set(Resident.objects.with_tag(elderly, on=date(today.year + 1, 12, 31))) == {
         turned_60_today,
         almost,
     }
+
+
+def test_the_tags_age_is_the_one_definition_of_elderly(territory, admin_client):
+    """A district that sets 老年人 at 65 gets 65 everywhere: the tag, the admin's filter (by
+    birth year) and the resident form's words."""
+    Tag.objects.filter(code="elderly").update(min_age=65)
+    this_year = timezone.localdate().year
+    at_62 = ResidentFactory(household__cell=territory.cell_a, birth_date=date(this_year - 62, 1, 1))
+    at_66 = ResidentFactory(household__cell=territory.cell_a, birth_date=date(this_year - 66, 1, 1))
+    assert Tag.elderly_age() == 65
+    assert list(Resident.objects.with_tag(Tag.objects.get(code="elderly"))) == [at_66]
+    page = admin_client.get("/admin/residents/resident/", {"elderly": "yes"})
+    assert page.status_code == 200
+    shown = {r.pk for r in page.context["cl"].result_list}
+    assert at_66.pk in shown and at_62.pk not in shown
+    form = ResidentForm()
+    assert [(t.code, t.min_age) for t in form.derived_tags] == [("elderly", 65)]
 
 
 def test_years_before_handles_29_february():
@@ -70,7 +91,7 @@ def test_create_resident_derives_birth_date_and_cell_and_sets_tags(territory):
     assert resident.cell == territory.cell_b
     assert (resident.id_number, resident.phone) == (ID_A, "13912345678")
     assert set(resident.tags.values_list("code", flat=True)) == {"disabled", "low_income"}
-    assert resident.is_elderly
+    assert resident.derived_tags([Tag.objects.get(code="elderly")])
 
 
 def test_create_resident_refuses_bad_data_with_field_errors(people):
