@@ -38,8 +38,10 @@ LABEL_FIELDS = (
 
 
 @pytest.fixture
-def copied(cast):
-    """A report filed again verbatim at the same spot a day later, flagged by a scan."""
+def copied(cast, settings):
+    """A report filed again verbatim at the same spot a day later, flagged by a scan under a
+    similarity threshold set for the test (so the label must carry that one)."""
+    settings.INTEGRITY_DUPLICATE_MIN_SIMILARITY = 0.25
     now = timezone.now()
     plain_case(cast.territory.cell_a, reporter=cast.reporter, at=now - timedelta(hours=30))
     copy = plain_case(cast.territory.cell_a, reporter=cast.reporter, at=now - timedelta(hours=2))
@@ -53,7 +55,7 @@ def label_of(flag: IntegrityFlag) -> dict:
 
 
 def test_a_flag_keeps_the_thresholds_and_rule_version_it_was_raised_under(copied):
-    assert copied.rule_config["INTEGRITY_DUPLICATE_MIN_SIMILARITY"] == 0.9
+    assert copied.rule_config["INTEGRITY_DUPLICATE_MIN_SIMILARITY"] == 0.25
     assert copied.rule_config["INTEGRITY_DUPLICATE_RADIUS_M"] == 30.0
     assert len(copied.rule_version) == 12
     assert copied.evidence["matches"]  # the rule's own evidence, beside them
@@ -180,7 +182,7 @@ def test_the_labelled_examples_export_as_json_lines_and_csv(copied, cast, tmp_pa
     ]
     first = rows[0]
     assert first["rule"] == Rule.NEAR_DUPLICATE and first["dismiss_reason"] == "recurring"
-    assert first["rule_config"]["INTEGRITY_DUPLICATE_MIN_SIMILARITY"] == 0.9
+    assert first["rule_config"]["INTEGRITY_DUPLICATE_MIN_SIMILARITY"] == 0.25
     assert first["evidence"]["matches"] and first["reviewed_snapshot"]["title"] == "井盖丢失"
     assert "2 labelled examples" in err.getvalue()
 
