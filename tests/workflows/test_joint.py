@@ -107,6 +107,16 @@ def test_add_codepartment_refuses_the_lead_twice_and_a_past_deadline(joint):
         act(joint, "add_codepartment", case)
 
 
+def test_a_parts_deadline_years_ahead_is_a_field_error_not_a_crash(joint):
+    """The part's 催办 point is reckoned on the working calendar, which refuses spans over a
+    year's worth: a deadline beyond that is the form's mistake, said on ``due_at``."""
+    case = case_in(joint, CaseStatus.DISPATCHED)
+    with pytest.raises(ValidationError) as exc:
+        act(joint, "add_codepartment", case, due_at=case.created_at + timedelta(days=800))
+    assert "due_at" in exc.value.message_dict
+    assert not case.parts.exists()
+
+
 def test_summon_and_check_in_on_site(joint):
     case = act(joint, "summon", case_in(joint, CaseStatus.DISPATCHED))
     assert case.pending_summons == 2

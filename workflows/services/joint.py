@@ -36,7 +36,7 @@ from cases.models.joint import CaseGroupObjectPermission, department_groups
 from grids.geometry import haversine_m
 from grids.spatial import get_cell_index
 
-from ..calendar import LimitUnit
+from ..calendar import MAX_LIMIT_DAYS, LimitUnit
 from ..clocks import reminder_point
 from ..transitions import Actor
 from ..verification import assign_verifier
@@ -96,6 +96,13 @@ def add_codepartment(
         due = due_at or case.due_at
         if due is None or due.tzinfo is None or due <= now:
             raise ValidationError({"due_at": _("Give the part a deadline after now.")})
+        if due > now + timedelta(days=MAX_LIMIT_DAYS):  # the clocks reckon up to a year
+            raise ValidationError(
+                {
+                    "due_at": _("Give the part a deadline within %(days)d days.")
+                    % {"days": MAX_LIMIT_DAYS}
+                }
+            )
         CasePart.objects.create(
             case=case,
             department=department,
