@@ -19,6 +19,9 @@ DEFAULTS = {
     "INTEGRITY_DUPLICATE_MIN_SIMILARITY": 0.1,
     # the same photo on different cases (rules/photos.py)
     "INTEGRITY_PHOTO_LOOKBACK_DAYS": 365,
+    # Seconds a scan spends fingerprinting photos (the rest waits for the next scan), well
+    # inside the scan task's 600 s so the rules after this one still run.
+    "INTEGRITY_PHOTO_HASH_SECONDS": 240,
     # Candidates for the geometric check (integrity/photo_matching.py).
     "INTEGRITY_PHOTO_CANDIDATE_DISTANCE": 20,  # pHash bits, any flip or quarter turn
     "INTEGRITY_PHOTO_NEARBY_M": 1000.0,

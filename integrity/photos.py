@@ -13,9 +13,11 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable
+from time import monotonic
 
 import imagehash
 import numpy as np
+from celery.exceptions import SoftTimeLimitExceeded
 from PIL import Image, ImageOps
 
 from cases.models import Attachment
@@ -82,20 +84,25 @@ def fingerprint(data: bytes) -> dict:
         grey = image.convert("L")
         phash = imagehash.phash(grey)
         small = np.asarray(grey.resize((32, 32), Image.Resampling.LANCZOS), dtype=float)
+        informative = (
+            min(result["width"], result["height"]) >= MIN_SIDE_PX
+            and float(small.std()) >= MIN_GREY_STDDEV
+        )
+        if informative:
+            variants = pack_hashes(variant_hashes(grey))
+            features = photo_features.pack(photo_features.extract(grey))
     except NotAPhoto as exc:
         result["error"] = str(exc)[:200]
         return result
+    except SoftTimeLimitExceeded:
+        raise  # the task's time is up: not this photo's fault, so nothing is recorded for it
     except Exception as exc:  # any decoder error: one bad file must never stop a scan
         result["error"] = f"{type(exc).__name__}: {exc}"[:200]
         return result
     result["phash"] = to_signed(int(str(phash), 16))
-    result["informative"] = (
-        min(result["width"], result["height"]) >= MIN_SIDE_PX
-        and float(small.std()) >= MIN_GREY_STDDEV
-    )
-    if result["informative"]:
-        result["variants"] = pack_hashes(variant_hashes(grey))
-        result["features"] = photo_features.pack(photo_features.extract(grey))
+    result["informative"] = informative
+    if informative:
+        result["variants"], result["features"] = variants, features
     return result
 
 
@@ -132,12 +139,18 @@ def drop_outdated(attachment_ids) -> int:
     return stale.delete()[0]
 
 
-def ensure_hashes(attachments: Iterable[Attachment], *, batch: int = 200) -> int:
-    """Fingerprint the attachments that have none yet; returns how many were added.
-    Safe to run twice or concurrently (a row already there is kept)."""
+def ensure_hashes(
+    attachments: Iterable[Attachment], *, batch: int = 200, deadline: float | None = None
+) -> int:
+    """Fingerprint the attachments that have none yet; returns how many were added. Stops
+    taking photos once ``monotonic()`` passes ``deadline``: what is left (a year of photos
+    after a new fingerprint version, say) waits for the next scan, which must not run out of
+    time before the other rules. Safe to run twice or concurrently (a row there is kept)."""
     todo: list[PhotoHash] = []
     added = 0
     for attachment in attachments:
+        if deadline is not None and monotonic() > deadline:
+            break
         todo.append(hash_attachment(attachment))
         if len(todo) >= batch:
             added += len(PhotoHash.objects.bulk_create(todo, ignore_conflicts=True))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import timedelta
+from time import monotonic
 
 from django.db.models import F
 
@@ -81,7 +82,14 @@ def reused_photos(window: Window) -> list[FlagDraft]:
     start = window.since - timedelta(days=float(setting("INTEGRITY_PHOTO_LOOKBACK_DAYS")))
     in_span = Attachment.objects.filter(created_at__gte=start, created_at__lt=window.until)
     drop_outdated(in_span.values("id"))
-    ensure_hashes(in_span.filter(photo_hash__isnull=True).only("id", "file").iterator(500))
+    # Newest first, within a budget: the window's own photos get their fingerprints first.
+    ensure_hashes(
+        in_span.filter(photo_hash__isnull=True)
+        .order_by("-created_at")
+        .only("id", "file")
+        .iterator(500),
+        deadline=monotonic() + float(setting("INTEGRITY_PHOTO_HASH_SECONDS")),
+    )
     rows = _photo_rows(start, window.until)
     if not rows:
         return []

@@ -137,3 +137,37 @@ def test_fingerprints_from_before_local_features_are_computed_again(cast, since)
 
     assert flagged(Rule.REUSED_PHOTO) == {reuse.pk}
     assert not PhotoHash.objects.filter(version=0).exists()
+
+
+def test_fingerprinting_stops_at_its_budget_and_the_next_scan_goes_on(cast, since, settings):
+    """After a new fingerprint version a year of photos waits: a scan fingerprints only what
+    its budget allows (none at a budget of 0 s), leaves the rest without a row and does not
+    fail; the next scan with time to spare takes them up and finds the reuse."""
+    image = street(43)
+    original = file(cast, photos=[photo_file(jpeg(image), "a.jpg")])
+    backdate(original, 1)
+    reuse = file(cast, photos=[photo_file(jpeg(ImageOps.mirror(image)), "b.jpg")], dx_m=300)
+    PhotoHash.objects.all().delete()
+    settings.INTEGRITY_PHOTO_HASH_SECONDS = 0
+    run_rules(since=since, rules=[Rule.REUSED_PHOTO])
+    assert not PhotoHash.objects.exists() and not flagged(Rule.REUSED_PHOTO)
+
+    settings.INTEGRITY_PHOTO_HASH_SECONDS = 240
+    run_rules(since=since, rules=[Rule.REUSED_PHOTO])
+    assert PhotoHash.objects.count() == 2
+    assert flagged(Rule.REUSED_PHOTO) == {reuse.pk}
+
+
+def test_a_time_limit_while_fingerprinting_is_not_taken_for_a_bad_photo(monkeypatch):
+    """Celery's soft time limit arrives as an exception inside whatever runs: it must end the
+    task, not mark the photo at hand as unreadable for ever."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from integrity import photos
+
+    def out_of_time(_data):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(photos, "open_image", out_of_time)
+    with pytest.raises(SoftTimeLimitExceeded):
+        photos.fingerprint(jpeg(street(44)))
