@@ -22,14 +22,14 @@ from .conf import DEFAULTS, setting
 from .models import FlagStatus, IntegrityFlag
 from .rules import RULES
 
-# What a reviewer judges a case or a visit by; ids, not names (the export is for tuning).
+# What a reviewer judges a case or a visit by; ids, not names, and no free text that may be
+# about residents (a case's description and address, a visit's note): the export is for
+# tuning thresholds and leaves the screen.
 CASE_FIELDS = (
     "number",
     "title",
-    "description",
     "category__code",
     "status",
-    "address",
     "lon",
     "lat",
     "cell_id",
@@ -40,7 +40,6 @@ VISIT_FIELDS = (
     "household_id",
     "worker_id",
     "visited_at",
-    "note",
     "lon",
     "lat",
     "accuracy_m",

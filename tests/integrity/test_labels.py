@@ -73,6 +73,8 @@ def test_a_label_survives_rescans_threshold_changes_and_case_edits(copied, cast,
     assert before["dismiss_reason"] == DismissReason.RECURRING
     assert before["reviewed_snapshot"]["title"] == "井盖丢失"
     assert before["reviewed_snapshot"]["number"] == copied.case.number
+    # No free text that may be about residents leaves with the labels.
+    assert not {"description", "address", "note"} & set(before["reviewed_snapshot"])
 
     # The rule is retuned, the case edited, and the rules run again (whole and narrowed).
     settings.INTEGRITY_DUPLICATE_MIN_SIMILARITY = 0.5
