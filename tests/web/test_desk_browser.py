@@ -54,7 +54,9 @@ def test_a_clerk_clears_200_reports_from_the_keyboard(browser, live_server, demo
     page.keyboard.press("*")
     expect(page.get_by_test_id("bulk-count")).to_have_text("50")
     page.keyboard.press("D")
-    expect(page.get_by_test_id("bulk-summary")).to_contain_text("50")
+    # Fifty transitions in one request: the wait only bounds a busy CI machine (the desk's
+    # speed is measured in bench/, never asserted here).
+    expect(page.get_by_test_id("bulk-summary")).to_contain_text("50", timeout=30_000)
     expect(page.get_by_test_id("queue-done")).to_have_count(50)
     expect(page.get_by_test_id("bulk-count")).to_have_text("0")
 
