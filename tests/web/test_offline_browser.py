@@ -227,19 +227,23 @@ def test_background_sync_sends_the_outbox_with_no_gridgov_page_open(browser, ser
         assert time.monotonic() < deadline, "no service worker registration"
         phone.wait_for_timeout(200)
     registration = next(r for r in registrations if r["scopeURL"].startswith(server.url))
-    devtools.send(
-        "ServiceWorker.dispatchSyncEvent",
-        {
-            "origin": server.url,
-            "registrationId": registration["registrationId"],
-            "tag": "gridgov-outbox",
-            "lastChance": False,
-        },
-    )
-    deadline = time.monotonic() + 60
+    # As the browser does, a sync that did not get through is fired again (a busy machine can
+    # leave the first one to a worker still waking up); each is a real sync event.
+    deadline = time.monotonic() + 90
     while not Case.objects.exists():
         assert time.monotonic() < deadline, "the service worker sent nothing"
-        time.sleep(0.5)
+        devtools.send(
+            "ServiceWorker.dispatchSyncEvent",
+            {
+                "origin": server.url,
+                "registrationId": registration["registrationId"],
+                "tag": "gridgov-outbox",
+                "lastChance": False,
+            },
+        )
+        retry_at = time.monotonic() + 15
+        while not Case.objects.exists() and time.monotonic() < retry_at:
+            time.sleep(0.5)
     case = Case.objects.get()
     assert case.description == "小区北门路灯不亮" and case.reporter.username == "demo_worker"
     assert Attachment.objects.filter(case=case).count() == 1
