@@ -19,10 +19,12 @@ when flags are made, so changing one needs no second pass over the images.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from django.utils import timezone
 
@@ -30,6 +32,8 @@ from . import photo_features
 from .conf import setting
 from .models import PhotoHash
 from .photos import to_unsigned, unpack_hashes
+
+logger = logging.getLogger(__name__)
 
 # What is worth storing at all: thresholds (conf.py) are applied on top of these floors.
 KEEP_INLIERS = 10
@@ -157,7 +161,9 @@ def match_new_photos(photos: PhotoRows, pending: Sequence[int], *, batch: int = 
             found = []
             for other, distance in plans.get(index, []):
                 earlier = loaded.get(int(photos.attachment_ids[other]))
-                figures = earlier and compare_pair(later[0], earlier[0], distance)
+                figures = earlier and _compared(
+                    later[0], earlier[0], distance, photos, index, other
+                )
                 if figures:
                     found.append({"attachment_id": int(photos.attachment_ids[other])} | figures)
             checked.append(
@@ -169,3 +175,18 @@ def match_new_photos(photos: PhotoRows, pending: Sequence[int], *, batch: int = 
             )
         PhotoHash.objects.bulk_update(checked, ["matches", "matched_at"])
     return len(pending)
+
+
+def _compared(later, earlier, distance, photos, index: int, other: int) -> dict | None:
+    """``compare_pair``, or None (logged) when OpenCV or the stored features fail on this
+    pair: one odd pair must not stop the batch and be retried by every scan."""
+    try:
+        return compare_pair(later, earlier, distance)
+    except (cv2.error, ValueError, OverflowError) as exc:
+        logger.warning(
+            "photo matching: attachments %s and %s not compared: %r",
+            photos.attachment_ids[index],
+            photos.attachment_ids[other],
+            exc,
+        )
+        return None

@@ -171,3 +171,26 @@ def test_a_time_limit_while_fingerprinting_is_not_taken_for_a_bad_photo(monkeypa
     monkeypatch.setattr(photos, "open_image", out_of_time)
     with pytest.raises(SoftTimeLimitExceeded):
         photos.fingerprint(jpeg(street(44)))
+
+
+def test_a_pair_opencv_cannot_compare_is_logged_and_the_batch_goes_on(
+    cast, since, monkeypatch, caplog
+):
+    """An OpenCV error on one pair skips that pair (logged); the photo is still marked checked,
+    so the next scan does not stumble on it again."""
+    import cv2
+
+    from integrity import photo_matching
+
+    image = street(45)
+    original = file(cast, photos=[photo_file(jpeg(image), "a.jpg")])
+    backdate(original, 1)
+    file(cast, photos=[photo_file(jpeg(ImageOps.mirror(image)), "b.jpg")], dx_m=300)
+
+    def broken(*_args, **_kwargs):
+        raise cv2.error("features out of shape")
+
+    monkeypatch.setattr(photo_matching, "compare_pair", broken)
+    run_rules(since=since, rules=[Rule.REUSED_PHOTO])
+    assert "not compared" in caplog.text
+    assert not PhotoHash.objects.filter(informative=True, matched_at=None).exists()
