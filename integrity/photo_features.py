@@ -5,8 +5,8 @@ screenshot or taken again from another spot; the corners and blobs inside it do 
 photo is reduced once, when it is fingerprinted, to a compact record (``pack``):
 
 - ORB keypoints (OpenCV: oriented FAST corners with rotation-steered binary descriptors, 32
-  bytes each) of the photo scaled to ``WORK_PIXELS``, and of its mirror
-  image (ORB is invariant to rotation and, through its pyramid, to scale, but not to
+  bytes each) of the photo scaled to ``WORK_PIXELS`` (and ``MAX_SIDE_PX``), and of its
+  mirror image (ORB is invariant to rotation and, through its pyramid, to scale, but not to
   mirroring);
 - a small grey copy (``THUMB_PIXELS``) used to ask whether what the two photos show is the
   same or the same place with something new in it.
@@ -31,7 +31,12 @@ from PIL import Image
 
 WORK_PIXELS = 640 * 480  # every photo is scaled to this area: a screenshot's photo stays large
 THUMB_PIXELS = 128 * 96
+# The longest side of the working copy. The record keeps sizes as 16-bit numbers, and a strip
+# 240,000 × 16 px (a panorama, 3.8 megapixels) is still 67,882 px long at ``WORK_PIXELS``:
+# scaled down further, it fits, and a strip a pixel or two high has no corners to lose.
+MAX_SIDE_PX = 4096
 MAX_KEYPOINTS = 256
+EDGE_PX = 15  # ORB finds no keypoint this close to an edge
 RATIO = 0.8  # Lowe's ratio test: best match clearly better than the second best
 RANSAC_PX = 6.0  # reprojection error allowed, in working-size pixels
 MIN_MATCHES = 8  # below this a homography means nothing
@@ -47,7 +52,7 @@ _MATCHER = None
 def _orb():
     global _ORB, _MATCHER
     if _ORB is None:
-        _ORB = cv2.ORB_create(nfeatures=MAX_KEYPOINTS, edgeThreshold=15, fastThreshold=12)
+        _ORB = cv2.ORB_create(nfeatures=MAX_KEYPOINTS, edgeThreshold=EDGE_PX, fastThreshold=12)
         _MATCHER = cv2.BFMatcher(cv2.NORM_HAMMING)
     return _ORB
 
@@ -86,8 +91,9 @@ class Match:
 
 
 def _scaled(grey: np.ndarray, pixels: int) -> np.ndarray:
+    """``grey`` shrunk to at most ``pixels`` in area and ``MAX_SIDE_PX`` on its longer side."""
     h, w = grey.shape
-    factor = math.sqrt(pixels / (w * h))
+    factor = min(math.sqrt(pixels / (w * h)), MAX_SIDE_PX / max(w, h))
     if factor >= 1:
         return grey
     size = (max(1, round(w * factor)), max(1, round(h * factor)))
@@ -95,9 +101,14 @@ def _scaled(grey: np.ndarray, pixels: int) -> np.ndarray:
 
 
 def _detect(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    none = np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8)
+    # Too thin to hold a keypoint away from its edges; and ORB's pyramid would shrink such a
+    # strip to nothing, which OpenCV refuses with an error.
+    if min(grey.shape) <= 2 * EDGE_PX:
+        return none
     keypoints, descriptors = _orb().detectAndCompute(grey, None)
     if descriptors is None:
-        return np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8)
+        return none
     points = np.array([k.pt for k in keypoints], dtype=np.float32)
     return points, descriptors
 

@@ -20,7 +20,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cases.models import Attachment
+from cases.models import Attachment, Case
+from cases.selectors import case_scope_q
 from cases.views.common import serve_photo
 from grids.access import assignment_required
 
@@ -51,9 +52,37 @@ def photo_ids(flag: IntegrityFlag) -> list[int]:
     return [i for i in ids if isinstance(i, int)]
 
 
-def attach_photos(flags: list[IntegrityFlag]) -> None:
-    """Give each flag ``photo_pairs`` (its photo, the earlier one, the evidence item) — one
-    query for the whole page — and ``evidence_json`` for the raw evidence."""
+def _seen_case_ids(user, flags: list[IntegrityFlag]) -> set[int]:
+    """The earlier cases named by the near-duplicate flags that ``user`` may see (one query,
+    none when no flag names one)."""
+    named = {
+        m.get("case_id")
+        for flag in flags
+        if flag.rule == Rule.NEAR_DUPLICATE
+        for m in (flag.evidence or {}).get("matches", [])
+    }
+    named = sorted(i for i in named if isinstance(i, int))
+    if not named:
+        return set()
+    return set(Case.objects.filter(case_scope_q(user), pk__in=named).values_list("pk", flat=True))
+
+
+def _shown(evidence: dict, seen: set[int]) -> dict:
+    """``evidence`` without the titles of earlier cases the reviewer may not see: a
+    near-duplicate can lie across a street's boundary, and judging it needs where and when
+    that case was filed, not what another street was told."""
+    matches = [
+        m if m.get("case_id") in seen else {k: v for k, v in m.items() if k != "title"}
+        for m in evidence.get("matches", [])
+    ]
+    return evidence | {"matches": matches} if matches else evidence
+
+
+def attach_evidence(flags: list[IntegrityFlag], user) -> None:
+    """Give each flag what its card shows of the evidence — ``shown_evidence`` (``_shown``),
+    ``evidence_json`` for the raw evidence, and ``photo_pairs`` (its photo, the earlier one,
+    the evidence item) — in two queries for the whole page at most."""
+    seen = _seen_case_ids(user, flags)
     wanted = sorted({i for flag in flags for i in photo_ids(flag)})
     found = (
         {a.pk: a for a in Attachment.objects.filter(pk__in=wanted).only("id", "case_id", "stage")}
@@ -61,14 +90,15 @@ def attach_photos(flags: list[IntegrityFlag]) -> None:
         else {}
     )
     for flag in flags:
-        flag.evidence_json = json.dumps(flag.evidence, ensure_ascii=False, indent=1)
+        flag.shown_evidence = _shown(flag.evidence or {}, seen)
+        flag.evidence_json = json.dumps(flag.shown_evidence, ensure_ascii=False, indent=1)
         flag.photo_pairs = [
             (
                 found.get(item.get("attachment_id")),
                 found.get(item.get("matched_attachment_id")),
                 item,
             )
-            for item in (flag.evidence or {}).get("photos", [])
+            for item in flag.shown_evidence.get("photos", [])
         ]
 
 
@@ -104,7 +134,7 @@ def flag_list(request: HttpRequest) -> HttpResponse:
         flags = flags.filter(rule=rule)
     page = Paginator(flags, PAGE_SIZE).get_page(request.GET.get("page"))
     items = list(page.object_list)
-    attach_photos(items)
+    attach_evidence(items, request.user)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -162,7 +192,7 @@ def bulk_review(request: HttpRequest) -> HttpResponse:
         except Http404:
             failed.append((flag_id, _("Not a flag you review.")))
     flags = list(flags_visible_to(request.user).filter(pk__in=reviewed))
-    attach_photos(flags)
+    attach_evidence(flags, request.user)
     context = {
         "flags": flags,
         "failed": failed,
@@ -195,7 +225,7 @@ def review(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
             messages.success(request, _("Review recorded."))
         return redirect("integrity:flags")
     flag = get_flag_for(request.user, pk)
-    attach_photos([flag])
+    attach_evidence([flag], request.user)
     context = {
         "flag": flag,
         "errors": errors,

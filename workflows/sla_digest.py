@@ -1,6 +1,8 @@
 """What the SLA scanner tells people (DESIGN §4): one digest per person and kind per scan —
 "32 cases in your charge became overdue", linking to the list of them — instead of one
-notification per case and person. Each case keeps its own record of the occasion
+notification per case and person. A co-department's part (协办) is told of on its own,
+linking to its case's page: no list shows a part, and the case's own clock, which the list's
+filter reads, is not the part's. Each case keeps its own record of the occasion
 (``SlaNotice``, shown in its timeline), written in bulk with its marks.
 
 A scan's digests carry a key of their own (``sla:<kind>:<scan>``, plus the user): every
@@ -75,8 +77,18 @@ def _message(kind: str, count: int) -> str:
     )
 
 
-def _link(kind: str) -> str:
-    """The case list filtered to what the digest is about."""
+Part = tuple[int, int] | None  # a co-department's part: (case, department)
+
+
+def _part(alert: Alert) -> Part:
+    return None if alert.department_id is None else (alert.case_id, alert.department_id)
+
+
+def _link(kind: str, part: Part) -> str:
+    """The case list filtered to what the digest is about; for a part, its case's page, which
+    shows the part and its marks to everyone told (co-department, street, district)."""
+    if part is not None:
+        return reverse("case-page", args=[part[0]])
     url = reverse("case-list")
     return url if kind == K.REMINDER else f"{url}?overdue=true"
 
@@ -118,32 +130,36 @@ def store_notices(alerts: list[Alert], *, at: datetime) -> None:
         )
 
 
+Slot = tuple[int, str, Part]  # one digest: (user, kind, part or None)
+
+
 class Digest:
-    """The digests of one scan: running counts per (user, kind)."""
+    """The digests of one scan: running counts per (user, kind), and per part."""
 
     def __init__(self) -> None:
         self.scan = uuid.uuid4().hex[:12]
-        self.counts: Counter[tuple[int, str]] = Counter()
+        self.counts: Counter[Slot] = Counter()
 
-    def key(self, user: int, kind: str) -> str:
-        return f"sla:{kind}:{self.scan}:u{user}"
+    def key(self, user: int, kind: str, part: Part = None) -> str:
+        key = f"sla:{kind}:{self.scan}:u{user}"
+        return key if part is None else f"{key}:p{part[0]}-{part[1]}"
 
-    def add(self, alerts: Iterable[Alert]) -> Counter[tuple[int, str]]:
+    def add(self, alerts: Iterable[Alert]) -> Counter[Slot]:
         """Upsert the digests that ``alerts`` (one batch's) change, and owe the email of each
         digest not yet emailed (once: the outbox row is keyed by the digest), in the caller's
         transaction. Returns the batch's counts, for ``committed`` once it commits."""
-        batch = Counter((user, a.kind) for a in alerts for user in a.users)
+        batch = Counter((user, a.kind, _part(a)) for a in alerts for user in a.users)
         if batch:
             Notification.objects.bulk_create(
                 [
                     Notification(
                         user_id=user,
                         kind=kind,
-                        message=_message(kind, self.counts[user, kind] + n),
-                        link=_link(kind),
-                        dedupe_key=self.key(user, kind),
+                        message=_message(kind, self.counts[user, kind, part] + n),
+                        link=_link(kind, part),
+                        dedupe_key=self.key(user, kind, part),
                     )
-                    for (user, kind), n in batch.items()
+                    for (user, kind, part), n in batch.items()
                 ],
                 update_conflicts=True,
                 unique_fields=["dedupe_key"],
@@ -151,16 +167,16 @@ class Digest:
             )
             outbox.record_emails(
                 Notification.objects.filter(
-                    dedupe_key__in=[self.key(u, k) for u, k in batch], emailed_at__isnull=True
+                    dedupe_key__in=[self.key(*slot) for slot in batch], emailed_at__isnull=True
                 )
                 .exclude(user__email="")
                 .values_list("pk", flat=True)
             )
         return batch
 
-    def committed(self, batch: Counter[tuple[int, str]]) -> int:
+    def committed(self, batch: Counter[Slot]) -> int:
         """The batch's transaction committed: move the running counts on. Returns how many
         digests it started."""
-        started = sum(1 for pair in batch if pair not in self.counts)
+        started = sum(1 for slot in batch if slot not in self.counts)
         self.counts.update(batch)
         return started

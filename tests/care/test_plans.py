@@ -4,10 +4,14 @@ nothing); the case page then shows the household's history to those who serve it
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
-from care.models import CarePlan
+from care.forms import PlanForm
+from care.models import CarePlan, CareTask
 from care.services import Problem, complete_task
 from cases.models import Case, CaseSource
 from residents.models import Visit
@@ -30,7 +34,7 @@ def test_a_worker_sets_a_weekly_check_in_from_the_page(worker_a, elder, alone, c
             "worker": worker_a.pk,
             "frequency": "weekly",
             "weekday": 0,
-            "starts_on": "2026-11-02",
+            "starts_on": timezone.localdate().isoformat(),
         },
     )
     assert posted.status_code == 302
@@ -47,12 +51,45 @@ def test_bad_plan_input_is_a_400_with_field_errors(worker_a, elder, alone, clien
             "kind": "call",
             "responsible": "worker",
             "frequency": "weekly",
-            "starts_on": "2026-11-02",
+            "starts_on": timezone.localdate().isoformat(),
         },
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert page.status_code == 400 and "Choose a weekday." in page.content.decode()
     assert not CarePlan.objects.exists()
+
+
+def _weekly_call_from(starts_on, alone, worker) -> dict:
+    return {
+        "tag": alone.pk,
+        "kind": "call",
+        "responsible": "worker",
+        "worker": worker.pk,
+        "frequency": "weekly",
+        "weekday": 0,
+        "starts_on": starts_on.isoformat(),
+    }
+
+
+def test_a_plan_may_start_up_to_a_year_back_and_no_further(worker_a, elder, alone):
+    today = timezone.localdate()
+    for days_back, valid in ((365, True), (366, False)):
+        data = _weekly_call_from(today - timedelta(days=days_back), alone, worker_a)
+        form = PlanForm(data, resident=elder, user=worker_a)
+        assert form.is_valid() is valid, form.errors
+    assert list(form.errors) == ["starts_on"]
+
+
+def test_a_plan_starting_decades_ago_is_a_400_and_writes_no_tasks(worker_a, elder, alone, client):
+    client.force_login(worker_a)
+    page = client.post(
+        f"/care/residents/{elder.pk}/plan/",
+        _weekly_call_from(timezone.localdate() - timedelta(days=36 * 365), alone, worker_a),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert page.status_code == 400
+    assert "Start the plan at most 365 days ago." in page.content.decode()
+    assert not CarePlan.objects.exists() and not CareTask.objects.exists()
 
 
 def test_out_of_scope_residents_and_tasks_are_404(worker_a, worker_b, elder, alone, client):
@@ -184,7 +221,7 @@ def test_a_plan_for_a_derived_tag_finds_residents_by_age(worker_a, territory, cl
             "worker": worker_a.pk,
             "frequency": "weekly",
             "weekday": 0,
-            "starts_on": "2026-11-02",
+            "starts_on": timezone.localdate().isoformat(),
         },
     )
     assert posted.status_code == 302

@@ -147,3 +147,24 @@ def test_a_reviewer_sees_only_the_photos_a_flag_names(client, cast):
     unrelated = photo_on(plain_case(cast.territory.cell_a), 99)
     assert client.get(f"/integrity/{flag.pk}/photos/{unrelated.pk}/").status_code == 404
     assert client.get(f"/integrity/{flag.pk}/photos/{unrelated.pk}/thumbnail/").status_code == 404
+
+
+def test_a_near_duplicates_title_from_another_street_shows_only_to_those_who_see_it(
+    client, cast, district_admin
+):
+    later = plain_case(cast.territory.cell_a, reporter=cast.reporter, title="井盖丢失")
+    mine = plain_case(cast.territory.cell_a, reporter=cast.reporter, title="本街道的井盖")
+    theirs = plain_case(cast.territory.cell_x, title="二街道某小区门口井盖")
+    matches = [
+        {"case_id": c.pk, "number": c.number, "title": c.title, "similarity": 0.9}
+        for c in (mine, theirs)
+    ]
+    IntegrityFlag.objects.create(
+        rule=Rule.NEAR_DUPLICATE, case=later, subject=cast.reporter, evidence={"matches": matches}
+    )
+    for viewer, sees_theirs in ((cast.staff, False), (district_admin, True)):
+        client.force_login(viewer)
+        html = client.get("/integrity/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert mine.title in html and theirs.number in html
+        assert (theirs.title in html) is sees_theirs, viewer
+        assert ("a case outside your area" in html) is not sees_theirs, viewer

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from PIL import Image
 
 from cases.models import Attachment
+from integrity import photo_features
 from integrity.models import IntegrityFlag, PhotoHash, Rule
+from integrity.photos import fingerprint
 from integrity.services import run_rules
 
 from ..cases.images import jpeg, png_144_megapixels, png_bomb
@@ -62,3 +66,13 @@ def test_bad_and_missing_photos_are_skipped_and_logged_and_the_rest_is_scanned(c
     with caplog.at_level(logging.WARNING, logger="integrity.photos"):
         run_rules(since=since, rules=[Rule.REUSED_PHOTO])
     assert not caplog.records
+
+
+def test_a_panorama_strip_too_long_for_the_record_is_fingerprinted_all_the_same():
+    # 240,000 × 16 px (3.8 megapixels, well within uploads' limit): scaled to the working
+    # area it would still be 67,882 px wide, past the 16-bit width in the packed record.
+    strip = np.kron(np.tile([[40, 200]], (2, 15)), np.ones((8, 8000), np.uint8))
+    result = fingerprint(encoded(Image.fromarray(strip.astype(np.uint8))))
+    assert "error" not in result and result["informative"], result.get("error")
+    width, height = photo_features.unpack(result["features"]).size
+    assert (width, height) == (photo_features.MAX_SIDE_PX, 1)

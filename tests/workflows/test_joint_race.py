@@ -1,6 +1,8 @@
 """Two co-departments report their parts at the same moment as the lead reports (吹哨报到):
 the row lock makes exactly one of the three the last, and only that one moves the case to
-feedback (PostgreSQL: select_for_update is a no-op on SQLite)."""
+feedback; two check-ins (报到) for one summons at once: the second waits for the case's row
+lock and then finds the summons checked in (PostgreSQL: select_for_update is a no-op on
+SQLite)."""
 
 from __future__ import annotations
 
@@ -61,3 +63,35 @@ def test_lead_and_two_parts_at_once_move_the_case_exactly_once(cast, other_handl
     assert "verification" in moved.get().payload
     assert case.verifier_id is not None
     assert list(case.parts.values_list("status", flat=True)) == ["reported", "reported"]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="select_for_update is a no-op on SQLite; row locking needs PostgreSQL",
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_check_ins_for_one_summons_at_once_check_it_in_once(cast, other_handler):
+    joint = with_co_department(cast, other_handler)
+    case = act(joint, "summon", case_in(joint, "dispatched"))
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            act(joint, "check_in", case)
+            outcomes.append("checked in")
+        except Exception as exc:
+            outcomes.append(type(exc).__name__)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["ActionForbidden", "checked in"]
+    case.refresh_from_db()
+    assert case.pending_summons == 1
+    assert CaseEvent.objects.filter(case=case, action="check_in").count() == 1

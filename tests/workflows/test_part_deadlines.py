@@ -114,3 +114,15 @@ def test_the_part_scan_costs_the_same_queries_for_few_and_many_parts(joint):
     CasePart.objects.update(status="reported")
     large = _scan_queries(joint, 6)
     assert small == large
+
+
+def test_a_late_parts_notice_links_each_recipient_to_where_they_see_the_part(joint, as_user):
+    part = _part(joint)
+    scan_deadlines(now=part.due_at + SECOND)
+    part.refresh_from_db()
+    scan_deadlines(now=part.red_at + SECOND)
+    for user in (joint.co_handler, joint.staff, joint.admin):
+        notice = Notification.objects.get(user=user, kind=K.ESCALATION)
+        page = as_user(user).get(notice.link)
+        assert page.status_code == 200, notice.link
+        assert 'data-testid="part" data-status="open" data-escalation="2"' in page.content.decode()
