@@ -381,35 +381,3 @@ class ArrivalRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start} department {self.department_id} street {self.street_id}"
-
-
-class OpenCaseTally(models.Model):
-    """How many cases are open, per cell, street, department and — for the overdue ones — the
-    local day their deadline passed (``late_day``; None: not overdue). What the dashboard
-    reads instead of scanning the open cases on every load (``assessment.tally``).
-
-    PostgreSQL keeps it current with statement triggers on the case table: every statement
-    that changes cases appends one signed row per key it moved (−1 where a case left, +1
-    where it arrived), so concurrent writers never wait on a shared counter row; the totals
-    are the sums, and ``tally.compact`` folds the rows of a key into one every minute. Not
-    kept on SQLite, where the dashboard counts the open cases directly.
-    """
-
-    cell = models.ForeignKey(
-        "grids.GridCell",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,  # a small table, read whole; appends stay cheap
-        related_name="+",
-    )
-    street_id = models.BigIntegerField()
-    department_id = models.BigIntegerField(null=True)
-    late_day = models.DateField(null=True)
-    n = models.IntegerField()
-
-    class Meta:
-        verbose_name = _("open case tally (在办案件计数)")
-        verbose_name_plural = _("open case tallies (在办案件计数)")
-
-    def __str__(self) -> str:
-        return f"cell {self.cell_id} department {self.department_id} {self.late_day}: {self.n}"

@@ -43,14 +43,12 @@ from cases.models import OPEN_STATUSES, Case, CaseSource, CaseStatus, CategoryFa
 from grids.models import GridCell
 from workflows.models import NotificationKind, SlaNotice
 
-from . import tally
 from .arrivals import write_arrival_day
 from .indicators import COUNT_FIELDS
 from .models import (
     CellRollup,
     CommunityRollup,
     DepartmentRollup,
-    OpenCaseTally,
     RolledDay,
     Satisfaction,
     Span,
@@ -199,12 +197,10 @@ def on_time_q() -> Q:
     return ~Q(was_overdue())
 
 
-def _grouped(qs, keys: Mapping[str, str], day_field, prefix: str = "", *, truncate: bool = True):
-    """``qs`` grouped by ``keys`` and, unless ``day_field`` is None, by the local day of it
-    (``truncate=False``: it is a day already)."""
+def _grouped(qs, keys: Mapping[str, str], day_field, prefix: str = ""):
     names = {name: F(prefix + path) for name, path in keys.items()}
     if day_field is not None:
-        names["day"] = TruncDate(day_field, tzinfo=local_tz()) if truncate else day_field
+        names["day"] = TruncDate(day_field, tzinfo=local_tz())
     return qs.annotate(**{f"k_{n}": expr for n, expr in names.items()}).values(
         *(f"k_{n}" for n in names)
     )
@@ -396,36 +392,16 @@ def open_case_counts(
     """Cases open now (``open``) and, of those, the overdue ones whose deadline fell before
     ``t1`` (``overdue_open``), grouped by ``keys`` (and with ``by_due_day`` first by the local
     day of the deadline of those overdue ones; None for the rest, which a trend needs only
-    the number of).
-
-    ``t1`` is a local midnight: on PostgreSQL the counts come from the open-case tally
-    (``assessment.tally``), whose deadlines are kept by local day; elsewhere, or for any
-    other ``t1``, from one scan of the open cases. ``where`` and ``keys`` name columns that
-    the case table and the tally share (``street_id``, ``cell_id``, ``cell__…``,
-    ``department_id``)."""
+    the number of): one scan of the open-case index."""
+    qs = Case.objects.order_by().filter(where or Q(), status__in=OPEN_STATUSES)
     names = [*(["day"] if by_due_day else []), *keys]
-    before = timezone.localtime(t1).date()
-    if tally.maintained() and day_start(before) == t1:
-        late = Q(late_day__lt=before)
-        qs = OpenCaseTally.objects.order_by().filter(where or Q())
-        day = CaseWhen(When(late, then=F("late_day")))
-        grouped = _grouped(qs, keys, day if by_due_day else None, truncate=False).annotate(
-            total=Sum("n"), late=Coalesce(Sum("n", filter=late), 0)
-        )
-    else:
-        qs = Case.objects.order_by().filter(where or Q(), status__in=OPEN_STATUSES)
-        late_due = CaseWhen(When(_overdue_by(t1), then=F("due_at")))
-        grouped = _grouped(qs, keys, late_due if by_due_day else None).annotate(
-            # Only columns of the open-case index: an index-only scan (the status is its WHERE).
-            total=Count("*"),
-            late=Count("due_at", filter=_overdue_by(t1)),
-        )
-    # A key of the tally whose cases have all left sums to nothing until it is compacted.
-    return {
-        _key(r, names): {"open": r["total"], "overdue_open": r["late"]}
-        for r in grouped
-        if r["total"]
-    }
+    late_due = CaseWhen(When(_overdue_by(t1), then=F("due_at")))
+    grouped = _grouped(qs, keys, late_due if by_due_day else None).annotate(
+        # Only columns of the open-case index: an index-only scan (the status is its WHERE).
+        n=Count("*"),
+        late=Count("due_at", filter=_overdue_by(t1)),
+    )
+    return {_key(r, names): {"open": r["n"], "overdue_open": r["late"]} for r in grouped}
 
 
 def _overdue_by(t1: datetime) -> Q:
