@@ -29,9 +29,12 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    Func,
+    IntegerField,
     OuterRef,
     Q,
     Sum,
+    Value,
     When,
 )
 from django.db.models import Case as CaseWhen
@@ -198,9 +201,13 @@ def on_time_q() -> Q:
 
 
 def _grouped(qs, keys: Mapping[str, str], day_field, prefix: str = ""):
+    """``qs`` grouped by ``keys`` and the local day of ``day_field`` (unless None); grouped by
+    nothing, one row for all (``values()`` with no names would give one row per case)."""
     names = {name: F(prefix + path) for name, path in keys.items()}
     if day_field is not None:
         names["day"] = TruncDate(day_field, tzinfo=local_tz())
+    if not names:
+        return qs.annotate(k_all=Value(True)).values("k_all")
     return qs.annotate(**{f"k_{n}": expr for n, expr in names.items()}).values(
         *(f"k_{n}" for n in names)
     )
@@ -383,25 +390,46 @@ def _prefixed(q: Q, prefix: str) -> Q:
 
 
 def open_case_counts(
-    t1: datetime,
-    *,
-    keys: Mapping[str, str],
-    where: Q | None = None,
-    by_due_day: bool = False,
+    t1: datetime, *, keys: Mapping[str, str], where: Q | None = None
 ) -> dict[Key, dict[str, int]]:
     """Cases open now (``open``) and, of those, the overdue ones whose deadline fell before
-    ``t1`` (``overdue_open``), grouped by ``keys`` (and with ``by_due_day`` first by the local
-    day of the deadline of those overdue ones; None for the rest, which a trend needs only
-    the number of): one scan of the open-case index."""
+    ``t1`` (``overdue_open``), grouped by ``keys``: one scan of the open-case index."""
     qs = Case.objects.order_by().filter(where or Q(), status__in=OPEN_STATUSES)
-    names = [*(["day"] if by_due_day else []), *keys]
-    late_due = CaseWhen(When(_overdue_by(t1), then=F("due_at")))
-    grouped = _grouped(qs, keys, late_due if by_due_day else None).annotate(
+    grouped = _grouped(qs, keys, None).annotate(
         # Only columns of the open-case index: an index-only scan (the status is its WHERE).
         n=Count("*"),
         late=Count("due_at", filter=_overdue_by(t1)),
     )
-    return {_key(r, names): {"open": r["n"], "overdue_open": r["late"]} for r in grouped}
+    return {_key(r, keys): {"open": r["n"], "overdue_open": r["late"]} for r in grouped}
+
+
+def overdue_open_before(ends: list[datetime], *, where: Q | None = None) -> tuple[int, list[int]]:
+    """The cases open now, and for each of ``ends`` (local midnights, ascending) how many of
+    them are overdue with a deadline before it: one scan of the open-case index.
+
+    On PostgreSQL each overdue case is placed among ``ends`` by ``width_bucket`` (a binary
+    search) and the cases are counted per place — as many groups as ends, whatever the
+    deadlines; elsewhere they are grouped by their deadline's local day."""
+    qs = Case.objects.order_by().filter(where or Q(), status__in=OPEN_STATUSES)
+    if connection.vendor == "postgresql":
+        place = Func(F("due_at"), Value(ends), function="width_bucket", output_field=IntegerField())
+        # width_bucket is the number of ends at or before the deadline: before the i-th end
+        # (0-based) are the places 0 … i.
+        slot, before = place, lambda slot, i: slot <= i
+    else:
+        slot = TruncDate("due_at", tzinfo=local_tz())
+        days = [end.astimezone(local_tz()).date() for end in ends]
+        before = lambda slot, i: slot < days[i]  # noqa: E731
+    rows = list(
+        qs.annotate(k_slot=CaseWhen(When(overdue=True, then=slot)))
+        .values("k_slot")
+        .annotate(n=Count("*"))
+    )
+    late = [
+        sum(r["n"] for r in rows if r["k_slot"] is not None and before(r["k_slot"], i))
+        for i in range(len(ends))
+    ]
+    return sum(r["n"] for r in rows), late
 
 
 def _overdue_by(t1: datetime) -> Q:

@@ -11,12 +11,10 @@ Every function here runs a fixed number of queries, whatever the number of units
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from itertools import accumulate
 from urllib.parse import urlencode
 
 from django.db.models import Max, Q, Sum
@@ -47,6 +45,7 @@ from .rollups import (
     day_start,
     month_of,
     open_case_counts,
+    overdue_open_before,
 )
 from .survey import survey_by_bucket, survey_counts, survey_rate
 
@@ -621,17 +620,16 @@ def trend(*, scope: AssessmentScope, filters: Filters, bucket: str) -> list[dict
         )
         for (day,), row in live.items():
             add_counts(buckets[_bucket_of(day, bucket)], row)
-    now_counts = open_case_counts(
-        day_start(filters.end + timedelta(days=1)), keys={}, where=case_q, by_due_day=True
-    )
     # Overdue at each bucket's end: every open overdue case whose deadline came before it
-    # (a running sum over the deadlines' days, looked up once per bucket).
-    late = sorted((day, row["overdue_open"]) for (day,), row in now_counts.items() if day)
-    late_days, late_sums = [day for day, _n in late], [0, *accumulate(n for _day, n in late)]
+    # (and before the end of the period).
+    last_end = day_start(filters.end + timedelta(days=1))
+    ends = sorted({min(day_start(_bucket_end(first, bucket)), last_end) for first in buckets})
+    open_now, late = overdue_open_before(ends, where=case_q)
+    late_at = dict(zip(ends, late, strict=True))
     for first, counts in buckets.items():
-        counts["overdue_open"] += late_sums[bisect_left(late_days, _bucket_end(first, bucket))]
+        counts["overdue_open"] += late_at[min(day_start(_bucket_end(first, bucket)), last_end)]
     # Backlog at each bucket's end, walking back from the end of the period.
-    total_open = {None: sum(row["open"] for row in now_counts.values())}
+    total_open = {None: open_now}
     backlog = sum(backlog_at(level, end, rollup_q, cases, last=last, open_now=total_open).values())
     schemes = load_schemes()
     surveys = survey_by_bucket(scope, filters, bucket_of=lambda day: _bucket_of(day, bucket))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -169,6 +169,29 @@ def test_trend_by_day_and_month(client_for, street_staff, dataset, territory, pe
     assert sum(m["counts"]["filed"] for m in months) == 6
     assert months[-1]["counts"]["backlog"] == 4
     assert client.get(f"{URL}trend/", {"bucket": "week"}).status_code == 400
+
+
+def test_the_trend_counts_overdue_cases_at_each_buckets_end(
+    client_for, street_staff, dataset, period
+):
+    """c5's deadline passed before D1, c4's at noon on D5: both still open and overdue."""
+    client = client_for(street_staff)
+    days = client.get(
+        f"{URL}trend/", {"start": period[0], "end": period[1], "bucket": "day"}
+    ).json()["results"]
+    assert [d["counts"]["overdue_open"] for d in days] == [1, 1, 1, 1, 2, 2, 2]
+    months = client.get(
+        f"{URL}trend/", {"start": period[0], "end": period[1], "bucket": "month"}
+    ).json()["results"]
+    due = [dataset["c5"].due_at, dataset["c4"].due_at]
+    expected = []
+    for month in months:
+        first = date.fromisoformat(month["period"])
+        next_month = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+        end = min(next_month, period[1] + timedelta(days=1))
+        expected.append(sum(when < at(end, 0) for when in due))
+    assert [m["counts"]["overdue_open"] for m in months] == expected
+    assert expected[-1] == 2
 
 
 def test_export_csv_and_xlsx_respect_scope(
