@@ -46,12 +46,14 @@ from cases.models import OPEN_STATUSES, Case, CaseSource, CaseStatus, CategoryFa
 from grids.models import GridCell
 from workflows.models import NotificationKind, SlaNotice
 
+from . import tally
 from .arrivals import write_arrival_day
 from .indicators import COUNT_FIELDS
 from .models import (
     CellRollup,
     CommunityRollup,
     DepartmentRollup,
+    OpenCaseTally,
     RolledDay,
     Satisfaction,
     Span,
@@ -389,47 +391,89 @@ def _prefixed(q: Q, prefix: str) -> Q:
     return clone
 
 
+def _tally_answers(where: Q | None, keys: Mapping[str, str], *ends: datetime) -> bool:
+    """Whether the open-case tally (``assessment.tally``: per street and deadline day) can
+    answer: PostgreSQL keeps it, nothing but streets narrows or groups the question, and
+    every ``end`` is a local midnight (its deadline days decide "before")."""
+
+    def streets_only(q: Q) -> bool:
+        return all(
+            streets_only(child) if isinstance(child, Q) else child[0].startswith("street_id")
+            for child in q.children
+        )
+
+    return (
+        tally.maintained()
+        and all(path == "street_id" for path in keys.values())
+        and streets_only(where or Q())
+        and all(day_start(timezone.localtime(end).date()) == end for end in ends)
+    )
+
+
 def open_case_counts(
     t1: datetime, *, keys: Mapping[str, str], where: Q | None = None
 ) -> dict[Key, dict[str, int]]:
     """Cases open now (``open``) and, of those, the overdue ones whose deadline fell before
-    ``t1`` (``overdue_open``), grouped by ``keys``: one scan of the open-case index."""
-    qs = Case.objects.order_by().filter(where or Q(), status__in=OPEN_STATUSES)
-    grouped = _grouped(qs, keys, None).annotate(
-        # Only columns of the open-case index: an index-only scan (the status is its WHERE).
-        n=Count("*"),
-        late=Count("due_at", filter=_overdue_by(t1)),
-    )
-    return {_key(r, keys): {"open": r["n"], "overdue_open": r["late"]} for r in grouped}
+    ``t1`` (``overdue_open``), grouped by ``keys``: from the open-case tally when it can
+    answer, else one scan of the open-case index."""
+    if _tally_answers(where, keys, t1):
+        late = Q(late_day__lt=timezone.localtime(t1).date())
+        grouped = _grouped(OpenCaseTally.objects.order_by().filter(where or Q()), keys, None)
+        grouped = grouped.annotate(total=Sum("n"), late=Coalesce(Sum("n", filter=late), 0))
+    else:
+        qs = Case.objects.order_by().filter(where or Q(), status__in=OPEN_STATUSES)
+        grouped = _grouped(qs, keys, None).annotate(
+            # Only columns of the open-case index: an index-only scan (the status is its WHERE).
+            total=Count("*"),
+            late=Count("due_at", filter=_overdue_by(t1)),
+        )
+    # A key of the tally whose cases have all left sums to nothing until it is compacted.
+    return {
+        _key(r, keys): {"open": r["total"], "overdue_open": r["late"]}
+        for r in grouped
+        if r["total"]
+    }
 
 
 def overdue_open_before(ends: list[datetime], *, where: Q | None = None) -> tuple[int, list[int]]:
     """The cases open now, and for each of ``ends`` (local midnights, ascending) how many of
-    them are overdue with a deadline before it: one scan of the open-case index.
+    them are overdue with a deadline before it: from the open-case tally when it can answer,
+    else one scan of the open-case index.
 
-    On PostgreSQL each overdue case is placed among ``ends`` by ``width_bucket`` (a binary
-    search) and the cases are counted per place — as many groups as ends, whatever the
-    deadlines; elsewhere they are grouped by their deadline's local day."""
-    qs = Case.objects.order_by().filter(where or Q(), status__in=OPEN_STATUSES)
+    On PostgreSQL each overdue case (or tally row) is placed among ``ends`` by
+    ``width_bucket`` (a binary search) and counted per place — as many groups as ends,
+    whatever the deadlines; elsewhere the cases are grouped by their deadline's local day."""
+    days = [timezone.localtime(end).date() for end in ends]
+    if _tally_answers(where, {}, *ends):
+        qs, n = OpenCaseTally.objects.order_by().filter(where or Q()), Sum("n")
+        slot = Func(
+            F("late_day"), Value(days), function="width_bucket", output_field=IntegerField()
+        )
+    else:
+        qs, n = Case.objects.order_by().filter(where or Q(), status__in=OPEN_STATUSES), Count("*")
+        if connection.vendor == "postgresql":
+            slot = Func(
+                F("due_at"), Value(ends), function="width_bucket", output_field=IntegerField()
+            )
+        else:
+            slot = TruncDate("due_at", tzinfo=local_tz())
+        slot = CaseWhen(When(overdue=True, then=slot))
+    rows = list(qs.annotate(k_slot=slot).values("k_slot").annotate(cases=n))
     if connection.vendor == "postgresql":
-        place = Func(F("due_at"), Value(ends), function="width_bucket", output_field=IntegerField())
         # width_bucket is the number of ends at or before the deadline: before the i-th end
         # (0-based) are the places 0 … i.
-        slot, before = place, lambda slot, i: slot <= i
+        def before(slot, i: int) -> bool:
+            return slot <= i
     else:
-        slot = TruncDate("due_at", tzinfo=local_tz())
-        days = [end.astimezone(local_tz()).date() for end in ends]
-        before = lambda slot, i: slot < days[i]  # noqa: E731
-    rows = list(
-        qs.annotate(k_slot=CaseWhen(When(overdue=True, then=slot)))
-        .values("k_slot")
-        .annotate(n=Count("*"))
-    )
+
+        def before(slot, i: int) -> bool:
+            return slot < days[i]
+
     late = [
-        sum(r["n"] for r in rows if r["k_slot"] is not None and before(r["k_slot"], i))
+        sum(r["cases"] for r in rows if r["k_slot"] is not None and before(r["k_slot"], i))
         for i in range(len(ends))
     ]
-    return sum(r["n"] for r in rows), late
+    return sum(r["cases"] for r in rows), late
 
 
 def _overdue_by(t1: datetime) -> Q:

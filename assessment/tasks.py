@@ -1,4 +1,5 @@
-"""Celery tasks of the assessment: the daily rollups (idempotent, re-runnable for any day)."""
+"""Celery tasks of the assessment: the daily rollups (idempotent, re-runnable for any day)
+and the open-case tally's compaction."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from gridgov.task_options import RETRYING
 
+from . import tally
 from .rollups import roll_up_day
 
 
@@ -30,3 +32,9 @@ def roll_up_recent(days: int = 2) -> list[str]:
         roll_up_day(day)
         done.append(day.isoformat())
     return done
+
+
+@shared_task(name="assessment.compact_open_tally", soft_time_limit=50, time_limit=60, **RETRYING)
+def compact_open_tally() -> int:
+    """Every minute (beat): fold the open-case tally's appended rows (``tally.compact``)."""
+    return tally.compact()

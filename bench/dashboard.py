@@ -17,8 +17,9 @@ What a dashboard load is: for the district administrator, the district's KPI row
 months — four requests to ``/api/v1/indicators/…``, timed in-process with Django's test client
 (routing, auth, scope, queries, JSON; no network). Two periods: the last 30 days and the last
 365 days. Each period runs ``--loads`` warm loads from the rollups, then ``--baseline-loads``
-with the rollups switched off (``last_rolled_day`` → None, so every count comes from the case
-table through the same code) in the same run, and the two sets of answers must be equal.
+with the rollups and the open-case tally switched off (``last_rolled_day`` → None,
+``tally.maintained`` → False, so every count comes from the case table through the same
+code) in the same run, and the two sets of answers must be equal.
 Printed per period: the sample count, p50/p95/p99 (wall, and this process's CPU: the Python
 side's work, which other load on the machine does not inflate), queries per load, the ratio of
 the medians, the machine's load while measuring (``_stats.Load``), since the machine
@@ -49,7 +50,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from assessment import selectors  # noqa: E402
+from assessment import selectors, tally  # noqa: E402
 from assessment.models import CellRollup, RolledDay  # noqa: E402
 
 
@@ -165,7 +166,10 @@ def main() -> None:
             fast.append(took * 1000)
             fast_cpu.append(cpu * 1000)
         slow, slow_answers, slow_queries = [], None, 0
-        with mock.patch.object(selectors, "last_rolled_day", return_value=None):
+        with (
+            mock.patch.object(selectors, "last_rolled_day", return_value=None),
+            mock.patch.object(tally, "maintained", return_value=False),
+        ):
             for _ in range(args.baseline_loads):
                 took, slow_answers, slow_queries, _cpu = load(client, requests)
                 slow.append(took * 1000)
