@@ -61,6 +61,7 @@ EXPORT_FIELDS = (
     "visit_id",
     "subject_id",
     "related_case_ids",
+    "related_visit_ids",
     "rule_config",
     "evidence",
     "reviewed_snapshot",

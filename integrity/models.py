@@ -62,10 +62,11 @@ class IntegrityFlag(models.Model):
 
     ``case`` is the case the finding is about (the later copy of a duplicate or a reused
     photo; the first report of a burst); ``related_case_ids`` are the other cases the
-    evidence names. ``subject`` is the worker whose conduct is in question, where there is
-    one. ``evidence`` holds what a reviewer needs (distances, times, hashes, counts) as
-    plain JSON. One flag per (rule, case) or (rule, visit): running the rules again adds
-    nothing.
+    evidence names (``related_visit_ids``: the other visits of a run). ``subject`` is the
+    worker whose conduct is in question, where there is one. ``evidence`` holds what a
+    reviewer needs (distances, times, hashes, counts) as plain JSON. One flag per (rule,
+    case) or (rule, visit), and per stretch of a worker's activity (``FlagDraft.overlaps``):
+    running the rules again adds nothing.
     Status changes only through ``integrity.services`` (dismiss/confirm, with a note).
 
     A reviewed flag is a labelled example (复核样本) for tuning the rules: ``evidence``,
@@ -98,6 +99,7 @@ class IntegrityFlag(models.Model):
         verbose_name=_("visit (走访)"),
     )
     related_case_ids = models.JSONField(_("related cases"), default=list, blank=True)
+    related_visit_ids = models.JSONField(_("related visits"), default=list, blank=True)
     subject = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from .labels import reviewed_snapshot, rule_config, rule_version
 from .models import DismissReason, FlagStatus, IntegrityFlag
 from .rules import RULES, FlagDraft, Window
+from .rules.base import RELATED
 from .selectors import get_flag_for
 
 logger = logging.getLogger(__name__)
@@ -29,8 +31,10 @@ def record_flags(drafts: Iterable[FlagDraft]) -> int:
     """Store the findings that are not stored yet (one flag per rule and case, or rule and
     visit); returns how many were new. A flag already there — open or reviewed — is left as
     it is, so running the rules again never reopens or duplicates anything, nor rewrites
-    the evidence of a labelled example. A new flag keeps the thresholds in force and the
-    rule's version (``integrity.labels``)."""
+    the evidence of a labelled example. A finding about a stretch of activity
+    (``FlagDraft.overlaps``) already covered by a flag is not stored either
+    (``_uncovered``). A new flag keeps the thresholds in force and the rule's version
+    (``integrity.labels``)."""
     drafts = list(drafts)
     if not drafts:
         return 0
@@ -47,6 +51,7 @@ def record_flags(drafts: Iterable[FlagDraft]) -> int:
                     rule=rule, **{f"{about}__in": sorted(batch)}
                 ).values_list(about, flat=True)
             )
+            fresh = [d for key, d in batch.items() if key not in existing]
             rows = [
                 IntegrityFlag(
                     rule=rule,
@@ -54,17 +59,40 @@ def record_flags(drafts: Iterable[FlagDraft]) -> int:
                     visit_id=d.visit_id,
                     subject_id=d.subject_id,
                     related_case_ids=list(d.related_case_ids),
+                    related_visit_ids=list(d.related_visit_ids),
                     evidence=d.evidence,
                     rule_config=config,
                     rule_version=rule_version(rule),
                 )
-                for key, d in batch.items()
-                if key not in existing
+                for d in _uncovered(rule, about, fresh)
             ]
             # ignore_conflicts: a concurrent scan may have stored the same finding meanwhile.
             IntegrityFlag.objects.bulk_create(rows, ignore_conflicts=True)
             new += len(rows)
     return new
+
+
+def _uncovered(rule: str, about: str, drafts: list[FlagDraft]) -> list[FlagDraft]:
+    """``drafts`` less the stretches (``FlagDraft.overlaps``) that share a case or visit
+    with a flag of ``rule`` about the same worker, whatever its status, or with a stretch
+    kept before them here: a later scan finding a burst from another first report must not
+    ask again what a reviewer answered. One query, and none without a stretch."""
+    subjects = {d.subject_id for d in drafts if d.overlaps}
+    if not subjects:
+        return drafts
+    covered: dict[int, set[int]] = defaultdict(set)
+    for subject_id, key, related in IntegrityFlag.objects.filter(
+        rule=rule, subject_id__in=subjects
+    ).values_list("subject_id", about, RELATED[about]):
+        covered[subject_id].update([key, *related])
+    kept = []
+    for draft in drafts:
+        if draft.overlaps:
+            if draft.covers & covered[draft.subject_id]:
+                continue
+            covered[draft.subject_id] |= draft.covers
+        kept.append(draft)
+    return kept
 
 
 def run_rules(

@@ -1,7 +1,7 @@
 """The integrity rules (DESIGN §5). Each is a function ``rule(window) -> list[FlagDraft]``
 that reads cases (or visits) in the window and returns findings with their evidence; nothing
 is stored here (``integrity.services.run_rules`` stores them, once per rule and case or
-visit)."""
+visit, and once per stretch of a worker's activity)."""
 
 from __future__ import annotations
 

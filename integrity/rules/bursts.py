@@ -20,8 +20,9 @@ improbable stretch is flagged when
   expected by chance), is at most ``INTEGRITY_BURST_MAX_P`` (0.001).
 
 Up to three disjoint stretches per worker and scan. One flag per stretch, on its first
-report; the others are related cases. Evidence carries the counts, the expectation, both
-probabilities and the day-by-day tally.
+report; the others are related cases. A stretch sharing a report with an earlier burst flag
+of the worker's is that burst found again (``FlagDraft.overlaps``), not a new one. Evidence
+carries the counts, the expectation, both probabilities and the day-by-day tally.
 """
 
 from __future__ import annotations
@@ -207,6 +208,7 @@ def _draft(reporter_id, rows, *, origin, days, counts, stats, baseline) -> FlagD
         case_id=mine[0],
         subject_id=reporter_id,
         related_case_ids=mine[1:MAX_RELATED],
+        overlaps=True,
         evidence={
             "period": f"{(hi - timedelta(days=1)).date():%Y-%m}",
             "window_start": iso(lo),

@@ -7,7 +7,8 @@ visits logged minutes apart.
 - Minutes apart: ``INTEGRITY_VISIT_RUN_MIN`` (4) or more visits by one worker, each within
   ``INTEGRITY_VISIT_RUN_GAP_MINUTES`` (3) of the one before: a visit is a knock, a talk and a
   note, and four in under ten minutes looks like a list ticked off from one place. One flag
-  per run, on its first visit, naming them all.
+  per run, on its first visit, naming the others; a run sharing a visit with an earlier run
+  flag of the worker's is that run found again (``FlagDraft.overlaps``), not a new one.
 
 Case-scoped scans (``Window.case_ids``) have no visits to look at.
 """
@@ -94,6 +95,8 @@ def visit_runs(window: Window) -> list[FlagDraft]:
             case_id=None,
             visit_id=run[0][0],
             subject_id=run[0][1],
+            related_visit_ids=[r[0] for r in run[1:]],
+            overlaps=True,
             evidence={
                 "visits": len(run),
                 "minutes": round((run[-1][2] - run[0][2]).total_seconds() / 60, 1),

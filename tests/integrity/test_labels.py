@@ -31,6 +31,7 @@ LABEL_FIELDS = (
     "reviewed_at",
     "evidence",
     "related_case_ids",
+    "related_visit_ids",
     "rule_config",
     "rule_version",
     "reviewed_snapshot",

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from integrity.models import IntegrityFlag, Rule
-from integrity.services import run_rules
+from integrity.models import FlagStatus, IntegrityFlag, Rule
+from integrity.services import dismiss_flag, run_rules
 from residents.models import Visit
 from residents.visits import Fix, record_visit
 
@@ -110,3 +110,40 @@ def test_visit_flags_are_reviewed_in_the_households_street_only(client, cast, ho
     assert f'id="flag-{flag.pk}"' not in client.get("/integrity/").content.decode()
     response = client.post(f"/integrity/{flag.pk}/dismiss/", {"note": "在楼道里"})
     assert response.status_code == 404
+
+
+def run_of(cast, start, count: int = 5) -> list[Visit]:
+    """``count`` visits by worker_a, two minutes apart from ``start``."""
+    return [
+        Visit.objects.create(
+            household=h, worker=cast.reporter, visited_at=start + timedelta(minutes=2 * i)
+        )
+        for i, h in enumerate(HouseholdFactory.create_batch(count, cell=cast.territory.cell_a))
+    ]
+
+
+def runs_since(since) -> int:
+    """Scan for runs from ``since``; how many run flags were new."""
+    return run_rules(since=since, rules=[Rule.VISIT_RUN])[Rule.VISIT_RUN]["new"]
+
+
+def test_a_dismissed_run_found_again_from_a_later_visit_is_not_raised_again(cast):
+    start = timezone.now() - timedelta(hours=3)
+    visits = run_of(cast, start)
+    assert runs_since(start) == 1
+    flag = IntegrityFlag.objects.get(rule=Rule.VISIT_RUN)
+    assert flag.visit == visits[0]
+    dismiss_flag(flag_id=flag.pk, by=cast.staff, note="同一楼道集中走访")
+
+    # The window now starts after the first visit: the rest is still a run of four.
+    assert runs_since(visits[1].visited_at) == 0
+    assert not IntegrityFlag.objects.filter(status=FlagStatus.OPEN).exists()
+
+
+def test_a_later_run_of_the_same_worker_is_raised(cast):
+    start = timezone.now() - timedelta(hours=3)
+    run_of(cast, start)
+    assert runs_since(start) == 1
+    later = run_of(cast, start + timedelta(hours=1))
+    assert runs_since(start) == 1
+    assert IntegrityFlag.objects.filter(rule=Rule.VISIT_RUN).latest("id").visit == later[0]
