@@ -19,6 +19,7 @@ workers file with a photo: 507, then recovery), conflicts, and latency (follow-u
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -154,6 +155,9 @@ class Redis:
         self.process.send_signal(sig)
 
 
+_scripts = itertools.count(1)
+
+
 @dataclass
 class Stack:
     """gunicorn, a respawned worker and beat, on a private database and Redis."""
@@ -194,6 +198,13 @@ class Stack:
             capture_output=True,
             text=True,
         ).stdout
+
+    def shell(self, script: str) -> str:
+        """Run ``script`` in ``manage.py shell`` from a file: a count script carries every id
+        the load filed, which on a quiet machine is more than one argument may hold (128 KB)."""
+        path = self.work / f"script-{next(_scripts)}.py"
+        path.write_text(script)
+        return self.manage("shell", "-c", f"exec(open({str(path)!r}).read())")
 
     def start(self) -> None:
         logs = self.work / "logs"
@@ -620,10 +631,10 @@ DRILLS = {
 def drill(name: str, golden: Postgres, points: dict, work: Path) -> bool:
     spec = DRILLS[name]
     with private_stack(golden, work, copies=spec.copies, media_mb=spec.media_mb) as stack:
-        first_id, since = stack.manage("shell", "-c", BEFORE).strip().splitlines()[-1].split()
+        first_id, since = stack.shell(BEFORE).strip().splitlines()[-1].split()
         overdue = []
         if spec.overdue:
-            overdue = json.loads(stack.manage("shell", "-c", PREPARE_SLA).strip().splitlines()[-1])
+            overdue = json.loads(stack.shell(PREPARE_SLA).strip().splitlines()[-1])
         load = Load(Api(stack.ports), points, photo=drill_photo() if spec.media_mb else None)
         load.run(spec.seconds, fault=lambda: spec.fault(stack))
         script = (
@@ -638,7 +649,7 @@ def drill(name: str, golden: Postgres, points: dict, work: Path) -> bool:
         deadline = time.monotonic() + 180
         while True:  # until the sweeps have drained (or the deadline: then it counts as lost)
             try:
-                counts = json.loads(stack.manage("shell", "-c", script).strip().splitlines()[-1])
+                counts = json.loads(stack.shell(script).strip().splitlines()[-1])
             except subprocess.CalledProcessError as exc:  # the database is still coming back
                 if time.monotonic() > deadline:
                     sys.exit(f"cannot count: {exc.stderr[-2000:]}")
@@ -718,9 +729,7 @@ def conflicts(golden: Postgres, points: dict, work: Path) -> bool:
                 pool.map(lambda a: staff.call("POST", f"/cases/{a[0]}/{a[1]}/", a[2])[0], actions)
             )
         check = (
-            stack.manage(
-                "shell",
-                "-c",
+            stack.shell(
                 f"""
 from cases.models import Case
 from workflows.services import replay_events, replayed_state
@@ -797,8 +806,8 @@ def seed_golden(work: Path, *, reuse: Path | None = None) -> tuple[Postgres, dic
         if not reuse:
             seeder.manage("migrate", "--noinput")
             seeder.manage("seed_demo", "--scale", "small", "--no-progress")
-        seeder.manage("shell", "-c", CLEAR_BACKLOG)
-        points = json.loads(seeder.manage("shell", "-c", PLAN).strip().splitlines()[-1])
+        seeder.shell(CLEAR_BACKLOG)
+        points = json.loads(seeder.shell(PLAN).strip().splitlines()[-1])
     finally:
         seeder.redis.stop()
         golden.stop()

@@ -87,7 +87,7 @@ def measure(golden, points: dict, work: Path, *, rate: float, seconds: float) ->
         took = time.monotonic() - t0
         script = LATENCIES.replace("IDS", repr(json.dumps(filed)))
         for _ in range(100):  # until every case is followed up (beat's sweep at the latest)
-            result = json.loads(stack.manage("shell", "-c", script).strip().splitlines()[-1])
+            result = json.loads(stack.shell(script).strip().splitlines()[-1])
             if result["pending"] == 0:
                 break
             time.sleep(3)
