@@ -155,7 +155,7 @@ def test_installing_recounts_and_a_new_time_zone_is_installed_after_migrate(terr
     assert tally.installed_zone() == "Asia/Shanghai"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_writers_in_the_same_cell_never_wait_for_each_other(territory):
     """Two transactions moving cases of one street into the open cases both go through at
     once: the tally appends rows, it has no counter row for them to queue on."""

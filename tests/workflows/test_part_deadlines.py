@@ -5,6 +5,7 @@ co-department's queue show it."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -12,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases.models import CasePart, CaseStatus, EscalationLevel
+from workflows.calendar import LimitUnit, TimeLimit, add_working_time
 from workflows.models import Notification, NotificationKind, SlaNotice
 from workflows.sla import scan_deadlines
 
@@ -30,9 +32,13 @@ def joint(cast, other_handler, district_admin):
 
 
 def _part(joint, *, hours: int = 2) -> CasePart:
-    """An open part due in ``hours`` (well before the lead's own deadline)."""
+    """An open part due in ``hours`` working hours (well before the lead's own deadline):
+    in working time, so its reminder point lies between now and then whatever the hour the
+    test runs (two clock hours from 17:30 hold no working time at all)."""
     case = case_in(joint, CaseStatus.HANDLING)
-    part_due = case.step_started_at + timedelta(hours=hours)
+    part_due = add_working_time(
+        case.step_started_at, TimeLimit(Decimal(hours), LimitUnit.WORKING_HOURS)
+    )
     act(joint, "add_codepartment", case, due_at=part_due)
     return CasePart.objects.select_related("case").get(case=case)
 
