@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -35,11 +35,6 @@ def _serving_assignments(resident: Resident) -> Q:
         | Q(scope="community", community_id=cell.community_id)
         | Q(scope="street", street_id=cell.community.street_id)
     )
-
-
-# How far back a plan may start: its tasks are written from its first day on, so a start
-# decades ago (a mistyped year) would write a task for every week of those decades.
-MAX_BACKDATE_DAYS = 365
 
 
 class PlanForm(forms.Form):
@@ -81,16 +76,6 @@ class PlanForm(forms.Form):
         self.initial.setdefault("starts_on", timezone.localdate())
         self.initial.setdefault("frequency", Frequency.WEEKLY)
         self.initial.setdefault("weekday", timezone.localdate().weekday())
-
-    def clean_starts_on(self) -> date:
-        starts_on = self.cleaned_data["starts_on"]
-        if starts_on < timezone.localdate() - timedelta(days=MAX_BACKDATE_DAYS):
-            raise forms.ValidationError(
-                _("Start the plan at most %(days)d days ago."),
-                code="too_early",
-                params={"days": MAX_BACKDATE_DAYS},
-            )
-        return starts_on
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data

@@ -43,6 +43,9 @@ from .selectors import tags_of, volunteer_tasks_q
 # Tasks are written this many days ahead; the daily sweep (tasks.extend_care_plans) keeps
 # the horizon, so a worker sees next week's tasks and a month end is never missed.
 HORIZON_DAYS = 31
+# How far back a plan may start: its tasks are written from its first day on, so a start
+# decades ago (a mistyped year) would write a task for every week of those decades.
+MAX_BACKDATE_DAYS = 365
 MAX_HOURS = Decimal("24")
 # The role a plan's worker must hold for each kind of responsibility.
 WORKER_ROLE = {Responsible.WORKER: Role.GRID_WORKER, Responsible.FUNCTIONAL: Role.FUNCTIONAL_WORKER}
@@ -111,6 +114,10 @@ def create_plan(
     elif responsible != Responsible.VOLUNTEER:
         errors["responsible"] = _("Choose who does it.")
     starts_on = starts_on or today
+    if starts_on < today - timedelta(days=MAX_BACKDATE_DAYS):
+        errors["starts_on"] = _("Start the plan at most %(days)d days ago.") % {
+            "days": MAX_BACKDATE_DAYS
+        }
     if ends_on is not None and ends_on < starts_on:
         errors["ends_on"] = _("The plan cannot end before it starts.")
     if len(note) > 200:

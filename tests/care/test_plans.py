@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from care.forms import PlanForm
 from care.models import CarePlan, CareTask
-from care.services import Problem, complete_task
+from care.services import Problem, complete_task, create_plan
 from cases.models import Case, CaseSource
 from residents.models import Visit
 
@@ -74,10 +74,19 @@ def _weekly_call_from(starts_on, alone, worker) -> dict:
 def test_a_plan_may_start_up_to_a_year_back_and_no_further(worker_a, elder, alone):
     today = timezone.localdate()
     for days_back, valid in ((365, True), (366, False)):
-        data = _weekly_call_from(today - timedelta(days=days_back), alone, worker_a)
-        form = PlanForm(data, resident=elder, user=worker_a)
-        assert form.is_valid() is valid, form.errors
-    assert list(form.errors) == ["starts_on"]
+        form = PlanForm(
+            _weekly_call_from(today - timedelta(days=days_back), alone, worker_a),
+            resident=elder,
+            user=worker_a,
+        )
+        assert form.is_valid(), form.errors
+        try:
+            create_plan(by=worker_a, resident_id=elder.pk, **form.service_kwargs())
+        except ValidationError as exc:
+            assert not valid and list(exc.message_dict) == ["starts_on"]
+        else:
+            assert valid
+    assert CarePlan.objects.count() == 1
 
 
 def test_a_plan_starting_decades_ago_is_a_400_and_writes_no_tasks(worker_a, elder, alone, client):
