@@ -13,6 +13,8 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from cases.models import Case
+from cases.selectors import case_scope_q
 from grids.models import Role
 from grids.selectors import active_assignments, territory_q
 
@@ -118,3 +120,32 @@ def rule_precision(user, *, now: datetime | None = None) -> list[RulePrecision]:
         .order_by()
     )
     return summarise(rows)
+
+
+# --- what a reviewer may read of a flag's evidence ---------------------------------------
+
+
+def seen_case_ids(user, flags: list[IntegrityFlag]) -> set[int]:
+    """The earlier cases named by the near-duplicate flags that ``user`` may see (one query,
+    none when no flag names one)."""
+    named = {
+        m.get("case_id")
+        for flag in flags
+        if flag.rule == Rule.NEAR_DUPLICATE
+        for m in (flag.evidence or {}).get("matches", [])
+    }
+    named = sorted(i for i in named if isinstance(i, int))
+    if not named:
+        return set()
+    return set(Case.objects.filter(case_scope_q(user), pk__in=named).values_list("pk", flat=True))
+
+
+def evidence_shown(evidence: dict, seen: set[int]) -> dict:
+    """``evidence`` without the titles of earlier cases the reviewer may not see: a
+    near-duplicate can lie across a street's boundary, and judging it needs where and when
+    that case was filed, not what another street was told."""
+    matches = [
+        m if m.get("case_id") in seen else {k: v for k, v in m.items() if k != "title"}
+        for m in evidence.get("matches", [])
+    ]
+    return evidence | {"matches": matches} if matches else evidence

@@ -20,8 +20,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cases.models import Attachment, Case
-from cases.selectors import case_scope_q
+from cases.models import Attachment
 from cases.views.common import serve_photo
 from grids.access import assignment_required
 
@@ -29,11 +28,13 @@ from .forms import ReviewForm
 from .models import FlagStatus, IntegrityFlag, Rule
 from .precision import RECENT_DAYS
 from .selectors import (
+    evidence_shown,
     flags_visible_to,
     get_flag_for,
     is_reviewer,
     open_flag_counts,
     rule_precision,
+    seen_case_ids,
 )
 from .services import check_review, review_flag
 
@@ -52,37 +53,12 @@ def photo_ids(flag: IntegrityFlag) -> list[int]:
     return [i for i in ids if isinstance(i, int)]
 
 
-def _seen_case_ids(user, flags: list[IntegrityFlag]) -> set[int]:
-    """The earlier cases named by the near-duplicate flags that ``user`` may see (one query,
-    none when no flag names one)."""
-    named = {
-        m.get("case_id")
-        for flag in flags
-        if flag.rule == Rule.NEAR_DUPLICATE
-        for m in (flag.evidence or {}).get("matches", [])
-    }
-    named = sorted(i for i in named if isinstance(i, int))
-    if not named:
-        return set()
-    return set(Case.objects.filter(case_scope_q(user), pk__in=named).values_list("pk", flat=True))
-
-
-def _shown(evidence: dict, seen: set[int]) -> dict:
-    """``evidence`` without the titles of earlier cases the reviewer may not see: a
-    near-duplicate can lie across a street's boundary, and judging it needs where and when
-    that case was filed, not what another street was told."""
-    matches = [
-        m if m.get("case_id") in seen else {k: v for k, v in m.items() if k != "title"}
-        for m in evidence.get("matches", [])
-    ]
-    return evidence | {"matches": matches} if matches else evidence
-
-
 def attach_evidence(flags: list[IntegrityFlag], user) -> None:
-    """Give each flag what its card shows of the evidence — ``shown_evidence`` (``_shown``),
-    ``evidence_json`` for the raw evidence, and ``photo_pairs`` (its photo, the earlier one,
-    the evidence item) — in two queries for the whole page at most."""
-    seen = _seen_case_ids(user, flags)
+    """Give each flag what its card shows of the evidence — ``shown_evidence``
+    (``selectors.evidence_shown``), ``evidence_json`` for the raw evidence, and
+    ``photo_pairs`` (its photo, the earlier one, the evidence item) — in two queries for the
+    whole page at most."""
+    seen = seen_case_ids(user, flags)
     wanted = sorted({i for flag in flags for i in photo_ids(flag)})
     found = (
         {a.pk: a for a in Attachment.objects.filter(pk__in=wanted).only("id", "case_id", "stage")}
@@ -90,7 +66,7 @@ def attach_evidence(flags: list[IntegrityFlag], user) -> None:
         else {}
     )
     for flag in flags:
-        flag.shown_evidence = _shown(flag.evidence or {}, seen)
+        flag.shown_evidence = evidence_shown(flag.evidence or {}, seen)
         flag.evidence_json = json.dumps(flag.shown_evidence, ensure_ascii=False, indent=1)
         flag.photo_pairs = [
             (
