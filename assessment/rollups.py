@@ -435,6 +435,12 @@ def open_case_counts(
     }
 
 
+def _place_among(field: str, thresholds: list) -> Func:
+    """PostgreSQL's ``width_bucket``: how many of ``thresholds`` (ascending) are at or before
+    the row's ``field`` — a binary search per row."""
+    return Func(F(field), Value(thresholds), function="width_bucket", output_field=IntegerField())
+
+
 def overdue_open_before(ends: list[datetime], *, where: Q | None = None) -> tuple[int, list[int]]:
     """The cases open now, and for each of ``ends`` (local midnights, ascending) how many of
     them are overdue with a deadline before it: from the open-case tally when it can answer,
@@ -446,15 +452,11 @@ def overdue_open_before(ends: list[datetime], *, where: Q | None = None) -> tupl
     days = [timezone.localtime(end).date() for end in ends]
     if _tally_answers(where, {}, *ends):
         qs, n = OpenCaseTally.objects.order_by().filter(where or Q()), Sum("n")
-        slot = Func(
-            F("late_day"), Value(days), function="width_bucket", output_field=IntegerField()
-        )
+        slot = _place_among("late_day", days)
     else:
         qs, n = Case.objects.order_by().filter(where or Q(), status__in=OPEN_STATUSES), Count("*")
         if connection.vendor == "postgresql":
-            slot = Func(
-                F("due_at"), Value(ends), function="width_bucket", output_field=IntegerField()
-            )
+            slot = _place_among("due_at", ends)
         else:
             slot = TruncDate("due_at", tzinfo=local_tz())
         slot = CaseWhen(When(overdue=True, then=slot))
