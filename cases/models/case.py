@@ -185,10 +185,18 @@ class Case(models.Model):
     lat = models.FloatField(_("latitude"))
     address = models.CharField(_("address"), max_length=200, blank=True)
     cell = models.ForeignKey(
-        GridCell, on_delete=models.PROTECT, related_name="cases", verbose_name=_("grid cell")
+        GridCell,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("grid cell"),
+        db_index=False,  # led by case_cell_status: a second index on it only slows every write
     )
     street = models.ForeignKey(
-        Street, on_delete=models.PROTECT, related_name="cases", verbose_name=_("street")
+        Street,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("street"),
+        db_index=False,  # led by case_street_status_due
     )
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -197,6 +205,7 @@ class Case(models.Model):
         blank=True,
         related_name="reported_cases",
         verbose_name=_("reporter"),
+        db_index=False,  # led by case_reporter_board
     )
     department = models.ForeignKey(
         Department,
@@ -205,6 +214,7 @@ class Case(models.Model):
         blank=True,
         related_name="cases",
         verbose_name=_("department"),
+        db_index=False,  # led by case_department_status
     )
     handler = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -221,6 +231,7 @@ class Case(models.Model):
         blank=True,
         related_name="verified_cases",
         verbose_name=_("verifier"),
+        db_index=False,  # led by case_verifier_status
     )
     cross_check = models.BooleanField(_("cross-check (交叉核查)"), default=False)
     status = StatusField(
