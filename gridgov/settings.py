@@ -228,6 +228,10 @@ CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = BROKER_TIMEOUT
 CELERY_REDIS_SOCKET_TIMEOUT = BROKER_TIMEOUT
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# The SLA scan's batches in flight at once on PostgreSQL, each on its own connection: a
+# batch's time is mostly the database's upkeep of the case table's indexes, which one
+# connection keeps to one core (workflows.sla). 1: one after another.
+SLA_SCAN_CONNECTIONS = env.int("SLA_SCAN_CONNECTIONS", default=2)
 
 # --- Auth, i18n, static -------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

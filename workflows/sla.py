@@ -27,19 +27,23 @@ cases due writes 100,000-odd rows in bulk, not a notification per case and perso
 
 Each batch is one transaction whose rows are locked with ``SKIP LOCKED``, so two scanners (or
 a scanner and a transition) never wait for each other; a skipped row is picked up by the next
-scan. A case's marks, its notices and its count in the digests commit together, and the marks
+scan. On PostgreSQL a scan runs ``SLA_SCAN_CONNECTIONS`` batches at once, each on its own
+connection: most of a batch's time is the upkeep of the case table's indexes, which one
+connection keeps to one core. A case's marks, its notices and its count in the digests commit together, and the marks
 say what was done, so running the scanner twice (or two at once) tells of each occasion once.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -353,23 +357,57 @@ def _scan_batch(
     save their marks, record each occasion on its case and count it in the scan's digests
     (owing their emails). Returns (the rows, counts)."""
     result = ScanResult()
-    with transaction.atomic():
-        rows = clocks.rows(now, ids)
-        if not rows:
-            return [], result
-        recipients = clocks.people(rows)
-        alerts: list[Alert] = []
-        for row in rows:
-            alerts += clocks.rules(row, now=now, calendar=calendar, recipients=recipients)
-        kinds = [a.kind for a in alerts]
-        result.reminded = kinds.count(NotificationKind.REMINDER)
-        result.overdue = kinds.count(NotificationKind.OVERDUE)
-        result.escalated = kinds.count(NotificationKind.ESCALATION)
-        clocks.save(rows)
-        store_notices(alerts, at=now)
-        counted = digest.add(alerts)
-    result.notifications = digest.committed(counted)
+    holding_turn = False
+    try:
+        with transaction.atomic():
+            rows = clocks.rows(now, ids)
+            if not rows:
+                return [], result
+            recipients = clocks.people(rows)
+            alerts: list[Alert] = []
+            for row in rows:
+                alerts += clocks.rules(row, now=now, calendar=calendar, recipients=recipients)
+            kinds = [a.kind for a in alerts]
+            result.reminded = kinds.count(NotificationKind.REMINDER)
+            result.overdue = kinds.count(NotificationKind.OVERDUE)
+            result.escalated = kinds.count(NotificationKind.ESCALATION)
+            clocks.save(rows)
+            store_notices(alerts, at=now)
+            # Batches in flight at once count their digests one at a time, each from the counts of
+            # those committed before it: the turn is held until this one has committed too.
+            digest.turn.acquire()
+            holding_turn = True
+            counted = digest.add(alerts)
+        result.notifications = digest.committed(counted)
+    finally:
+        if holding_turn:
+            digest.turn.release()
     return rows, result
+
+
+def _batches(scan: Callable[[list[int]], tuple], chunks: list[list[int]]) -> Iterator[tuple]:
+    """Run ``scan`` over each chunk of ids: on PostgreSQL, outside a transaction, up to
+    ``SLA_SCAN_CONNECTIONS`` at once, each on a connection of its own; else one after
+    another (inside a transaction, as in tests, another connection would not see its
+    rows). Their rows never overlap, so they never wait for each other but for the digest's
+    turn."""
+    at_once = min(settings.SLA_SCAN_CONNECTIONS, len(chunks))
+    if at_once < 2 or connection.vendor != "postgresql" or connection.in_atomic_block:
+        for ids in chunks:
+            yield scan(ids)
+        return
+
+    def on_own_connection(ids: list[int]) -> tuple:
+        try:
+            return scan(ids)
+        finally:
+            connection.close()  # this thread's
+
+    pool = ThreadPoolExecutor(at_once, thread_name_prefix="sla-scan")
+    try:
+        yield from pool.map(on_own_connection, chunks)
+    finally:  # cut short (a time limit): batches not begun are dropped, the next scan has them
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def scan_deadlines(*, now: datetime | None = None, batch_size: int = 2000) -> ScanResult:
@@ -388,14 +426,12 @@ def scan_deadlines(*, now: datetime | None = None, batch_size: int = 2000) -> Sc
     total = ScanResult()
     for clocks in (CASE_STEPS, PARTS):
         keys = _due_keys(clocks, now)
-        for start in range(0, len(keys), batch_size):
-            rows, result = _scan_batch(
-                clocks,
-                now=now,
-                ids=keys[start : start + batch_size],
-                calendar=calendar,
-                digest=digest,
-            )
+        chunks = [keys[start : start + batch_size] for start in range(0, len(keys), batch_size)]
+
+        def scan(ids: list[int], clocks: _Clocks = clocks) -> tuple[list, ScanResult]:
+            return _scan_batch(clocks, now=now, ids=ids, calendar=calendar, digest=digest)
+
+        for rows, result in _batches(scan, chunks):
             if not rows:
                 continue
             total.batches += 1

@@ -16,6 +16,7 @@ counting the scan's later batches.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Iterable
@@ -145,6 +146,7 @@ class Digest:
     def __init__(self) -> None:
         self.scan = uuid.uuid4().hex[:12]
         self.counts: Counter[Slot] = Counter()
+        self.turn = threading.Lock()  # batches of one scan in flight at once add in turn
 
     def key(self, user: int, kind: str, part: Part = None) -> str:
         key = f"sla:{kind}:{self.scan}:u{user}"

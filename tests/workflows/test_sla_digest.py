@@ -132,3 +132,36 @@ def test_a_scan_cut_short_after_its_first_batch_still_owes_that_batchs_emails(ca
     assert scan_deadlines(now=now, batch_size=2).overdue == 3
     digests = Notification.objects.order_by("id")
     assert sorted(e.args["notification_id"] for e in emails.all()) == [d.pk for d in digests]
+
+
+@needs_row_locks
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_batches_run_at_once_on_their_own_connections_and_count_one_digest(
+    cast, monkeypatch, settings
+):
+    """On PostgreSQL a scan's batches run side by side (most of their time is the database's
+    index upkeep); each counts its digests in turn, so the one digest still counts them all."""
+    from workflows import sla
+
+    monkeypatch.setattr(tasks, "request_intake_follow_up", lambda: None)
+    settings.SLA_SCAN_CONNECTIONS = 3
+    cast.staff.email = "staff@example.org"
+    cast.staff.save(update_fields=["email"])
+    cases = [new_case(cast) for _i in range(30)]
+    now = max(c.due_at for c in cases) + timedelta(seconds=1)
+    run_batch, threads = sla._scan_batch, set()
+
+    def noting_the_thread(*args, **kwargs):
+        threads.add(threading.current_thread().name)
+        return run_batch(*args, **kwargs)
+
+    monkeypatch.setattr(sla, "_scan_batch", noting_the_thread)
+    result = scan_deadlines(now=now, batch_size=3)
+    assert (result.batches, result.overdue, result.notifications) == (10, 30, 1)
+    assert len(threads) > 1 and all(name.startswith("sla-scan") for name in threads)
+    digest = Notification.objects.get()
+    assert re.search(r"\d+", digest.message).group() == "30"
+    assert SlaNotice.objects.filter(kind=K.OVERDUE).count() == 30
+    emails = Effect.objects.filter(kind=Effect.Kind.EMAIL)
+    assert [e.args["notification_id"] for e in emails] == [digest.pk]
+    assert scan_deadlines(now=now).overdue == 0
