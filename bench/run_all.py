@@ -37,6 +37,7 @@ BENCHES = {
     "sla_scan": "private",
     "ledgers": "private",
     "case_list": "district",
+    "case_list_http": "district",
     "task_list": "district",
     "pages": "district",
     "public_pages": "district",
