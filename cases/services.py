@@ -327,7 +327,7 @@ def file_case(
         # sweep shared with the intakes around this one. The case is filed even if the broker
         # is down; its mark (intake_pending) keeps the work until a sweep does it.
         run_after_commit(_request_follow_up)
-    _set_loaded(case, "attachments", attachments)
+    set_loaded(case, "attachments", attachments)
     return Intake(case=case, actor=actor)
 
 
@@ -370,7 +370,7 @@ def set_photo_public(*, case_id: int, attachment_id: int, by, public: bool) -> A
     return attachment
 
 
-def _set_loaded(case: Case, related_name: str, rows: list) -> None:
+def set_loaded(case: Case, related_name: str, rows: list) -> None:
     """Mark ``case.<related_name>.all()`` as loaded with ``rows``, as ``prefetch_related``
     would: the caller just wrote them, so showing them needs no query."""
     queryset = getattr(case, related_name).all()

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
-from cases.models import Case, CasePart, Category, Summons
+from cases.models import Case, Category
 from cases.selectors import (
     case_events,
     cases_visible_to,
@@ -25,7 +25,7 @@ from cases.selectors import (
     get_case_for,
     open_cases_near,
 )
-from cases.services import file_case
+from cases.services import file_case, set_loaded
 from grids.models import Department, GridCell
 from grids.selectors import active_assignments, departments_visible_to, visible_cells
 from grids.spatial import cell_id_at
@@ -177,11 +177,8 @@ class CaseViewSet(
         if actors:
             self._actor = actors[0]  # the roles intake read: allowed_actions needs no query
         if not replayed:  # just filed: no co-departments nor summonses (吹哨报到) to read
-            case._prefetched_objects_cache = {
-                "parts": CasePart.objects.none(),
-                "summonses": Summons.objects.none(),
-                **getattr(case, "_prefetched_objects_cache", {}),
-            }
+            set_loaded(case, "parts", [])
+            set_loaded(case, "summonses", [])
         return self._case_response(case, code=200 if replayed else status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: s.CaseEventSerializer(many=True), 404: ERRORS[404]})
