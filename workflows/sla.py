@@ -29,8 +29,9 @@ Each batch is one transaction whose rows are locked with ``SKIP LOCKED``, so two
 a scanner and a transition) never wait for each other; a skipped row is picked up by the next
 scan. On PostgreSQL a scan runs ``SLA_SCAN_CONNECTIONS`` batches at once, each on its own
 connection: most of a batch's time is the upkeep of the case table's indexes, which one
-connection keeps to one core. A case's marks, its notices and its count in the digests commit together, and the marks
-say what was done, so running the scanner twice (or two at once) tells of each occasion once.
+connection keeps to one core. A case's marks, its notices and its count in the digests
+commit together, and the marks say what was done, so running the scanner twice (or two at
+once) tells of each occasion once.
 """
 
 from __future__ import annotations
