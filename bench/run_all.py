@@ -44,6 +44,7 @@ BENCHES = {
     "open311_requests": "district",
     "dashboard": "district",
     "integrity": "district",
+    "scale_curve": None,
 }
 
 

@@ -14,7 +14,6 @@ cases are deleted afterwards.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import subprocess
 import sys
@@ -24,15 +23,6 @@ from datetime import timedelta
 from _setup import ROOT, django_setup
 from _stats import Load, line
 
-if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-    sys.exit("Set DATABASE_URL to a PostgreSQL database of its own (it gets bench rows).")
-subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, check=True)
-subprocess.run(
-    [sys.executable, "manage.py", "seed_demo", "--if-empty", "--no-progress"],
-    cwd=ROOT,
-    check=True,
-    capture_output=True,
-)
 django_setup()
 
 from django.db import connection  # noqa: E402
@@ -46,6 +36,19 @@ from workflows.models import Notification, SlaNotice  # noqa: E402
 from workflows.sla import scan_deadlines  # noqa: E402
 
 MARK = "SLA-BENCH"
+
+
+def prepare() -> None:
+    """This bench's own database, migrated and seeded with the small demo if empty."""
+    if connection.vendor != "postgresql":
+        sys.exit("Set DATABASE_URL to a PostgreSQL database of its own (it gets bench rows).")
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "seed_demo", "--if-empty", "--no-progress"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
 
 
 def make_cases(n: int, due_share: float) -> None:
@@ -121,6 +124,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=1, help="runs of each scenario")
     args = parser.parse_args()
+    prepare()
     load = Load()
     for label, share in (("a minute's work: 2% due", 0.02), ("worst case: every one due", 1.0)):
         firsts, seconds = [], []

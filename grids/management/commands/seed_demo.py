@@ -9,6 +9,7 @@ progress bar. Re-running is safe: it refuses when demo data exists, unless ``--r
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 from datetime import timedelta
@@ -63,6 +64,12 @@ class Command(BaseCommand):
             action="store_true",
             help="do nothing (exit 0) when the database already has a district",
         )
+        parser.add_argument(
+            "--history",
+            type=int,
+            help="bulk history cases instead of the scale's (the district: 2,000,000); for "
+            "the benches' scale curve",
+        )
         parser.add_argument("--seed", type=int, default=2020, help="random seed (default 2020)")
         parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
@@ -74,6 +81,7 @@ class Command(BaseCommand):
         if_empty: bool,
         seed: int,
         no_progress: bool,
+        history: int | None = None,
         **options,
     ) -> None:
         started = time.monotonic()
@@ -92,6 +100,8 @@ class Command(BaseCommand):
             delete_district(existing)
 
         plan = demo.SCALES[scale]
+        if history is not None:
+            plan = dataclasses.replace(plan, history=history)
         rng = random.Random(seed)
         with transaction.atomic():
             territory = demo.create_territory(plan, rng)
