@@ -18,6 +18,20 @@ def django_setup() -> None:
     django.setup()
 
 
+def database_exists(name: str) -> bool | None:
+    """Whether the local PostgreSQL (127.0.0.1, user postgres) has database ``name``; None
+    when it cannot be asked."""
+    import subprocess
+
+    query = f"SELECT 1 FROM pg_database WHERE datname = '{name}'"
+    found = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", query],
+        capture_output=True,
+        text=True,
+    )
+    return None if found.returncode != 0 else found.stdout.strip() == "1"
+
+
 SKIPPED = 3  # a bench's exit status when what it needs is not there
 DISTRICT_DB = "postgres://postgres@127.0.0.1:5432/gridgov_bench"
 SEED_DISTRICT = (

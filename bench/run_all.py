@@ -19,7 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from _setup import DISTRICT_DB, SKIPPED
+from _setup import DISTRICT_DB, SKIPPED, database_exists
 
 BENCH = Path(__file__).resolve().parent
 PG = "postgres://postgres@127.0.0.1:5432/"
@@ -55,22 +55,10 @@ DISTRICT_COPIES = {"dashboard": "gridgov_dash_bench"}
 def private_database(name: str) -> str | None:
     """The URL of ``gridgov_bench_<name>``, created if missing; None without PostgreSQL."""
     db = f"gridgov_bench_{name}"
-    exists = subprocess.run(
-        [
-            "psql",
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-tAc",
-            f"SELECT 1 FROM pg_database WHERE datname = '{db}'",
-        ],
-        capture_output=True,
-        text=True,
-    )
-    if exists.returncode != 0:
+    exists = database_exists(db)
+    if exists is None:
         return None
-    if exists.stdout.strip() != "1":
+    if not exists:
         subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", db], check=True)
     return PG + db
 

@@ -32,6 +32,7 @@ import sys
 import time
 from pathlib import Path
 
+from _setup import database_exists
 from _stats import Load, percentile
 
 SIZES = {
@@ -118,23 +119,6 @@ def measure(rounds: int) -> dict[str, list[float]]:
     return out
 
 
-def exists(db: str) -> bool:
-    found = subprocess.run(
-        [
-            "psql",
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-tAc",
-            f"SELECT 1 FROM pg_database WHERE datname = '{db}'",
-        ],
-        capture_output=True,
-        text=True,
-    )
-    return found.stdout.strip() == "1"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -146,7 +130,7 @@ def main() -> None:
         os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
         print(json.dumps(measure(args.rounds)))
         return
-    sizes = {size: db for size, db in SIZES.items() if exists(db)}
+    sizes = {size: db for size, db in SIZES.items() if database_exists(db)}
     for size, db in SIZES.items():
         if size not in sizes:
             print(f"skipped {size:,} cases: no {db}; build it: {build(size, db)}")
