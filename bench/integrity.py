@@ -786,7 +786,10 @@ def score_flags(*, truths, controls, adversarial, in_window, days) -> None:
         case_units[half(case_id)] += 1
     months = max(days / 30, 1)
     worker_units = {"A": 0, "B": 0}
-    for worker in history.exclude(reporter=None).values_list("reporter_id", flat=True).distinct():
+    # order_by(): the case table's default ordering would make DISTINCT run over
+    # (reporter, created_at, id), one "worker" per case.
+    workers = history.exclude(reporter=None).order_by().values_list("reporter_id", flat=True)
+    for worker in workers.distinct():
         worker_units[half(worker)] += months
 
     def stretch(key):
