@@ -23,7 +23,6 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
-from functools import lru_cache
 
 _NOT_TEXT = re.compile(r"[\W_]+", re.UNICODE)
 _CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
@@ -83,8 +82,9 @@ _CELL_NAME = r"第\d+网格"
 
 
 class ProperNames:
-    """Names that are not spots even when they hold a spot word: ``cut`` replaces each with
-    a separator (in a normalised text) before numbers and spots are read."""
+    """Names that are not spots even when they hold a spot word. ``identifiers`` reads a
+    normalised text's numbers and spots with each name replaced by a separator, and keeps
+    what it read for the life of the object (one scan): quick-fill texts repeat."""
 
     def __init__(self, names: Iterable[str] = ()) -> None:
         words = set()
@@ -100,24 +100,25 @@ class ProperNames:
                     words.add(stem)
         ordered = sorted(words, key=lambda w: (-len(w), w))  # the longest name first
         self.pattern = re.compile("|".join([*map(re.escape, ordered), _CELL_NAME]))
+        self._read: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
 
-    def cut(self, text: str) -> str:
-        return self.pattern.sub("/", text)
-
-
-_NO_NAMES = ProperNames()
+    def identifiers(self, text: str) -> tuple[frozenset[str], frozenset[str]]:
+        found = self._read.get(text)
+        if found is None:
+            found = self._read[text] = _identifiers(self.pattern.sub("/", text))
+        return found
 
 
 def identifiers(
     text: str, names: ProperNames | None = None
 ) -> tuple[frozenset[str], frozenset[str]]:
-    """The numbers and the named spots of a normalised text, proper names left out."""
-    return _identifiers(text, names or _NO_NAMES)
+    """The numbers and the named spots of a normalised text, ``names`` left out."""
+    if names is None:
+        return _identifiers(re.sub(_CELL_NAME, "/", text))
+    return names.identifiers(text)
 
 
-@lru_cache(maxsize=100_000)  # quick-fill texts repeat: each is read once per scan
-def _identifiers(text: str, names: ProperNames) -> tuple[frozenset[str], frozenset[str]]:
-    text = names.cut(text)
+def _identifiers(text: str) -> tuple[frozenset[str], frozenset[str]]:
     spots = _canonical_spots(text)
     return (
         frozenset(_NUMBER.findall(text)),
