@@ -70,8 +70,12 @@ DESK_NOTES = [
 ]
 
 
-def spot_of(title: str, spots) -> str:
-    return next((s for s in spots if s in title), "")
+def spot_of(title: str, spots, name: str) -> str:
+    """The spot a history title names: it is written community + spot + ``name``, so the
+    spot is what the title ends with once the category's name is taken off ("公交站亭"
+    holds "公交站" but is not the spot of "…南门公交站亭")."""
+    head = title.removesuffix(name)
+    return next((s for s in spots if head.endswith(s)), "")
 
 
 def object_words(name: str, rng) -> str:
@@ -140,7 +144,7 @@ def plant_refiled_reports(p, plant_cls, n: int, truth: set, controls: set) -> No
         category = categories.get(h["category_id"])
         if category is None:
             continue
-        spot = spot_of(h["title"], p.spots)
+        spot = spot_of(h["title"], p.spots, category.name)
         kind = i % 4
         if kind == 0:  # the same worker, reworded
             at = h["created_at"] + timedelta(hours=p.rng.uniform(2, 120))
@@ -201,9 +205,12 @@ def plant_refiled_reports(p, plant_cls, n: int, truth: set, controls: set) -> No
         else:  # honest: the quick-fill phrase, another spot nearby
             other_spot = p.rng.choice([s for s in p.spots if s != spot])
             at = h["created_at"] + timedelta(hours=p.rng.uniform(1, 72))
-            title = h["title"].replace(spot, other_spot) if spot else f"{other_spot}{category.name}"
+            # The first occurrence is the spot: the category's name may hold it too.
+            title = (
+                h["title"].replace(spot, other_spot, 1) if spot else f"{other_spot}{category.name}"
+            )
             description = (
-                h["description"].replace(spot, other_spot)
+                h["description"].replace(spot, other_spot, 1)
                 if spot
                 else f"{other_spot}{h['description']}"
             )

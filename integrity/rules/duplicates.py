@@ -17,7 +17,9 @@ case is flagged when an earlier case that was not rejected
   from a neighbouring cell, say — is.
 - reads alike where it matters (``integrity.rules.text``): the bigram cosine, weighted by how
   rare each bigram is among the span's reports, is at least
-  ``INTEGRITY_DUPLICATE_MIN_SIMILARITY``, and their numbers and named spots do not disagree.
+  ``INTEGRITY_DUPLICATE_MIN_SIMILARITY``, and their numbers and named spots do not disagree
+  (read with the district's community, street and category names cut out: a community
+  called 樱花园 does not put "花园" in every report of it).
 
 Reports without an account are compared with earlier ones of the same cell only. A later
 case that street staff already merged into the earlier one is left alone. The flag sits on
@@ -30,11 +32,12 @@ from collections import defaultdict
 
 from cases.models import Case, CaseStatus, Category
 from grids.geometry import degree_box, haversine_m
+from grids.models import Community, Street
 
 from ..conf import hours, setting
 from ..models import Rule
 from .base import FlagDraft, Window, iso
-from .text import Corpus, disagreement, normalise
+from .text import Corpus, ProperNames, disagreement, normalise
 
 _FIELDS = (
     "id",
@@ -78,6 +81,13 @@ def near_duplicates(window: Window) -> list[FlagDraft]:
             for name in Category.objects.subcategories().values_list("name", flat=True)
         }
     )
+    names = ProperNames(
+        [
+            *Community.objects.values_list("name", flat=True),
+            *Street.objects.values_list("name", flat=True),
+            *Category.objects.values_list("name", flat=True),
+        ]
+    )
     pool = list(
         Case.objects.filter(
             created_at__gte=min(c["created_at"] for c in new) - span,
@@ -103,7 +113,7 @@ def near_duplicates(window: Window) -> list[FlagDraft]:
     for row in pool:
         buckets[bucket(row)].append(row)
 
-    limits = (radius, span, same_event, min_similarity)
+    limits = (radius, span, same_event, min_similarity, names)
     drafts = []
     for case in new:
         case = by_id.get(case["id"], case)
@@ -146,7 +156,7 @@ def near_duplicates(window: Window) -> list[FlagDraft]:
 
 def _match(case, other, corpus, objects, limits) -> dict | None:
     """The evidence that ``case`` refiles ``other``, or None."""
-    radius, span, same_event, min_similarity = limits
+    radius, span, same_event, min_similarity, names = limits
     if (other["created_at"], other["id"]) >= (case["created_at"], case["id"]):
         return None
     apart = case["created_at"] - other["created_at"]
@@ -158,7 +168,7 @@ def _match(case, other, corpus, objects, limits) -> dict | None:
     ):
         return None
     distance = haversine_m(case["lon"], case["lat"], other["lon"], other["lat"])
-    if distance > radius or disagreement(case["text"], other["text"], objects):
+    if distance > radius or disagreement(case["text"], other["text"], objects, names):
         return None
     ratio = corpus.similarity(case["text"], other["text"])
     if ratio < min_similarity:

@@ -9,7 +9,11 @@ quick-fill phrases every worker types (模板短语).
   Similarity is the cosine of the weighted bigram counts.
 - ``disagreement`` vetoes a match whose numbers, named spots or named objects differ:
   "3号楼" and "5号楼", "东门" and "南门", "上水井盖" and "路灯" are two problems however
-  alike the rest reads.
+  alike the rest reads. Spots and numbers are read with proper names cut out
+  (``ProperNames``: the district's communities and streets, the category names, "第3网格"),
+  so the "花园" of a community called 樱花园 or the "公交站" of the category 公交站亭 is not
+  taken for the spot a report names — two reports of one community or one category would
+  otherwise always share a spot and never disagree on where they are.
 """
 
 from __future__ import annotations
@@ -72,8 +76,49 @@ def _canonical_spots(text: str) -> str:
     return text
 
 
-def identifiers(text: str) -> tuple[frozenset[str], frozenset[str]]:
-    """The numbers and the named spots of a normalised text."""
+# Suffixes a name is also written without ("樱花园社区" is "樱花园" in a worker's words).
+_NAME_SUFFIXES = ("社区", "街道", "小区", "村")
+_CELL_NAME = r"第\d+网格"
+
+
+class ProperNames:
+    """Names that are not spots even when they hold a spot word. ``identifiers`` reads a
+    normalised text's numbers and spots with each name replaced by a separator, and keeps
+    what it read for the life of the object (one scan): quick-fill texts repeat."""
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        words = set()
+        for name in names:
+            name = normalise(name)
+            if len(name) < 2:
+                continue
+            words.add(name)
+            for suffix in _NAME_SUFFIXES:
+                stem = name.removesuffix(suffix)
+                # A community called 东门 still leaves "东门" a spot in everyone's reports.
+                if stem != name and len(stem) >= 2 and not _SPOT.fullmatch(_canonical_spots(stem)):
+                    words.add(stem)
+        ordered = sorted(words, key=lambda w: (-len(w), w))  # the longest name first
+        self.pattern = re.compile("|".join([*map(re.escape, ordered), _CELL_NAME]))
+        self._read: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+
+    def identifiers(self, text: str) -> tuple[frozenset[str], frozenset[str]]:
+        found = self._read.get(text)
+        if found is None:
+            found = self._read[text] = _identifiers(self.pattern.sub("/", text))
+        return found
+
+
+def identifiers(
+    text: str, names: ProperNames | None = None
+) -> tuple[frozenset[str], frozenset[str]]:
+    """The numbers and the named spots of a normalised text, ``names`` left out."""
+    if names is None:
+        return _identifiers(re.sub(_CELL_NAME, "/", text))
+    return names.identifiers(text)
+
+
+def _identifiers(text: str) -> tuple[frozenset[str], frozenset[str]]:
     spots = _canonical_spots(text)
     return (
         frozenset(_NUMBER.findall(text)),
@@ -81,7 +126,9 @@ def identifiers(text: str) -> tuple[frozenset[str], frozenset[str]]:
     )
 
 
-def disagreement(a: str, b: str, objects: Iterable[str] = ()) -> str | None:
+def disagreement(
+    a: str, b: str, objects: Iterable[str] = (), names: ProperNames | None = None
+) -> str | None:
     """Why two normalised texts cannot be about one thing at one spot, or None:
 
     - "numbers": both give numbers and neither's are all among the other's;
@@ -89,8 +136,8 @@ def disagreement(a: str, b: str, objects: Iterable[str] = ()) -> str | None:
     - "object": both name things of ``objects`` (the district's category names) and share
       none ("上水井盖" and "路灯" side by side are two problems).
     """
-    numbers_a, spots_a = identifiers(a)
-    numbers_b, spots_b = identifiers(b)
+    numbers_a, spots_a = identifiers(a, names)
+    numbers_b, spots_b = identifiers(b, names)
     if numbers_a and numbers_b and not (numbers_a <= numbers_b or numbers_b <= numbers_a):
         return "numbers"
     place_a, place_b = numbers_a | spots_a, numbers_b | spots_b

@@ -169,3 +169,62 @@ def test_a_different_object_at_the_same_spot_is_not_a_duplicate(cast):
 )
 def test_numbers_spots_and_objects_must_agree(a, b, why):
     assert disagreement(normalise(a), normalise(b), ["上水井盖", "路灯"]) == why
+
+
+def test_a_community_named_after_a_garden_does_not_put_every_report_at_one_spot(cast):
+    """樱花园社区 holds "花园", a spot word: two quick-fill reports of the community naming
+    different spots must still disagree on where they are."""
+    cast.territory.community1.name = "樱花园社区"
+    cast.territory.community1.save(update_fields=["name"])
+    background(cast)
+    report(
+        cast,
+        hours_ago=40,
+        title="樱花园社区路口上水井盖",
+        description="巡查发现路口的上水井盖损坏，存在安全隐患，需尽快处理。",
+    )
+    report(
+        cast,
+        hours_ago=2,
+        title="樱花园社区南门上水井盖",
+        description="巡查发现南门的上水井盖损坏，存在安全隐患，需尽快处理。",
+        dx_m=10,
+    )
+
+    run_rules(since=timezone.now() - timedelta(days=1), rules=[Rule.NEAR_DUPLICATE])
+
+    assert flagged() == set()
+
+
+def test_a_category_holding_a_spot_word_is_not_a_spot(cast):
+    """公交站亭 holds "公交站": the same shelter category at two spots is two problems, while
+    a refile at the same spot is still found."""
+    background(cast)
+    shelter = "C0203"  # 公交站亭
+    report(
+        cast,
+        hours_ago=40,
+        title="和平社区北侧公交站亭",
+        description="巡查发现北侧的公交站亭损坏，存在安全隐患，需尽快处理。",
+        code=shelter,
+    )
+    report(
+        cast,
+        hours_ago=3,
+        title="和平社区东门公交站亭",
+        description="巡查发现东门的公交站亭损坏，存在安全隐患，需尽快处理。",
+        code=shelter,
+        dx_m=10,
+    )
+    refile = report(
+        cast,
+        hours_ago=2,
+        title="北边公交站亭坏了",
+        description="今天巡查时看到北边那个公交站亭玻璃碎了，请尽快处理。",
+        code=shelter,
+        dx_m=-6,
+    )
+
+    run_rules(since=timezone.now() - timedelta(days=1), rules=[Rule.NEAR_DUPLICATE])
+
+    assert flagged() == {refile.pk}
