@@ -18,7 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.models import GridCell, Role
-from grids.selectors import TERRITORIAL_ROLES, active_assignments
+from grids.selectors import (
+    TERRITORIAL_ROLES,
+    AssignmentRow,
+    active_assignments,
+    assignment_rows,
+)
 from grids.spatial import cell_at
 from residents.crypto import pii_hash
 from residents.models import Household, Resident
@@ -120,19 +125,18 @@ def _outside(message: str) -> ValidationError:
     return ValidationError({"lon": message, "lat": message})
 
 
-def _reporting_cell(*, by, source: str, lon: float, lat: float) -> tuple[GridCell, Actor]:
+def _reporting_cell(
+    *, by, source: str, lon: float, lat: float, assignments: list[AssignmentRow] | None
+) -> tuple[GridCell, Actor]:
     """The cell at the point, if ``by`` may report there through ``source``'s channel, and
-    ``by`` as an Actor: one query for the cell and one for the reporter's assignments."""
+    ``by`` as an Actor: the reporter's ``assignments`` (rows of
+    ``grids.selectors.assignment_rows``) are read here unless the caller already has them."""
     cell = cell_at(lon, lat)
     if cell is None:
         raise _outside(_("This point is outside every grid cell."))
     if by is None:  # an anonymous resident: no roles (``Actor(user=None)`` is the system)
         return cell, Actor(user=AnonymousUser())
-    rows = list(
-        active_assignments(by).values_list(
-            "role", "scope", "district_id", "street_id", "community_id", "cell_id", "department_id"
-        )
-    )
+    rows = assignment_rows(by) if assignments is None else assignments
     actor = Actor(
         user=by,
         roles=frozenset(row[0] for row in rows),
@@ -206,6 +210,7 @@ def file_case(
     photos: Sequence = (),
     household_id: int | None = None,
     resident_id: int | None = None,
+    assignments: list[AssignmentRow] | None = None,
 ) -> Intake:
     """File a new case (信息收集) at a point; return it (status ``collected``) and the reporter
     as an ``Actor`` (for the API's ``allowed_actions`` without reading their roles again).
@@ -236,7 +241,8 @@ def file_case(
     care check-in is linked to the household and resident it serves);
     ``ActionForbidden`` for a handler, a user with no current assignment, or a hotline case
     from anyone but street staff; ``ValueError`` for a source the caller's channel may not
-    set (a programming error, not a user's).
+    set (a programming error, not a user's). ``assignments``: ``by``'s current assignments
+    as ``grids.selectors.assignment_rows``, when the caller has read them already.
     """
     allowed = ANONYMOUS_SOURCES if by is None else FIELD_SOURCES | STAFF_SOURCES
     if source not in allowed:
@@ -260,7 +266,7 @@ def file_case(
     if errors:
         raise ValidationError(errors)
     photos = prepare_photos(photos)
-    cell, actor = _reporting_cell(by=by, source=source, lon=lon, lat=lat)
+    cell, actor = _reporting_cell(by=by, source=source, lon=lon, lat=lat, assignments=assignments)
     household, resident = _served_household(
         by=by, cell=cell, household_id=household_id, resident_id=resident_id
     )

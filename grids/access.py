@@ -18,7 +18,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
-from .selectors import user_roles
+from .selectors import AssignmentRow, assignment_rows
 
 NO_ASSIGNMENT = _(
     "You have no current assignment. Ask your street office or district administrator to "
@@ -26,11 +26,19 @@ NO_ASSIGNMENT = _(
 )
 
 
+def current_assignments(request) -> list[AssignmentRow]:
+    """``request.user``'s assignments current today as rows (``grids.selectors.assignment_rows``),
+    read once per request: the gate, the pages' role checks, the header and intake's check of
+    the reporter's territory share one query."""
+    if not hasattr(request, "_gridgov_assignments"):
+        request._gridgov_assignments = assignment_rows(request.user)
+    return request._gridgov_assignments
+
+
 def current_roles(request) -> frozenset[str]:
-    """The roles of ``request.user``'s assignments current today, read once per request (the
-    gate, the pages' role checks and the header share one query)."""
+    """The roles of ``request.user``'s assignments current today (``current_assignments``)."""
     if not hasattr(request, "_gridgov_roles"):
-        request._gridgov_roles = frozenset(user_roles(request.user))
+        request._gridgov_roles = frozenset(row[0] for row in current_assignments(request))
     return request._gridgov_roles
 
 

@@ -81,6 +81,25 @@ def user_roles(user, *, on: date | None = None) -> set[str]:
     return set(active_assignments(user, on=on).values_list("role", flat=True))
 
 
+# An assignment as a row: what the gate, the pages' role checks and intake's territory check
+# read of it.
+ASSIGNMENT_ROW = (
+    "role",
+    "scope",
+    "district_id",
+    "street_id",
+    "community_id",
+    "cell_id",
+    "department_id",
+)
+AssignmentRow = tuple[str, str, int | None, int | None, int | None, int | None, int | None]
+
+
+def assignment_rows(user) -> list[AssignmentRow]:
+    """``user``'s assignments current today as rows of ``ASSIGNMENT_ROW``."""
+    return list(active_assignments(user).values_list(*ASSIGNMENT_ROW))
+
+
 def _scope_rows(user, *, on: date | None, roles: Iterable[str] | None) -> list[ScopeRow]:
     assignments = active_assignments(user, on=on)
     if roles is not None:

@@ -26,6 +26,7 @@ from cases.selectors import (
     open_cases_near,
 )
 from cases.services import file_case, set_loaded
+from grids.access import current_assignments
 from grids.models import Department, GridCell
 from grids.selectors import active_assignments, departments_visible_to, visible_cells
 from grids.spatial import cell_id_at
@@ -169,7 +170,11 @@ class CaseViewSet(
         def perform() -> Case:
             serializer = s.CaseCreateSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
-            intake = file_case(by=request.user, **serializer.validated_data)
+            intake = file_case(
+                by=request.user,
+                assignments=current_assignments(request),  # the gate read them
+                **serializer.validated_data,
+            )
             actors.append(intake.actor)
             return intake.case
 

@@ -186,8 +186,8 @@ def test_create_with_photos_over_multipart(cast, client_for):
 def test_create_costs_the_same_few_queries_however_many_cases_and_photos(
     cast, client_for, settings
 ):
-    """Sign-in (the token with its user), the gate's check for a current assignment
-    (``grids.access``) and the reporter's assignments (scope and ``allowed_actions``), then one
+    """Sign-in (the token with its user) and the reporter's assignments, read once by the gate
+    (``grids.access``) for the territory check and ``allowed_actions`` too, then one
     transaction: number, case, event, one row per photo. The category and the cell with its
     parents come from the process's copies (warmed by the first post); nothing is read back."""
     settings.GRID_INDEX_RECHECK_SECONDS = 3600  # no index freshness check mid-test
@@ -205,10 +205,10 @@ def test_create_costs_the_same_few_queries_however_many_cases_and_photos(
         assert response.json()["allowed_actions"] == ["self_resolve"]
         counts[(earlier, photos)] = len(queries)
     sql = "\n".join(q["sql"][:80] for q in queries.captured_queries)
-    # 3 reads; savepoint (a transaction outside tests), number, case, event, photos, release.
+    # 2 reads; savepoint (a transaction outside tests), number, case, event, photos, release.
     # SQLite has no number-counter upsert that returns the number inside the case's INSERT: the
     # case is written first and its number set by an UPDATE after the counter's (one more).
-    base = 9 if connection.vendor == "sqlite" else 8
+    base = 8 if connection.vendor == "sqlite" else 7
     assert counts == {(1, 0): base, (6, 0): base, (6, 2): base + 2}, sql
 
 
