@@ -273,15 +273,13 @@ _CASE_COLUMNS = (
 )
 
 
-def _case_rows(now: datetime, ids: list[int]) -> list[SimpleNamespace]:
-    """The locked due cases of ``ids`` as plain records of ``_CASE_COLUMNS`` (with ``pk``,
+def _case_rows(locked: QuerySet) -> list[SimpleNamespace]:
+    """The ``locked`` due cases as plain records of ``_CASE_COLUMNS`` (with ``pk``,
     ``street.district_id`` and ``awaiting_binding``, all the rules and ``Recipients`` read):
     building a model instance per row cost a 100,000-case scan five seconds."""
     streets: dict[int, SimpleNamespace] = {}
     rows = []
-    for pk, district_id, *values in _locked(
-        Case.objects.filter(due_for_action(now)), ids
-    ).values_list("pk", "street__district_id", *_CASE_COLUMNS):
+    for pk, district_id, *values in locked.values_list("pk", "street__district_id", *_CASE_COLUMNS):
         row = SimpleNamespace(pk=pk, **dict(zip(_CASE_COLUMNS, values, strict=True)))
         row.street = streets.setdefault(row.street_id, SimpleNamespace(district_id=district_id))
         row.awaiting_binding = Case.awaiting_binding.fget(row)
@@ -289,12 +287,10 @@ def _case_rows(now: datetime, ids: list[int]) -> list[SimpleNamespace]:
     return rows
 
 
-def _part_rows(now: datetime, ids: list[int]) -> list[CasePart]:
-    """The locked due parts of ``ids``, with their cases' columns the rules read."""
+def _part_rows(locked: QuerySet) -> list[CasePart]:
+    """The ``locked`` due parts, with their cases' columns the rules read."""
     return list(
-        _locked(CasePart.objects.filter(part_due_for_action(now)), ids)
-        .select_related("case__street")
-        .only(
+        locked.select_related("case__street").only(
             "department_id",
             "added_at",
             "remind_at",
@@ -308,12 +304,12 @@ def _part_rows(now: datetime, ids: list[int]) -> list[CasePart]:
 
 @dataclass(frozen=True)
 class _Clocks:
-    """What the scanner walks: the rows due at ``now`` (``due``), a batch of them locked
-    (``rows``), the rules for one (``rules``), the people around a batch (``people``), and
-    how a batch's marks are saved (``save``)."""
+    """What the scanner walks: the rows due at ``now`` (``due``), a locked batch of them
+    loaded as the rules read them (``rows``), the rules for one (``rules``), the people around
+    a batch (``people``), and how a batch's marks are saved (``save``)."""
 
     due: Callable[[datetime], QuerySet]
-    rows: Callable[[datetime, list[int]], list]
+    rows: Callable[[QuerySet], list]
     rules: Callable[..., list[Alert]]
     people: Callable[[list], Recipients]
     save: Callable[[list], None]
@@ -361,7 +357,7 @@ def _scan_batch(
     holding_turn = False
     try:
         with transaction.atomic():
-            rows = clocks.rows(now, ids)
+            rows = clocks.rows(_locked(clocks.due(now), ids))
             if not rows:
                 return [], result
             recipients = clocks.people(rows)
