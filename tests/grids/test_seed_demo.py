@@ -111,6 +111,13 @@ def test_demo_residents_have_valid_id_numbers_and_names(seeded):
     assert Resident.objects.filter(tags__code="child").exists()
 
 
+@pytest.mark.django_db
+def test_a_negative_history_is_refused_before_anything_is_written():
+    with pytest.raises(CommandError, match="--history"):
+        call_command("seed_demo", scale="district", history=-1, no_progress=True)
+    assert not GridCell.objects.exists()
+
+
 def test_rerunning_refuses_and_reset_recreates_without_duplicates(seeded):
     with pytest.raises(CommandError, match="--reset"):
         call_command("seed_demo", scale="small", no_progress=True)

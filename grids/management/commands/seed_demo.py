@@ -85,6 +85,8 @@ class Command(BaseCommand):
         **options,
     ) -> None:
         started = time.monotonic()
+        if history is not None and history < 0:
+            raise CommandError("--history is a number of cases: 0 or more.")
         if if_empty and District.objects.exists():
             self.stdout.write("The database already has a district; not seeding demo data.")
             print_logins(self.stdout)
