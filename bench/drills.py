@@ -431,7 +431,14 @@ steps = Counter(
 )
 accept_events = {pk for pk, action in steps if action == "accept"}
 mailed = Notification.objects.filter(user__email="drill@example.org", created_at__gte=since)
-emails = sum(p.read_text().count("Message-ID:") for p in Path(sys.argv[3]).glob("*"))
+# An email sent again after a lost commit carries its first Message-ID (workflows/mail.py):
+# mail stores keep it once, so emails are counted by Message-ID, and resends shown apart.
+message_ids = [
+    line.partition(":")[2].strip()
+    for p in Path(sys.argv[3]).glob("*") for line in p.read_text().splitlines()
+    if line.startswith("Message-ID:")
+]
+emails = len(set(message_ids))
 follow_ups = Counter(
     Notification.objects.filter(case__in=found, dedupe_key__contains=":1:u")
     .values_list("case_id", "user_id")
@@ -447,6 +454,7 @@ counts = {
     "follow-ups": [len(found), len(found) - drill.filter(intake_pending=True).count(),
                    drill.filter(intake_pending=True).count(),
                    sum(n - 1 for n in follow_ups.values())],
+    "resent": len(message_ids) - emails,
     "pending": Effect.objects.count() + drill.filter(intake_pending=True).count(),
 }
 if overdue_ids:  # SLA: each case's overdue occasion recorded once (its people get digests)
@@ -690,6 +698,11 @@ def drill(name: str, golden: Postgres, points: dict, work: Path) -> bool:
         expected, found, lost, duplicated = counts[what]
         bad |= bool(lost or duplicated)
         print(f"   {what:12} {expected:>9} {found:>7} {lost:>6} {duplicated:>11}")
+    if counts.get("resent"):
+        print(
+            f"   emails sent again after a lost commit, under their first Message-ID: "
+            f"{counts['resent']}"
+        )
     if server_errors:
         print(f"   5xx other than 503 and 507: {server_errors}")
     print(f"   {'FAILED' if bad else 'ok'}")

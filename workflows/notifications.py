@@ -20,8 +20,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,7 +27,7 @@ from django.utils.translation import gettext as _
 from cases.models import Case, CaseStatus
 from grids.models import Assignment, Role
 
-from . import outbox, steps
+from . import mail, outbox, steps
 from .joint_notices import joint_message, joint_next_actors
 from .models import Notification, NotificationKind
 
@@ -163,11 +161,11 @@ def send_email_for(notification_id: int) -> bool:
     if notification.case is not None:
         subject = f"{subject} {notification.case.number}"
     try:
-        send_mail(
-            subject,
-            notification.message,
-            settings.DEFAULT_FROM_EMAIL,
-            [notification.user.email],
+        mail.send_keyed(
+            key=f"notification-{notification_id}",
+            subject=subject,
+            body=notification.message,
+            to=notification.user.email,
         )
     except Exception:
         Notification.objects.filter(pk=notification_id).update(emailed_at=None)

@@ -4,8 +4,10 @@ A transition, a notification with an email, or a message to a resident records a
 row in the transaction that causes it. ``deliver_pending`` (the ``workflows.deliver_effects``
 task) delivers the rows: each is claimed with ``SKIP LOCKED`` in its own transaction, handled,
 and deleted in that transaction, so sweeps running at once share the rows, a row whose handler
-fails is rolled back, counted and left for the next sweep, and a row is never delivered twice
-(the handlers are idempotent besides: dedupe keys and claimed rows). After commit the process
+fails is rolled back, counted and left for the next sweep, and a delivered row is gone (the
+handlers are idempotent besides: dedupe keys and claimed rows). One window stays: a process
+killed after a handler's email or SMS left but before the commit sends it again on the next
+sweep; an email then carries its first Message-ID (``mail.py``). After commit the process
 asks for a sweep within about a second (``tasks.request_effects_delivery``: one broker message
 per process per second, not one per effect); beat runs the sweep every minute as well, so a
 broker outage only delays what is owed.

@@ -15,14 +15,13 @@ import logging
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseContact, CaseStatus
 
-from . import outbox, steps
+from . import mail, outbox, steps
 from .models import ResidentMessage
 from .sms import send_sms
 
@@ -177,7 +176,7 @@ def send_message(message_id: int) -> bool:
             send_sms(to=to, body=message.body)
         else:
             subject = _("[GridGov] Your report")
-            send_mail(subject, message.body, settings.DEFAULT_FROM_EMAIL, [to])
+            mail.send_keyed(key=f"resident-{message_id}", subject=subject, body=message.body, to=to)
     except Exception:
         ResidentMessage.objects.filter(pk=message_id).update(sent_at=None)
         raise

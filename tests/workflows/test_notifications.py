@@ -319,6 +319,26 @@ def test_emails_are_owed_for_users_with_an_address_and_sent_once(cast, mailoutbo
     assert notifications.send_email_for(other.pk) is False
 
 
+def test_an_email_sent_again_after_a_lost_commit_carries_the_same_message_id(cast, settings):
+    """A worker killed after the mail server took the email but before the outbox row's
+    delete committed sends it again on the next sweep (the claim rolled back with it). The
+    resend is the same message to every mail store: its Message-ID is the notification's."""
+    settings.DEFAULT_FROM_EMAIL = "GridGov <gridgov@example.org>"
+    cast.staff.email = cast.handler.email = "someone@example.org"
+    for user in (cast.staff, cast.handler):
+        user.save(update_fields=["email"])
+    notifications.notify(
+        users=[cast.staff, cast.handler], case=None, kind=K.REMINDER, message="x", key="k"
+    )
+    first, second = Notification.objects.order_by("pk")
+    assert notifications.send_email_for(first.pk)
+    Notification.objects.filter(pk=first.pk).update(emailed_at=None)  # the lost commit
+    assert notifications.send_email_for(first.pk) and notifications.send_email_for(second.pk)
+    ids = [m.message()["Message-ID"] for m in mail.outbox]
+    assert ids[0] == ids[1] != ids[2]
+    assert ids[0].endswith("@example.org>")  # the sender's domain: the same on every host
+
+
 def test_a_failed_email_releases_its_claim_for_the_retry(cast, monkeypatch):
     cast.staff.email = "staff@example.org"
     cast.staff.save(update_fields=["email"])
@@ -328,7 +348,7 @@ def test_a_failed_email_releases_its_claim_for_the_retry(cast, monkeypatch):
     def broken(*args, **kwargs):
         raise ConnectionRefusedError("smtp down")
 
-    monkeypatch.setattr(notifications, "send_mail", broken)
+    monkeypatch.setattr(notifications.mail, "send_keyed", broken)
     with pytest.raises(ConnectionRefusedError):
         notifications.send_email_for(note.pk)
     note.refresh_from_db()

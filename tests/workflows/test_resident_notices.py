@@ -85,6 +85,9 @@ def test_email_when_only_an_address_was_given(cast):
     assert message.channel == "email"
     assert resident_notices.send_message(message.pk)
     assert mail.outbox[-1].to == ["li@example.org"] and case.tracking_code in mail.outbox[-1].body
+    ResidentMessage.objects.filter(pk=message.pk).update(sent_at=None)  # a commit lost
+    assert resident_notices.send_message(message.pk)
+    assert mail.outbox[-1].message()["Message-ID"] == mail.outbox[-2].message()["Message-ID"]
 
 
 def test_an_erased_contact_is_never_written_to(cast):
