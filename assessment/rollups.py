@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import operator
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -46,7 +46,7 @@ from cases.models import OPEN_STATUSES, Case, CaseSource, CaseStatus, CategoryFa
 from grids.models import GridCell
 from workflows.models import NotificationKind, SlaNotice
 
-from . import tally
+from . import compiled, tally
 from .arrivals import write_arrival_day
 from .indicators import COUNT_FIELDS
 from .models import (
@@ -324,58 +324,77 @@ def case_counts(
     (``_case_passes``: accepted, closed and checked at the close, checked by a rating, closed
     (all), self-resolved, opened, rejected) and one over the ratings; within one local day
     (today, counted live on every dashboard request) the passes but the rating's share one
-    query (``_combined_counts``): three queries. Returns ``{key tuple: counts}``.
+    query (``_combined_query``): three queries. Each is compiled once per shape
+    (``assessment.compiled``). Returns ``{key tuple: counts}``.
     """
-    where = where or Q()
+    shape = (tuple(keys.items()), by_day, where or Q())
     names = [*(["day"] if by_day else []), *keys]
     out: dict[Key, dict[str, int]] = defaultdict(lambda: dict.fromkeys(SUM_FIELDS, 0))
-    cases = Case.objects.order_by()
-    passes = _case_passes(t0, t1)
+    passes = range(len(_pass_by_rating()))
     one_day = _within_a_day(t0, t1)
     if one_day is not None:
-        combined = [each for each in passes if not each.by_rating]
-        _combined_counts(combined, out, keys, where, (one_day,) if by_day else ())
-        passes = [each for each in passes if each.by_rating]
-    for each in passes:
-        rows = _grouped(cases.filter(where, each.cases), keys, each.day if by_day else None)
-        for row in rows.annotate(**each.aggregates()):
-            counts = out[_key(row, names)]
-            for name in each.figures:
-                _add(counts, name, row[name])
-
-    ratings = _grouped(
-        Satisfaction.objects.order_by().filter(
-            _prefixed(where, "case__"), score__isnull=False, rated_at__gte=t0, rated_at__lt=t1
-        ),
-        keys,
-        "rated_at" if by_day else None,
-        prefix="case__",
-    ).annotate(
-        n=Count("id"), satisfied=Count("id", filter=Q(score__gte=Satisfaction.SATISFIED_FROM))
-    )
-    for row in ratings:
+        day = (one_day,) if by_day else ()
+        for row in compiled.rows(_combined_query, shape, t0, t1):
+            _add_row(out[(*day, *_key(row, keys))], row, lambda column: column.split("_", 1)[1])
+        passes = [i for i in passes if _pass_by_rating()[i]]
+    for i in passes:
+        for row in compiled.rows(_pass_query, (i, *shape), t0, t1):
+            _add_row(out[_key(row, names)], row, lambda column: column)
+    for row in compiled.rows(_ratings_query, shape, t0, t1):
         counts = out[_key(row, names)]
         counts["rated"] += row["n"]
         counts["satisfied"] += row["satisfied"]
     return dict(out)
 
 
-def _combined_counts(
-    passes: list[_Pass], out: dict, keys: Mapping[str, str], where: Q, day: tuple
-) -> None:
-    """Count ``passes`` in one query over the cases any of them picks (PostgreSQL ORs the
-    time columns' indexes: a bitmap of a day's cases), each figure filtered by its pass;
-    ``day`` is prefixed to every key (the one day, or nothing)."""
+def _add_row(counts: dict[str, int], row: Mapping, figure: Callable[[str], str]) -> None:
+    """Add a row's figures (its columns but the keys, named by ``figure``) to ``counts``."""
+    for column, value in row.items():
+        if not column.startswith("k_"):
+            _add(counts, figure(column), value)
+
+
+@functools.cache
+def _pass_by_rating() -> tuple[bool, ...]:
+    """Which of ``_case_passes`` are dated by a rating (their own query even within a day)."""
+    return tuple(each.by_rating for each in _case_passes(*compiled.MARKERS))
+
+
+def _pass_query(t0: datetime, t1: datetime, index: int, keys, by_day: bool, where: Q):
+    each = _case_passes(t0, t1)[index]
+    rows = _grouped(
+        Case.objects.order_by().filter(where, each.cases),
+        dict(keys),
+        each.day if by_day else None,
+    )
+    return rows.annotate(**each.aggregates())
+
+
+def _combined_query(t0: datetime, t1: datetime, keys, by_day: bool, where: Q):
+    """The passes but the rating's in one query over the cases any of them picks
+    (PostgreSQL ORs the time columns' indexes: a bitmap of a day's cases), each figure
+    filtered by its pass and named ``p<i>_<figure>``; the day, if asked for, is the caller's
+    one day, not a column."""
+    passes = [each for each in _case_passes(t0, t1) if not each.by_rating]
     picked = functools.reduce(operator.or_, (each.cases for each in passes))
     aggregates = {}
     for i, each in enumerate(passes):
         aggregates |= each.aggregates(within=each.cases, prefix=f"p{i}_")
-    rows = _grouped(Case.objects.order_by().filter(where, picked), keys, None)
-    for row in rows.annotate(**aggregates):
-        counts = out[(*day, *_key(row, keys))]
-        for i, each in enumerate(passes):
-            for name in each.figures:
-                _add(counts, name, row[f"p{i}_{name}"])
+    rows = _grouped(Case.objects.order_by().filter(where, picked), dict(keys), None)
+    return rows.annotate(**aggregates)
+
+
+def _ratings_query(t0: datetime, t1: datetime, keys, by_day: bool, where: Q):
+    return _grouped(
+        Satisfaction.objects.order_by().filter(
+            _prefixed(where, "case__"), score__isnull=False, rated_at__gte=t0, rated_at__lt=t1
+        ),
+        dict(keys),
+        "rated_at" if by_day else None,
+        prefix="case__",
+    ).annotate(
+        n=Count("id"), satisfied=Count("id", filter=Q(score__gte=Satisfaction.SATISFIED_FROM))
+    )
 
 
 def _prefixed(q: Q, prefix: str) -> Q:

@@ -12,7 +12,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from assessment import tasks
+from assessment import compiled, tasks
 from assessment.indicators import COUNT_FIELDS
 from assessment.models import CellRollup, DepartmentRollup, RolledDay, Satisfaction, Span
 from assessment.rollups import case_counts, day_start, roll_up_day, roll_up_days
@@ -74,8 +74,12 @@ def test_a_days_counts_in_three_queries_equal_a_query_per_pass(
             one_by_one |= case_counts(
                 day_start(day), day_start(day + timedelta(days=1)), keys=keys, by_day=True
             )
+        if day == first:
+            built = compiled._compiled.cache_info().misses
         day += timedelta(days=1)
     assert one_by_one == per_pass
+    # The three queries were built on the first day only; each later day bound its instants.
+    assert compiled._compiled.cache_info().misses == built
     assert len({day for day, *_key in per_pass}) >= 6
 
 
