@@ -18,37 +18,21 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import os
 import random
-import subprocess
 import sys
 import threading
 import time
 from urllib.parse import urlencode
 
-from _setup import ROOT, district_or_skip
+from _http import gunicorn, sign_in
+from _setup import district_or_skip
 from _stats import Load, line, percentile
 from case_list import QUERIES, USERS  # sets Django up
 
 PORT = 8710
 GOAL_MS = 35
 MIX = [*QUERIES, {"page_size": 50}, {"status": "handling", "page_size": 50}]
-
-
-def sign_in(username: str) -> str:
-    for _ in range(100):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5)
-            body = json.dumps({"username": username, "password": "gridgov-demo"})
-            conn.request("POST", "/api/v1/auth/token/", body, {"Content-Type": "application/json"})
-            response = conn.getresponse()
-            if response.status == 200:
-                return json.loads(response.read())["token"]
-        except OSError:
-            pass
-        time.sleep(0.2)
-    sys.exit("gunicorn did not come up")
 
 
 def one_round(tokens: dict[str, str], clients: int, seed: int) -> list[float]:
@@ -94,21 +78,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     args = parser.parse_args()
     total = district_or_skip()
-    gunicorn = ["gunicorn", "gridgov.wsgi", "-w", str(args.workers), "-b", f"127.0.0.1:{PORT}"]
-    server = subprocess.Popen(
-        [sys.executable, "-m", *gunicorn, "--log-level", "warning"],
-        cwd=ROOT,
-        env={**os.environ, "DEBUG": "false"},
-    )
-    try:
-        tokens = {user: sign_in(user) for user in USERS}
+    with gunicorn(PORT, args.workers):
+        tokens = {user: sign_in(PORT, user) for user in USERS}
         load = Load()
         started = time.perf_counter()
         rounds = [one_round(tokens, args.clients, seed) for seed in range(args.rounds)]
         elapsed = time.perf_counter() - started
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     cold, warm = rounds[0], [t for r in rounds[1:] for t in r]
     requests = sum(len(r) for r in rounds)
     print(

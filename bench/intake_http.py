@@ -23,14 +23,12 @@ import http.client
 import json
 import os
 import random
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
+from _http import gunicorn, sign_in
 from _intake import cleanup, cpu_seconds, follow_up_cpu, prepare
-from _setup import ROOT
 from _stats import Load, line
 
 PORT = 8700
@@ -168,15 +166,9 @@ def main() -> None:
         for lon, lat in points
     ]
     since = timezone.now()
-    env = {**os.environ, "ROOT_URLCONF": "bench.bare_urls", "DEBUG": "false"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "gridgov.wsgi", "-w", "2", "-b", f"127.0.0.1:{PORT}"],
-        cwd=ROOT,
-        env=env,
-    )
     load_seen = Load()
-    try:
-        token = sign_in()
+    with gunicorn(PORT, 2, ROOT_URLCONF="bench.bare_urls") as server:
+        token = sign_in(PORT, "demo_worker")
         endpoints = {"bare": ("/bench/bare-cases/", bare), "intake": ("/api/v1/cases/", full)}
         for path, bodies in endpoints.values():  # warm both up
             load(path, bodies, token, 3)
@@ -191,9 +183,6 @@ def main() -> None:
                 result["cpu"] = sum(after[pid] - before.get(pid, 0.0) for pid in after)
                 rounds[name].append(result)
         baseline, intake = summary(rounds["bare"]), summary(rounds["intake"])
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
     try:
         swept, follow_ms = follow_up_cpu()
         follow_ms *= 1000
@@ -225,24 +214,6 @@ def main() -> None:
     )
     print(f"({CLIENTS} clients, gunicorn 2 workers, PostgreSQL, {args.rounds} rounds each)")
     print(load_seen)
-
-
-def sign_in() -> str:
-    for _ in range(100):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5)
-            status, body = request(
-                conn,
-                "/api/v1/auth/token/",
-                {"username": "demo_worker", "password": "gridgov-demo"},
-                None,
-            )
-            if status == 200:
-                return json.loads(body)["token"]
-        except OSError:
-            pass
-        time.sleep(0.2)
-    sys.exit("gunicorn did not come up")
 
 
 if __name__ == "__main__":

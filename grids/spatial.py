@@ -195,7 +195,7 @@ _stamp: tuple | None = None
 _checked_at = 0.0
 
 
-def _current_stamp() -> tuple:
+def territory_stamp() -> tuple:
     """How many rows each level has and when one last changed: cells, and the parents whose
     codes and ids the index keeps."""
     return tuple(
@@ -210,7 +210,7 @@ def get_cell_index() -> CellIndex:
     with _lock:
         now = time.monotonic()
         if _index is None or now - _checked_at >= settings.GRID_INDEX_RECHECK_SECONDS:
-            stamp = _current_stamp()
+            stamp = territory_stamp()
             if _index is None or stamp != _stamp:
                 _index, _stamp = CellIndex.from_queryset(), stamp
             _checked_at = now

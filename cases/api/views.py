@@ -3,9 +3,13 @@ from a service; errors map to HTTP in ``cases.api.exceptions``."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
+from django.core.cache import cache
 from django.db.models import QuerySet, prefetch_related_objects
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.http import parse_etags
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -29,7 +33,7 @@ from cases.services import file_case, set_loaded
 from grids.access import current_assignments
 from grids.models import Department, GridCell
 from grids.selectors import active_assignments, departments_visible_to, visible_cells
-from grids.spatial import cell_id_at
+from grids.spatial import cell_id_at, territory_stamp
 from idempotency.api import IDEMPOTENCY_KEY, once
 from workflows.models import Notification
 from workflows.notifications import inbox, mark_all_read, mark_read
@@ -300,6 +304,11 @@ class DepartmentListView(ListAPIView):
         return departments_visible_to(self.request.user)
 
 
+# A rendered cell list is kept this long at most (a territory change makes a new ETag anyway,
+# but a raw UPDATE that skips ``updated_at`` would not).
+CELLS_CACHED_SECONDS = 3600
+
+
 class CellListView(APIView):
     """The cells the user serves, with GeoJSON geometry; with ``lon`` and ``lat`` only the cell
     at that point (an empty list if it is in no cell, or in one the user does not serve)."""
@@ -318,7 +327,28 @@ class CellListView(APIView):
         if "lon" in query.validated_data:
             found = cell_id_at(query.validated_data["lon"], query.validated_data["lat"])
             cells = cells.filter(pk=found) if found else cells.none()
+        elif request.accepted_renderer.format == "json":
+            return self._all_cells(request, cells)
         return Response(s.CellSerializer(cells, many=True).data)
+
+    def _all_cells(self, request: Request, cells: QuerySet[GridCell]) -> HttpResponse:
+        """Every cell the user serves: the dashboard's map and the phone's offline store
+        fetch them on each load (a district's 3,000 polygons are a megabyte and took two
+        seconds to serialise). The answer's ETag is the territory's version and the reader's
+        cells: a revalidation is a 304, and the body is rendered once per ETag (shared
+        through the cache by every worker)."""
+        ids = list(cells.values_list("id", flat=True))
+        digest = hashlib.sha256(repr((territory_stamp(), ids)).encode()).hexdigest()[:32]
+        headers = {"ETag": f'"cells-{digest}"', "Cache-Control": "private, no-cache"}
+        if headers["ETag"] in parse_etags(request.headers.get("If-None-Match", "")):
+            return HttpResponseNotModified(headers=headers)
+        key = f"gridgov:cells:{digest}"
+        body = cache.get(key)
+        if body is None:
+            data = s.CellSerializer(cells, many=True).data
+            body = request.accepted_renderer.render(data, renderer_context={"request": request})
+            cache.set(key, body, timeout=CELLS_CACHED_SECONDS)
+        return HttpResponse(body, content_type="application/json", headers=headers)
 
 
 # --- the user ---------------------------------------------------------------------------------
