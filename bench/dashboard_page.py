@@ -88,7 +88,7 @@ class Browser:
             took[name] = time.perf_counter() - began
             if response.status == 200 and response.getheader("ETag"):
                 self.etags[requests[name]] = response.getheader("ETag")
-            elif response.status != 304:
+            elif response.status not in (200, 304):
                 failures.append((name, response.status))
 
         threads = [threading.Thread(target=fetch, args=(n,)) for n in requests]
