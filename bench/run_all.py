@@ -43,13 +43,14 @@ BENCHES = {
     "public_pages": "district",
     "open311_requests": "district",
     "dashboard": "district",
+    "dashboard_page": "district",
     "integrity": "district",
     "scale_curve": None,
 }
 
 
 # District benches that write read a copy of their own (see their docstrings).
-DISTRICT_COPIES = {"dashboard": "gridgov_dash_bench"}
+DISTRICT_COPIES = {"dashboard": "gridgov_dash_bench", "dashboard_page": "gridgov_dash_bench"}
 
 
 def private_database(name: str) -> str | None:
