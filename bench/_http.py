@@ -8,8 +8,9 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from _setup import ROOT
@@ -46,3 +47,13 @@ def sign_in(port: int, username: str) -> str:
             pass
         time.sleep(0.2)
     sys.exit("gunicorn did not come up")
+
+
+def at_once(work: Callable, args: Iterable) -> None:
+    """``work(arg)`` for every arg, each in its own thread, all started before any is
+    awaited."""
+    threads = [threading.Thread(target=work, args=(arg,)) for arg in args]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()

@@ -25,7 +25,7 @@ import threading
 import time
 from urllib.parse import urlencode
 
-from _http import gunicorn, sign_in
+from _http import at_once, gunicorn, sign_in
 from _setup import district_or_skip
 from _stats import Load, line, percentile
 from case_list import QUERIES, USERS  # sets Django up
@@ -61,11 +61,7 @@ def one_round(tokens: dict[str, str], clients: int, seed: int) -> list[float]:
         with lock:
             latencies.extend(mine)
 
-    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(client, range(clients))
     if failures:
         sys.exit(f"not 200: {failures[:5]}")
     return latencies

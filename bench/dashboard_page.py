@@ -24,12 +24,11 @@ import argparse
 import http.client
 import os
 import sys
-import threading
 import time
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from _http import gunicorn, sign_in
+from _http import at_once, gunicorn, sign_in
 from _setup import district_or_skip, django_setup
 from _stats import Load, line, percentile
 
@@ -91,11 +90,7 @@ class Browser:
             elif response.status not in (200, 304):
                 failures.append((name, response.status))
 
-        threads = [threading.Thread(target=fetch, args=(n,)) for n in requests]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        at_once(fetch, requests)
         if failures:
             sys.exit(f"not 200: {failures}")
         return time.perf_counter() - started, took
