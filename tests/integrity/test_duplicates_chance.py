@@ -95,3 +95,16 @@ def test_a_worker_who_never_reports_at_the_corner_refiling_it_a_day_later_is_fla
     assert flagged() == {refile.pk}
     match = IntegrityFlag.objects.get(case=refile).evidence["matches"][0]
     assert match["same_reporter"] is False and match["filer_reports_nearby"] == 0
+
+
+def test_a_flag_raised_before_chance_was_weighed_shows_no_chance_sentence(cast, client):
+    later = quick_fill(cast, hours_ago=2, spot="东门")
+    earlier = {"case_id": later.pk - 1, "number": "N-1", "similarity": 0.9, "same_reporter": True}
+    IntegrityFlag.objects.create(
+        rule=Rule.NEAR_DUPLICATE, case=later, subject=cast.reporter, evidence={"matches": [earlier]}
+    )
+    client.force_login(cast.staff)
+    page = client.get("/integrity/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "in other words" in page
+    assert "duplicate-chance" not in page and "once in" not in page
