@@ -697,7 +697,7 @@ def main() -> None:
     # Run permissively where a rule has a score, so thresholds can be chosen afterwards.
     permissive = {
         "INTEGRITY_DUPLICATE_MIN_SIMILARITY": 0.0,
-        "INTEGRITY_DUPLICATE_MAX_CHANCE": math.inf,
+        "INTEGRITY_DUPLICATE_MAX_CHANCE": 1e9,  # finite: thresholds are stored as JSON
         "INTEGRITY_BURST_MAX_P": 1.0,
     }
     for name, value in permissive.items():
