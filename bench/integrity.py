@@ -37,13 +37,14 @@ delay and a photo taken at the office or days before; bursts spread over 10–14
 recurring problems, joint reports of one event, quick-fill phrases naming other spots, honest
 verifications with poor fixes, storms over a whole street). ``--n`` plants fewer.
 
-Rules with a score (near_duplicate: similarity; report_burst: the Bonferroni-adjusted
-p-value) run permissively and their threshold is chosen afterwards on half A of the planted
-items and the history (split by a seeded hash, ``bench/integrity_scores.py``) and reported on
-half B; both halves are printed. report_burst is run over the whole window in one pass (the
-other rules a month at a time, as ``run_rules`` scans): run permissively in monthly chunks, the
-weak first part of a burst straddling a chunk's end would be stored and the whole burst left
-out as the same stretch found again. Per rule and set: recall, raw precision, precision
+Rules with a score (near_duplicate: how improbable the pair is by chance, −log10 of its
+expected chance count; report_burst: the Bonferroni-adjusted p-value) run permissively and
+their threshold is chosen afterwards on half A of the planted items and the history (split by
+a seeded hash, ``bench/integrity_scores.py``) and reported on half B; both halves are printed.
+report_burst is run over the whole window in one pass (the other rules a month at a time, as
+``run_rules`` scans): run permissively in monthly chunks, the weak first part of a burst
+straddling a chunk's end would be stored and the whole burst left out as the same stretch
+found again. Per rule and set: recall, raw precision, precision
 re-weighted to base rates of 1 % and 0.1 % — with the false-positive rate of the seeded
 history (P@1%, P@.1%) and, separately, of the hard controls (P@1%c, P@.1%c) — and history
 false positives per 10,000 history cases (bursts: per 10,000 worker-months). reused_photo's
@@ -694,7 +695,11 @@ def main() -> None:
     from integrity.conf import DEFAULTS
 
     # Run permissively where a rule has a score, so thresholds can be chosen afterwards.
-    permissive = {"INTEGRITY_DUPLICATE_MIN_SIMILARITY": 0.0, "INTEGRITY_BURST_MAX_P": 1.0}
+    permissive = {
+        "INTEGRITY_DUPLICATE_MIN_SIMILARITY": 0.0,
+        "INTEGRITY_DUPLICATE_MAX_CHANCE": 1e9,  # finite: thresholds are stored as JSON
+        "INTEGRITY_BURST_MAX_P": 1.0,
+    }
     for name, value in permissive.items():
         setattr(settings, name, value)
     for item in args.set:

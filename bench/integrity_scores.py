@@ -20,7 +20,11 @@ SEED = 2026
 SETS = ("planted", "adversarial")
 # Rules whose flags carry a score to choose a threshold on: (evidence → score).
 SCORES = {
-    "near_duplicate": lambda e: e.get("similarity", 1.0),
+    # How improbable by chance the pair is (−log10 of the expected chance count); flags from
+    # before that score existed carry only the text similarity.
+    "near_duplicate": lambda e: (
+        -math.log10(max(e["chance"], 1e-300)) if "chance" in e else e.get("similarity", 1.0)
+    ),
     "report_burst": lambda e: -math.log10(max(e.get("p_adjusted", 0.0), 1e-300)),
 }
 GOALS = {0.01: 0.9, 0.001: 0.75}

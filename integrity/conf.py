@@ -17,6 +17,13 @@ DEFAULTS = {
     "INTEGRITY_DUPLICATE_SAME_EVENT_HOURS": 6,
     # cosine of rarity-weighted bigrams (rules/text.py); chosen on half of the bench's data
     "INTEGRITY_DUPLICATE_MIN_SIMILARITY": 0.1,
+    # How often chance alone would put a report like it this close and this soon to the
+    # earlier one, at the filer's own rate of reports within RATE_RADIUS_M over RATE_DAYS
+    # (rules/duplicates.py): flagged at or below MAX_CHANCE, 10^-4.16 as chosen on half A
+    # of bench/integrity.py's adversarial set.
+    "INTEGRITY_DUPLICATE_MAX_CHANCE": 7e-5,
+    "INTEGRITY_DUPLICATE_RATE_RADIUS_M": 50.0,
+    "INTEGRITY_DUPLICATE_RATE_DAYS": 90,
     # the same photo on different cases (rules/photos.py)
     "INTEGRITY_PHOTO_LOOKBACK_DAYS": 365,
     # Seconds a scan spends fingerprinting photos (the rest waits for the next scan), well

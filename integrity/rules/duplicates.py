@@ -21,14 +21,37 @@ case is flagged when an earlier case that was not rejected
   (read with the district's community, street and category names cut out: a community
   called 樱花园 does not put "花园" in every report of it).
 
-Reports without an account are compared with earlier ones of the same cell only. A later
-case that street staff already merged into the earlier one is left alone. The flag sits on
-the later case and names the earlier one(s).
+and then, because a worker who types the same quick-fill phrase (模板短语) at the same corner
+twice in a week need not be refiling anything, only when chance explains the pair badly.
+``chance`` is how many reports of that kind, naming that place, the filer would be expected
+to file that close to the earlier one (at least the GPS scatter, 5 m) and that soon after it
+(at least an hour) if reports fell at random at their own usual rate there:
+
+    chance = (n + 1) · share · (distance / R)² · (hours apart / T)
+
+- ``n``: the filer's other reports within ``INTEGRITY_DUPLICATE_RATE_RADIUS_M`` (R, 50 m)
+  of the later one in the ``INTEGRITY_DUPLICATE_RATE_DAYS`` (T, 90 days) before it. A worker
+  whose round passes this corner daily meets its problems again by chance; a worker of
+  another cell who files at a corner they otherwise never file at does not.
+- ``share``: the share of the span's reports (this one left out) that are of the earlier
+  one's kind (its sub-category, or the major class for a sibling) and name the place both
+  name — or, when the two read word for word alike (names cut out), that read so: a phrase
+  hundreds of reports use is weak evidence, a wording only these two share is strong.
+
+A pair is flagged when ``chance`` is at most ``INTEGRITY_DUPLICATE_MAX_CHANCE``.
+
+Reports without an account are compared with earlier ones of the same cell only (their
+"filer" is the cell). A later case that street staff already merged into the earlier one is
+left alone. The flag sits on the later case and names the earlier one(s), the most
+improbable first.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from datetime import timedelta
+
+from django.db.models import Q
 
 from cases.models import Case, CaseStatus, Category
 from grids.geometry import degree_box, haversine_m
@@ -53,6 +76,12 @@ _FIELDS = (
     "status",
     "duplicate_of_id",
 )
+
+
+# A phone's fix scatters about this much: two reports closer than this are "at one spot" and
+# no closer one is more telling. Two reports within the hour are as telling as an hour apart.
+GPS_SCATTER_M = 5.0
+MIN_GAP = timedelta(hours=1)
 
 
 def _filer(row: dict) -> tuple[str, int]:
@@ -81,13 +110,11 @@ def near_duplicates(window: Window) -> list[FlagDraft]:
             for name in Category.objects.subcategories().values_list("name", flat=True)
         }
     )
-    names = ProperNames(
-        [
-            *Community.objects.values_list("name", flat=True),
-            *Street.objects.values_list("name", flat=True),
-            *Category.objects.values_list("name", flat=True),
-        ]
-    )
+    places = [
+        *Community.objects.values_list("name", flat=True),
+        *Street.objects.values_list("name", flat=True),
+    ]
+    names = ProperNames([*places, *Category.objects.values_list("name", flat=True)])
     pool = list(
         Case.objects.filter(
             created_at__gte=min(c["created_at"] for c in new) - span,
@@ -114,7 +141,7 @@ def near_duplicates(window: Window) -> list[FlagDraft]:
         buckets[bucket(row)].append(row)
 
     limits = (radius, span, same_event, min_similarity, names)
-    drafts = []
+    found: list[tuple[dict, list[tuple[dict, dict]]]] = []
     for case in new:
         case = by_id.get(case["id"], case)
         if "text" not in case:
@@ -126,10 +153,34 @@ def near_duplicates(window: Window) -> list[FlagDraft]:
                 for other in buckets.get((group, ix, iy), ()):
                     match = _match(case, other, corpus, objects, limits)
                     if match:
-                        matches.append(match)
+                        matches.append((other, match))
+        if matches:
+            found.append((case, matches))
+    if not found:
+        return []
+
+    max_chance = float(setting("INTEGRITY_DUPLICATE_MAX_CHANCE"))
+    rate_radius = float(setting("INTEGRITY_DUPLICATE_RATE_RADIUS_M"))
+    rate_days = float(setting("INTEGRITY_DUPLICATE_RATE_DAYS"))
+    nearby = _reports_nearby([case for case, _m in found], radius=rate_radius, days=rate_days)
+    shares = _Shares(pool, names, major, wording=ProperNames(places))
+    drafts = []
+    for case, candidates in found:
+        matches = []
+        for other, match in candidates:
+            why = shares.of(case, other)
+            gap = max(case["created_at"] - other["created_at"], MIN_GAP) / timedelta(days=rate_days)
+            near = max(match["distance_m"], GPS_SCATTER_M) / rate_radius
+            chance = (nearby[case["id"]] + 1) * why["share"] * near**2 * gap
+            if chance <= max_chance:
+                matches.append(
+                    match
+                    | why
+                    | {"filer_reports_nearby": nearby[case["id"]], "chance": float(f"{chance:.3g}")}
+                )
         if not matches:
             continue
-        matches.sort(key=lambda m: (-m["similarity"], m["distance_m"]))
+        matches.sort(key=lambda m: (m["chance"], -m["similarity"], m["distance_m"]))
         drafts.append(
             FlagDraft(
                 rule=Rule.NEAR_DUPLICATE,
@@ -142,11 +193,15 @@ def near_duplicates(window: Window) -> list[FlagDraft]:
                     "matches": matches[:10],
                     "match_count": len(matches),
                     "similarity": matches[0]["similarity"],
+                    "chance": matches[0]["chance"],
                     "thresholds": {
                         "radius_m": radius,
                         "window_hours": span.total_seconds() / 3600,
                         "same_event_hours": same_event.total_seconds() / 3600,
                         "min_similarity": min_similarity,
+                        "max_chance": max_chance,
+                        "rate_radius_m": rate_radius,
+                        "rate_days": rate_days,
                     },
                 },
             )
@@ -185,3 +240,84 @@ def _match(case, other, corpus, objects, limits) -> dict | None:
         "shared_terms": corpus.shared_terms(case["text"], other["text"]),
         "title": other["title"],
     }
+
+
+def _reports_nearby(cases: list[dict], *, radius: float, days: float) -> dict[int, int]:
+    """For each case: how many other reports its filer (worker, or cell for reports without
+    an account) filed within ``radius`` metres of it in the ``days`` before it. One query."""
+    workers = sorted({c["reporter_id"] for c in cases if c["reporter_id"]})
+    cells = sorted({c["cell_id"] for c in cases if not c["reporter_id"]})
+    lookback = timedelta(days=days)
+    rows = Case.objects.filter(
+        Q(reporter_id__in=workers) | Q(reporter__isnull=True, cell_id__in=cells),
+        created_at__gte=min(c["created_at"] for c in cases) - lookback,
+        created_at__lt=max(c["created_at"] for c in cases),
+    ).values("id", "reporter_id", "cell_id", "lon", "lat", "created_at")
+    by_filer: dict[tuple, list[dict]] = defaultdict(list)
+    for row in rows.iterator(chunk_size=20_000):
+        by_filer[_filer(row)].append(row)
+    dlon, dlat = degree_box(cases[0]["lat"], radius)
+    counts = {}
+    for case in cases:
+        since = case["created_at"] - lookback
+        counts[case["id"]] = sum(
+            1
+            for row in by_filer[_filer(case)]
+            if row["id"] != case["id"]
+            and since <= row["created_at"] < case["created_at"]
+            and abs(row["lon"] - case["lon"]) <= dlon
+            and abs(row["lat"] - case["lat"]) <= dlat
+            and haversine_m(case["lon"], case["lat"], row["lon"], row["lat"]) <= radius
+        )
+    return counts
+
+
+class _Shares:
+    """How common, among the span's reports, a kind of report naming a place is, and how
+    common a wording is: what a pair's agreement is worth."""
+
+    def __init__(
+        self, pool: list[dict], names: ProperNames, major: dict[int, int], *, wording: ProperNames
+    ) -> None:
+        """``names``: what ``disagreement`` reads places with; ``wording``: the names a
+        wording is read without (communities and streets: the same words in another
+        community are the same phrase; a category's name is part of the words)."""
+        self.names, self.major = names, major
+        self.total = len(pool)
+        self.kinds: Counter = Counter()
+        self.places: Counter = Counter()
+        self.phrases: Counter = Counter()
+        for row in pool:
+            row["phrase"] = wording.cut(row["text"])
+            self.phrases[row["phrase"]] += 1
+            kinds = (("category", row["category_id"]), ("class", self._class(row)))
+            self.kinds.update(kinds)
+            for place in self._places(row):
+                self.places.update((*kind, place) for kind in kinds)
+
+    def _class(self, row: dict) -> int:
+        return self.major.get(row["category_id"]) or row["category_id"]
+
+    def _places(self, row: dict) -> frozenset[str]:
+        numbers, spots = self.names.identifiers(row["text"])
+        return numbers | spots
+
+    def of(self, case: dict, other: dict) -> dict:
+        """The share of the span's reports, ``case`` left out, that agree with ``case`` as
+        much as ``other`` does, and on what ("phrase", "place" or "kind")."""
+        if case["category_id"] == other["category_id"]:
+            kind = ("category", other["category_id"])
+        else:
+            kind = ("class", self._class(other))
+        shared = sorted(self._places(case) & self._places(other))
+        by, count = "kind", self.kinds[kind]
+        if shared:
+            by, count = "place", min(self.places[(*kind, p)] for p in shared)
+        if case["phrase"] == other["phrase"] and self.phrases[case["phrase"]] <= count:
+            by, count = "phrase", self.phrases[case["phrase"]]
+        return {
+            "agree_on": by,
+            "shared_places": shared,
+            "agreeing_reports": count - 1,
+            "share": float(f"{max(count - 1, 1) / max(self.total - 1, 1):.3g}"),
+        }

@@ -102,6 +102,11 @@ class ProperNames:
         self.pattern = re.compile("|".join([*map(re.escape, ordered), _CELL_NAME]))
         self._read: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
 
+    def cut(self, text: str) -> str:
+        """``text`` with every name taken out: what is left is the wording, the same in
+        every community ("樱花园东门…" and "和平东门…" read alike)."""
+        return self.pattern.sub("", text)
+
     def identifiers(self, text: str) -> tuple[frozenset[str], frozenset[str]]:
         found = self._read.get(text)
         if found is None:

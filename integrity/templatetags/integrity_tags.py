@@ -36,3 +36,18 @@ def percent(value) -> str:
     if 0 < share < 0.1:
         return "<0.1 %"
     return f"{share:.1f} %".replace(".0 %", " %")
+
+
+@register.filter
+def one_in(value) -> str:
+    """An expected chance count (0.00012) as odds a person reads: "8,300" (as in "1 in
+    8,300"), two significant figures; "1" for a chance of one or more; "" if absent."""
+    try:
+        chance = float(value)
+    except (TypeError, ValueError):
+        return ""
+    if chance >= 1:
+        return "1"
+    odds = 1 / max(chance, 1e-12)
+    digits = max(len(str(int(odds))) - 2, 0)
+    return f"{round(odds, -digits):,.0f}"

@@ -34,13 +34,14 @@ def report(cast, *, hours_ago: float, title: str, description: str, by=None, cod
 
 
 def background(cast, n: int = 30) -> None:
-    """The district's quick-fill reports elsewhere: what tells template from content."""
+    """The district's quick-fill reports elsewhere in the days the rule reads: what tells
+    template from content, and how common a kind of report at a spot is."""
     spots = ["东门", "北侧", "路口", "小广场", "公交站", "南门"]
     for i in range(n):
         spot = spots[i % len(spots)]
         report(
             cast,
-            hours_ago=400 + i,
+            hours_ago=30 + i,
             by=cast.worker_b,
             title=f"光明社区{spot}路灯",
             description=f"巡查发现{spot}的路灯损坏，存在安全隐患，需尽快处理。",

@@ -49,7 +49,14 @@ def backdate(case: Case, hours: float) -> None:
 # --- near-duplicate reports -----------------------------------------------------------------
 
 
-def test_a_copied_report_is_flagged_with_the_earlier_case_as_evidence(cast, since):
+@pytest.fixture
+def empty_district(settings):
+    """The test territory holds only the cases a test files: nothing to learn how common a
+    wording or a spot is from, so the chance weighing (test_duplicates_chance) is let be."""
+    settings.INTEGRITY_DUPLICATE_MAX_CHANCE = 1.0
+
+
+def test_a_copied_report_is_flagged_with_the_earlier_case_as_evidence(cast, since, empty_district):
     first = file(cast)
     backdate(first, 30)
     copy = file(cast, description="人行道上水井盖丢失。", dx_m=12)
@@ -239,7 +246,7 @@ def test_a_self_resolve_nobody_else_checked_is_flagged_after_the_wait(cast, sinc
 # --- the runner -----------------------------------------------------------------------------
 
 
-def test_running_the_rules_again_stores_nothing_twice(cast, since):
+def test_running_the_rules_again_stores_nothing_twice(cast, since, empty_district):
     first = file(cast, photos=[photo_file(encoded(picture(5)))])
     backdate(first, 2)
     file(cast, photos=[photo_file(retouched(5), "c.jpg")], dx_m=3)
