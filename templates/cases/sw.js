@@ -48,9 +48,13 @@ async function sendOutbox() {
   if (!me || me.status >= 500) throw new Error("no network: the outbox waits");
   if (!me.ok) return; // signed out: the items wait for their worker to sign in again
   const { username } = await me.json();
+  // A page that claimed an item and was closed mid-send left its claim behind; with no
+  // GridGov page open, nobody else is sending, so the worker need not wait for it to lapse.
+  const pages = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
   const summary = await self.GridGovStore.flush({
     user: username,
     owner: "service-worker",
+    orphaned: pages.length === 0,
     t: CONFIG.t,
     onSent: async (result) => {
       for (const client of await self.clients.matchAll({ type: "window" })) {

@@ -6,7 +6,8 @@
  * sending, a sender claims the item in one IndexedDB transaction (IndexedDB runs
  * read-write transactions on a store one at a time, across tabs and the service worker), so
  * two senders never send the same item at once; a claim left by a closed tab lapses after
- * CLAIM_MS. The server's Idempotency-Key makes a repeat after a lost answer harmless besides.
+ * CLAIM_MS, or at once when the service worker sends with no GridGov page open. The
+ * server's Idempotency-Key makes a repeat after a lost answer harmless besides.
  */
 (function (scope) {
   "use strict";
@@ -45,14 +46,14 @@
   function remove(id) { return run("readwrite", function (s) { return s.delete(id); }); }
 
   /* The item, now marked as being sent by ``owner``; null if it is gone, refused, or being
-   * sent by someone else. */
-  function claim(id, owner) {
+   * sent by someone else. ``orphaned``: other claims are void (their senders are gone). */
+  function claim(id, owner, orphaned) {
     return run("readwrite", function (s) {
       var claimed = null, request = s.get(id);
       request.onsuccess = function () {
         var item = request.result, now = Date.now();
         if (!item || item.state === "refused") return;
-        if (item.claim && item.claim.by !== owner && item.claim.until > now) return;
+        if (item.claim && item.claim.by !== owner && item.claim.until > now && !orphaned) return;
         item.claim = { by: owner, until: now + CLAIM_MS };
         item.state = "sending";
         s.put(item);
@@ -110,15 +111,16 @@
   }
 
   /* Send ``options.user``'s items, oldest first, one at a time; stop at the first that finds
-   * no network. ``options``: user, owner (a claim's name), csrf (the page's token; else the
-   * item's), t (texts), onChange(), onSent(result). Resolves to { offline, left }. */
+   * no network. ``options``: user, owner (a claim's name), orphaned (no other sender is alive:
+   * their claims are void), csrf (the page's token; else the item's), t (texts), onChange(),
+   * onSent(result). Resolves to { offline, left }. */
   function flush(options) {
     var offline = false;
     return all(options.user).then(function (items) {
       return items.filter(function (i) { return i.state !== "refused"; }).reduce(function (chain, listed) {
         return chain.then(function () {
           if (offline) return null;
-          return claim(listed.id, options.owner).then(function (item) {
+          return claim(listed.id, options.owner, options.orphaned).then(function (item) {
             if (!item) return null;
             if (options.onChange) options.onChange();
             return sendOne(item, options).then(function (result) {
