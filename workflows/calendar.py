@@ -128,6 +128,7 @@ class WorkingCalendar:
         self._days: dict[date, str] = dict(days or {})
         # None: the days mapping is complete (in-memory calendar); else the loaded window.
         self._loaded: tuple[date, date] | None = loaded_range
+        self._periods_of: dict[date, list[tuple[datetime, datetime]]] = {}
 
     @classmethod
     def load(cls, *, around: date | None = None) -> WorkingCalendar:
@@ -198,13 +199,22 @@ class WorkingCalendar:
         return day.isoweekday() not in self.weekend
 
     def working_periods(self, day: date) -> list[tuple[datetime, datetime]]:
-        """The aware (start, end) working periods of ``day``; empty on a day off."""
-        if not self.is_working_day(day):
-            return []
-        return [
-            (datetime.combine(day, s, tzinfo=self.tz), datetime.combine(day, e, tzinfo=self.tz))
-            for s, e in self.periods
-        ]
+        """The aware (start, end) working periods of ``day``; empty on a day off. Kept per
+        day: an SLA scan asks for the same few days some 130,000 times."""
+        periods = self._periods_of.get(day)
+        if periods is None:
+            periods = self._periods_of[day] = (
+                [
+                    (
+                        datetime.combine(day, s, tzinfo=self.tz),
+                        datetime.combine(day, e, tzinfo=self.tz),
+                    )
+                    for s, e in self.periods
+                ]
+                if self.is_working_day(day)
+                else []
+            )
+        return periods
 
     def duration(self, limit: TimeLimit) -> timedelta:
         """The limit as a duration: working time for working units, elapsed time for

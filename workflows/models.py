@@ -237,6 +237,7 @@ class SlaNotice(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("co-department's part (协办)"),
+        db_index=False,  # sla_notice_department: most notices are the case's own
     )
     kind = models.CharField(_("kind"), max_length=20, choices=[(k.value, k.label) for k in KINDS])
     version = models.PositiveIntegerField(_("step (case version)"))
@@ -259,6 +260,13 @@ class SlaNotice(models.Model):
                 condition=Q(department__isnull=False),
                 name="sla_part_notice_once",
             ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["department"],
+                name="sla_notice_department",
+                condition=Q(department__isnull=False),
+            )
         ]
 
     def __str__(self) -> str:

@@ -167,7 +167,7 @@ class Case(models.Model):
     Status = CaseStatus
     Source = CaseSource
 
-    number = models.CharField(_("number"), max_length=32, unique=True, editable=False)
+    number = models.CharField(_("number"), max_length=32, editable=False)  # case_number_unique
     title = models.CharField(_("title"), max_length=120)
     description = models.TextField(_("description"))
     category = models.ForeignKey(
@@ -306,11 +306,12 @@ class Case(models.Model):
         related_name="+",
         editable=False,
         verbose_name=_("transfer requested to (转办申请)"),
+        db_index=False,  # case_transfer_to, partial
     )
     # The resident reporter's key to the case (public tracking page, Open311 token); only on
     # cases from residents and callers (RESIDENT_SOURCES).
-    tracking_code = models.CharField(
-        _("tracking code"), max_length=10, unique=True, null=True, blank=True, editable=False
+    tracking_code = models.CharField(  # case_tracking_code_unique
+        _("tracking code"), max_length=10, null=True, blank=True, editable=False
     )
     # "Me too" count (附议), kept beside the rows in CaseSupporter so lists need no join.
     supporters = models.PositiveIntegerField(
@@ -332,6 +333,7 @@ class Case(models.Model):
         blank=True,
         related_name="cases",
         verbose_name=_("household (户)"),
+        db_index=False,  # case_household, partial
     )
     resident = models.ForeignKey(
         "residents.Resident",
@@ -340,6 +342,7 @@ class Case(models.Model):
         blank=True,
         related_name="cases",
         verbose_name=_("resident (居民)"),
+        db_index=False,  # case_resident, partial
     )
     duplicate_of = models.ForeignKey(
         "self",
@@ -348,6 +351,7 @@ class Case(models.Model):
         blank=True,
         related_name="duplicates",
         verbose_name=_("duplicate of"),
+        db_index=False,  # case_duplicate_of, partial
     )
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
@@ -407,7 +411,11 @@ class Case(models.Model):
                 name="case_reporter_board",
             ),
             # Cases waiting for a worker's verification.
-            models.Index(fields=["verifier", "status"], name="case_verifier_status"),
+            models.Index(
+                fields=["verifier", "status"],
+                name="case_verifier_status",
+                condition=Q(verifier__isnull=False),
+            ),
             # Street staff's overdue board: open and overdue, red first, then by deadline.
             models.Index(
                 F("street"),
@@ -416,6 +424,26 @@ class Case(models.Model):
                 F("id"),
                 name="case_street_overdue_board",
                 condition=Q(overdue=True, status__in=OPEN_STATUS_ORDER),
+            ),
+            # Links most cases lack: indexed only where set. A case row is written with every
+            # step and SLA mark, each write adding an entry to each index that covers the row;
+            # an empty link's entry served no query (``x = …`` and ``x IS NOT NULL`` find their
+            # rows in the partial index).
+            *(
+                models.Index(
+                    fields=[link], name=f"case_{link}", condition=Q(**{f"{link}__isnull": False})
+                )
+                for link in ("household", "resident", "duplicate_of", "transfer_to")
+            ),
+        ]
+        constraints = [
+            # Unique indexes without Django's second ``LIKE`` index for each (no query looks up
+            # a number or a tracking code by prefix); tracking codes only where set.
+            models.UniqueConstraint(fields=["number"], name="case_number_unique"),
+            models.UniqueConstraint(
+                fields=["tracking_code"],
+                name="case_tracking_code_unique",
+                condition=Q(tracking_code__isnull=False),
             ),
         ]
 
