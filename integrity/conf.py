@@ -44,7 +44,7 @@ DEFAULTS = {
     "INTEGRITY_MIN_VERIFY_MINUTES": 10,
     "INTEGRITY_MIN_VERIFY_NOTE_CHARS": 5,
     # bursts over any stretch of days (rules/bursts.py)
-    "INTEGRITY_BURST_CLOSING_DAYS": 3,  # what the bench plants as a month-end burst
+    "INTEGRITY_BURST_CLOSING_DAYS": 3,  # a period's last days, tested on their own
     "INTEGRITY_BURST_BASELINE_DAYS": 90,
     "INTEGRITY_BURST_MAX_DAYS": 21,
     "INTEGRITY_BURST_MIN_REPORTS": 6,

@@ -7,22 +7,33 @@ Each worker's reports are counted per local day over the scan window and the
 worker's own rate times their street's activity that day (everyone else's reports in the
 street that day against their daily mean): a storm or a clean-up campaign that sends a
 street's workers out raises everyone's expectation, so a real surge spread over many
-workers is not a burst. For every stretch of
-1 to ``INTEGRITY_BURST_MAX_DAYS`` (21) days ending inside the scan window, the worker's rate
-is estimated from all their other days (plus one report, so a newcomer is not measured
-against zero) and the stretch's count is tested against it (Poisson upper tail). The most
-improbable stretch is flagged when
+workers is not a burst. Two families of stretches are tested, each against the worker's
+rate estimated from all their other days (plus one report, so a newcomer is not measured
+against zero), the stretch's count against it (Poisson upper tail):
+
+- every stretch of 1 to ``INTEGRITY_BURST_MAX_DAYS`` (21) days ending inside the scan
+  window — hundreds of them;
+- the last ``INTEGRITY_BURST_CLOSING_DAYS`` (3) days of each period (month) whose close is
+  inside the scan window — the days an assessment invites padding, named in advance, so
+  they are a hypothesis of their own and allow only for the few closes looked at. Against
+  hundreds of stretches, seven extra reports by a worker who files one every other day
+  would pass unnoticed.
+
+A stretch is a candidate when
 
 - it holds at least ``INTEGRITY_BURST_MIN_REPORTS`` (6) reports,
 - at least ``INTEGRITY_BURST_MIN_RATIO`` (2) times the expected count,
-- and its tail probability, multiplied by the number of stretches tested for that worker
-  (Bonferroni: the scan looked at many windows, so one improbable-looking window is
-  expected by chance), is at most ``INTEGRITY_BURST_MAX_P`` (0.001).
+- and its tail probability, multiplied by the number of stretches its family tested for that
+  worker (Bonferroni: the scan looked at many windows, so one improbable-looking window is
+  expected by chance), is at most ``INTEGRITY_BURST_MAX_P`` (0.001). Both families at that
+  level: at most 0.002 per worker and scan of a false flag by chance.
 
-Up to three disjoint stretches per worker and scan. One flag per stretch, on its first
-report; the others are related cases. A stretch sharing a report with an earlier burst flag
-of the worker's is that burst found again (``FlagDraft.overlaps``), not a new one. Evidence
-carries the counts, the expectation, both probabilities and the day-by-day tally.
+The most improbable candidates (by adjusted probability) are flagged, up to three disjoint
+stretches per worker and scan. One flag per stretch, on its first report; the others are
+related cases. A stretch sharing a report with an earlier burst flag of the worker's is that
+burst found again (``FlagDraft.overlaps``), not a new one. Evidence carries the counts, the
+expectation, both probabilities, the family it was tested in (``tested_as``) and the
+day-by-day tally.
 """
 
 from __future__ import annotations
@@ -114,6 +125,7 @@ def report_bursts(window: Window) -> list[FlagDraft]:
     min_reports = int(setting("INTEGRITY_BURST_MIN_REPORTS"))
     min_ratio = float(setting("INTEGRITY_BURST_MIN_RATIO"))
     max_p = float(setting("INTEGRITY_BURST_MAX_P"))
+    closing_days = int(setting("INTEGRITY_BURST_CLOSING_DAYS"))
 
     zone = _zone()
     first_day = window.since.astimezone(zone).date()
@@ -149,14 +161,25 @@ def report_bursts(window: Window) -> list[FlagDraft]:
             if day >= scan_from - max_days:
                 cases[reporter_id].append((case_id, created_at))
 
-    # Segments [i, j): every stretch of 1..max_days days whose last day is in the window.
+    # Segments [i, j) in two families, each allowing (Bonferroni) for its own number of tests:
+    # every stretch of 1..max_days days whose last day is in the window, and the last
+    # closing_days days of each period whose close is in the window.
     ends = np.arange(scan_from + 1, n_days + 1)
     lengths = np.arange(1, max_days + 1)
     seg_end = np.repeat(ends, len(lengths))
     seg_start = seg_end - np.tile(lengths, len(ends))
     keep = seg_start >= 0
     seg_start, seg_end = seg_start[keep], seg_end[keep]
-    tested = len(seg_start)
+    closes = _closes(origin, first_day=scan_from, n_days=n_days, days=closing_days)
+    tested = np.concatenate(
+        (np.full(len(seg_start), len(seg_start)), np.full(len(closes), len(closes)))
+    )
+    close_family = np.concatenate(
+        (np.zeros(len(seg_start), dtype=bool), np.ones(len(closes), dtype=bool))
+    )
+    if closes:
+        seg_start = np.concatenate((seg_start, [first for first, _end in closes]))
+        seg_end = np.concatenate((seg_end, [end for _first, end in closes]))
 
     drafts = []
     for reporter_id, mine in counts.items():
@@ -171,10 +194,11 @@ def report_bursts(window: Window) -> list[FlagDraft]:
         rate = (c_sum[-1] - n + 1.0) / (f_sum[-1] - f_in)
         expected = rate * f_in
         p = poisson.sf(n - 1, expected)
-        candidate = (n >= min_reports) & (n >= min_ratio * expected) & (p * tested <= max_p)
+        adjusted = p * tested
+        candidate = (n >= min_reports) & (n >= min_ratio * expected) & (adjusted <= max_p)
         taken = np.zeros(n_days, dtype=bool)
         picked = 0
-        for k in np.flatnonzero(candidate)[np.argsort(p[candidate], kind="stable")]:
+        for k in np.flatnonzero(candidate)[np.argsort(adjusted[candidate], kind="stable")]:
             if picked == MAX_STRETCHES:
                 break
             if taken[seg_start[k] : seg_end[k]].any():
@@ -188,14 +212,27 @@ def report_bursts(window: Window) -> list[FlagDraft]:
                     origin=origin,
                     days=(int(seg_start[k]), int(seg_end[k])),
                     counts=mine,
-                    stats=(int(n[k]), float(expected[k]), float(p[k]), tested),
+                    stats=(int(n[k]), float(expected[k]), float(p[k]), int(tested[k])),
+                    close=bool(close_family[k]),
                     baseline=(int(c_sum[-1] - n[k]), float(f_sum[-1] - f_in[k])),
                 )
             )
     return drafts
 
 
-def _draft(reporter_id, rows, *, origin, days, counts, stats, baseline) -> FlagDraft:
+def _closes(origin: date, *, first_day: int, n_days: int, days: int) -> list[tuple[int, int]]:
+    """The closing windows ``[first, end)`` (day numbers from ``origin``) of the periods whose
+    last day is one of days ``first_day`` … ``n_days - 1``."""
+    closes = []
+    month = _month_start(origin)
+    while (end := (_next_month(month) - origin).days) <= n_days:
+        if end > first_day and end - days >= 0:
+            closes.append((end - days, end))
+        month = _next_month(month)
+    return closes
+
+
+def _draft(reporter_id, rows, *, origin, days, counts, stats, baseline, close) -> FlagDraft:
     zone = _zone()
     first, last = days
     n, expected, p, tested = stats
@@ -227,11 +264,13 @@ def _draft(reporter_id, rows, *, origin, days, counts, stats, baseline) -> FlagD
             "p_value": float(f"{p:.3g}"),
             "p_adjusted": float(f"{min(1.0, p * tested):.3g}"),
             "stretches_tested": tested,
+            "tested_as": "period_close" if close else "any_stretch",
             "thresholds": {
                 "max_days": int(setting("INTEGRITY_BURST_MAX_DAYS")),
                 "min_reports": int(setting("INTEGRITY_BURST_MIN_REPORTS")),
                 "min_ratio": float(setting("INTEGRITY_BURST_MIN_RATIO")),
                 "max_p": float(setting("INTEGRITY_BURST_MAX_P")),
+                "closing_days": int(setting("INTEGRITY_BURST_CLOSING_DAYS")),
             },
         },
     )
