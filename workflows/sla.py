@@ -50,6 +50,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from cases.models import Case, CasePart, CaseStatus, EscalationLevel, PartStatus, Priority
+from gridgov.pg_arrays import array_literal
 
 from .calendar import LimitUnit, TimeLimit, WorkingCalendar
 from .models import NotificationKind
@@ -206,10 +207,10 @@ def _scan_part(
 def _save_sla_columns(cases: list) -> None:
     """Write the scanner's columns of a batch in one statement.
 
-    On PostgreSQL an ``UPDATE … FROM unnest(arrays)``, one array per column: Django's
-    ``bulk_update`` builds a CASE per column and row (6 of every 10 seconds of a 5,000-case
-    scan), and a VALUES list is quoted row by row in Python. Elsewhere (the laptop default),
-    ``bulk_update``.
+    On PostgreSQL an ``UPDATE … FROM unnest(arrays)``, one array literal per column
+    (``gridgov.pg_arrays``): Django's ``bulk_update`` builds a CASE per column and row (6 of
+    every 10 seconds of a 5,000-case scan), and a VALUES list is quoted row by row in Python.
+    Elsewhere (the laptop default), ``bulk_update``.
     """
     if connection.vendor != "postgresql":
         Case.objects.bulk_update(
@@ -225,7 +226,10 @@ def _save_sla_columns(cases: list) -> None:
             f"UPDATE {table} AS c SET {assignments} FROM unnest("
             "%s::integer[], %s::timestamptz[], %s::boolean[], %s::smallint[], %s::timestamptz[]"
             f") AS v(id, {', '.join(columns)}) WHERE c.id = v.id",
-            [[c.pk for c in cases], *([getattr(c, name) for c in cases] for name in _SLA_FIELDS)],
+            [
+                array_literal(c.pk for c in cases),
+                *(array_literal(getattr(c, name) for c in cases) for name in _SLA_FIELDS),
+            ],
         )
 
 

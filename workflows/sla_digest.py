@@ -27,6 +27,8 @@ from django.db import connection
 from django.urls import reverse
 from django.utils.translation import ngettext
 
+from gridgov.pg_arrays import array_literal
+
 from . import outbox
 from .models import Notification, NotificationKind, SlaNotice
 
@@ -95,9 +97,9 @@ def _link(kind: str, part: Part) -> str:
 
 def store_notices(alerts: list[Alert], *, at: datetime) -> None:
     """Write each alert's ``SlaNotice`` in one statement (on PostgreSQL an INSERT from
-    ``unnest`` of one array per column: model objects cost most of a 100,000-case scan's
-    time, and a VALUES list is quoted row by row in Python); an occasion already recorded is
-    skipped."""
+    ``unnest`` of one array literal per column, ``gridgov.pg_arrays``: model objects cost
+    most of a 100,000-case scan's time, and a VALUES list is quoted row by row in Python); an
+    occasion already recorded is skipped."""
     if not alerts:
         return
     if connection.vendor != "postgresql":
@@ -127,12 +129,12 @@ def store_notices(alerts: list[Alert], *, at: datetime) -> None:
             " AS v(case_id, department_id, kind, version, due_at, told) ON CONFLICT DO NOTHING",
             [
                 at,
-                [a.case_id for a in alerts],
-                [a.department_id for a in alerts],
-                [a.kind for a in alerts],
-                [a.version for a in alerts],
-                [a.due_at for a in alerts],
-                [len(a.users) for a in alerts],
+                array_literal(a.case_id for a in alerts),
+                array_literal(a.department_id for a in alerts),
+                array_literal(a.kind for a in alerts),
+                array_literal(a.version for a in alerts),
+                array_literal(a.due_at for a in alerts),
+                array_literal(len(a.users) for a in alerts),
             ],
         )
 
