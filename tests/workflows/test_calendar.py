@@ -225,6 +225,23 @@ def test_between_inverts_add_for_many_starts(cal):
         start += step
 
 
+def test_adding_working_time_as_a_duration_is_adding_the_limit(cal):
+    """``add_working`` (the SLA scan's red points) lands where ``add`` with the same limit in
+    working hours does, to the microsecond, and refuses what ``add`` refuses."""
+    spans = [timedelta(0), timedelta(microseconds=1), timedelta(minutes=45, seconds=7)]
+    spans += [timedelta(hours=h, microseconds=h * 333) for h in (1, 7, 8, 30, 500)]
+    start = at(2025, 12, 28, 0, 7)
+    for _i in range(150):
+        for span in spans:
+            limit = TimeLimit(
+                Decimal(span // timedelta(microseconds=1)) / 3_600_000_000, LimitUnit.WORKING_HOURS
+            )
+            assert cal.add_working(start, span) == cal.add(start, limit)
+        start += timedelta(hours=7, minutes=41, microseconds=13)
+    with pytest.raises(ValueError, match="exceeds"):
+        cal.add_working(start, cal.daily_working_time * 367)
+
+
 def test_is_working_day_2026(cal):
     assert not cal.is_working_day(date(2026, 1, 1))
     assert cal.is_working_day(date(2026, 1, 4))  # Sunday, make-up
