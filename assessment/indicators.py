@@ -199,12 +199,28 @@ def grade(value: float | None, scheme: Scheme) -> str | None:
     return "E"
 
 
+def _scored(counts: Mapping[str, int], scheme: Scheme) -> tuple[dict, dict, float | None]:
+    shown = shown_counts(counts)
+    r = rates(shown, int(counts["handling_us"]))
+    return shown, r, score(r, scheme)
+
+
+def map_row(counts: Mapping[str, int], scheme: Scheme) -> dict:
+    """What the dashboard's map colours a unit by (grade, backlog, satisfaction) and shows on
+    hover: a twentieth of ``indicator_row``, for 3,000 cells at a time."""
+    shown, r, value = _scored(counts, scheme)
+    return {
+        "counts": {"backlog": shown["backlog"]},
+        "indicators": {"satisfaction_rate": r["satisfaction_rate"]},
+        "score": value,
+        "grade": grade(value, scheme),
+    }
+
+
 def indicator_row(counts: Mapping[str, int], scheme: Scheme) -> dict:
     """Counts, indicators (with each rate's numerator and denominator), score and grade.
     Called once per unit of a table (300 communities): each count is read once."""
-    shown = shown_counts(counts)
-    r = rates(shown, int(counts["handling_us"]))
-    value = score(r, scheme)
+    shown, r, value = _scored(counts, scheme)
     return {
         "counts": shown,
         "indicators": r,

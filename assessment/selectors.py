@@ -11,6 +11,7 @@ Every function here runs a fixed number of queries, whatever the number of units
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +19,8 @@ from datetime import date, timedelta
 from functools import cached_property
 from urllib.parse import urlencode
 
-from django.db.models import Max, Q, Sum
+from django.core.cache import cache
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from grids.models import Assignment, Community, Department, District, GridCell, Role, Street
@@ -32,6 +34,7 @@ from .indicators import (
     add_counts,
     empty_counts,
     indicator_row,
+    map_row,
 )
 from .models import (
     CellRollup,
@@ -163,16 +166,38 @@ def _rollup_model(level: str):
     return CellRollup if level in ("cell", "worker") else CommunityRollup
 
 
+def rollup_generation() -> str:
+    """What the rollup tables hold, in a word that changes whenever a day is rolled up (each
+    roll-up stamps its day's ``RolledDay`` in the transaction that writes the rows)."""
+    row = RolledDay.objects.aggregate(last=Max("day"), newest=Max("rolled_at"), days=Count("pk"))
+    newest = row["newest"].isoformat() if row["newest"] else ""
+    return f"{row['last']}/{newest}/{row['days']}"
+
+
+# A period's rolled-up sums stand until the next roll-up (the night's, or a backfill), which
+# changes the generation in their key; a day keeps them whatever happens in between.
+ROLLUP_SUMS_SECONDS = 24 * 3600
+
+
 def _rollup_sums(
     level: str, first: date, last: date, where: Q, *, last_rolled: date | None
 ) -> list[dict]:
+    """The level's rollup rows covering ``[first, last]`` summed per unit: read from the cache
+    when the same sums were read since the last roll-up (a dashboard reloaded all day sums a
+    district's 3,000 cells once, not on every load)."""
     model = _rollup_model(level)
-    return list(
-        model.objects.filter(where, span_q(first, last, last_rolled=last_rolled))
-        .order_by()
-        .values(_ROLLUP_KEY[level])
-        .annotate(**{name: Sum(name) for name in COUNT_FIELDS})
-    )
+    parts = (level, first, last, last_rolled, where, COUNT_FIELDS, rollup_generation())
+    key = "rollup-sums:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    sums = cache.get(key)
+    if sums is None:
+        sums = list(
+            model.objects.filter(where, span_q(first, last, last_rolled=last_rolled))
+            .order_by()
+            .values(_ROLLUP_KEY[level])
+            .annotate(**{name: Sum(name) for name in COUNT_FIELDS})
+        )
+        cache.set(key, sums, ROLLUP_SUMS_SECONDS)
+    return sums
 
 
 @dataclass
@@ -528,31 +553,36 @@ DRILLDOWN_PAGE = "/dashboard/cases/"
 DRILLDOWN_API = "/api/v1/indicators/cases/"
 
 
-def _links(level: str, filters: Filters) -> Callable[[Unit], dict[str, str]]:
-    """Where a unit's figures drill down to (add ``&figure=…``): the page and the API. The
-    query is the same for every unit but its id, so it is encoded once per table."""
-    head = urlencode({"level": level})
+def _drill_query(level: str, filters: Filters) -> tuple[str, str]:
+    """A unit's drill-down query (add ``&figure=…``) is ``head + unit id + tail``: the same
+    for every unit but its id, so it is encoded once per table."""
     tail = urlencode(
         {"start": filters.start.isoformat(), "end": filters.end.isoformat(), **filters.parents()}
     )
+    return f"{urlencode({'level': level})}&unit=", f"&{tail}"
+
+
+def _links(level: str, filters: Filters) -> Callable[[Unit], dict[str, str]]:
+    """Where a unit's figures drill down to (add ``&figure=…``): the page and the API."""
+    head, tail = _drill_query(level, filters)
 
     def links(unit: Unit) -> dict[str, str]:
-        query = f"{head}&unit={unit.id}&{tail}"
+        query = f"{head}{unit.id}{tail}"
         return {"page": f"{DRILLDOWN_PAGE}?{query}", "api": f"{DRILLDOWN_API}?{query}"}
 
     return links
 
 
-def indicator_table(*, level: str, scope: AssessmentScope, filters: Filters) -> list[dict]:
-    """One row per unit of ``level`` in scope: counts, indicators, score, grade and links.
-    A fixed number of queries (about a dozen) whatever the number of units."""
-    schemes = load_schemes()
-    units = units_of(level, scope, filters)
+def map_links(level: str, filters: Filters) -> dict[str, str]:
+    """The drill-down page of any unit of a map: ``page_head`` + id + ``page_tail``."""
+    head, tail = _drill_query(level, filters)
+    return {"page_head": f"{DRILLDOWN_PAGE}?{head}", "page_tail": tail}
+
+
+def _unit_totals(level: str, scope: AssessmentScope, filters: Filters, units: list[Unit]):
+    """(unit, its counts over the period) for each unit."""
     counts = unit_counts(level, scope, filters)
-    surveys = survey_counts(level, scope, filters)
     patrol = _patrol_by_cell_day(units, filters) if level == "worker" else {}
-    links = _links(level, filters)
-    rows = []
     for unit in units:
         if level == "worker":
             unit_total = empty_counts()
@@ -561,6 +591,18 @@ def indicator_table(*, level: str, scope: AssessmentScope, filters: Filters) -> 
             unit_total.update(_served(unit, patrol))
         else:
             unit_total = counts.get(unit.id, empty_counts())
+        yield unit, unit_total
+
+
+def indicator_table(*, level: str, scope: AssessmentScope, filters: Filters) -> list[dict]:
+    """One row per unit of ``level`` in scope: counts, indicators, score, grade and links.
+    A fixed number of queries (about a dozen) whatever the number of units."""
+    schemes = load_schemes()
+    units = units_of(level, scope, filters)
+    surveys = survey_counts(level, scope, filters)
+    links = _links(level, filters)
+    rows = []
+    for unit, unit_total in _unit_totals(level, scope, filters, units):
         scheme = schemes.get(unit.community_type) or schemes[""]
         row = indicator_row(unit_total, scheme)
         _add_survey(row, surveys.get(unit.id, (0, 0)))
@@ -578,6 +620,17 @@ def indicator_table(*, level: str, scope: AssessmentScope, filters: Filters) -> 
     if level == "department":  # 吹哨报到: 报到率 and arrival time (assessment.arrivals)
         add_arrivals(rows, _arrivals(scope, filters))
     return rows
+
+
+def map_table(*, level: str, scope: AssessmentScope, filters: Filters) -> list[dict]:
+    """One row per unit of ``level`` in scope with what a map shows of it (``map_row``): the
+    same counts as ``indicator_table``, without the figures a map does not show."""
+    schemes = load_schemes()
+    units = units_of(level, scope, filters)
+    return [
+        {"id": unit.id, **map_row(unit_total, schemes.get(unit.community_type) or schemes[""])}
+        for unit, unit_total in _unit_totals(level, scope, filters, units)
+    ]
 
 
 def _arrivals(scope: AssessmentScope, filters: Filters) -> dict[int, dict]:

@@ -156,14 +156,20 @@
               return f.properties.name + (r ? " · " + (r.grade || NONE) + " · " + r.counts.backlog : "");
             });
             layer.on("click", function () { var r = cellRows[f.properties.id]; if (r) window.location = drill(r, "filed"); });
+            layer.on("add", function () { layer.getElement().setAttribute("data-cell", f.properties.id); });
           },
         }).addTo(map);
         if (cells.length) map.fitBounds(cellLayer.getBounds());
       });
     }
-    return Promise.all([cellsPromise, getJSON(root.dataset.indicatorsUrl + "?" + params({ level: "cell" }))]).then(function (res) {
+    // view=map: each cell's grade, backlog and satisfaction, and one drill-down link for all.
+    return Promise.all([cellsPromise, getJSON(root.dataset.indicatorsUrl + "?" + params({ level: "cell", view: "map" }))]).then(function (res) {
+      var links = res[1].links;
       cellRows = {};
-      res[1].results.forEach(function (r) { cellRows[r.id] = r; });
+      res[1].results.forEach(function (r) {
+        r.links = { page: links.page_head + r.id + links.page_tail };
+        cellRows[r.id] = r;
+      });
       paintCells();
     });
   }

@@ -233,3 +233,30 @@ def test_export_csv_and_xlsx_respect_scope(
     assert client.get(f"{URL}export/", {**params, "as": "pdf"}).status_code == 400
     worker = street2_case.reporter  # a grid worker: no assessments
     assert client_for(worker).get(f"{URL}export/", params).status_code == 403
+
+
+def test_the_map_view_has_the_tables_grades_in_a_fraction_of_the_bytes(
+    client_for, street_staff, dataset, territory, period
+):
+    client = client_for(street_staff)
+    table = _get(client, period, level="cell")
+    map_ = _get(client, period, level="cell", view="map")
+    assert map_.status_code == 200
+    body = map_.json()
+    assert body["view"] == "map" and body["count"] == table.json()["count"]
+    full = {r["id"]: r for r in table.json()["results"]}
+    for row in body["results"]:
+        expected = full[row["id"]]
+        assert row == {
+            "id": expected["id"],
+            "grade": expected["grade"],
+            "score": expected["score"],
+            "counts": {"backlog": expected["counts"]["backlog"]},
+            "indicators": {"satisfaction_rate": expected["indicators"]["satisfaction_rate"]},
+        }
+        link = body["links"]["page_head"] + str(row["id"]) + body["links"]["page_tail"]
+        assert link == expected["links"]["page"]
+    assert len(map_.content) * 5 < len(table.content)
+    assert _get(client, period, level="cell", view="chart").json() == {
+        "view": ['"chart" is not a valid choice.']
+    }

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
+from grids.models import GridCell
 from workflows.services import accept_case, reject_case
 
 from .conftest import (
@@ -123,6 +124,14 @@ def test_dashboard_shows_indicators_and_drills_down(browser, live_server, demo_s
     expect(admin.locator('[data-kpi="filed"] strong')).to_have_text("—")
     expect(admin.locator('[data-kpi="filed"]')).not_to_have_attribute("href", re.compile("."))
     expect(admin.get_by_test_id("ranking-row")).to_have_count(0)
+    # The map colours every cell from its compact figures; a cell opens the cases filed in it.
+    cell = next(c for c in GridCell.objects.all() if c.full_code == WORKER_CELL)
+    admin.goto(f"{live_server.url}/dashboard/")
+    polygon = admin.locator(f'path[data-cell="{cell.pk}"]')
+    expect(polygon).to_have_attribute("fill", re.compile("^#|^hsl"))
+    polygon.click()
+    admin.wait_for_url(f"**/dashboard/cases/?*unit={cell.pk}*figure=filed*")
+    expect(admin.get_by_test_id("figure-case")).to_have_count(3)
 
 
 def test_the_queue_brings_the_next_reports_without_a_reload(browser, live_server, demo_site):

@@ -1,0 +1,62 @@
+"""Rolled-up sums are read once per roll-up: what the rollup tables hold for a period changes
+only when a day is rolled up (nightly, or a backfill), so a dashboard reloaded all day sums
+them once — and a day rolled up again is seen at once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from assessment.rollups import roll_up_day, roll_up_days
+from assessment.selectors import AssessmentScope, Filters, indicator_table
+
+from .conftest import S, at, make_case
+
+pytestmark = pytest.mark.django_db
+EVERYTHING = AssessmentScope(everything=True)
+ROLLUP_TABLES = ("assessment_cellrollup", "assessment_communityrollup")
+
+
+def table(level: str, filters: Filters) -> tuple[dict, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        rows = indicator_table(level=level, scope=EVERYTHING, filters=filters)
+    read = [q["sql"] for q in queries if any(t in q["sql"] for t in ROLLUP_TABLES)]
+    return {r["id"]: r for r in rows}, read
+
+
+@pytest.mark.parametrize("level", ["cell", "community", "street"])
+def test_a_rolled_period_is_summed_once_per_roll_up(dataset, period, level):
+    roll_up_days(period[0] - timedelta(days=3), period[1])
+    filters = Filters(start=period[0], end=period[1])
+
+    first, first_read = table(level, filters)
+    again, again_read = table(level, filters)
+
+    assert first_read, "the first read sums the rollup rows"
+    assert again_read == []
+    assert again == first
+    assert sum(r["counts"]["filed"] for r in first.values()) > 0
+
+
+def test_a_day_rolled_up_again_is_seen_at_once(dataset, territory, worker_a, period):
+    day = period[0] + timedelta(days=2)
+    roll_up_days(period[0], period[1])
+    filters = Filters(start=period[0], end=period[1])
+    before, _read = table("cell", filters)
+
+    make_case(
+        territory.cell_a,
+        status=S.ACCEPTED,
+        created=at(day, 11),
+        accepted_at=at(day, 12),
+        reporter=worker_a,
+    )
+    roll_up_day(day)
+    after, read = table("cell", filters)
+
+    assert read, "a new roll-up is summed again"
+    cell = territory.cell_a.pk
+    assert after[cell]["counts"]["filed"] == before[cell]["counts"]["filed"] + 1
