@@ -8,9 +8,9 @@ gunicorn, over the district demo's 2,000,000 cases.
 times a fixed set of four requests one after another in-process, to compare rollups with the
 case table; what a district administrator waits for is the page itself, which
 (``static/js/dashboard.js``) sends its requests together as soon as it opens — the KPIs
-(``level=district``), the 12-month trend, the cell polygons and the cells' figures for the map,
-and the ranking (``level=street``) — each on its own keep-alive connection, as a browser
-would, revalidating what its cache holds (an answer with an ETag: the cell polygons). A load
+(``level=district``), the 12-month trend, the cell polygons and the cells' figures for the map
+(``view=map``), and the ranking (``level=street``) — each on its own keep-alive connection,
+as a browser would, revalidating what its cache holds (an answer with an ETag: the cell polygons). A load
 lasts until the last answer has arrived. Starts gunicorn (``--workers``, default
 2 × CPUs + 1, DEBUG off), signs in ``demo_admin``, runs one untimed load to warm the workers,
 then ``--loads`` loads for the last 30 days and as many for the last 365, and prints n and
@@ -53,7 +53,8 @@ def page_requests(days: int) -> dict[str, str]:
         "KPIs": "/api/v1/indicators/?" + urlencode({"level": "district", **period}),
         "trend": "/api/v1/indicators/trend/?" + urlencode(trend),
         "cell polygons": "/api/v1/cells/",
-        "cell figures": "/api/v1/indicators/?" + urlencode({"level": "cell", **period}),
+        "cell figures": "/api/v1/indicators/?"
+        + urlencode({"level": "cell", "view": "map", **period}),
         "ranking": "/api/v1/indicators/?" + urlencode({"level": "street", **period}),
     }
 
