@@ -4,9 +4,12 @@ Walking two million cases through the transition services would take hours, so t
 finished histories directly: each case gets the events the services would have written
 (create → accept → dispatch → start → report → [verify_fail → start → report] → verify_pass,
 or a reject/merge, or a stop part-way for open cases), with times drawn around each
-category's limits so most steps finish on time and some do not. Rows go in with PostgreSQL's
-COPY (executemany elsewhere). Bulk events carry no ``payload`` changes; the small demo's
-cases, made through the services, are the ones whose timelines replay field by field.
+category's limits so most steps finish on time and about one in thirty does not; a step that
+ran past its deadline has the overdue notice the SLA scanner would have recorded (and the
+escalation, for an open case past twice its span), which is what 按期结案率 reads. Rows go in
+with PostgreSQL's COPY (executemany elsewhere). Bulk events carry no ``payload`` changes; the
+small demo's cases, made through the services, are the ones whose timelines replay field by
+field.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from grids.models import Assignment, Department, GridCell, Role
+from workflows.models import NotificationKind, SlaNotice
 
 from .demo import DESCRIPTIONS, SPOTS
 from .models import Case, CaseEvent, CaseNumberCounter, Category, LimitUnit
@@ -38,6 +42,13 @@ CALENDAR_HOURS_PER = {
     LimitUnit.CALENDAR_HOURS: 1.0,
 }
 OPEN_STOPS = ["collected", "accepted", "dispatched", "handling", "suspended", "feedback"]
+# Starting the work takes a tenth of what a step takes: handling runs from dispatch to the
+# report, one step with one limit.
+START_SHARE = 10
+# The events that end a timed step (starting the work does not: handling runs from dispatch
+# to the report).
+_ENDS_A_STEP = {"accept", "reject", "merge", "dispatch", "report", "verify_fail", "verify_pass"}
+NOTICE_FIELDS = ["case_id", "kind", "version", "due_at", "at", "told"]
 
 
 @dataclass
@@ -137,6 +148,8 @@ class _History:
             )
         }
         self.last_in_cell: dict[int, int] = {}
+        # (case, kind, version, due_at, at) of the SLA occasions the history went through
+        self.notices: list[tuple] = []
 
     def number(self, created: datetime) -> str:
         day = timezone.localtime(created).strftime("%Y%m%d")
@@ -144,8 +157,9 @@ class _History:
         return f"110105-{day}-{self.day_seq[day]:06d}"
 
     def took(self, limit_hours: float) -> timedelta:
-        """How long a step took: usually well inside its limit, sometimes beyond it."""
-        return timedelta(hours=limit_hours * self.rng.betavariate(2, 5) * 2)
+        """How long a step took: usually well inside its limit, about one time in thirty
+        beyond it (P(Beta(2, 5) > 1 / 1.6) = 0.031)."""
+        return timedelta(hours=limit_hours * self.rng.betavariate(2, 5) * 1.6)
 
     def case(self, case_id: int, position: float) -> tuple[dict, list[tuple]]:
         """One case filed at ``position`` (0–1) through the three years: ids follow time, as
@@ -192,26 +206,30 @@ class _History:
         def step(
             action: str, frm: str, to: str, actor: int | None, at: datetime, note: str = ""
         ) -> None:
+            # A step that ran past its deadline was marked overdue by the SLA scanner then.
+            due = step_start + timedelta(hours=limit)
+            if at > due and action in _ENDS_A_STEP:
+                self.notices.append((case_id, NotificationKind.OVERDUE, len(events), due, due))
             events.append((case_id, len(events) + 1, action, frm, to, actor, at, note, {}))
 
+        status, limit = "collected", cat.limits["accept"]
+        step_start = t
         step("create", "", "collected", reporter, t)
         stop = (
             rng.choice(OPEN_STOPS)
             if recent and rng.random() < 0.6
             else (rng.choice(OPEN_STOPS[2:]) if rng.random() < 0.035 else "closed")
         )
-        status, limit = "collected", cat.limits["accept"]
-        step_start = t
         draw = rng.random()
         if stop != "collected" and draw < 0.05:
             t += self.took(limit)
             step("reject", "collected", "rejected", staff, t, "不属于网格事项。")
-            return self._finish(row, events, "rejected", t, None, now=self.now), events
+            return self._finish(row, events, "rejected", t, None), events
         if stop != "collected" and draw < 0.065 and cell.pk in self.last_in_cell:
             t += self.took(limit)
             row["duplicate_of_id"] = self.last_in_cell[cell.pk]
             step("merge", "collected", "rejected", staff, t, "与已上报案件重复。")
-            return self._finish(row, events, "rejected", t, None, now=self.now), events
+            return self._finish(row, events, "rejected", t, None), events
         self.last_in_cell[cell.pk] = case_id
         path = [
             ("accept", "accepted", staff, "dispatch"),
@@ -224,7 +242,7 @@ class _History:
         for action, to, actor, next_step in path:
             if status == stop:
                 break
-            t += self.took(limit)
+            t += self.took(limit) / (START_SHARE if action == "start" else 1)
             step(action, status, to, actor, t)
             status = to
             if action != "start":
@@ -264,7 +282,8 @@ class _History:
                 t += self.took(limit)
                 step("verify_fail", "feedback", "dispatched", verifier, t, "现场复核仍未修复。")
                 row["rework_count"] = 1
-                t += self.took(cat.limits["handle"])
+                step_start, limit = t, cat.limits["handle"]
+                t += self.took(cat.limits["handle"]) / START_SHARE
                 step("start", "dispatched", "handling", handler, t)
                 t += self.took(cat.limits["handle"])
                 step("report", "handling", "feedback", handler, t, "已返工处理。")
@@ -276,7 +295,7 @@ class _History:
                 row["closed_at"] = t
                 status = "closed"
         due = step_start + timedelta(hours=limit)
-        return self._finish(row, events, status, step_start, due, now=self.now), events
+        return self._finish(row, events, status, step_start, due), events
 
     def _verifier(self, cell: GridCell, reporter: int | None) -> tuple[int | None, bool]:
         if self.rng.random() < 0.2:
@@ -285,16 +304,11 @@ class _History:
                 return self.reporter.get(self.rng.choice(others).pk), True
         return reporter, False
 
-    @staticmethod
     def _finish(
-        row: dict,
-        events: list,
-        status: str,
-        step_start: datetime,
-        due: datetime | None,
-        *,
-        now: datetime,
+        self, row: dict, events: list, status: str, step_start: datetime, due: datetime | None
     ) -> dict:
+        """The case row in its last state; a step still running past its deadline is marked
+        overdue (red past twice its span) and its notices recorded, as the scanner does."""
         row["status"] = status
         row["version"] = len(events)
         row["step_started_at"] = step_start
@@ -302,9 +316,15 @@ class _History:
             row["due_at"] = due
             if status != "suspended":  # a suspension has no reminder, only its review date
                 row["remind_at"] = step_start + (due - step_start) * 0.8
-            if due < now:
+            if due < self.now:
+                red = step_start + (due - step_start) * 2
                 row["overdue"] = True
-                row["escalation_level"] = 2 if now > step_start + (due - step_start) * 2 else 1
+                row["escalation_level"] = 2 if self.now > red else 1
+                self.notices.append((row["id"], NotificationKind.OVERDUE, len(events), due, due))
+                if self.now > red:
+                    self.notices.append(
+                        (row["id"], NotificationKind.ESCALATION, len(events), due, red)
+                    )
         elif due is not None:
             row["due_at"] = due
         return row
@@ -344,6 +364,8 @@ def create_case_history(
         with transaction.atomic():
             insert_rows(Case, CASE_FIELDS, rows)
             insert_rows(CaseEvent, EVENT_FIELDS, events)
+            insert_rows(SlaNotice, NOTICE_FIELDS, [(*n, 0) for n in history.notices])
+        history.notices.clear()
         bar.update(len(rows))
     bar.close()
     with transaction.atomic():

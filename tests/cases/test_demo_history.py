@@ -1,0 +1,51 @@
+"""The district's bulk history records late steps as the SLA scanner would have: a step that
+took longer than its limit has its overdue notice (what 按期结案率 reads), so the history's
+on-time rate is what its step times say, not 100 %."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from django.utils import timezone
+
+from cases.demo_history import create_case_history
+from cases.models import Case, CaseEvent
+from workflows.models import NotificationKind, SlaNotice
+
+pytestmark = pytest.mark.django_db
+K = NotificationKind
+
+
+@pytest.fixture
+def history(territory, worker_a, worker_b, street_staff, handler):
+    create_case_history(
+        [territory.cell_a, territory.cell_b], total=600, rng=random.Random(7), progress=False
+    )
+
+
+def test_a_late_step_has_its_overdue_notice_and_an_on_time_one_none(history):
+    notices = list(SlaNotice.objects.filter(kind=K.OVERDUE, department=None))
+    assert notices
+    ending = {(e.case_id, e.seq): e.at for e in CaseEvent.objects.all()}
+    now = timezone.now()
+    for notice in notices:
+        assert notice.at == notice.due_at
+        # the step running at that version ended (with the next event) after its deadline,
+        # or is still running past it
+        ended = ending.get((notice.case_id, notice.version + 1), now)
+        assert ended > notice.due_at, notice.case_id
+    closed = Case.objects.filter(status="closed")
+    late = closed.filter(sla_notices__kind=K.OVERDUE).distinct().count()
+    assert 0.05 < late / closed.count() < 0.25  # a step is late one time in thirty
+
+
+def test_every_open_overdue_case_has_its_notices(history):
+    for case in Case.objects.filter(overdue=True).exclude(status__in=("closed", "rejected")):
+        kinds = set(
+            case.sla_notices.filter(version=case.version, department=None).values_list(
+                "kind", flat=True
+            )
+        )
+        assert K.OVERDUE in kinds, case.pk
+        assert (K.ESCALATION in kinds) == (case.escalation_level == 2), case.pk
