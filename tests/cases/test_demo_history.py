@@ -13,7 +13,8 @@ from cases.demo_history import create_case_history
 from cases.models import Case, CaseEvent
 from workflows.models import NotificationKind, SlaNotice
 
-pytestmark = pytest.mark.django_db
+# transaction: the history ends with VACUUM, which PostgreSQL runs outside a transaction only
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 K = NotificationKind
 
 
