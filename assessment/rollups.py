@@ -674,11 +674,14 @@ MONTH_KEYS = {
 
 
 def roll_up_month(day: date) -> None:
-    """Replace the month rows of ``day``'s month with the sums of its day rows."""
+    """Replace the month rows of ``day``'s month with the sums of its day rows, and stamp the
+    month's rolled days (a backfill refreshes a month after its days, in a transaction of its
+    own: the rollup generation, which keys cached sums, must change with it)."""
     first, last = month_of(day)
     sums = {name: Sum(name) for name in SUM_FIELDS}
     with transaction.atomic():
         _lock_rollups(first)
+        RolledDay.objects.filter(day__range=(first, last)).update(rolled_at=timezone.now())
         for model, keys in MONTH_KEYS.items():
             model.objects.filter(span=Span.MONTH, start=first).delete()
             rows = (

@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from assessment.rollups import roll_up_day, roll_up_days
-from assessment.selectors import AssessmentScope, Filters, indicator_table
+from assessment.rollups import roll_up_day, roll_up_days, roll_up_month
+from assessment.selectors import AssessmentScope, Filters, indicator_table, rollup_generation
 
 from .conftest import S, at, make_case
 
@@ -60,3 +60,12 @@ def test_a_day_rolled_up_again_is_seen_at_once(dataset, territory, worker_a, per
     assert read, "a new roll-up is summed again"
     cell = territory.cell_a.pk
     assert after[cell]["counts"]["filed"] == before[cell]["counts"]["filed"] + 1
+
+
+def test_a_months_refresh_changes_the_generation(dataset, period):
+    """A backfill writes a month's days, then its month row in a transaction of its own: sums
+    read in between must not outlive the refresh."""
+    roll_up_days(period[0], period[1])
+    before = rollup_generation()
+    roll_up_month(period[0])
+    assert rollup_generation() != before
