@@ -10,8 +10,8 @@ case table; what a district administrator waits for is the page itself, which
 (``static/js/dashboard.js``) sends its requests together as soon as it opens — the KPIs
 (``level=district``), the 12-month trend, the cell polygons and the cells' figures for the map
 (``view=map``), and the ranking (``level=street``) — each on its own keep-alive connection,
-as a browser would, revalidating what its cache holds (an answer with an ETag: the cell polygons). A load
-lasts until the last answer has arrived. Starts gunicorn (``--workers``, default
+as a browser would, revalidating what its cache holds (an answer with an ETag: the cell
+polygons). A load lasts until the last answer has arrived. Starts gunicorn (``--workers``, default
 2 × CPUs + 1, DEBUG off), signs in ``demo_admin``, runs one untimed load to warm the workers,
 then ``--loads`` loads for the last 30 days and as many for the last 365, and prints n and
 p50/p95/p99 of the whole load and of each request, and the machine's load. Nothing is

@@ -215,7 +215,8 @@ def test_background_sync_sends_the_outbox_with_no_gridgov_page_open(browser, ser
     # The worker closes GridGov while the page is sending: its claim on the item stays behind,
     # as when the tab goes mid-send (a race the test would otherwise leave to timing).
     phone.evaluate(
-        """() => GridGovStore.all(JSON.parse(document.getElementById("gridgov-outbox").textContent).user)
+        """() => GridGovStore.all(
+                JSON.parse(document.getElementById("gridgov-outbox").textContent).user)
             .then(([item]) => GridGovStore.put({ ...item, state: "sending",
                 claim: { by: "page-closed", until: Date.now() + 120000 } }))"""
     )
