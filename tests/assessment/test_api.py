@@ -133,6 +133,10 @@ def _make_cells(territory, n, day, *, first: int):
     return cells
 
 
+TABLES = [(level, "table") for level in ("cell", "community", "street", "department", "worker")]
+TABLES += [("cell", "map"), ("worker", "map")]
+
+
 @pytest.mark.parametrize("rolled", [False, True])
 def test_query_count_does_not_grow_with_units(client_for, street_staff, territory, period, rolled):
     client = client_for(street_staff)
@@ -142,12 +146,12 @@ def test_query_count_does_not_grow_with_units(client_for, street_staff, territor
         _make_cells(territory, n, day, first=first)
         if rolled:
             roll_up_days(period[0], period[1])
-        for level in ("cell", "community", "street", "department", "worker"):
+        for level, view in TABLES:
             with CaptureQueriesContext(connection) as ctx:
-                response = _get(client, period, level=level)
+                response = _get(client, period, level=level, view=view)
             assert response.status_code == 200
-            counts.append((level, len(ctx.captured_queries)))
-    first, second = counts[:5], counts[5:]
+            counts.append((level, view, len(ctx.captured_queries)))
+    first, second = counts[: len(TABLES)], counts[len(TABLES) :]
     assert first == second
     assert _get(client, period, level="cell").json()["count"] == 102  # A, B and 100
 
