@@ -50,9 +50,12 @@ the score), never 0 or 1: one case closed in time is not "100 % on time".
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
+from operator import itemgetter
 
 COUNT_FIELDS = (
     "filed",
@@ -70,10 +73,13 @@ COUNT_FIELDS = (
     "missed",
 )
 GRADES = ("A", "B", "C", "D", "E")
+# A unit's counts: the rollups' and those of "now" (the end of the period).
+NOW_COUNTS = ("overdue_open", "backlog")
+UNIT_COUNTS = (*COUNT_FIELDS, *NOW_COUNTS)
 
 
 def empty_counts() -> dict[str, int]:
-    return dict.fromkeys((*COUNT_FIELDS, "overdue_open", "backlog"), 0)
+    return dict.fromkeys(UNIT_COUNTS, 0)
 
 
 def add_counts(into: dict[str, int], other: Mapping[str, int | None]) -> dict[str, int]:
@@ -128,14 +134,30 @@ def rates(shown: Mapping[str, int], handling_us: int) -> dict[str, float | None]
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Scheme:
-    """A ``GradingScheme`` row in plain numbers (loaded once per request)."""
+    """A ``GradingScheme`` row in plain numbers (loaded once per request). Equal, and hashed,
+    by its numbers: the map's rows are kept per scheme and counts (``map_row``)."""
 
     name: str
     weights: dict[str, int]
     targets: dict[str, Decimal]
     thresholds: tuple[int, int, int, int]  # A, B, C, D
+
+    @cached_property
+    def _key(self) -> tuple:
+        return (
+            self.name,
+            tuple(sorted(self.weights.items())),
+            tuple(sorted(self.targets.items())),
+            self.thresholds,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Scheme) and self._key == other._key
+
+    def __hash__(self) -> int:
+        return hash(self._key)
 
     @classmethod
     def of(cls, row) -> Scheme:
@@ -205,9 +227,23 @@ def _scored(counts: Mapping[str, int], scheme: Scheme) -> tuple[dict, dict, floa
     return shown, r, score(r, scheme)
 
 
+_UNIT_COUNT_VALUES = itemgetter(*UNIT_COUNTS)
+
+
 def map_row(counts: Mapping[str, int], scheme: Scheme) -> dict:
     """What the dashboard's map colours a unit by (grade, backlog, satisfaction) and shows on
-    hover: a twentieth of ``indicator_row``, for 3,000 cells at a time."""
+    hover: a twentieth of ``indicator_row``, for 3,000 cells at a time.
+
+    The row depends on the counts and the scheme alone, and from one load of the map to the
+    next most cells' counts have not changed: each row is kept for the process, by its
+    counts, so a reload scores only the cells whose counts moved. The row returned is shared:
+    not to be changed."""
+    return _map_row(_UNIT_COUNT_VALUES(counts), scheme)
+
+
+@functools.lru_cache(maxsize=32_768)  # ten districts' cells; a few MB
+def _map_row(values: tuple[int, ...], scheme: Scheme) -> dict:
+    counts = dict(zip(UNIT_COUNTS, values, strict=True))
     shown, r, value = _scored(counts, scheme)
     return {
         "counts": {"backlog": shown["backlog"]},

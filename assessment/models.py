@@ -408,3 +408,28 @@ class OpenCaseTally(models.Model):
 
     def __str__(self) -> str:
         return f"street {self.street_id} {self.late_day}: {self.n}"
+
+
+class OpenCellTally(models.Model):
+    """How many cases are open per cell and, of those, overdue (``late``: marked overdue, with
+    a deadline): what the cells' map and a worker's figures read instead of scanning every
+    open case (a district's 80,000) on each load. Without the deadline's day a cell keeps
+    two rows (6,000 for a district) where ``OpenCaseTally``'s key would keep nearly one per
+    case; "overdue by the end of the period" is the late ones less the few whose deadline is
+    after it (a case resumed from suspension keeps its overdue mark with a deadline moved
+    later), counted from the overdue index (``rollups.open_case_counts``).
+
+    Kept by the same statement triggers as ``OpenCaseTally`` (``assessment.tally``), appended
+    to and compacted alike; ``street_id`` narrows it to a scope."""
+
+    street_id = models.BigIntegerField()
+    cell_id = models.BigIntegerField()
+    late = models.BooleanField()
+    n = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("open case tally per cell (网格在办案件计数)")
+        verbose_name_plural = _("open case tallies per cell (网格在办案件计数)")
+
+    def __str__(self) -> str:
+        return f"cell {self.cell_id} {'late' if self.late else 'in time'}: {self.n}"

@@ -54,6 +54,7 @@ from .models import (
     CommunityRollup,
     DepartmentRollup,
     OpenCaseTally,
+    OpenCellTally,
     RolledDay,
     Satisfaction,
     Span,
@@ -420,22 +421,34 @@ def _prefixed(q: Q, prefix: str) -> Q:
     return clone
 
 
+def _only(q: Q, columns: tuple[str, ...]) -> bool:
+    """Whether ``q`` filters on nothing but ``columns`` (``street_id__in`` and the like)."""
+    return all(
+        _only(child, columns) if isinstance(child, Q) else child[0].split("__")[0] in columns
+        for child in q.children
+    )
+
+
 def _tally_answers(where: Q | None, keys: Mapping[str, str], *ends: datetime) -> bool:
     """Whether the open-case tally (``assessment.tally``: per street and deadline day) can
     answer: PostgreSQL keeps it, nothing but streets narrows or groups the question, and
     every ``end`` is a local midnight (its deadline days decide "before")."""
-
-    def streets_only(q: Q) -> bool:
-        return all(
-            streets_only(child) if isinstance(child, Q) else child[0].startswith("street_id")
-            for child in q.children
-        )
-
     return (
         tally.maintained()
         and all(path == "street_id" for path in keys.values())
-        and streets_only(where or Q())
+        and _only(where or Q(), ("street_id",))
         and all(day_start(timezone.localtime(end).date()) == end for end in ends)
+    )
+
+
+def _cell_tally_answers(where: Q | None, keys: Mapping[str, str]) -> bool:
+    """Whether the per-cell tally can answer: PostgreSQL keeps it, and nothing but streets
+    and cells narrows or groups the question."""
+    return (
+        tally.maintained()
+        and bool(keys)
+        and all(path == "cell_id" for path in keys.values())
+        and _only(where or Q(), ("street_id", "cell_id"))
     )
 
 
@@ -443,12 +456,23 @@ def open_case_counts(
     t1: datetime, *, keys: Mapping[str, str], where: Q | None = None
 ) -> dict[Key, dict[str, int]]:
     """Cases open now (``open``) and, of those, the overdue ones whose deadline fell before
-    ``t1`` (``overdue_open``), grouped by ``keys``: from the open-case tally when it can
-    answer, else one scan of the open-case index."""
+    ``t1`` (``overdue_open``), grouped by ``keys``: from an open-case tally when one can
+    answer (per street, or per cell: its late cases less those whose deadline is at or after
+    ``t1``, a range of the overdue index), else one scan of the open-case index."""
+    ahead: dict[Key, int] = {}
     if _tally_answers(where, keys, t1):
         late = Q(late_day__lt=timezone.localtime(t1).date())
         grouped = _grouped(OpenCaseTally.objects.order_by().filter(where or Q()), keys, None)
         grouped = grouped.annotate(total=Sum("n"), late=Coalesce(Sum("n", filter=late), 0))
+    elif _cell_tally_answers(where, keys):
+        grouped = _grouped(OpenCellTally.objects.order_by().filter(where or Q()), keys, None)
+        grouped = grouped.annotate(total=Sum("n"), late=Coalesce(Sum("n", filter=Q(late=True)), 0))
+        not_yet = Case.objects.order_by().filter(
+            where or Q(), status__in=OPEN_STATUSES, overdue=True, due_at__gte=t1
+        )
+        ahead = {
+            _key(r, keys): r["n"] for r in _grouped(not_yet, keys, None).annotate(n=Count("*"))
+        }
     else:
         qs = Case.objects.order_by().filter(where or Q(), status__in=OPEN_STATUSES)
         grouped = _grouped(qs, keys, None).annotate(
@@ -456,12 +480,13 @@ def open_case_counts(
             total=Count("*"),
             late=Count("due_at", filter=_overdue_by(t1)),
         )
-    # A key of the tally whose cases have all left sums to nothing until it is compacted.
-    return {
-        _key(r, keys): {"open": r["total"], "overdue_open": r["late"]}
-        for r in grouped
-        if r["total"]
-    }
+    # A key of a tally whose cases have all left sums to nothing until it is compacted.
+    out = {}
+    for r in grouped:
+        if r["total"]:
+            key = _key(r, keys)
+            out[key] = {"open": r["total"], "overdue_open": r["late"] - ahead.get(key, 0)}
+    return out
 
 
 def _place_among(field: str, thresholds: list) -> Func:

@@ -12,7 +12,8 @@ Every function here runs a fixed number of queries, whatever the number of units
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
+import uuid
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -30,6 +31,7 @@ from .arrivals import add_arrivals, department_arrivals
 from .indicators import (
     COUNT_FIELDS,
     FALLBACK_SCHEME,
+    NOW_COUNTS,
     Scheme,
     add_counts,
     empty_counts,
@@ -177,27 +179,50 @@ def rollup_generation() -> str:
 # A period's rolled-up sums stand until the next roll-up (the night's, or a backfill), which
 # changes the generation in their key; a day keeps them whatever happens in between.
 ROLLUP_SUMS_SECONDS = 24 * 3600
+# The sums this process read last, by the token the cache holds beside them: a reload reads
+# the token (a few bytes) instead of the sums (3,000 cells' counts, ~40 ms to fetch and
+# unpickle). A token is new with each computation, so sums the cache no longer holds — a
+# roll-up, an eviction, a test's rolled-back cache — are never taken from here.
+_KEPT_SUMS: OrderedDict[str, dict] = OrderedDict()
+_KEPT_SUMS_MAX = 8
 
 
 def _rollup_sums(
     level: str, first: date, last: date, where: Q, *, last_rolled: date | None
-) -> list[dict]:
-    """The level's rollup rows covering ``[first, last]`` summed per unit: read from the cache
-    when the same sums were read since the last roll-up (a dashboard reloaded all day sums a
-    district's 3,000 cells once, not on every load)."""
-    model = _rollup_model(level)
+) -> dict[int | None, dict[str, int]]:
+    """The level's rollup rows covering ``[first, last]`` summed per unit (unit → counts;
+    shared, not to be changed): computed once per roll-up for all processes (the cache),
+    and kept by each process that read them (``_KEPT_SUMS``)."""
     parts = (level, first, last, last_rolled, where, COUNT_FIELDS, rollup_generation())
-    key = "rollup-sums:" + hashlib.sha256(repr(parts).encode()).hexdigest()
-    sums = cache.get(key)
-    if sums is None:
-        sums = list(
-            model.objects.filter(where, span_q(first, last, last_rolled=last_rolled))
-            .order_by()
-            .values(_ROLLUP_KEY[level])
-            .annotate(**{name: Sum(name) for name in COUNT_FIELDS})
-        )
-        cache.set(key, sums, ROLLUP_SUMS_SECONDS)
+    key = "rollup-unit-sums:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    token = cache.get(f"{key}:token")
+    if token in _KEPT_SUMS:
+        _KEPT_SUMS.move_to_end(token)
+        return _KEPT_SUMS[token]
+    packed = cache.get(key) if token else None
+    if packed is None:
+        packed = _summed(level, first, last, where, last_rolled=last_rolled)
+        token = uuid.uuid4().hex
+        cache.set_many({key: packed, f"{key}:token": token}, ROLLUP_SUMS_SECONDS)
+    sums = {unit: dict(zip(COUNT_FIELDS, values, strict=True)) for unit, values in packed.items()}
+    _KEPT_SUMS[token] = sums
+    while len(_KEPT_SUMS) > _KEPT_SUMS_MAX:
+        _KEPT_SUMS.popitem(last=False)
     return sums
+
+
+def _summed(
+    level: str, first: date, last: date, where: Q, *, last_rolled: date | None
+) -> dict[int | None, tuple[int, ...]]:
+    """Per unit, the sums of ``COUNT_FIELDS`` over the level's rollup rows in the span."""
+    rows = (
+        _rollup_model(level)
+        .objects.filter(where, span_q(first, last, last_rolled=last_rolled))
+        .order_by()
+        .values_list(_ROLLUP_KEY[level])
+        .annotate(**{name: Sum(name) for name in COUNT_FIELDS})
+    )
+    return {unit: tuple(int(value or 0) for value in row) for unit, *row in rows}
 
 
 @dataclass
@@ -296,6 +321,9 @@ def case_side(level: str, scope: AssessmentScope, filters: Filters) -> CaseSide:
     return CaseSide(where, keys, None, street_ids)
 
 
+_NOW_ZEROS = dict.fromkeys(NOW_COUNTS, 0)
+
+
 def unit_counts(
     level: str, scope: AssessmentScope, filters: Filters
 ) -> dict[int | None, dict[str, int]]:
@@ -304,13 +332,12 @@ def unit_counts(
     cases = case_side(level, scope, filters)
     today = timezone.localdate()
     start, end = filters.start, min(filters.end, today)
-    key = _ROLLUP_KEY[level]
     out: dict[int | None, dict[str, int]] = defaultdict(empty_counts)
     last = last_rolled_day()
     rolled_to = min(end, last) if last and last >= start else start - timedelta(days=1)
     if rolled_to >= start:
-        for row in _rollup_sums(level, start, rolled_to, rollup_q, last_rolled=last):
-            add_counts(out[row[key]], row)
+        rolled = _rollup_sums(level, start, rolled_to, rollup_q, last_rolled=last)
+        out.update((unit, {**_NOW_ZEROS, **sums}) for unit, sums in rolled.items())
     if rolled_to < end:
         t0 = day_start(rolled_to + timedelta(days=1))
         t1 = min(day_start(end + timedelta(days=1)), timezone.now())
@@ -346,12 +373,11 @@ def backlog_at(
     today = timezone.localdate()
     if end >= today:
         return backlog
-    key = _ROLLUP_KEY[level]
     first_after = end + timedelta(days=1)
     rolled_to = min(last, today - timedelta(days=1)) if last else end
     if rolled_to >= first_after:
-        for row in _rollup_sums(level, first_after, rolled_to, rollup_q, last_rolled=last):
-            unit = row[key]
+        sums = _rollup_sums(level, first_after, rolled_to, rollup_q, last_rolled=last)
+        for unit, row in sums.items():
             backlog[unit] = backlog.get(unit, 0) - row["opened"] + row["resolved"]
     live_from = max(first_after, rolled_to + timedelta(days=1))
     t0 = day_start(live_from)

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
-from assessment.indicators import FALLBACK_SCHEME, grade, score
+from assessment.indicators import (
+    FALLBACK_SCHEME,
+    empty_counts,
+    grade,
+    indicator_row,
+    map_row,
+    score,
+)
 from assessment.models import GradingScheme, Satisfaction
 from assessment.rollups import roll_up_days
 from assessment.selectors import AssessmentScope, Filters, indicator_table
@@ -182,3 +190,18 @@ def test_grade_thresholds():
         "E",
     ]
     assert score({k: None for k in EXPECTED_INDICATORS}, FALLBACK_SCHEME) is None
+
+
+def test_a_map_row_is_scored_anew_when_the_scheme_changes():
+    """The map's rows are kept per counts and scheme (``map_row``): a scheme edited between
+    two loads — same name, other numbers — grades the same counts by its own numbers."""
+    counts = {**empty_counts(), "closed": 8, "closed_on_time": 8, "overdue_open": 2}
+    stricter = replace(FALLBACK_SCHEME, thresholds=(99, 95, 92, 90))
+    assert stricter.name == FALLBACK_SCHEME.name
+    assert map_row(counts, FALLBACK_SCHEME)["score"] == 86.9  # 结案率, 按期 0.8; 返工 0
+    assert map_row(counts, FALLBACK_SCHEME)["grade"] == "B"
+    assert map_row(counts, stricter)["grade"] == "E"
+    assert map_row(counts, replace(FALLBACK_SCHEME))["grade"] == "B"  # equal numbers: equal
+    assert map_row(counts, FALLBACK_SCHEME)["score"] == score(
+        indicator_row(counts, FALLBACK_SCHEME)["indicators"], FALLBACK_SCHEME
+    )

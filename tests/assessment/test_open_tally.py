@@ -1,7 +1,7 @@
-"""The open-case tally (``assessment.tally``): PostgreSQL's triggers keep, per street and
-deadline day, the cases open now; a district's and a street's dashboard read it instead of
-the case table. Whatever writes cases — saves, bulk updates, deletes — the tally answers
-exactly what a scan of the open cases answers."""
+"""The open-case tallies (``assessment.tally``): PostgreSQL's triggers keep, per street and
+deadline day and per cell, the cases open now; the dashboard reads them instead of the case
+table. Whatever writes cases — saves, bulk updates, deletes — the tallies answer exactly what
+a scan of the open cases answers."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
 from assessment import tally
-from assessment.models import OpenCaseTally
+from assessment.models import OpenCaseTally, OpenCellTally
 from assessment.rollups import day_start, open_case_counts, overdue_open_before
 from cases.models import Case, CaseStatus
 
@@ -49,6 +49,12 @@ def assert_tally_matches_cases(territory) -> None:
         assert overdue_open_before(ends, where=where) == scanned(
             overdue_open_before, ends, where=where
         )
+    # per cell (the map): at midnights, now and in an hour, all cells or one
+    now = timezone.now()
+    for where in (None, Q(street_id__in=[territory.street1.pk]), Q(cell_id=territory.cell_a.pk)):
+        for t1 in (*ends, now, now + timedelta(hours=1)):
+            kwargs = {"keys": {"unit": "cell_id"}, "where": where}
+            assert open_case_counts(t1, **kwargs) == scanned(open_case_counts, t1, **kwargs)
 
 
 def random_case(rng: random.Random, territory, now) -> Case:
@@ -89,23 +95,28 @@ def test_any_sequence_of_writes_leaves_the_tally_equal_to_a_scan(territory):
         for case in cases:
             case.refresh_from_db()
         assert_tally_matches_cases(territory)
-    rows = OpenCaseTally.objects.count()
+    rows = OpenCaseTally.objects.count(), OpenCellTally.objects.count()
     assert tally.compact() > 0
-    assert OpenCaseTally.objects.count() < rows
-    keys = OpenCaseTally.objects.values_list("street_id", "late_day")
-    assert len(set(keys)) == len(keys)  # one row per key
-    assert not OpenCaseTally.objects.filter(n=0).exists()
+    assert OpenCaseTally.objects.count() < rows[0]
+    assert OpenCellTally.objects.count() < rows[1]
+    for model, columns in (
+        (OpenCaseTally, ("street_id", "late_day")),
+        (OpenCellTally, ("street_id", "cell_id", "late")),
+    ):
+        keys = model.objects.values_list(*columns)
+        assert len(set(keys)) == len(keys)  # one row per key
+        assert not model.objects.filter(n=0).exists()
     assert_tally_matches_cases(territory)
 
 
 @pytest.mark.django_db
 def test_a_statement_that_moves_no_open_case_appends_nothing(territory):
     case = make_case(territory.cell_a, status=CaseStatus.HANDLING, created=timezone.now())
-    rows = OpenCaseTally.objects.count()
+    rows = OpenCaseTally.objects.count(), OpenCellTally.objects.count()
     Case.objects.filter(pk=case.pk).update(title="改过的标题", intake_pending=False)
     case.refresh_from_db()
     case.save()
-    assert OpenCaseTally.objects.count() == rows
+    assert (OpenCaseTally.objects.count(), OpenCellTally.objects.count()) == rows
 
 
 @pytest.mark.django_db
@@ -121,10 +132,18 @@ def test_the_dashboard_counts_read_the_tally_not_the_case_table(territory):
     for query in queries:
         assert Case._meta.db_table not in query["sql"]
         assert OpenCaseTally._meta.db_table in query["sql"]
-    # what the tally cannot answer is counted from the cases: by cell, narrowed to a
-    # community, at a moment that is not a local midnight
+    # by cell: the cell tally, and the few overdue cases whose deadline is not yet passed by
+    # the end asked for, from the overdue index (not a scan of the open cases)
+    with CaptureQueriesContext(connection) as queries:
+        counts = open_case_counts(t1, keys={"unit": "cell_id"}, where=streets)
+    assert counts == {(territory.cell_a.pk,): {"open": 1, "overdue_open": 0}}
+    tally_reads = [q["sql"] for q in queries if OpenCellTally._meta.db_table in q["sql"]]
+    case_reads = [q["sql"] for q in queries if q["sql"] not in tally_reads]
+    assert len(tally_reads) == len(case_reads) == 1
+    assert '"cases_case"."due_at" >=' in case_reads[0]
+    # what no tally can answer is counted from the cases: narrowed to a community, at a
+    # moment that is not a local midnight
     for question in (
-        lambda: open_case_counts(t1, keys={"unit": "cell_id"}, where=streets),
         lambda: open_case_counts(
             t1, keys={"unit": "street_id"}, where=Q(cell__community_id=territory.community1.pk)
         ),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -69,3 +70,19 @@ def test_a_months_refresh_changes_the_generation(dataset, period):
     before = rollup_generation()
     roll_up_month(period[0])
     assert rollup_generation() != before
+
+
+def test_sums_the_cache_no_longer_holds_are_summed_again(dataset, period):
+    """Each process keeps the sums it read, by a token the cache holds beside them: once the
+    cache has lost them (evicted, cleared, rolled back) they are summed again, never taken
+    from what a process kept."""
+    roll_up_days(period[0] - timedelta(days=3), period[1])
+    filters = Filters(start=period[0], end=period[1])
+    first, _read = table("cell", filters)
+    _again, again_read = table("cell", filters)
+    cache.clear()
+    after, after_read = table("cell", filters)
+
+    assert again_read == []
+    assert after_read, "summed again"
+    assert after == first
