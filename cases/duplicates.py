@@ -19,14 +19,15 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import reduce
 from operator import or_
 
+import numpy as np
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from grids.geometry import degree_box, haversine_m
+from grids.geometry import degree_box, haversine_array
 from workflows.models import NotificationKind
 from workflows.notifications import Draft, Recipients, notify_many
 
@@ -35,7 +36,15 @@ from .models import Case, CaseStatus, DuplicateCandidate
 RADIUS_M = 50.0
 WINDOW = timedelta(hours=72)
 MAX_CANDIDATES = 5
-_CANDIDATE_FIELDS = ("id", "number", "category_id", "lon", "lat", "created_at")
+# In the model's field order: ``Case.from_db`` takes a subset's values in that order.
+_CANDIDATE_FIELDS = tuple(
+    f.attname
+    for f in Case._meta.concrete_fields
+    if f.attname in {"id", "number", "category_id", "lon", "lat", "created_at"}
+)
+_MICROSECOND = timedelta(microseconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_WINDOW_US = WINDOW // _MICROSECOND
 
 Found = list[tuple[Case, float]]  # (earlier case, distance in metres), nearest first
 
@@ -50,8 +59,9 @@ class _GridHash:
     def key(self, lon: float, lat: float) -> tuple[int, int]:
         return math.floor(lon / self.dlon), math.floor(lat / self.dlat)
 
-    def around(self, lon: float, lat: float) -> list[tuple[int, int]]:
-        x, y = self.key(lon, lat)
+    def neighbours(self, key: tuple[int, int]) -> list[tuple[int, int]]:
+        """The bucket ``key`` and its eight neighbours."""
+        x, y = key
         return [(x + i, y + j) for i in (-1, 0, 1) for j in (-1, 0, 1)]
 
     def box_q(self, key: tuple[int, int]) -> Q:
@@ -68,7 +78,12 @@ class _GridHash:
 def find_candidates_many(cases: Sequence[Case]) -> dict[int, Found]:
     """The candidates of each of ``cases`` (by case id), stored as ``DuplicateCandidate``
     rows (once each). Three queries for the whole batch: the earlier cases around the
-    batch's buckets, which of them are followers, and the insert."""
+    batch's buckets, which of them are followers, and the insert.
+
+    The earlier cases are read as plain rows and measured against the batch's cases of a
+    bucket at once (arrays, not a loop over pairs); only the chosen candidates become
+    ``Case`` objects. A case of the batch is a follower for the later ones exactly when it
+    has an earlier case near (it is then flagged itself), so followers need no order."""
     cases = sorted(
         (c for c in cases if c.status != CaseStatus.REJECTED), key=lambda c: (c.created_at, c.pk)
     )
@@ -77,28 +92,30 @@ def find_candidates_many(cases: Sequence[Case]) -> dict[int, Found]:
     grid = _GridHash(cases)
     wanted = {(c.category_id, grid.key(c.lon, c.lat)) for c in cases}
     area = reduce(or_, (Q(category_id=cat) & grid.box_q(key) for cat, key in wanted))
-    nearby = list(
+    nearby = _Nearby(
         Case.objects.filter(
             area,
             created_at__gte=min(c.created_at for c in cases) - WINDOW,
             created_at__lte=max(c.created_at for c in cases),
         )
         .exclude(status=CaseStatus.REJECTED)
-        .only(*_CANDIDATE_FIELDS)
+        .order_by()
+        .values_list(*_CANDIDATE_FIELDS),
+        grid,
     )
+    near = nearby.near(cases)
     followers = set(
-        DuplicateCandidate.objects.filter(case_id__in=[c.pk for c in nearby]).values_list(
+        DuplicateCandidate.objects.filter(case_id__in=nearby.ids.tolist()).values_list(
             "case_id", flat=True
         )
     )
-    buckets: dict[tuple, list[Case]] = defaultdict(list)
-    for other in nearby:
-        buckets[other.category_id, grid.key(other.lon, other.lat)].append(other)
+    followers.update(pk for pk, pairs in near.items() if pairs)
     found: dict[int, Found] = {}
-    for case in cases:  # oldest first: a case flagged here is a follower for the later ones
-        found[case.pk] = _candidates(case, buckets, grid, followers)
-        if found[case.pk]:
-            followers.add(case.pk)
+    for case in cases:
+        pairs = near.get(case.pk, [])
+        roots = [pair for pair in pairs if int(nearby.ids[pair[0]]) not in followers]
+        chosen = sorted(roots or pairs, key=lambda pair: (pair[1], nearby.ids[pair[0]]))
+        found[case.pk] = [(nearby.case(i), d) for i, d in chosen[:MAX_CANDIDATES]]
     DuplicateCandidate.objects.bulk_create(
         [
             DuplicateCandidate(case_id=pk, candidate=other, distance_m=round(distance, 1))
@@ -110,18 +127,62 @@ def find_candidates_many(cases: Sequence[Case]) -> dict[int, Found]:
     return found
 
 
-def _candidates(case: Case, buckets: dict, grid: _GridHash, followers: set[int]) -> Found:
-    start, window_start = (case.created_at, case.pk), case.created_at - WINDOW
-    near = []
-    for key in grid.around(case.lon, case.lat):
-        for other in buckets.get((case.category_id, key), ()):
-            if other.created_at < window_start or (other.created_at, other.pk) >= start:
+def _micros(at: datetime) -> int:
+    """``at`` as whole microseconds since 1970 (exact, unlike a float timestamp)."""
+    return (at - _EPOCH) // _MICROSECOND
+
+
+class _Nearby:
+    """The earlier cases around a batch (rows of ``_CANDIDATE_FIELDS``), as arrays per
+    bucket."""
+
+    def __init__(self, rows, grid: _GridHash) -> None:
+        self.db, self.rows, self.grid = rows.db, list(rows), grid
+        columns = list(zip(*self.rows, strict=True)) or [()] * len(_CANDIDATE_FIELDS)
+        column = dict(zip(_CANDIDATE_FIELDS, columns, strict=True))
+        self.ids = np.array(column["id"], dtype=np.int64)
+        self.lon = np.array(column["lon"], dtype=float)
+        self.lat = np.array(column["lat"], dtype=float)
+        self.at = np.array([_micros(at) for at in column["created_at"]], dtype=np.int64)
+        buckets: dict[tuple, list[int]] = defaultdict(list)
+        for i, (category, lon, lat) in enumerate(
+            zip(column["category_id"], column["lon"], column["lat"], strict=True)
+        ):
+            buckets[category, grid.key(lon, lat)].append(i)
+        self.buckets = {key: np.array(rows, dtype=np.int64) for key, rows in buckets.items()}
+        self._cases: dict[int, Case] = {}
+
+    def near(self, cases: Sequence[Case]) -> dict[int, list[tuple[int, float]]]:
+        """Per case id: (row, metres) of each earlier case of its category within
+        ``RADIUS_M`` filed in the ``WINDOW`` before it."""
+        groups: dict[tuple, list[Case]] = defaultdict(list)
+        for case in cases:
+            groups[case.category_id, self.grid.key(case.lon, case.lat)].append(case)
+        out: dict[int, list[tuple[int, float]]] = {}
+        for (category, key), members in groups.items():
+            found = [self.buckets.get((category, k)) for k in self.grid.neighbours(key)]
+            found = [rows for rows in found if rows is not None]
+            if not found:
                 continue
-            distance = haversine_m(case.lon, case.lat, other.lon, other.lat)
-            if distance <= RADIUS_M:
-                near.append((other, distance))
-    roots = [pair for pair in near if pair[0].pk not in followers]
-    return sorted(roots or near, key=lambda pair: (pair[1], pair[0].pk))[:MAX_CANDIDATES]
+            rows = np.concatenate(found)
+            lon = np.array([c.lon for c in members])[:, None]
+            lat = np.array([c.lat for c in members])[:, None]
+            at = np.array([_micros(c.created_at) for c in members], dtype=np.int64)[:, None]
+            pk = np.array([c.pk for c in members], dtype=np.int64)[:, None]
+            other_at, other_pk = self.at[rows], self.ids[rows]
+            metres = haversine_array(lon, lat, self.lon[rows], self.lat[rows])
+            earlier = (other_at < at) | ((other_at == at) & (other_pk < pk))
+            hit = (metres <= RADIUS_M) & earlier & (other_at >= at - _WINDOW_US)
+            for r, case in enumerate(members):
+                cols = np.flatnonzero(hit[r])
+                out[case.pk] = [(int(rows[c]), float(metres[r, c])) for c in cols]
+        return out
+
+    def case(self, row: int) -> Case:
+        """The row as a ``Case`` with only ``_CANDIDATE_FIELDS`` loaded (once per row)."""
+        if row not in self._cases:
+            self._cases[row] = Case.from_db(self.db, _CANDIDATE_FIELDS, self.rows[row])
+        return self._cases[row]
 
 
 def find_duplicate_candidates(case: Case) -> Found:

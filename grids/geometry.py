@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import shapely
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -128,6 +129,14 @@ def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     dphi, dlmb = phi2 - phi1, math.radians(lon2 - lon1)
     h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def haversine_array(lon1, lat1, lon2, lat2) -> np.ndarray:
+    """``haversine_m`` over arrays (degrees; broadcast like any numpy operation)."""
+    phi1, phi2 = np.radians(lat1), np.radians(lat2)
+    dphi, dlmb = phi2 - phi1, np.radians(np.subtract(lon2, lon1))
+    h = np.sin(dphi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(h)))
 
 
 def degree_box(lat: float, metres: float) -> tuple[float, float]:
