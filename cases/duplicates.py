@@ -104,8 +104,9 @@ def find_candidates_many(cases: Sequence[Case]) -> dict[int, Found]:
         grid,
     )
     near = nearby.near(cases)
+    in_reach = {pk for pairs in near.values() for _metres, pk, _row in pairs}
     followers = set(
-        DuplicateCandidate.objects.filter(case_id__in=nearby.ids.tolist()).values_list(
+        DuplicateCandidate.objects.filter(case_id__in=sorted(in_reach)).values_list(
             "case_id", flat=True
         )
     )
@@ -113,9 +114,9 @@ def find_candidates_many(cases: Sequence[Case]) -> dict[int, Found]:
     found: dict[int, Found] = {}
     for case in cases:
         pairs = near.get(case.pk, [])
-        roots = [pair for pair in pairs if int(nearby.ids[pair[0]]) not in followers]
-        chosen = sorted(roots or pairs, key=lambda pair: (pair[1], nearby.ids[pair[0]]))
-        found[case.pk] = [(nearby.case(i), d) for i, d in chosen[:MAX_CANDIDATES]]
+        roots = [pair for pair in pairs if pair[1] not in followers]
+        chosen = sorted(roots or pairs)[:MAX_CANDIDATES]  # nearest first, then oldest id
+        found[case.pk] = [(nearby.case(row), metres) for metres, _pk, row in chosen]
     DuplicateCandidate.objects.bulk_create(
         [
             DuplicateCandidate(case_id=pk, candidate=other, distance_m=round(distance, 1))
@@ -152,13 +153,13 @@ class _Nearby:
         self.buckets = {key: np.array(rows, dtype=np.int64) for key, rows in buckets.items()}
         self._cases: dict[int, Case] = {}
 
-    def near(self, cases: Sequence[Case]) -> dict[int, list[tuple[int, float]]]:
-        """Per case id: (row, metres) of each earlier case of its category within
+    def near(self, cases: Sequence[Case]) -> dict[int, list[tuple[float, int, int]]]:
+        """Per case id: (metres, id, row) of each earlier case of its category within
         ``RADIUS_M`` filed in the ``WINDOW`` before it."""
         groups: dict[tuple, list[Case]] = defaultdict(list)
         for case in cases:
             groups[case.category_id, self.grid.key(case.lon, case.lat)].append(case)
-        out: dict[int, list[tuple[int, float]]] = {}
+        out: dict[int, list[tuple[float, int, int]]] = {}
         for (category, key), members in groups.items():
             found = [self.buckets.get((category, k)) for k in self.grid.neighbours(key)]
             found = [rows for rows in found if rows is not None]
@@ -175,7 +176,14 @@ class _Nearby:
             hit = (metres <= RADIUS_M) & earlier & (other_at >= at - _WINDOW_US)
             for r, case in enumerate(members):
                 cols = np.flatnonzero(hit[r])
-                out[case.pk] = [(int(rows[c]), float(metres[r, c])) for c in cols]
+                out[case.pk] = list(
+                    zip(
+                        metres[r, cols].tolist(),
+                        other_pk[cols].tolist(),
+                        rows[cols].tolist(),
+                        strict=True,
+                    )
+                )
         return out
 
     def case(self, row: int) -> Case:
