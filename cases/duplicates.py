@@ -24,7 +24,7 @@ from functools import reduce
 from operator import or_
 
 import numpy as np
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from grids.geometry import degree_box, haversine_array
@@ -77,16 +77,14 @@ class _GridHash:
 
 def find_candidates_many(cases: Sequence[Case]) -> dict[int, Found]:
     """The candidates of each of ``cases`` (by case id), stored as ``DuplicateCandidate``
-    rows (once each). Three queries for the whole batch: the earlier cases around the
-    batch's buckets, which of them are followers, and the insert.
+    rows (once each). Two queries for the whole batch: the earlier cases around the batch's
+    buckets (with whether each is a follower already), and the insert.
 
     The earlier cases are read as plain rows and measured against the batch's cases of a
     bucket at once (arrays, not a loop over pairs); only the chosen candidates become
     ``Case`` objects. A case of the batch is a follower for the later ones exactly when it
     has an earlier case near (it is then flagged itself), so followers need no order."""
-    cases = sorted(
-        (c for c in cases if c.status != CaseStatus.REJECTED), key=lambda c: (c.created_at, c.pk)
-    )
+    cases = [c for c in cases if c.status != CaseStatus.REJECTED]
     if not cases:
         return {}
     grid = _GridHash(cases)
@@ -99,24 +97,12 @@ def find_candidates_many(cases: Sequence[Case]) -> dict[int, Found]:
             created_at__lte=max(c.created_at for c in cases),
         )
         .exclude(status=CaseStatus.REJECTED)
+        .annotate(follower=Exists(DuplicateCandidate.objects.filter(case_id=OuterRef("pk"))))
         .order_by()
-        .values_list(*_CANDIDATE_FIELDS),
+        .values_list(*_CANDIDATE_FIELDS, "follower"),
         grid,
     )
-    near = nearby.near(cases)
-    in_reach = {pk for pairs in near.values() for _metres, pk, _row in pairs}
-    followers = set(
-        DuplicateCandidate.objects.filter(case_id__in=sorted(in_reach)).values_list(
-            "case_id", flat=True
-        )
-    )
-    followers.update(pk for pk, pairs in near.items() if pairs)
-    found: dict[int, Found] = {}
-    for case in cases:
-        pairs = near.get(case.pk, [])
-        roots = [pair for pair in pairs if pair[1] not in followers]
-        chosen = sorted(roots or pairs)[:MAX_CANDIDATES]  # nearest first, then oldest id
-        found[case.pk] = [(nearby.case(row), metres) for metres, _pk, row in chosen]
+    found = nearby.candidates(cases)
     DuplicateCandidate.objects.bulk_create(
         [
             DuplicateCandidate(case_id=pk, candidate=other, distance_m=round(distance, 1))
@@ -134,17 +120,20 @@ def _micros(at: datetime) -> int:
 
 
 class _Nearby:
-    """The earlier cases around a batch (rows of ``_CANDIDATE_FIELDS``), as arrays per
-    bucket."""
+    """The earlier cases around a batch (rows of ``_CANDIDATE_FIELDS`` and whether each is a
+    follower already), as arrays per bucket."""
 
     def __init__(self, rows, grid: _GridHash) -> None:
         self.db, self.rows, self.grid = rows.db, list(rows), grid
-        columns = list(zip(*self.rows, strict=True)) or [()] * len(_CANDIDATE_FIELDS)
-        column = dict(zip(_CANDIDATE_FIELDS, columns, strict=True))
+        names = (*_CANDIDATE_FIELDS, "follower")
+        columns = list(zip(*self.rows, strict=True)) or [()] * len(names)
+        column = dict(zip(names, columns, strict=True))
         self.ids = np.array(column["id"], dtype=np.int64)
         self.lon = np.array(column["lon"], dtype=float)
         self.lat = np.array(column["lat"], dtype=float)
         self.at = np.array([_micros(at) for at in column["created_at"]], dtype=np.int64)
+        self.follower = np.array(column["follower"], dtype=bool)
+        self.row_of = dict(zip(column["id"], range(len(self.rows)), strict=True))
         buckets: dict[tuple, list[int]] = defaultdict(list)
         for i, (category, lon, lat) in enumerate(
             zip(column["category_id"], column["lon"], column["lat"], strict=True)
@@ -153,43 +142,56 @@ class _Nearby:
         self.buckets = {key: np.array(rows, dtype=np.int64) for key, rows in buckets.items()}
         self._cases: dict[int, Case] = {}
 
-    def near(self, cases: Sequence[Case]) -> dict[int, list[tuple[float, int, int]]]:
-        """Per case id: (metres, id, row) of each earlier case of its category within
-        ``RADIUS_M`` filed in the ``WINDOW`` before it."""
+    def candidates(self, cases: Sequence[Case]) -> dict[int, Found]:
+        """Per case id, its candidates: of the earlier cases of its category within
+        ``RADIUS_M`` filed in the ``WINDOW`` before it, the first reports if any is near, else
+        all; the ``MAX_CANDIDATES`` nearest, the older first at one distance."""
+        near = [self._near(members) for members in self._groups(cases)]
+        for members, _rows, _metres, hit in near:  # a case flagged now is a follower
+            for case, any_near in zip(members, hit.any(axis=1), strict=True):
+                if any_near and case.pk in self.row_of:
+                    self.follower[self.row_of[case.pk]] = True
+        found: dict[int, Found] = {case.pk: [] for case in cases}
+        for members, rows, metres, hit in near:
+            roots = hit & ~self.follower[rows]
+            pick = np.where(roots.any(axis=1, keepdims=True), roots, hit)
+            for r, case in enumerate(members):
+                cols = np.flatnonzero(pick[r])
+                cols = cols[np.lexsort((self.ids[rows[cols]], metres[r, cols]))]
+                found[case.pk] = [
+                    (self.case(int(rows[c])), float(metres[r, c])) for c in cols[:MAX_CANDIDATES]
+                ]
+        return found
+
+    def _groups(self, cases: Sequence[Case]) -> list[list[Case]]:
+        """``cases`` by category and bucket."""
         groups: dict[tuple, list[Case]] = defaultdict(list)
         for case in cases:
             groups[case.category_id, self.grid.key(case.lon, case.lat)].append(case)
-        out: dict[int, list[tuple[float, int, int]]] = {}
-        for (category, key), members in groups.items():
-            found = [self.buckets.get((category, k)) for k in self.grid.neighbours(key)]
-            found = [rows for rows in found if rows is not None]
-            if not found:
-                continue
-            rows = np.concatenate(found)
-            lon = np.array([c.lon for c in members])[:, None]
-            lat = np.array([c.lat for c in members])[:, None]
-            at = np.array([_micros(c.created_at) for c in members], dtype=np.int64)[:, None]
-            pk = np.array([c.pk for c in members], dtype=np.int64)[:, None]
-            other_at, other_pk = self.at[rows], self.ids[rows]
-            metres = haversine_array(lon, lat, self.lon[rows], self.lat[rows])
-            earlier = (other_at < at) | ((other_at == at) & (other_pk < pk))
-            hit = (metres <= RADIUS_M) & earlier & (other_at >= at - _WINDOW_US)
-            for r, case in enumerate(members):
-                cols = np.flatnonzero(hit[r])
-                out[case.pk] = list(
-                    zip(
-                        metres[r, cols].tolist(),
-                        other_pk[cols].tolist(),
-                        rows[cols].tolist(),
-                        strict=True,
-                    )
-                )
-        return out
+        return list(groups.values())
+
+    def _near(self, members: list[Case]) -> tuple:
+        """For cases of one category and bucket: (members, the rows around them, metres
+        from each member to each row, which rows are near and earlier within the window)."""
+        key = self.grid.key(members[0].lon, members[0].lat)
+        category = members[0].category_id
+        found = [self.buckets.get((category, k)) for k in self.grid.neighbours(key)]
+        rows = np.concatenate([r for r in found if r is not None] or [np.zeros(0, np.int64)])
+        lon = np.array([c.lon for c in members])[:, None]
+        lat = np.array([c.lat for c in members])[:, None]
+        at = np.array([_micros(c.created_at) for c in members], dtype=np.int64)[:, None]
+        pk = np.array([c.pk for c in members], dtype=np.int64)[:, None]
+        other_at, other_pk = self.at[rows], self.ids[rows]
+        metres = haversine_array(lon, lat, self.lon[rows], self.lat[rows])
+        earlier = (other_at < at) | ((other_at == at) & (other_pk < pk))
+        hit = (metres <= RADIUS_M) & earlier & (other_at >= at - _WINDOW_US)
+        return members, rows, metres, hit
 
     def case(self, row: int) -> Case:
         """The row as a ``Case`` with only ``_CANDIDATE_FIELDS`` loaded (once per row)."""
         if row not in self._cases:
-            self._cases[row] = Case.from_db(self.db, _CANDIDATE_FIELDS, self.rows[row])
+            values = self.rows[row][: len(_CANDIDATE_FIELDS)]
+            self._cases[row] = Case.from_db(self.db, _CANDIDATE_FIELDS, values)
         return self._cases[row]
 
 
