@@ -5,7 +5,6 @@ Transitions after intake live in ``workflows.services``.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -293,12 +292,14 @@ def file_case(
     # Lengths and formats of the free-text fields (everything else was checked above).
     case.clean_fields(exclude={f.name for f in Case._meta.fields} - {"title", "address"})
     start_step(case, now=now)
-    with transaction.atomic():
+    district_code = cell.community.street.district.code
+    with (
+        transaction.atomic(),
         # The number is taken by the transaction's last statement (the counter row of the
         # district and day is locked from then to the commit: every intake of the district
-        # waits on it) and a failed intake gives it back; until then a placeholder holds it.
-        case.number = f"~{uuid.uuid4().hex[:31]}"
-        case.save(force_insert=True)
+        # waits on it), and a failed intake gives it back.
+        CaseNumberCounter.numbering(case, district_code=district_code, day=timezone.localdate(now)),
+    ):
         event = CaseEvent.objects.create(
             case=case,
             seq=1,
@@ -324,11 +325,6 @@ def file_case(
         ]
         for attachment in attachments:
             attachment.save()
-        case.number = CaseNumberCounter.number_case(
-            case_id=case.pk,
-            district_code=cell.community.street.district.code,
-            day=timezone.localdate(now),
-        )
         # After commit: street staff's notice (and the resident's), duplicate detection, by a
         # sweep shared with the intakes around this one. The case is filed even if the broker
         # is down; its mark (intake_pending) keeps the work until a sweep does it.

@@ -9,6 +9,7 @@ events are never updated or deleted, so replaying them reproduces the case
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING
@@ -133,27 +134,51 @@ class CaseNumberCounter(models.Model):
         return f"{district_code}-{day:%Y%m%d}-{last:06d}"
 
     @classmethod
-    def number_case(cls, *, case_id: int, district_code: str, day: date) -> str:
-        """Give the inserted case ``case_id`` (saved under a placeholder number) its number,
-        as ``next_number`` makes it, and return it. On PostgreSQL one statement (the upsert
-        and the case's update in one CTE), so intake takes the counter's row lock with its
-        last statement and holds it only until its commit; elsewhere two statements."""
+    @contextmanager
+    def numbering(cls, case: Case, *, district_code: str, day: date) -> Iterator[None]:
+        """Insert the new ``case`` with the next number of its district and day (as
+        ``next_number`` makes it) around the writes of the block, inside the caller's
+        transaction.
+
+        On PostgreSQL the case's id is taken from its sequence first, the block writes what
+        points at the case (checked at commit: the foreign keys are deferred), and the case is
+        inserted last, in one statement with the counter's upsert: intake takes the counter's
+        row lock with its last statement and holds it only until its commit, and the case row
+        is written once (an UPDATE of it touches each of its thirty indexes again).
+        Elsewhere the case is numbered and inserted before the block."""
         if connection.vendor != "postgresql":
-            number = cls.next_number(district_code=district_code, day=day)
-            Case.objects.filter(pk=case_id).update(number=number)
-            return number
+            case.number = cls.next_number(district_code=district_code, day=day)
+            case.save(force_insert=True)
+            yield
+            return
+        table = connection.ops.quote_name(Case._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
+            (case.pk,) = cursor.fetchone()
+        yield
+        fields = Case._meta.concrete_fields
+        values = [f.get_db_prep_save(f.pre_save(case, True), connection) for f in fields]
+        number = "(SELECT %s || lpad(n.last::text, 6, '0') FROM n)"
         counter = connection.ops.quote_name(cls._meta.db_table)
-        cases = connection.ops.quote_name(Case._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"WITH n AS (INSERT INTO {counter} (district_code, day, last) VALUES (%s, %s, 1) "
                 f"ON CONFLICT (district_code, day) DO UPDATE SET last = {counter}.last + 1 "
-                f"RETURNING last) UPDATE {cases} SET number = %s || lpad(n.last::text, 6, '0') "
-                "FROM n WHERE id = %s RETURNING number",
-                [district_code, day, f"{district_code}-{day:%Y%m%d}-", case_id],
+                f"RETURNING last) INSERT INTO {table} "
+                f"({', '.join(connection.ops.quote_name(f.column) for f in fields)}) VALUES "
+                f"({', '.join(number if f.name == 'number' else '%s' for f in fields)}) "
+                "RETURNING number",
+                [
+                    district_code,
+                    day,
+                    *(
+                        f"{district_code}-{day:%Y%m%d}-" if f.name == "number" else v
+                        for f, v in zip(fields, values, strict=True)
+                    ),
+                ],
             )
-            (number,) = cursor.fetchone()
-        return number
+            (case.number,) = cursor.fetchone()
+        case._state.adding, case._state.db = False, connection.alias
 
 
 class Case(models.Model):

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases.models import Attachment, Case, CaseContact, CaseEvent, CaseNumberCounter, Category
@@ -75,6 +76,25 @@ def test_a_number_taken_by_an_intake_that_rolls_back_is_given_back():
         CaseNumberCounter.next_number(district_code="110105", day=day)
         transaction.set_rollback(True)
     assert CaseNumberCounter.next_number(district_code="110105", day=day).endswith("-000001")
+
+
+def test_intake_writes_the_case_row_once_and_takes_the_number_last(cast):
+    """The stored case is the one intake returns, field by field; on PostgreSQL it is written
+    by one INSERT, the last statement before the commit (the counter's row lock is held only
+    from there), and never updated."""
+    with CaptureQueriesContext(connection) as queries:
+        case = _create(cast.reporter, POINT_A, address="幸福路1号", photos=[photo()])
+    stored = Case.objects.get(pk=case.pk)
+    for field in Case._meta.concrete_fields:
+        assert getattr(stored, field.attname) == getattr(case, field.attname), field.name
+    assert case.events.get().case_id == case.attachments.get().case_id == case.pk
+    if connection.vendor == "postgresql":
+        sql = [q["sql"] for q in queries.captured_queries]
+        writes = [q for q in sql if 'INTO "cases_case"' in q or 'UPDATE "cases_case"' in q]
+        assert len(writes) == 1 and writes[0].startswith(
+            'WITH n AS (INSERT INTO "cases_casenumbercounter"'
+        )
+        assert sql[-2] == writes[0] and sql[-1].startswith(("COMMIT", "RELEASE SAVEPOINT"))
 
 
 def test_point_outside_every_cell_is_refused(cast):
