@@ -15,19 +15,29 @@ import copy
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cases.models import Attachment, Case, CaseEvent, CasePart, Category, Priority, Summons
+from cases.models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    CasePart,
+    CaseStatus,
+    Category,
+    Priority,
+    Summons,
+)
 from cases.models.joint import preload_joint_departments
 from cases.photos.capture import FIELDS as CAPTURE_FIELDS
 from cases.photos.capture import attach_captures
 from cases.services import MAX_DESCRIPTION
 from grids.models import Department, GridCell
-from workflows.models import Notification
+from workflows.models import Notification, NotificationKind
 from workflows.transitions import allowed_actions
 
 MB = 1024 * 1024
@@ -43,6 +53,20 @@ def _username(source: str) -> serializers.CharField:
 
 
 # --- output -----------------------------------------------------------------------------------
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class ChoiceLabelField(serializers.Field):
+    """The label of a choices field's value (``source``) in the request's language, as the
+    model's ``get_<field>_display`` gives it. Pointing a field at that method costs every row
+    DRF's inspection of the method's signature and Django's rebuilding of the choices."""
+
+    def __init__(self, choices: type[models.Choices], **kwargs) -> None:
+        self.labels = dict(choices.choices)
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value) -> str:
+        return str(self.labels.get(value, value))
 
 
 class RememberedFieldsMixin:
@@ -87,7 +111,7 @@ class CaseSerializer(RememberedFieldsMixin, serializers.ModelSerializer):
     """A case in a list. ``context["actor"]`` (a ``workflows.transitions.Actor``) is the
     requesting user's roles, loaded once per request for ``allowed_actions``."""
 
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = ChoiceLabelField(CaseStatus, source="status")
     category = serializers.CharField(source="category.code", read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True)
     cell = serializers.CharField(source="cell.full_code", read_only=True)
@@ -311,7 +335,7 @@ class CellSerializer(serializers.ModelSerializer):
 
 
 class NotificationSerializer(serializers.ModelSerializer):
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = ChoiceLabelField(NotificationKind, source="kind")
     case_number = serializers.CharField(source="case.number", read_only=True, allow_null=True)
 
     class Meta:

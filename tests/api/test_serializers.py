@@ -6,6 +6,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from django.utils import translation
 from rest_framework import serializers
 
 from cases.api import serializers as s
@@ -39,3 +40,14 @@ def test_two_serializers_alive_at_once_render_with_their_own_context(cast):
     assert staff.fields["photos"].child.root is staff
     assert "accept" in staff.data["allowed_actions"]
     assert "accept" not in handler.data["allowed_actions"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_status_label_is_the_models_own_in_the_request_language(cast, language):
+    case = Case.objects.select_related("category", "cell", "street").get(pk=new_case(cast).pk)
+    context = {"request": SimpleNamespace(user=cast.staff), "actor": Actor.of(cast.staff)}
+    with translation.override(language):
+        label = s.CaseSerializer(case, context=context).data["status_display"]
+        assert label == case.get_status_display()
+    assert ("collected" in label) == (language == "en")
