@@ -25,7 +25,13 @@ from django.http import Http404
 from gridgov.caching import ProcessCache
 from grids.geometry import degree_box, haversine_m
 from grids.models import Community, Department, GridCell, Role, Street
-from grids.selectors import TERRITORIAL_ROLES, active_assignments, territory_q
+from grids.selectors import (
+    TERRITORIAL_ROLES,
+    AssignmentRow,
+    active_assignments,
+    assignment_rows,
+    territory_q,
+)
 from grids.spatial import cell_ids_near
 from residents.models import Household, Visit
 from residents.selectors import households_served_by
@@ -152,18 +158,14 @@ def case_scope_q(user) -> Q:
     a second (the cases shared with their departments), and for field roles a second (the
     cases their merged reports joined).
     """
-    return _case_scope(user)[0]
+    return _case_scope(user, None)[0]
 
 
-def _case_scope(user) -> tuple[Q, bool]:
+def _case_scope(user, assignments: list[AssignmentRow] | None) -> tuple[Q, bool]:
     """(the scope Q, whether the user sees cases only as a field worker)."""
     if getattr(user, "is_superuser", False):
         return Q(), False
-    rows = list(
-        active_assignments(user).values_list(
-            "role", "scope", "district_id", "street_id", "community_id", "cell_id", "department_id"
-        )
-    )
+    rows = assignment_rows(user) if assignments is None else assignments
     q = territory_q(
         [row[1:6] for row in rows if row[0] in TERRITORIAL_ROLES], level_paths=_CASE_LEVEL_PATH
     )
@@ -203,10 +205,11 @@ _PEOPLE_FIELDS = ("reporter", "handler", "verifier")
 _PEOPLE = get_user_model().objects.only("id", "username", "display_name")
 
 
-def cases_visible_to(user) -> QuerySet[CaseModel]:
+def cases_visible_to(user, assignments: list[AssignmentRow] | None = None) -> QuerySet[CaseModel]:
     """The cases ``user`` may see, with what a case list shows joined (category and its major
-    class, cell, street, department, handler, verifier)."""
-    scope, field_only = _case_scope(user)
+    class, cell, street, department, handler, verifier). ``assignments``: the user's current
+    assignments as ``grids.selectors.assignment_rows``, when the caller has read them."""
+    scope, field_only = _case_scope(user, assignments)
     queryset = CaseModel.objects.filter(scope)
     if field_only:
         # A field worker's scope is an OR (their cells, or reported, or to verify) over a few

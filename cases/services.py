@@ -136,11 +136,7 @@ def _reporting_cell(
     if by is None:  # an anonymous resident: no roles (``Actor(user=None)`` is the system)
         return cell, Actor(user=AnonymousUser())
     rows = assignment_rows(by) if assignments is None else assignments
-    actor = Actor(
-        user=by,
-        roles=frozenset(row[0] for row in rows),
-        handler_departments=frozenset(row[6] for row in rows if row[0] == Role.HANDLER and row[6]),
-    )
+    actor = Actor.of(by, rows)
     if not actor.roles:
         raise ActionForbidden(
             action="create",

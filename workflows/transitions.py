@@ -19,14 +19,14 @@ an out-of-scope case is a 404 before any rule of this table is asked.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, CaseStatus
 from grids.models import Role
-from grids.selectors import active_assignments
+from grids.selectors import AssignmentRow, assignment_rows
 
 S = CaseStatus
 # Field workers who resolve on the spot and verify (a functional worker only service cases).
@@ -45,15 +45,17 @@ class Actor:
     handler_departments: frozenset[int] = frozenset()
 
     @classmethod
-    def of(cls, user) -> Actor:
+    def of(cls, user, assignments: Sequence[AssignmentRow] | None = None) -> Actor:
+        """``user``'s roles today: from ``assignments`` (their current assignments as
+        ``grids.selectors.assignment_rows``) when the caller has read them, else read here."""
         if user is None:
             return cls(user=None)
-        rows = list(active_assignments(user).values_list("role", "department_id"))
+        rows = assignment_rows(user) if assignments is None else assignments
         return cls(
             user=user,
-            roles=frozenset(role for role, _dept in rows),
+            roles=frozenset(row[0] for row in rows),
             handler_departments=frozenset(
-                dept for role, dept in rows if role == Role.HANDLER and dept
+                row[6] for row in rows if row[0] == Role.HANDLER and row[6]
             ),
         )
 

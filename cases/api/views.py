@@ -126,7 +126,7 @@ class CaseViewSet(
         if getattr(self, "swagger_fake_view", False):
             return Case.objects.none()
         # The selector joins what a list shows except the reporter, which the API shows too.
-        queryset = cases_visible_to(self.request.user)
+        queryset = cases_visible_to(self.request.user, current_assignments(self.request))
         if self.action == "retrieve":
             queryset = queryset.prefetch_related(*DETAIL_PREFETCH)
         return queryset
@@ -140,7 +140,7 @@ class CaseViewSet(
         # One Actor per request: allowed_actions then costs no query per case.
         context = super().get_serializer_context()
         if not hasattr(self, "_actor"):
-            self._actor = Actor.of(self.request.user)
+            self._actor = Actor.of(self.request.user, current_assignments(self.request))
         context["actor"] = self._actor
         return context
 

@@ -205,10 +205,9 @@ def test_create_costs_the_same_few_queries_however_many_cases_and_photos(
         assert response.json()["allowed_actions"] == ["self_resolve"]
         counts[(earlier, photos)] = len(queries)
     sql = "\n".join(q["sql"][:80] for q in queries.captured_queries)
-    # 2 reads; savepoint (a transaction outside tests), number, case, event, photos, release.
-    # SQLite has no number-counter upsert that returns the number inside the case's INSERT: the
-    # case is written first and its number set by an UPDATE after the counter's (one more).
-    base = 8 if connection.vendor == "sqlite" else 7
+    # 2 reads; savepoint (a transaction outside tests), case id (PostgreSQL) or number
+    # (elsewhere), event, photos, the case with its number (PostgreSQL) or the case, release.
+    base = 7
     assert counts == {(1, 0): base, (6, 0): base, (6, 2): base + 2}, sql
 
 
