@@ -27,7 +27,7 @@ from cases.selectors import (
     household_history,
 )
 from cases.services import set_photo_public
-from grids.access import assignment_required
+from grids.access import assignment_required, current_assignments
 from grids.models import Role
 from residents.masking import mask_email, mask_phone
 from workflows.clocks import MAX_REVIEW_DAYS, suspended_time
@@ -227,7 +227,8 @@ def photo_public(request: HttpRequest, pk: int, attachment_id: int) -> HttpRespo
 def case_list(request: HttpRequest) -> HttpResponse:
     """Cases in scope with the API's filters (status, category, cell, street, overdue,
     source, date range), newest first, 50 a page; the count stops at 10,000."""
-    filterset = CaseFilter(request.GET, queryset=cases_visible_to(request.user))
+    visible = cases_visible_to(request.user, current_assignments(request))
+    filterset = CaseFilter(request.GET, queryset=visible)
     if not filterset.is_valid():
         return render(
             request, "cases/case_list.html", {"filterset": filterset, "page": None}, status=400

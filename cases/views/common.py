@@ -20,7 +20,7 @@ from rest_framework.settings import api_settings
 from cases.api.serializers import ACTION_INPUTS
 from cases.models import Attachment, Case
 from cases.models.joint import preload_joint_departments
-from grids.access import assignment_required, current_roles
+from grids.access import assignment_required, current_assignments, current_roles
 from grids.selectors import departments_visible_to
 from workflows.transitions import ACTION_LABELS, TRANSITIONS, Actor, allowed_actions
 
@@ -28,7 +28,7 @@ from workflows.transitions import ACTION_LABELS, TRANSITIONS, Actor, allowed_act
 def actor_of(request: HttpRequest) -> Actor:
     """The user's roles, loaded once per request (``allowed_actions`` needs them per case)."""
     if not hasattr(request, "_gridgov_actor"):
-        request._gridgov_actor = Actor.of(request.user)
+        request._gridgov_actor = Actor.of(request.user, current_assignments(request))
     return request._gridgov_actor
 
 
