@@ -28,6 +28,7 @@ SCORES = {
     "report_burst": lambda e: -math.log10(max(e.get("p_adjusted", 0.0), 1e-300)),
 }
 GOALS = {0.01: 0.9, 0.001: 0.75}
+RECALL_GOAL = 0.8
 
 
 def half(value) -> str:
@@ -122,23 +123,45 @@ def measure(rule, classified, truth, history_units, set_name, part, threshold) -
 
 
 def choose_threshold(rule, classified, truth, history_units, set_name) -> float:
-    """On half A: the lowest threshold whose precision meets the goals at both base rates
-    (history false positives), else the one with the best recall × precision at 1 %."""
+    """On half A: the middle of the thresholds that meet every goal (recall and precision at
+    both base rates, history false positives), else the one with the best recall × precision
+    at 0.1 %, the middle of a run of equals. The middle, not the lowest: a threshold pressed
+    against half A's last false positive lets half B's next one through (with a handful of
+    false positives, which side of the line each falls on is chance)."""
     scores = sorted({score for *_rest, score in classified})
     step = max(1, len(scores) // 200)  # 200 candidates are plenty; each costs a pass
     candidates = [-math.inf, *scores[::step]]
-    best, best_value = -math.inf, -1.0
+    meets, values = [], []
     for t in candidates:
         m = measure(rule, classified, truth, history_units, set_name, "A", t)
         if math.isnan(m["recall"]):
             return -math.inf
-        meets = all(m[f"p_hist@{b}"] >= goal for b, goal in GOALS.items())
-        if meets:
-            return t
-        value = m["recall"] * (m["p_hist@0.01"] if not math.isnan(m["p_hist@0.01"]) else 0)
-        if value > best_value:
-            best, best_value = t, value
-    return best
+        precision = {b: m[f"p_hist@{b}"] for b in GOALS}
+        meets.append(
+            m["recall"] >= RECALL_GOAL and all(precision[b] >= goal for b, goal in GOALS.items())
+        )
+        p = precision[0.001]
+        values.append(m["recall"] * (0.0 if math.isnan(p) else p))
+    if any(meets):
+        chosen = [i for i, ok in enumerate(meets) if ok]
+    else:
+        best = max(values)
+        chosen = [i for i, v in enumerate(values) if v >= best - 1e-12]
+    return candidates[_middle_of_longest_run(chosen)]
+
+
+def _middle_of_longest_run(indexes: list[int]) -> int:
+    """The middle index of the longest run of consecutive ``indexes`` (sorted, not empty)."""
+    runs, run = [], [indexes[0]]
+    for i in indexes[1:]:
+        if i == run[-1] + 1:
+            run.append(i)
+        else:
+            runs.append(run)
+            run = [i]
+    runs.append(run)
+    longest = max(runs, key=len)
+    return longest[len(longest) // 2]
 
 
 HEADER = (

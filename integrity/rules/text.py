@@ -46,7 +46,12 @@ _SPOT_ALIASES = {
     "站台": "公交站",
     "广场": "广场",
 }
-_SPOT = re.compile(r"([东南西北])(?:门|侧|面|边)|路口|车库|垃圾站|公交站|广场|楼道|电梯|花园|菜场")
+# A side of the estate is one spot however it is said: 北门, 北侧, 北面, 北边, 北头, 北端,
+# 北那边, 靠北.
+_SPOT = re.compile(
+    r"([东南西北])(?:门|侧|面|边|头|端|那边|那头)|靠([东南西北])"
+    r"|路口|车库|垃圾站|公交站|广场|楼道|电梯|花园|菜场"
+)
 
 
 def _cn_number(text: str) -> str:
@@ -127,7 +132,7 @@ def _identifiers(text: str) -> tuple[frozenset[str], frozenset[str]]:
     spots = _canonical_spots(text)
     return (
         frozenset(_NUMBER.findall(text)),
-        frozenset(m.group(1) or m.group() for m in _SPOT.finditer(spots)),
+        frozenset(m.group(1) or m.group(2) or m.group() for m in _SPOT.finditer(spots)),
     )
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from cases.models import Category
 from integrity.models import IntegrityFlag, Rule
-from integrity.rules.text import disagreement, normalise
+from integrity.rules.text import disagreement, identifiers, normalise
 from integrity.services import run_rules
 
 from .conftest import plain_case
@@ -166,10 +166,23 @@ def test_a_different_object_at_the_same_spot_is_not_a_duplicate(cast):
         ("东门井盖", "3号楼旁井盖", "place"),
         ("东门上水井盖", "东门路灯", "object"),
         ("十二号楼井盖", "12号楼井盖", None),
+        # A side of the estate in a worker's own words: "靠北那边", "北头", "南端".
+        ("北侧井盖", "靠北那边的井盖", None),
+        ("北侧井盖", "靠南那边有个井盖", "place"),
+        ("东门井盖", "西头的井盖", "place"),
+        ("南面井盖", "北端的井盖", "place"),
     ],
 )
 def test_numbers_spots_and_objects_must_agree(a, b, why):
     assert disagreement(normalise(a), normalise(b), ["上水井盖", "路灯"]) == why
+
+
+@pytest.mark.parametrize(
+    ("text", "side"),
+    [("靠北那边井盖", "北"), ("北那边井盖", "北"), ("东头井盖", "东"), ("南端井盖", "南")],
+)
+def test_a_side_said_in_other_words_is_the_same_spot(text, side):
+    assert identifiers(normalise(text)) == (frozenset(), frozenset({side}))
 
 
 def test_a_community_named_after_a_garden_does_not_put_every_report_at_one_spot(cast):
