@@ -9,13 +9,15 @@ ran past its deadline has the overdue notice the SLA scanner would have recorded
 escalation, for an open case past twice its span), which is what 按期结案率 reads. Rows go in
 with PostgreSQL's COPY (executemany elsewhere). Bulk events carry no ``payload`` changes; the
 small demo's cases, made through the services, are the ones whose timelines replay field by
-field.
+field. A report names one of the quick-fill spots (东门, 路口 …) and lies about it: each spot
+of a cell is one place, so reports naming it gather there, as a real district's do.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import math
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from grids.geometry import degree_box
 from grids.models import Assignment, Department, GridCell, Role
 from workflows.models import NotificationKind, SlaNotice
 
@@ -35,6 +38,8 @@ from .models import Case, CaseEvent, CaseNumberCounter, Category, LimitUnit
 YEARS = 3
 BATCH = 20_000
 RECENT_DAYS = 14
+# How far from the spot a report names it lies: a report of "东门" is about the east gate.
+SPOT_SPREAD_M = 40.0
 # Calendar hours one unit of a limit takes on average (nights, weekends and holidays included).
 CALENDAR_HOURS_PER = {
     LimitUnit.WORKING_HOURS: 3.4,  # 7 working hours fill a 24 h day, 5 days fill a week
@@ -148,8 +153,32 @@ class _History:
             )
         }
         self.last_in_cell: dict[int, int] = {}
+        self.spots: dict[tuple[int, str], tuple[float, float]] = {}
         # (case, kind, version, due_at, at) of the SLA occasions the history went through
         self.notices: list[tuple] = []
+
+    def spot_at(self, cell: GridCell, spot: str) -> tuple[float, float]:
+        """Where ``spot`` of ``cell`` is: a fixed point of the cell's middle (its east gate is
+        one place), drawn once per cell and spot from their own seed."""
+        key = (cell.pk, spot)
+        if key not in self.spots:
+            rng = random.Random(f"{cell.pk}:{spot}")
+            self.spots[key] = (
+                rng.uniform(cell.min_lon, cell.max_lon) * 0.4 + (cell.min_lon + cell.max_lon) * 0.3,
+                rng.uniform(cell.min_lat, cell.max_lat) * 0.4 + (cell.min_lat + cell.max_lat) * 0.3,
+            )
+        return self.spots[key]
+
+    def near(self, cell: GridCell, spot: str) -> dict[str, float]:
+        """A report's point: where the spot it names is, give or take ``SPOT_SPREAD_M`` (the
+        problem is somewhere about the gate, and the phone's fix scatters)."""
+        lon, lat = self.spot_at(cell, spot)
+        dlon, dlat = degree_box(lat, SPOT_SPREAD_M * math.sqrt(self.rng.random()))
+        angle = self.rng.uniform(0, 2 * math.pi)
+        return {
+            "lon": round(lon + dlon * math.cos(angle), 6),
+            "lat": round(lat + dlat * math.sin(angle), 6),
+        }
 
     def number(self, created: datetime) -> str:
         day = timezone.localtime(created).strftime("%Y%m%d")
@@ -182,14 +211,7 @@ class _History:
             "category_id": cat.id,
             "priority": cat.priority,
             "source": "patrol",
-            "lon": round(
-                rng.uniform(cell.min_lon, cell.max_lon) * 0.4 + (cell.min_lon + cell.max_lon) * 0.3,
-                6,
-            ),
-            "lat": round(
-                rng.uniform(cell.min_lat, cell.max_lat) * 0.4 + (cell.min_lat + cell.max_lat) * 0.3,
-                6,
-            ),
+            **self.near(cell, spot),
             "address": "",
             "cell_id": cell.pk,
             "street_id": street_id,

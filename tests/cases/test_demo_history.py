@@ -50,3 +50,22 @@ def test_every_open_overdue_case_has_its_notices(history):
         )
         assert K.OVERDUE in kinds, case.pk
         assert (K.ESCALATION in kinds) == (case.escalation_level == 2), case.pk
+
+
+def test_reports_naming_one_spot_of_a_cell_gather_about_one_place(history):
+    """A real district's "东门" is one gate: the quick-fill reports naming it lie about it, so
+    the same phrase at one spot is common and the integrity rules are measured on that."""
+    from cases.demo import SPOTS
+    from cases.demo_history import SPOT_SPREAD_M
+    from grids.geometry import haversine_m
+
+    places: dict[tuple, list[tuple[float, float]]] = {}
+    for cell_id, title, lon, lat in Case.objects.values_list("cell_id", "title", "lon", "lat"):
+        spot = next((s for s in SPOTS if s in title), None)
+        if spot:
+            places.setdefault((cell_id, spot), []).append((lon, lat))
+    assert len(places) == 2 * len(SPOTS)
+    for key, points in places.items():
+        assert len(points) >= 10, key
+        farthest = max(haversine_m(*a, *b) for a in points for b in points)
+        assert farthest <= 2 * SPOT_SPREAD_M + 1, key
