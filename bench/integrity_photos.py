@@ -81,9 +81,10 @@ def fingerprinted(name: str, data: bytes) -> Photo:
     started = time.perf_counter()
     fields = fingerprint(data)
     photo = Photo(name, data, hash_s=time.perf_counter() - started, sha256=fields["sha256"])
-    photo.features = photo_features.unpack(fields["features"])
-    photo.variants = unpack_hashes(fields["variants"])
     photo.phash = np.array([to_unsigned(fields["phash"])], dtype=np.uint64)
+    if fields["informative"]:  # blank or flat photos are never compared by the rule
+        photo.features = photo_features.unpack(fields["features"])
+        photo.variants = unpack_hashes(fields["variants"])
     return photo
 
 
@@ -93,6 +94,8 @@ def compare_all(query: Query) -> None:
 
     started = time.perf_counter()
     for other in query.candidates:
+        if query.photo.features is None or other.features is None:
+            continue  # an uninformative photo: the rule never compares it
         distance = hash_distance(query.photo, other)
         figures = compare_pair(query.photo.features, other.features, distance)
         if figures:
@@ -105,6 +108,8 @@ def hash_distance(photo: Photo, other: Photo) -> int:
     rule's prefilter)."""
     import numpy as np
 
+    if photo.variants is None or other.features is None:
+        return 64  # an uninformative photo is never a candidate
     return int(np.min(np.bitwise_count(other.phash ^ photo.variants)))
 
 
