@@ -49,13 +49,14 @@ improbable first.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Q
+import numpy as np
 
 from cases.models import Case, CaseStatus, Category
 from grids.geometry import degree_box, haversine_m
-from grids.models import Community, Street
+from grids.models import Community, GridCell, Street
 
 from ..conf import hours, setting
 from ..models import Rule
@@ -77,6 +78,10 @@ _FIELDS = (
     "duplicate_of_id",
 )
 
+
+# How many reports' worth the district's share of a place weighs against the reports around a
+# case: with 30 reports around, a place none of them names is still not taken for unnamed.
+PLACE_PRIOR_REPORTS = 10
 
 # A phone's fix scatters about this much: two reports closer than this are "at one spot" and
 # no closer one is more telling. Two reports within the hour are as telling as an hour apart.
@@ -162,21 +167,24 @@ def near_duplicates(window: Window) -> list[FlagDraft]:
     max_chance = float(setting("INTEGRITY_DUPLICATE_MAX_CHANCE"))
     rate_radius = float(setting("INTEGRITY_DUPLICATE_RATE_RADIUS_M"))
     rate_days = float(setting("INTEGRITY_DUPLICATE_RATE_DAYS"))
-    nearby = _reports_nearby([case for case, _m in found], radius=rate_radius, days=rate_days)
     shares = _Shares(pool, names, major, wording=ProperNames(places))
+    around = _neighbourhoods(
+        [case for case, _m in found], radius=rate_radius, days=rate_days, places=shares.places_of
+    )
     drafts = []
     for case, candidates in found:
+        here = around[case["id"]]
         matches = []
         for other, match in candidates:
-            why = shares.of(case, other)
+            why = shares.of(case, other, here)
             gap = max(case["created_at"] - other["created_at"], MIN_GAP) / timedelta(days=rate_days)
             near = max(match["distance_m"], GPS_SCATTER_M) / rate_radius
-            chance = (nearby[case["id"]] + 1) * why["share"] * near**2 * gap
+            chance = (here.filer + 1) * why["share_here"] * near**2 * gap
             if chance <= max_chance:
                 matches.append(
                     match
                     | why
-                    | {"filer_reports_nearby": nearby[case["id"]], "chance": float(f"{chance:.3g}")}
+                    | {"filer_reports_nearby": here.filer, "chance": float(f"{chance:.3g}")}
                 )
         if not matches:
             continue
@@ -242,34 +250,61 @@ def _match(case, other, corpus, objects, limits) -> dict | None:
     }
 
 
-def _reports_nearby(cases: list[dict], *, radius: float, days: float) -> dict[int, int]:
-    """For each case: how many other reports its filer (worker, or cell for reports without
-    an account) filed within ``radius`` metres of it in the ``days`` before it. One query."""
-    workers = sorted({c["reporter_id"] for c in cases if c["reporter_id"]})
-    cells = sorted({c["cell_id"] for c in cases if not c["reporter_id"]})
+@dataclass
+class _Here:
+    """The reports within the rate radius of a case in the days before it: how many its filer
+    made, how many everyone made, and how many of those name each place."""
+
+    filer: int = 0
+    reports: int = 0
+    places: Counter = field(default_factory=Counter)
+
+
+def _neighbourhoods(cases: list[dict], *, radius: float, days: float, places) -> dict[int, _Here]:
+    """``_Here`` for each case: everyone's reports (any status) within ``radius`` metres of it in
+    the ``days`` before it, read from the cells that reach that close. ``places(row)`` gives
+    the places a report names. One query for the cells, one for the reports."""
+    dlon, dlat = degree_box(cases[0]["lat"], radius)
+    cells = list(GridCell.objects.values_list("id", "min_lon", "max_lon", "min_lat", "max_lat"))
+    boxes = np.array([c[1:] for c in cells], dtype=float)
+    ids = np.array([c[0] for c in cells])
+    wanted: set[int] = {c["cell_id"] for c in cases if c["cell_id"]}
+    for case in cases:
+        reach = (
+            (boxes[:, 0] <= case["lon"] + dlon)
+            & (boxes[:, 1] >= case["lon"] - dlon)
+            & (boxes[:, 2] <= case["lat"] + dlat)
+            & (boxes[:, 3] >= case["lat"] - dlat)
+        )
+        wanted.update(int(i) for i in ids[reach])
     lookback = timedelta(days=days)
     rows = Case.objects.filter(
-        Q(reporter_id__in=workers) | Q(reporter__isnull=True, cell_id__in=cells),
+        cell_id__in=sorted(wanted),
         created_at__gte=min(c["created_at"] for c in cases) - lookback,
         created_at__lt=max(c["created_at"] for c in cases),
-    ).values("id", "reporter_id", "cell_id", "lon", "lat", "created_at")
-    by_filer: dict[tuple, list[dict]] = defaultdict(list)
+    ).values("id", "reporter_id", "cell_id", "lon", "lat", "created_at", "title", "description")
+    buckets: dict[tuple[int, int], list[dict]] = defaultdict(list)
     for row in rows.iterator(chunk_size=20_000):
-        by_filer[_filer(row)].append(row)
-    dlon, dlat = degree_box(cases[0]["lat"], radius)
-    counts = {}
+        buckets[int(row["lon"] // dlon), int(row["lat"] // dlat)].append(row)
+    around = {}
     for case in cases:
+        here = around[case["id"]] = _Here()
         since = case["created_at"] - lookback
-        counts[case["id"]] = sum(
-            1
-            for row in by_filer[_filer(case)]
-            if row["id"] != case["id"]
-            and since <= row["created_at"] < case["created_at"]
-            and abs(row["lon"] - case["lon"]) <= dlon
-            and abs(row["lat"] - case["lat"]) <= dlat
-            and haversine_m(case["lon"], case["lat"], row["lon"], row["lat"]) <= radius
-        )
-    return counts
+        bx, by = int(case["lon"] // dlon), int(case["lat"] // dlat)
+        for ix in (bx - 1, bx, bx + 1):
+            for iy in (by - 1, by, by + 1):
+                for row in buckets.get((ix, iy), ()):
+                    if (
+                        row["id"] == case["id"]
+                        or not since <= row["created_at"] < case["created_at"]
+                        or haversine_m(case["lon"], case["lat"], row["lon"], row["lat"]) > radius
+                    ):
+                        continue
+                    here.reports += 1
+                    here.places.update(places(row))
+                    if _filer(row) == _filer(case):
+                        here.filer += 1
+    return around
 
 
 class _Shares:
@@ -286,13 +321,17 @@ class _Shares:
         self.total = len(pool)
         self.kinds: Counter = Counter()
         self.places: Counter = Counter()
+        self.named: Counter = Counter()  # reports naming each place, whatever their kind
         self.phrases: Counter = Counter()
+        self._read: dict[str, frozenset[str]] = {}
         for row in pool:
             row["phrase"] = wording.cut(row["text"])
             self.phrases[row["phrase"]] += 1
             kinds = (("category", row["category_id"]), ("class", self._class(row)))
             self.kinds.update(kinds)
-            for place in self._places(row):
+            named = self._places(row)
+            self.named.update(named)
+            for place in named:
                 self.places.update((*kind, place) for kind in kinds)
 
     def _class(self, row: dict) -> int:
@@ -302,9 +341,24 @@ class _Shares:
         numbers, spots = self.names.identifiers(row["text"])
         return numbers | spots
 
-    def of(self, case: dict, other: dict) -> dict:
+    def places_of(self, row: dict) -> frozenset[str]:
+        """The places a report's title and description name (read once per wording)."""
+        raw = f"{row['title']}{row['description']}"
+        if raw not in self._read:
+            self._read[raw] = self._places({"text": normalise(raw)})
+        return self._read[raw]
+
+    def of(self, case: dict, other: dict, here: _Here) -> dict:
         """The share of the span's reports, ``case`` left out, that agree with ``case`` as
-        much as ``other`` does, and on what ("phrase", "place" or "kind")."""
+        much as ``other`` does, and on what ("phrase", "place" or "kind"); and that share
+        where the two were filed (``share_here``).
+
+        A place is named more often where it is: a report by the east gate says "东门" far
+        more often than the district's reports do. So the share of reports naming it is read
+        from the reports around the case as well — everyone's in the rate radius and days,
+        the pair left out — drawn towards the district's share by ``PLACE_PRIOR_REPORTS``
+        reports' worth (a few reports around say little), and the district's share of the
+        kind of report naming it is scaled by how much more often it is named here."""
         if case["category_id"] == other["category_id"]:
             kind = ("category", other["category_id"])
         else:
@@ -315,9 +369,29 @@ class _Shares:
             by, count = "place", min(self.places[(*kind, p)] for p in shared)
         if case["phrase"] == other["phrase"] and self.phrases[case["phrase"]] <= count:
             by, count = "phrase", self.phrases[case["phrase"]]
-        return {
+        share = max(count - 1, 1) / max(self.total - 1, 1)
+        found = {
             "agree_on": by,
             "shared_places": shared,
             "agreeing_reports": count - 1,
-            "share": float(f"{max(count - 1, 1) / max(self.total - 1, 1):.3g}"),
+            "share": float(f"{share:.3g}"),
+            "share_here": float(f"{share:.3g}"),
+        }
+        if by == "kind" or not shared:
+            return found
+        # The place the agreement rests on: the least named of those both name.
+        place = min(shared, key=lambda p: (self.named[p], p))
+        district = max(self.named[place] - 1, 1) / max(self.total - 1, 1)
+        naming, reports = max(here.places[place] - 1, 0), max(here.reports - 1, 0)
+        local = (naming + PLACE_PRIOR_REPORTS * district) / (reports + PLACE_PRIOR_REPORTS)
+        factor = local / district
+        return found | {
+            "share_here": float(f"{share * factor:.3g}"),
+            "place_here": {
+                "place": place,
+                "naming": naming,
+                "reports": reports,
+                "district_share": float(f"{district:.3g}"),
+                "factor": round(factor, 2),
+            },
         }

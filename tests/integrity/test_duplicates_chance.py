@@ -86,6 +86,40 @@ def test_the_same_words_filed_again_hours_later_at_one_spot_are_flagged(district
     assert "21 other reports within 50 m of here in the 90 days before" in page
 
 
+def test_the_same_words_at_a_gate_where_every_report_is_are_weighed_by_how_often_it_is_named_there(
+    district, client
+):
+    """The east gate is where the estate's problems are: sixty reports by the other worker
+    within 30 m of it in the months before, all naming 东门. A gate named in most reports
+    around is met again by chance far more often than the district's share says."""
+    for i in range(60):
+        code = list(KINDS)[i % len(KINDS)]
+        quick_fill(
+            district,
+            hours_ago=24 * (9 + i),
+            spot="东门",
+            code=code,
+            by=district.worker_b,
+            dx_m=i % 30,
+        )
+    quick_fill(district, hours_ago=9, spot="东门")
+    again = quick_fill(district, hours_ago=2, spot="东门", dx_m=3)
+
+    scan()
+
+    assert flagged() == set()
+    quick_fill(district, hours_ago=9, spot="北侧", dx_m=1)
+    refile = quick_fill(district, hours_ago=2, spot="北侧", dx_m=4)
+    scan()
+    assert flagged() == {refile.pk}  # a spot seldom named here is weighed as before
+    here = IntegrityFlag.objects.get(case=refile).evidence["matches"][0]["place_here"]
+    assert here["place"] == "北" and here["naming"] == 4 and here["reports"] == 82
+    assert again.pk not in flagged()
+    client.force_login(district.staff)
+    page = client.get("/integrity/").content.decode()
+    assert "4 of the 82 reports within 50 m of here in the 90 days before name it" in page
+
+
 def test_a_worker_who_never_reports_at_the_corner_refiling_it_a_day_later_is_flagged(district):
     quick_fill(district, hours_ago=30, spot="东门")
     refile = quick_fill(district, hours_ago=2, spot="东门", by=district.worker_b, dx_m=12)
