@@ -309,22 +309,26 @@ def main() -> None:
             f"{close / len(copies):.3f} of copies keep a pHash within "
             f"{setting('INTEGRITY_PHOTO_CANDIDATE_DISTANCE')} bits"
         )
+        from scipy.stats import beta
+
         n = s["negatives"]
-        upper = 3 / n  # the "rule of three": 95 % upper bound on a rate seen 0 times in n
+        # One-sided 95 % (Clopper–Pearson) upper bound on the rate of s["fp"] seen in n; for
+        # none seen it is the "rule of three", 3 / n.
+        upper = float(beta.ppf(0.95, s["fp"] + 1, n - s["fp"]))
         print(
             f"\n(c) precision at base rates (test half, recall {s['recall']:.3f}, "
             f"{s['fp']} false flags in {n} ordinary photos incl. hard controls):"
         )
         for rate in (0.01, 0.001):
             point = at_base_rate(s["recall"], s["fpr"], rate)
-            bound = at_base_rate(s["recall"], max(s["fpr"], upper), rate)
+            bound = at_base_rate(s["recall"], upper, rate)
             print(
                 f"  {rate:.1%}: {point:.3f} (point estimate); {bound:.3f} with the false-positive "
-                f"rate at its 95 % upper bound {max(s['fpr'], upper):.4f}"
+                f"rate at its 95 % upper bound {upper:.4f}"
             )
         print(
             f"  false positives per 10,000 ordinary photos: {s['fpr'] * 10_000:.0f} "
-            f"(95 % upper bound {max(s['fpr'], upper) * 10_000:.0f})"
+            f"(95 % upper bound {upper * 10_000:.0f})"
         )
     hash_s = [p.hash_s for p in photos.values()]
     match_s = [q.match_s / max(1, len(q.candidates)) for q in queries + today]
