@@ -845,7 +845,9 @@ def score_flags(*, truths, controls, adversarial, in_window, days, rules) -> Non
         if not truth.fakes["planted"] and not truth.fakes["adversarial"]:
             continue
         flags = list(
-            IntegrityFlag.objects.filter(rule=rule).values("case_id", "subject_id", "evidence")
+            IntegrityFlag.objects.filter(rule=rule).values(
+                "case_id", "subject_id", "evidence", "related_case_ids"
+            )
         )
         units = worker_units if rule == Rule.REPORT_BURST else case_units
         classified = classify(rule, flags, truth, planted_ids)

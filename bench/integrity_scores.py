@@ -79,10 +79,29 @@ def classify(
                 kind, where = "control", name
         if kind == "history" and rule != "report_burst" and flag["case_id"] in planted_ids:
             kind = "other"
+        value = score(flag["evidence"])
         if kind == "history":
             key = flag["subject_id"] if rule == "report_burst" else flag["case_id"]
-        out.append((kind, where, key, score(flag["evidence"])))
+            if rule == "report_burst":
+                value = _history_burst_score(flag, planted_ids)
+        out.append((kind, where, key, value))
     return out
+
+
+def _history_burst_score(flag: dict, planted_ids: frozenset[int]) -> float:
+    """A burst flag on an ordinary worker, scored on their ordinary reports alone: the cases
+    planted for the other rules (a refile, a verified case) are filed by the cells' workers
+    too, and can tip a worker's chance stretch over the line — the seeded history did not
+    flag it, the bench's additions did. The stretch's count less its planted cases, against
+    the same expectation and the same number of stretches tested."""
+    from scipy.stats import poisson
+
+    e = flag["evidence"]
+    planted = sum(i in planted_ids for i in (flag["case_id"], *flag.get("related_case_ids", ())))
+    if not planted:
+        return SCORES["report_burst"](e)
+    p = poisson.sf(e["reports_in_window"] - planted - 1, e["expected_in_window"])
+    return -math.log10(max(min(1.0, p * e["stretches_tested"]), 1e-300))
 
 
 def _half_of(rule: str, key) -> str:
