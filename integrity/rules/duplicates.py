@@ -36,7 +36,10 @@ to file that close to the earlier one (at least the GPS scatter, 5 m) and that s
 - ``share``: the share of the span's reports (this one left out) that are of the earlier
   one's kind (its sub-category, or the major class for a sibling) and name the place both
   name — or, when the two read word for word alike (names cut out), that read so: a phrase
-  hundreds of reports use is weak evidence, a wording only these two share is strong.
+  hundreds of reports use is weak evidence, a wording only these two share is strong. Where
+  the agreement rests on a place, the share is scaled by how much more (or less) often that
+  place is named around here — everyone's reports within R in the T days before, the pair
+  left out — than in the district (``_Shares.of``): the reports by an east gate name it.
 
 A pair is flagged when ``chance`` is at most ``INTEGRITY_DUPLICATE_MAX_CHANCE``.
 
