@@ -147,7 +147,8 @@ def choose_threshold(rule, classified, truth, history_units, set_name) -> float:
     at 0.1 %, the middle of a run of equals. The middle, not the lowest: a threshold pressed
     against half A's last false positive lets half B's next one through (with a handful of
     false positives, which side of the line each falls on is chance)."""
-    scores = sorted({score for *_rest, score in classified})
+    # Candidates from half A's own scores: half B's must not move the line it is judged by.
+    scores = sorted({score for _k, _w, key, score in classified if _half_of(rule, key) == "A"})
     step = max(1, len(scores) // 200)  # 200 candidates are plenty; each costs a pass
     candidates = [-math.inf, *scores[::step]]
     meets, values = [], []

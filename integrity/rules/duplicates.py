@@ -261,6 +261,7 @@ class _Here:
     filer: int = 0
     reports: int = 0
     places: Counter = field(default_factory=Counter)
+    ids: set[int] = field(default_factory=set)
 
 
 def _neighbourhoods(cases: list[dict], *, radius: float, days: float, places) -> dict[int, _Here]:
@@ -304,6 +305,7 @@ def _neighbourhoods(cases: list[dict], *, radius: float, days: float, places) ->
                     ):
                         continue
                     here.reports += 1
+                    here.ids.add(row["id"])
                     here.places.update(places(row))
                     if _filer(row) == _filer(case):
                         here.filer += 1
@@ -354,7 +356,8 @@ class _Shares:
     def of(self, case: dict, other: dict, here: _Here) -> dict:
         """The share of the span's reports, ``case`` left out, that agree with ``case`` as
         much as ``other`` does, and on what ("phrase", "place" or "kind"); and that share
-        where the two were filed (``share_here``).
+        where the two were filed (``share_here``), when the two name a place (in the same
+        words or not).
 
         A place is named more often where it is: a report by the east gate says "东门" far
         more often than the district's reports do. So the share of reports naming it is read
@@ -367,9 +370,11 @@ class _Shares:
         else:
             kind = ("class", self._class(other))
         shared = sorted(self._places(case) & self._places(other))
-        by, count = "kind", self.kinds[kind]
+        by, count, place = "kind", self.kinds[kind], None
         if shared:
-            by, count = "place", min(self.places[(*kind, p)] for p in shared)
+            # The place the agreement rests on: the one the fewest reports of the kind name.
+            place = min(shared, key=lambda p: (self.places[(*kind, p)], p))
+            by, count = "place", self.places[(*kind, place)]
         if case["phrase"] == other["phrase"] and self.phrases[case["phrase"]] <= count:
             by, count = "phrase", self.phrases[case["phrase"]]
         share = max(count - 1, 1) / max(self.total - 1, 1)
@@ -380,12 +385,12 @@ class _Shares:
             "share": float(f"{share:.3g}"),
             "share_here": float(f"{share:.3g}"),
         }
-        if by == "kind" or not shared:
+        if place is None:
             return found
-        # The place the agreement rests on: the least named of those both name.
-        place = min(shared, key=lambda p: (self.named[p], p))
-        district = max(self.named[place] - 1, 1) / max(self.total - 1, 1)
-        naming, reports = max(here.places[place] - 1, 0), max(here.reports - 1, 0)
+        # The pair left out on both sides: of the district's reports and of those around.
+        district = max(self.named[place] - 2, 1) / max(self.total - 2, 1)
+        left = int(other["id"] in here.ids)
+        naming, reports = here.places[place] - left, here.reports - left
         local = (naming + PLACE_PRIOR_REPORTS * district) / (reports + PLACE_PRIOR_REPORTS)
         factor = local / district
         return found | {

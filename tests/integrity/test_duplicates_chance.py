@@ -117,7 +117,7 @@ def test_the_same_words_at_a_gate_where_every_report_is_are_weighed_by_how_often
     assert again.pk not in flagged()
     client.force_login(district.staff)
     page = client.get("/integrity/").content.decode()
-    assert "4 of the 82 reports within 50 m of here in the 90 days before name it" in page
+    assert "4 of the 82 reports within 50 m of here in the 90 days before name “北”" in page
 
 
 def test_a_worker_who_never_reports_at_the_corner_refiling_it_a_day_later_is_flagged(district):
