@@ -280,8 +280,12 @@ class CaseLeftScope(Http404):
         self.status = status
 
 
-def get_case_for(user, case_id: int, *, for_update: bool = False) -> CaseModel:
+def get_case_for(
+    user, case_id: int, *, for_update: bool = False, assignments: list[AssignmentRow] | None = None
+) -> CaseModel:
     """The case ``case_id`` if ``user`` may see it, else ``Http404`` (also for a missing id).
+    ``assignments``: the user's current assignment rows, when the caller has read them (a
+    page's gate has: ``grids.access.current_assignments``); not used with ``for_update``.
 
     ``for_update`` locks the case row (only that row: ``of=("self",)``) for a transition and
     joins nothing, so the lock never spans territory rows. Call it inside a transaction. If
@@ -290,7 +294,7 @@ def get_case_for(user, case_id: int, *, for_update: bool = False) -> CaseModel:
     """
     if not for_update:
         try:
-            return cases_visible_to(user).get(pk=case_id)
+            return cases_visible_to(user, assignments).get(pk=case_id)
         except CaseModel.DoesNotExist:
             raise Http404("No case matches the given query.") from None
     in_scope = CaseModel.objects.filter(case_scope_q(user), pk=case_id)

@@ -194,7 +194,7 @@ class CaseViewSet(
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def events(self, request: Request, pk: str) -> Response:
         """The case's timeline, oldest first."""
-        case = get_case_for(request.user, int(pk))
+        case = get_case_for(request.user, int(pk), assignments=current_assignments(request))
         return Response(s.CaseEventSerializer(case_events(case), many=True).data)
 
     @extend_schema(

@@ -21,7 +21,7 @@ from cases.api.exceptions import validation_detail
 from cases.api.serializers import ACTION_INPUTS
 from cases.models import Case
 from cases.selectors import department_suggestions, get_case_for
-from grids.access import assignment_required
+from grids.access import assignment_required, current_assignments
 from workflows.errors import WorkflowError
 from workflows.services import SERVICES, accept_and_dispatch_case
 from workflows.transitions import ACTION_LABELS
@@ -103,7 +103,8 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return redirect("case-page", pk=case.pk)
     if in_queue:
         return render(request, "cases/_queue_done.html", {"case": case, "done": done})
-    case = get_case_for(request.user, pk)  # reloaded with what the panel shows
+    # reloaded with what the panel shows
+    case = get_case_for(request.user, pk, assignments=current_assignments(request))
     return render(request, "cases/_case_panel.html", case_context(request, case, done=done))
 
 
@@ -113,7 +114,7 @@ def _refused(
     """Show why, in place: the queue item or the case panel with the refusal on top."""
     if refused.status == 404:
         raise Http404("no such case")
-    case = get_case_for(request.user, pk)
+    case = get_case_for(request.user, pk, assignments=current_assignments(request))
     context = {"refusal": refused.message, "errors": refused.errors, "failed_action": action}
     if in_queue and request.htmx:
         (case,) = with_actions(request, [case])

@@ -164,7 +164,7 @@ def _contact(case: Case) -> dict | None:
 @assignment_required
 def case_page(request: HttpRequest, pk: int) -> HttpResponse:
     """The case; opening it reads the user's notices about it (the inbox links here)."""
-    case = get_case_for(request.user, pk)
+    case = get_case_for(request.user, pk, assignments=current_assignments(request))
     mark_case_read(user=request.user, case_id=case.pk)
     return render(request, "cases/case_page.html", case_context(request, case))
 
@@ -217,7 +217,7 @@ def photo_public(request: HttpRequest, pk: int, attachment_id: int) -> HttpRespo
         raise PermissionDenied(str(exc)) from exc
     except ValidationError as exc:
         return HttpResponse(" ".join(exc.messages), status=400)
-    case = get_case_for(request.user, pk)
+    case = get_case_for(request.user, pk, assignments=current_assignments(request))
     if request.htmx:
         return render(request, "cases/_case_panel.html", case_context(request, case))
     return redirect("case-page", pk=pk)

@@ -253,3 +253,18 @@ def test_a_photo_is_served_in_scope_and_a_lost_file_is_404_not_500(cast, as_user
     assert b"".join(response.streaming_content).startswith(b"\xff\xd8\xff")
     stored.file.storage.delete(stored.file.name)
     assert client.get(url).status_code == 404
+
+
+def test_a_case_page_and_its_timeline_read_the_users_assignments_once(cast, as_user):
+    """The gate reads the user's assignments; the case's scope, the allowed actions and the
+    API's timeline reuse those rows instead of reading them again."""
+    case = case_in(cast, CaseStatus.FEEDBACK)
+    for user in (cast.staff, cast.reporter, cast.handler):
+        client = as_user(user)
+        for url in (reverse("case-page", args=[case.pk]), f"/api/v1/cases/{case.pk}/events/"):
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(url).status_code == 200
+            reads = [
+                q["sql"] for q in ctx.captured_queries if 'FROM "grids_assignment"' in q["sql"]
+            ]
+            assert len(reads) == 1, (user, url, reads)
