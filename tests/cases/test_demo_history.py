@@ -60,9 +60,13 @@ def test_reports_naming_one_spot_of_a_cell_gather_about_one_place(history):
     from grids.geometry import haversine_m
 
     places: dict[tuple, list[tuple[float, float]]] = {}
-    for cell_id, title, lon, lat in Case.objects.values_list("cell_id", "title", "lon", "lat"):
-        spot = next((s for s in SPOTS if s in title), None)
-        if spot:
+    rows = Case.objects.values_list(
+        "cell_id", "title", "lon", "lat", "cell__community__name", "category__name"
+    )
+    for cell_id, title, lon, lat, community, category in rows:
+        # community + spot + category ("…南门公交站亭" names 南门, not 公交站)
+        spot = title.removeprefix(community).removesuffix(category)
+        if spot in SPOTS:
             places.setdefault((cell_id, spot), []).append((lon, lat))
     assert len(places) == 2 * len(SPOTS)
     for key, points in places.items():
