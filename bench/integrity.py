@@ -62,7 +62,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import math
 import os
 import random
 import shutil
@@ -364,28 +363,27 @@ def plant_near_duplicates(p: Planter, truth: set, controls: set) -> None:
             description = description[:i] + p.rng.choice("请需急速") + description[i + 1 :]
         return title, description
 
-    def offset(h: dict, metres: float) -> tuple[float, float]:
-        angle = p.rng.uniform(0, 2 * math.pi)
-        dlat = metres * math.sin(angle) / 111_195
-        dlon = metres * math.cos(angle) / (111_195 * math.cos(math.radians(h["lat"])))
-        return round(h["lon"] + dlon, 6), round(h["lat"] + dlat, 6)
+    from integrity_fakes import offset
 
     from cases.models import Case
+
+    def away(h: dict, metres: float) -> tuple[float, float]:
+        return offset(p.rng, h["lon"], h["lat"], metres)
 
     for kind, count in (("dup", N), ("ctl-dup", N)):
         for i in range(count):
             h = p.take()
             if kind == "dup":
                 at = h["created_at"] + timedelta(hours=p.rng.uniform(1, 72))
-                lon, lat = offset(h, p.rng.uniform(3, 25))
+                lon, lat = away(h, p.rng.uniform(3, 25))
                 title, description = copy_text(h, i % 3)
             elif i % 2:
                 at = h["created_at"] + timedelta(hours=p.rng.uniform(1, 72))
-                lon, lat = offset(h, p.rng.uniform(60, 300))
+                lon, lat = away(h, p.rng.uniform(60, 300))
                 title, description = h["title"], h["description"]
             else:
                 at = h["created_at"] + timedelta(days=p.rng.uniform(8, 14))
-                lon, lat = offset(h, p.rng.uniform(3, 25))
+                lon, lat = away(h, p.rng.uniform(3, 25))
                 title, description = h["title"], h["description"]
             case = Case(
                 number=p.number(kind),

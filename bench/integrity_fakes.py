@@ -100,10 +100,10 @@ def reworded(rng, *, spot: str, name: str, family: str) -> tuple[str, str]:
 
 
 def offset(rng, lon: float, lat: float, metres: float) -> tuple[float, float]:
-    angle = rng.uniform(0, 2 * math.pi)
-    dlat = metres * math.sin(angle) / 111_195
-    dlon = metres * math.cos(angle) / (111_195 * math.cos(math.radians(lat)))
-    return round(lon + dlon, 6), round(lat + dlat, 6)
+    """``metres`` from the point in a random direction."""
+    from grids.geometry import moved
+
+    return moved(lon, lat, metres, rng.uniform(0, 2 * math.pi))
 
 
 def plant_refiled_reports(p, plant_cls, n: int, truth: set, controls: set) -> None:

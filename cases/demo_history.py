@@ -28,7 +28,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from grids.geometry import degree_box
+from grids.geometry import moved
 from grids.models import Assignment, Department, GridCell, Role
 from workflows.models import NotificationKind, SlaNotice
 
@@ -172,13 +172,9 @@ class _History:
     def near(self, cell: GridCell, spot: str) -> dict[str, float]:
         """A report's point: where the spot it names is, give or take ``SPOT_SPREAD_M`` (the
         problem is somewhere about the gate, and the phone's fix scatters)."""
-        lon, lat = self.spot_at(cell, spot)
-        dlon, dlat = degree_box(lat, SPOT_SPREAD_M * math.sqrt(self.rng.random()))
-        angle = self.rng.uniform(0, 2 * math.pi)
-        return {
-            "lon": round(lon + dlon * math.cos(angle), 6),
-            "lat": round(lat + dlat * math.sin(angle), 6),
-        }
+        metres = SPOT_SPREAD_M * math.sqrt(self.rng.random())
+        lon, lat = moved(*self.spot_at(cell, spot), metres, self.rng.uniform(0, 2 * math.pi))
+        return {"lon": lon, "lat": lat}
 
     def number(self, created: datetime) -> str:
         day = timezone.localtime(created).strftime("%Y%m%d")

@@ -139,6 +139,14 @@ def haversine_array(lon1, lat1, lon2, lat2) -> np.ndarray:
     return 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(h)))
 
 
+def moved(lon: float, lat: float, metres: float, bearing: float) -> tuple[float, float]:
+    """The point ``metres`` from ``(lon, lat)`` towards ``bearing`` (radians, counter-clockwise
+    from east), rounded to 6 decimals (~0.1 m) as points are stored; for the short distances
+    of a phone's scatter or a spot's surroundings."""
+    dlon, dlat = degree_box(lat, metres)
+    return round(lon + dlon * math.cos(bearing), 6), round(lat + dlat * math.sin(bearing), 6)
+
+
 def degree_box(lat: float, metres: float) -> tuple[float, float]:
     """``(dlon, dlat)``: the half-sides in degrees of a square of ``2 × metres`` around a point
     at latitude ``lat`` (longitude widened by 1/cos(lat), clamped near the poles)."""

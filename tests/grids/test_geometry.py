@@ -73,3 +73,12 @@ def test_a_good_cell_passes(territory):
     GridCell(
         community=territory.community1, code="002", name="B2", geometry=grid_box(1, 0)
     ).full_clean()
+
+
+@pytest.mark.parametrize("metres", [3.0, 25.0, 300.0])
+@pytest.mark.parametrize("bearing", [0.0, 1.0, 2.5, 4.0, 5.9])
+def test_a_point_moved_lies_that_far_away(metres, bearing):
+    from grids.geometry import haversine_m, moved
+
+    lon, lat = moved(116.405, 39.915, metres, bearing)
+    assert haversine_m(116.405, 39.915, lon, lat) == pytest.approx(metres, abs=0.2)
