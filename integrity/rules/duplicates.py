@@ -138,7 +138,9 @@ def near_duplicates(window: Window) -> list[FlagDraft]:
     by_id = {row["id"]: row for row in pool}
 
     # Buckets of one radius: a case's neighbours are in its bucket or the eight around it.
-    dlon, dlat = degree_box(new[0]["lat"], radius)
+    # Buckets at least a radius wide at the batch's widest latitude (the 3 × 3 around a case
+    # must hold every report within the radius), as ``cases.duplicates`` sizes its own.
+    dlon, dlat = degree_box(max(abs(c["lat"]) for c in new), radius)
     buckets: dict[tuple, list[dict]] = defaultdict(list)
 
     def bucket(row: dict) -> tuple[int, int, int]:
@@ -268,7 +270,7 @@ def _neighbourhoods(cases: list[dict], *, radius: float, days: float, places) ->
     """``_Here`` for each case: everyone's reports (any status) within ``radius`` metres of it in
     the ``days`` before it, read from the cells that reach that close. ``places(row)`` gives
     the places a report names. One query for the cells, one for the reports."""
-    dlon, dlat = degree_box(cases[0]["lat"], radius)
+    dlon, dlat = degree_box(max(abs(c["lat"]) for c in cases), radius)
     cells = list(GridCell.objects.values_list("id", "min_lon", "max_lon", "min_lat", "max_lat"))
     boxes = np.array([c[1:] for c in cells], dtype=float)
     ids = np.array([c[0] for c in cells])
