@@ -24,16 +24,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
+from PIL import Image
 from tqdm import tqdm
 
 from grids.geometry import moved
 from grids.models import Assignment, Department, GridCell, Role
+from grids.spatial import get_cell_index
+from integrity.models import PhotoHash
+from integrity.photos import fingerprint
 from workflows.models import NotificationKind, SlaNotice
 
 from .demo import DESCRIPTIONS, SPOTS
-from .models import Case, CaseEvent, CaseNumberCounter, Category, LimitUnit
+from .models import Attachment, Case, CaseEvent, CaseNumberCounter, Category, LimitUnit
 
 YEARS = 3
 BATCH = 20_000
@@ -54,6 +60,18 @@ START_SHARE = 10
 # to the report).
 _ENDS_A_STEP = {"accept", "reject", "merge", "dispatch", "report", "verify_fail", "verify_pass"}
 NOTICE_FIELDS = ["case_id", "kind", "version", "due_at", "at", "told"]
+# A verification in a category that requires a photo carries one (the services refuse it
+# without), with what the verifier's phone sent at capture (``cases.photos.capture``): an
+# honest verifier photographs the finished work on site, after it was reported and minutes
+# before saving the verification, with a street fix's accuracy. Not every photo proves
+# where it was taken: some phones send no fix (location off, indoors), and some photos are
+# picked from a computer's folder with no capture facts at all. (Assumed shares: the
+# quick-verification rule's false positives on the history scale with them.)
+NO_FIX_SHARE = 0.05
+NO_FACTS_SHARE = 0.03
+# The picture itself is one stand-in, a flat image the reused-photo rule never compares:
+# the demo does not ship a million photos.
+STAND_IN_PHOTO = "cases/history/verification.jpg"
 
 
 @dataclass
@@ -65,6 +83,7 @@ class _Cat:
     priority: str
     kind: str
     limits: dict[str, float]  # step → calendar hours
+    verification_photo: bool
 
 
 def _categories() -> list[_Cat]:
@@ -84,6 +103,7 @@ def _categories() -> list[_Cat]:
                 c.default_priority,
                 c.default_department_kind,
                 limits,
+                c.requires_verification_photo,
             )
         )
     return out
@@ -97,7 +117,9 @@ def _pg_text(value) -> str:
         return "t" if value else "f"
     if isinstance(value, datetime):
         return value.isoformat()
-    if isinstance(value, dict):
+    if isinstance(value, bytes):
+        return "\\\\x" + value.hex()
+    if isinstance(value, dict | list):
         value = json.dumps(value, ensure_ascii=False)
     return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
 
@@ -118,7 +140,7 @@ def insert_rows(model, attnames: Sequence[str], rows: Iterable[Sequence]) -> Non
             marks = ", ".join(["%s"] * len(fields))
             cursor.executemany(
                 f"INSERT INTO {table} ({columns}) VALUES ({marks})",
-                [[json.dumps(v) if isinstance(v, dict) else v for v in row] for row in rows],
+                [[json.dumps(v) if isinstance(v, dict | list) else v for v in row] for row in rows],
             )
 
 
@@ -156,6 +178,9 @@ class _History:
         self.spots: dict[tuple[int, str], tuple[float, float]] = {}
         # (case, kind, version, due_at, at) of the SLA occasions the history went through
         self.notices: list[tuple] = []
+        # (case, result's time, verification's time, lon, lat) of the verifications whose
+        # category requires a photo (``verification_photos``)
+        self.verified: list[tuple] = []
 
     def spot_at(self, cell: GridCell, spot: str) -> tuple[float, float]:
         """Where ``spot`` of ``cell`` is: a fixed point of the cell's middle (its east gate is
@@ -175,6 +200,27 @@ class _History:
         metres = SPOT_SPREAD_M * math.sqrt(self.rng.random())
         lon, lat = moved(*self.spot_at(cell, spot), metres, self.rng.uniform(0, 2 * math.pi))
         return {"lon": lon, "lat": lat}
+
+    def capture(self, reported: datetime, verified: datetime, lon: float, lat: float) -> dict:
+        """What the verifier's phone sent with the verification photo (see ``NO_FIX_SHARE``)."""
+        rng = self.rng
+        draw = rng.random()
+        if draw < NO_FACTS_SHARE:
+            return {}
+        before = min((verified - reported) * 0.8, timedelta(minutes=rng.uniform(1, 20)))
+        facts = {"capture_at": verified - before, "clock_skew_s": rng.randint(-20, 20)}
+        if draw < NO_FACTS_SHARE + NO_FIX_SHARE:
+            return facts
+        accuracy = min(150.0, rng.lognormvariate(math.log(10), 0.6))
+        # a step back from the work, and the fix's own error
+        metres = rng.uniform(0, 10) + abs(rng.gauss(0, accuracy))
+        at_lon, at_lat = moved(lon, lat, metres, rng.uniform(0, 2 * math.pi))
+        return facts | {
+            "capture_lon": round(at_lon, 6),
+            "capture_lat": round(at_lat, 6),
+            "capture_accuracy_m": round(accuracy, 1),
+            "capture_distance_m": round(metres),
+        }
 
     def number(self, created: datetime) -> str:
         day = timezone.localtime(created).strftime("%Y%m%d")
@@ -308,8 +354,11 @@ class _History:
                 step_start, limit = t, cat.limits["verify"]
                 row["reported_at"] = t
             if stop == "closed":
+                reported = t
                 t += self.took(limit)
                 step("verify_pass", "feedback", "closed", verifier, t, "现场核查，已解决。")
+                if cat.verification_photo:
+                    self.verified.append((case_id, reported, t, row["lon"], row["lat"]))
                 row["closed_at"] = t
                 status = "closed"
         due = step_start + timedelta(hours=limit)
@@ -362,20 +411,94 @@ EVENT_FIELDS = [
 ]
 
 
+ATTACHMENT_FIELDS = [f.attname for f in Attachment._meta.concrete_fields if f.attname != "id"]
+PHOTO_HASH_FIELDS = [f.attname for f in PhotoHash._meta.concrete_fields]
+
+
+def _defaults(model) -> dict:
+    return {f.attname: f.get_default() for f in model._meta.concrete_fields}
+
+
+def _stand_in_photo() -> dict:
+    """The stand-in picture's ``Attachment`` and ``PhotoHash`` fields, written to storage
+    the first time."""
+    if not default_storage.exists(STAND_IN_PHOTO):
+        buffer = io.BytesIO()
+        Image.new("RGB", (640, 480), (196, 198, 200)).save(buffer, "JPEG", quality=80)
+        default_storage.save(STAND_IN_PHOTO, ContentFile(buffer.getvalue()))
+    with default_storage.open(STAND_IN_PHOTO) as handle:
+        data = handle.read()
+    prints = fingerprint(data)
+    return {
+        "attachment": {
+            "file": STAND_IN_PHOTO,
+            "thumbnail": "",
+            "content_type": "image/jpeg",
+            "size": len(data),
+            "width": prints["width"],
+            "height": prints["height"],
+        },
+        "hash": prints,
+    }
+
+
+def _write_verification_photos(history: _History, stand_in: dict, first: int, last: int):
+    """The verification photos of cases ``first``–``last`` (their events are in), with the
+    stand-in's fingerprint, as the nightly scan would have computed it."""
+    if not history.verified:
+        return
+    event_of = dict(
+        CaseEvent.objects.filter(
+            case_id__gte=first, case_id__lte=last, action="verify_pass"
+        ).values_list("case_id", "id")
+    )
+    rows = []
+    for case_id, reported, verified, lon, lat in history.verified:
+        rows.append(
+            {
+                **stand_in["attachment"],
+                "case_id": case_id,
+                "event_id": event_of[case_id],
+                "stage": Attachment.Stage.VERIFICATION,
+                "public": False,
+                "created_at": verified,
+                **history.capture(reported, verified, lon, lat),
+            }
+        )
+    history.verified.clear()
+    located = [row for row in rows if "capture_lon" in row]
+    cells = get_cell_index().lookup_many(
+        [row["capture_lon"] for row in located], [row["capture_lat"] for row in located]
+    )
+    for row, cell in zip(located, cells, strict=True):
+        row["capture_cell_id"] = None if cell < 0 else int(cell)
+    insert_rows(
+        Attachment, ATTACHMENT_FIELDS, [[row.get(f) for f in ATTACHMENT_FIELDS] for row in rows]
+    )
+    ids = Attachment.objects.filter(
+        case_id__gte=first, case_id__lte=last, stage=Attachment.Stage.VERIFICATION
+    ).values_list("id", flat=True)
+    prints = _defaults(PhotoHash) | stand_in["hash"]
+    insert_rows(
+        PhotoHash,
+        PHOTO_HASH_FIELDS,
+        [[i if f == "attachment_id" else prints.get(f) for f in PHOTO_HASH_FIELDS] for i in ids],
+    )
+
+
 def create_case_history(
     cells: Sequence[GridCell], *, total: int, rng: random.Random, progress: bool = True
 ) -> int:
     """Write ``total`` cases with their events, spread over the last three years."""
     history = _History(cells, rng, timezone.now())
     first_id = (Case.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
-    defaults = {
-        f.attname: (f.get_default() if f.has_default() else None)
-        for f in Case._meta.concrete_fields
-    }
+    defaults = _defaults(Case)
+    stand_in = _stand_in_photo()
     bar = tqdm(total=total, unit="case", disable=not progress, desc="cases")
     for start in range(0, total, BATCH):
         rows, events = [], []
-        for case_id in range(first_id + start, first_id + min(total, start + BATCH)):
+        batch = range(first_id + start, first_id + min(total, start + BATCH))
+        for case_id in batch:
             row, case_events = history.case(case_id, (case_id - first_id) / total)
             rows.append([row.get(name, defaults[name]) for name in CASE_FIELDS])
             events.extend(case_events)
@@ -383,6 +506,7 @@ def create_case_history(
             insert_rows(Case, CASE_FIELDS, rows)
             insert_rows(CaseEvent, EVENT_FIELDS, events)
             insert_rows(SlaNotice, NOTICE_FIELDS, [(*n, 0) for n in history.notices])
+            _write_verification_photos(history, stand_in, batch[0], batch[-1])
         history.notices.clear()
         bar.update(len(rows))
     bar.close()
@@ -410,4 +534,5 @@ def create_case_history(
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE cases_case")
             cursor.execute("VACUUM ANALYZE cases_caseevent")
+            cursor.execute("VACUUM ANALYZE cases_attachment")
     return total

@@ -73,3 +73,44 @@ def test_reports_naming_one_spot_of_a_cell_gather_about_one_place(history):
         assert len(points) >= 10, key
         farthest = max(haversine_m(*a, *b) for a in points for b in points)
         assert farthest <= 2 * SPOT_SPREAD_M + 1, key
+
+
+def test_a_verification_that_needs_a_photo_carries_one_taken_on_site_after_the_result(history):
+    """The services refuse a verification without a photo where the category asks for one,
+    so the history's verifications carry one, with what the phone sent at capture: the
+    quick-verification rule is measured on the photos a real archive has."""
+    from cases.demo_history import NO_FACTS_SHARE, NO_FIX_SHARE
+    from cases.models import Attachment
+    from grids.geometry import haversine_m
+    from integrity.models import PhotoHash
+
+    closed = Case.objects.filter(status="closed").select_related("category")
+    photos = {
+        a.case_id: a
+        for a in Attachment.objects.filter(stage=Attachment.Stage.VERIFICATION).select_related(
+            "event"
+        )
+    }
+    needing = [c for c in closed if c.category.requires_verification_photo]
+    assert len(needing) > 100
+    assert {c.pk for c in needing} == set(photos)
+    located = 0
+    for case in needing:
+        photo = photos[case.pk]
+        verify = photo.event
+        assert verify.action == "verify_pass"
+        report = case.events.filter(action="report", seq__lt=verify.seq).order_by("-seq").first()
+        if photo.capture_at is not None:
+            assert report.at < photo.capture_at <= verify.at, case.pk
+        if photo.capture_lon is not None:
+            located += 1
+            distance = haversine_m(photo.capture_lon, photo.capture_lat, case.lon, case.lat)
+            assert abs(distance - photo.capture_distance_m) <= 1
+            assert not photo.is_far, case.pk
+    assert located / len(needing) == pytest.approx(1 - NO_FIX_SHARE - NO_FACTS_SHARE, abs=0.05)
+    with photos[needing[0].pk].file.open("rb") as handle:
+        assert handle.read(2) == b"\xff\xd8"  # the stand-in is a JPEG in storage
+    # fingerprinted as the nightly scan would (flat: never compared), so it hashes nothing
+    prints = PhotoHash.objects.filter(attachment_id__in=[a.pk for a in photos.values()])
+    assert prints.count() == len(photos)
+    assert not prints.filter(informative=True).exists()
