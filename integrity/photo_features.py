@@ -11,6 +11,11 @@ photo is reduced once, when it is fingerprinted, to a compact record (``pack``):
 - a small grey copy (``THUMB_PIXELS``) used to ask whether what the two photos show is the
   same or the same place with something new in it.
 
+A screenshot (a photo shown in a chat or an album, with the phone's bars around it) is
+reduced to the photo it frames (``unframed``), keeping the share of the screen the photo
+filled: the bars' text would take keypoints from the photo, and a crop shown in a chat would
+be compared with the bars where the rest of the earlier photo lies.
+
 ``compare`` matches one photo's descriptors to another's (Lowe's ratio test), fits a
 homography with RANSAC (OpenCV's USAC) and counts the matches it explains (inliers):
 unrelated photos share a handful by chance, a copy shares dozens to hundreds. It then lays
@@ -42,9 +47,18 @@ RANSAC_PX = 6.0  # reprojection error allowed, in working-size pixels
 MIN_MATCHES = 8  # below this a homography means nothing
 DIFF_SIGMAS = 0.6  # a pixel differs when its detail differs by this many spreads
 BACKGROUND_PX = 16  # light and shading vary over more than this many thumbnail pixels
-VERSION = 1  # bump when the record changes: older rows are computed again
+# A screenshot's frame: bars above and below the photo (or beside it) at least this share of
+# the screen high (wide), and outside the photo this share of the pixels flat (no step of
+# more than ``FRAME_STEP`` grey levels to a neighbour: plain bars with some text on them).
+FRAME_MARGIN = 0.04
+FRAME_FLAT = 0.85
+FRAME_STEP = 3
+FRAME_TOLERANCE = 8  # grey levels from the frame's colour still the frame
+VERSION = 2  # bump when the record changes: older rows are computed again
 
-_HEADER = np.dtype([("w", "<u2"), ("h", "<u2"), ("n", "<u2"), ("m", "<u2"), ("tw", "<u2")])
+_HEADER = np.dtype(
+    [("w", "<u2"), ("h", "<u2"), ("n", "<u2"), ("m", "<u2"), ("tw", "<u2"), ("f", "<u2")]
+)
 _ORB = None
 _MATCHER = None
 
@@ -68,6 +82,7 @@ class Features:
     mirror_points: np.ndarray
     mirror_descriptors: np.ndarray
     thumb: np.ndarray  # (th, tw) uint8
+    framed: float = 1.0  # the share of a screenshot the photo filled (1: not a screenshot)
 
     @property
     def keypoints(self) -> int:
@@ -80,7 +95,7 @@ class Match:
     homography explains; ``mirrored``; ``rotation`` in degrees (counter-clockwise, the
     earlier photo turned to the later); ``scale`` of the earlier photo in the later one;
     ``coverage`` the share of the later photo the earlier one covers (a screenshot: well
-    under 1); ``changed`` the share of the overlap whose contents differ."""
+    under 1, its frame counted); ``changed`` the share of the overlap whose contents differ."""
 
     inliers: int
     mirrored: bool
@@ -113,8 +128,56 @@ def _detect(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return points, descriptors
 
 
-def extract(image: Image.Image) -> Features:
-    """The record of a decoded photo (already turned upright by its EXIF)."""
+def _longest_run(mask: np.ndarray) -> tuple[int, int]:
+    """[start, end) of the longest run of True in a 1-D mask ((0, 0) if none)."""
+    edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    if not len(starts):
+        return 0, 0
+    k = int(np.argmax(ends - starts))
+    return int(starts[k]), int(ends[k])
+
+
+def unframed(grey: np.ndarray) -> tuple[np.ndarray, float]:
+    """The photo inside a screenshot and the share of the screen it fills, or ``grey`` and
+    1.0 when it is not one.
+
+    The frame's colour is the commonest grey level of the image's edge; the photo is the
+    longest run of rows most of whose pixels differ from it, then the longest run of columns
+    within those rows. It is a screenshot when the photo has bars on two opposite sides
+    (``FRAME_MARGIN``), fills 5–80 % of the image, and the rest is flat (``FRAME_FLAT``): a
+    photo whose sky happens to be one grey has no bar below it, and a textured ground is not
+    flat."""
+    h, w = grey.shape
+    if min(h, w) < 32:
+        return grey, 1.0
+    edge = np.concatenate((grey[:3].ravel(), grey[-3:].ravel(), grey[:, :3].ravel(),
+                           grey[:, -3:].ravel()))  # fmt: skip
+    colour = int(np.bincount(edge, minlength=256).argmax())
+    busy = np.abs(grey.astype(np.int16) - colour) > FRAME_TOLERANCE
+    y0, y1 = _longest_run(busy.mean(axis=1) > 0.5)
+    x0, x1 = _longest_run(busy[y0:y1].mean(axis=0) > 0.5)
+    share = (y1 - y0) * (x1 - x0) / (h * w)
+    barred = (y0 >= FRAME_MARGIN * h and h - y1 >= FRAME_MARGIN * h) or (
+        x0 >= FRAME_MARGIN * w and w - x1 >= FRAME_MARGIN * w
+    )
+    if not (0.05 <= share <= 0.8 and barred):
+        return grey, 1.0
+    signed = grey.astype(np.int16)
+    flat = np.zeros(grey.shape, bool)
+    flat[1:, 1:] = (np.abs(np.diff(signed, axis=0))[:, 1:] <= FRAME_STEP) & (
+        np.abs(np.diff(signed, axis=1))[1:] <= FRAME_STEP
+    )
+    outside = np.ones(grey.shape, bool)
+    outside[y0:y1, x0:x1] = False
+    if flat[outside].mean() < FRAME_FLAT:
+        return grey, 1.0
+    return np.ascontiguousarray(grey[y0:y1, x0:x1]), share
+
+
+def extract(image: Image.Image, *, framed: float = 1.0) -> Features:
+    """The record of a decoded photo (already turned upright by its EXIF; a screenshot's
+    photo already cut out of it, ``framed`` the share of the screen it filled)."""
     grey = _scaled(np.asarray(image.convert("L")), WORK_PIXELS)
     h, w = grey.shape
     # Contrast-limited equalisation: a photo taken in other light keeps its corners.
@@ -122,13 +185,22 @@ def extract(image: Image.Image) -> Features:
     points, descriptors = _detect(equalised)
     mirror_points, mirror_descriptors = _detect(np.ascontiguousarray(equalised[:, ::-1]))
     thumb = _scaled(grey, THUMB_PIXELS)
-    return Features((w, h), points, descriptors, mirror_points, mirror_descriptors, thumb)
+    return Features((w, h), points, descriptors, mirror_points, mirror_descriptors, thumb, framed)
 
 
 def pack(features: Features) -> bytes:
     tw = features.thumb.shape[1]
     header = np.array(
-        [(*features.size, features.keypoints, len(features.mirror_points), tw)], dtype=_HEADER
+        [
+            (
+                *features.size,
+                features.keypoints,
+                len(features.mirror_points),
+                tw,
+                round(features.framed * 1000),
+            )
+        ],
+        dtype=_HEADER,
     )
     parts = [
         header.tobytes(),
@@ -143,7 +215,7 @@ def pack(features: Features) -> bytes:
 
 def unpack(data: bytes) -> Features:
     header = np.frombuffer(data, dtype=_HEADER, count=1)[0]
-    w, h, n, m, tw = (int(header[k]) for k in ("w", "h", "n", "m", "tw"))
+    w, h, n, m, tw, per_mille = (int(header[k]) for k in ("w", "h", "n", "m", "tw", "f"))
     offset = _HEADER.itemsize
 
     def take(count: int, dtype: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -158,7 +230,9 @@ def unpack(data: bytes) -> Features:
     mirror_descriptors = take(m * 32, "u1", (m, 32))
     rest = (len(data) - offset) // tw
     thumb = take(rest * tw, "u1", (rest, tw))
-    return Features((w, h), points, descriptors, mirror_points, mirror_descriptors, thumb)
+    return Features(
+        (w, h), points, descriptors, mirror_points, mirror_descriptors, thumb, per_mille / 1000
+    )
 
 
 def _homography(
@@ -256,6 +330,6 @@ def compare(later: Features, earlier: Features) -> Match | None:
         mirrored=mirrored,
         rotation=round(math.degrees(math.atan2(b, a))) % 360,
         scale=round(math.sqrt(abs(float(np.linalg.det(homography[:2, :2])))), 2),
-        coverage=round(coverage, 2),
+        coverage=round(coverage * later.framed, 2),
         changed=round(changed, 3),
     )

@@ -81,7 +81,9 @@ def fingerprint(data: bytes) -> dict:
         image = open_image(data)
         image = ImageOps.exif_transpose(image)
         result["width"], result["height"] = image.size
-        grey = image.convert("L")
+        # A screenshot is fingerprinted as the photo it frames (``photo_features.unframed``).
+        inner, framed = photo_features.unframed(np.asarray(image.convert("L")))
+        grey = Image.fromarray(inner)
         phash = imagehash.phash(grey)
         small = np.asarray(grey.resize((32, 32), Image.Resampling.LANCZOS), dtype=float)
         informative = (
@@ -90,7 +92,7 @@ def fingerprint(data: bytes) -> dict:
         )
         if informative:
             variants = pack_hashes(variant_hashes(grey))
-            features = photo_features.pack(photo_features.extract(grey))
+            features = photo_features.pack(photo_features.extract(grey, framed=framed))
     except NotAPhoto as exc:
         result["error"] = str(exc)[:200]
         return result

@@ -76,3 +76,24 @@ def test_a_panorama_strip_too_long_for_the_record_is_fingerprinted_all_the_same(
     assert "error" not in result and result["informative"], result.get("error")
     width, height = photo_features.unpack(result["features"]).size
     assert (width, height) == (photo_features.MAX_SIDE_PX, 1)
+
+
+def test_a_screenshot_is_fingerprinted_as_the_photo_it_frames():
+    """The phone's bars around a photo shown in a chat are cut away: the screenshot hashes as
+    the photo does, and its record keeps the share of the screen the photo filled. A photo
+    whose sky is one flat grey above a textured ground is not taken for a screenshot."""
+    from .conftest import street
+    from .test_photo_reuse import chat_screenshot
+
+    image = street(5, problem=1)
+    photo = fingerprint(encoded(image, "JPEG", quality=85))
+    shot = fingerprint(encoded(chat_screenshot(image, cropped=False), "JPEG", quality=70))
+    assert bin((photo["phash"] ^ shot["phash"]) % 2**64).count("1") <= 6
+    assert 0.2 < photo_features.unpack(shot["features"]).framed < 0.5
+    assert photo_features.unpack(photo["features"]).framed == 1.0
+
+    pixels = np.asarray(image).copy()
+    pixels[: pixels.shape[0] * 2 // 5] = 150  # a flat sky over the street
+    sky = Image.fromarray(pixels)
+    grey = np.asarray(sky.convert("L"))
+    assert photo_features.unframed(grey)[1] == 1.0

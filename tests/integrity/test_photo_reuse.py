@@ -32,10 +32,11 @@ def jpeg(image: Image.Image, quality: int = 85) -> bytes:
     return encoded(image.convert("RGB"), "JPEG", quality=quality)
 
 
-def chat_screenshot(image: Image.Image) -> Image.Image:
-    """A crop of ``image`` as a phone shows it in a chat, with the phone's bars."""
+def chat_screenshot(image: Image.Image, *, cropped: bool = True) -> Image.Image:
+    """A crop of ``image`` (or all of it) as a phone shows it in a chat, with the phone's
+    bars."""
     w, h = image.size
-    shown = image.crop((w // 8, h // 10, w - w // 5, h - h // 8))
+    shown = image.crop((w // 8, h // 10, w - w // 5, h - h // 8)) if cropped else image.copy()
     shown.thumbnail((520, 800))
     screen = Image.new("RGB", (540, 1170), (237, 237, 237))
     draw = ImageDraw.Draw(screen)
@@ -85,6 +86,28 @@ def test_a_photo_passed_off_again_after_a_trick_is_flagged(cast, since, trick):
     assert abs(evidence["rotation"]) == (90 if trick == "turned a quarter" else 0)
     assert evidence["framed"] is (trick == "cropped into a chat screenshot")
     assert evidence["days_earlier"] >= 4.9 and evidence["same_worker"] is True
+
+
+def test_a_colleagues_photo_screenshotted_from_the_group_chat_is_found_far_away(
+    cast, since, settings
+):
+    """A screenshot is fingerprinted as the photo it frames, so its hash is the photo's: a
+    worker of another cell who files a colleague's photo screenshotted from the group chat
+    is found through the hash, though neither the worker nor the place brings the two photos
+    together (the other cell lies beyond the nearby radius)."""
+    settings.INTEGRITY_PHOTO_NEARBY_M = 500
+    image = street(12, problem=2)
+    original = file(cast, photos=[photo_file(jpeg(image), "a.jpg")])
+    backdate(original, 3)
+    screen = chat_screenshot(image, cropped=False)
+    reuse = file(cast, by=cast.worker_b, photos=[photo_file(jpeg(screen, 70), "b.jpg")], dx_m=853)
+
+    run_rules(since=since, rules=[Rule.REUSED_PHOTO])
+
+    assert flagged(Rule.REUSED_PHOTO) == {reuse.pk}
+    evidence = IntegrityFlag.objects.get(case=reuse).evidence["photos"][0]
+    assert evidence["matched_case_id"] == original.pk
+    assert evidence["framed"] is True and evidence["same_worker"] is False
 
 
 def test_two_photos_of_similar_things_or_a_new_problem_at_the_same_spot_are_not_flagged(
