@@ -279,7 +279,7 @@ def main() -> None:
         f"thresholds chosen on the tuning half (even seeds): MIN_INLIERS={chosen['inliers']}, "
         f"MAX_CHANGED={chosen['changed']} (tuning half: recall {chosen['score']['recall']:.3f}, "
         f"FP {chosen['score']['fp']}); integrity/conf.py has {defaults['inliers']}, "
-        f"{defaults['changed']}; FRAMED_COVERAGE={setting('INTEGRITY_PHOTO_FRAMED_COVERAGE')}"
+        f"{defaults['changed']}"
     )
     test = [q for q in queries if q.half == "test"]
     with override_settings(
@@ -330,6 +330,13 @@ def main() -> None:
             f"  false positives per 10,000 ordinary photos: {s['fpr'] * 10_000:.0f} "
             f"(95 % upper bound {upper * 10_000:.0f})"
         )
+    print("\nthe test half at integrity/conf.py's thresholds:")
+    conf_score = report("(b) adversarial, test half", test)
+    recall, fpr = conf_score["recall"], conf_score["fpr"]
+    print(
+        f"  precision at base rates: 1.0% {at_base_rate(recall, fpr, 0.01):.3f}, "
+        f"0.1% {at_base_rate(recall, fpr, 0.001):.3f}"
+    )
     hash_s = [p.hash_s for p in photos.values()]
     match_s = [q.match_s / max(1, len(q.candidates)) for q in queries + today]
     print()

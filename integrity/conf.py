@@ -33,12 +33,15 @@ DEFAULTS = {
     "INTEGRITY_PHOTO_CANDIDATE_DISTANCE": 20,  # pHash bits, any flip or quarter turn
     "INTEGRITY_PHOTO_NEARBY_M": 1000.0,
     "INTEGRITY_PHOTO_MAX_CANDIDATES": 120,
-    # Reuse: set from a 12-spot calibration of the generated photos (copies changed <= 0.009,
-    # new problems at the same spot >= 0.018); bench/integrity_photos.py chooses them again
-    # on its tuning half and prints both.
+    # Reuse: bench/integrity_photos.py chooses MIN_INLIERS and MAX_CHANGED on its tuning
+    # half and prints them beside these, and the other half's figures at both. MAX_CHANGED is
+    # its choice (2026-12-01); MIN_INLIERS stays at 20 where it chose 12: its ~1,400 pairs say
+    # nothing of how often two unrelated photos of a year's archive share 12 points by chance.
     "INTEGRITY_PHOTO_MIN_INLIERS": 20,
-    "INTEGRITY_PHOTO_MAX_CHANGED": 0.012,  # share of the overlap whose contents differ
-    "INTEGRITY_PHOTO_FRAMED_COVERAGE": 0.6,  # below: the earlier photo sits inside a frame
+    "INTEGRITY_PHOTO_MAX_CHANGED": 0.008,  # share of the overlap whose contents differ
+    # A copy shows nothing its original did not: at least this share of the later photo lies
+    # inside the earlier one (another framing of the same spot shows more of it).
+    "INTEGRITY_PHOTO_MIN_COVERAGE": 0.8,
     "INTEGRITY_PHOTO_MAX_DISTANCE": 8,  # pHash bits, for photos with too few keypoints
     # verifications (rules/verification.py)
     "INTEGRITY_MIN_VERIFY_MINUTES": 10,

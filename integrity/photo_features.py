@@ -8,8 +8,9 @@ photo is reduced once, when it is fingerprinted, to a compact record (``pack``):
   bytes each) of the photo scaled to ``WORK_PIXELS`` (and ``MAX_SIDE_PX``), and of its
   mirror image (ORB is invariant to rotation and, through its pyramid, to scale, but not to
   mirroring);
-- a small grey copy (``THUMB_PIXELS``) used to ask whether what the two photos show is the
-  same or the same place with something new in it.
+- a small copy (``THUMB_PIXELS``: grey, and the two colour axes of CIELAB) used to ask
+  whether what the two photos show is the same or the same place with something new in it
+  (a new pile of rubbish can have the grey of the ground it lies on, not its colour).
 
 A screenshot (a photo shown in a chat or an album, with the phone's bars around it) is
 reduced to the photo it frames (``unframed``), keeping the share of the screen the photo
@@ -46,6 +47,9 @@ RATIO = 0.8  # Lowe's ratio test: best match clearly better than the second best
 RANSAC_PX = 6.0  # reprojection error allowed, in working-size pixels
 MIN_MATCHES = 8  # below this a homography means nothing
 DIFF_SIGMAS = 0.6  # a pixel differs when its detail differs by this many spreads
+# A colour axis with less detail than this (grey levels) in either photo (a grey or faded
+# copy) is not compared: there is no colour to tell a change by.
+COLOUR_DETAIL_FLOOR = 1.5
 BACKGROUND_PX = 16  # light and shading vary over more than this many thumbnail pixels
 # A screenshot's frame: bars above and below the photo (or beside it) at least this share of
 # the screen high (wide), and outside the photo this share of the pixels flat (no step of
@@ -74,14 +78,14 @@ def _orb():
 @dataclass(frozen=True)
 class Features:
     """One photo's record: keypoint positions and descriptors of the photo and of its
-    mirror image, the working size, and the grey thumbnail."""
+    mirror image, the working size, and the thumbnail."""
 
     size: tuple[int, int]
     points: np.ndarray  # (n, 2) float32
     descriptors: np.ndarray  # (n, 32) uint8
     mirror_points: np.ndarray
     mirror_descriptors: np.ndarray
-    thumb: np.ndarray  # (th, tw) uint8
+    thumb: np.ndarray  # (th, tw, 3) uint8: grey, CIELAB a and b
     framed: float = 1.0  # the share of a screenshot the photo filled (1: not a screenshot)
 
     @property
@@ -94,8 +98,9 @@ class Match:
     """How one photo reproduces an earlier one: ``inliers`` matched points that one
     homography explains; ``mirrored``; ``rotation`` in degrees (counter-clockwise, the
     earlier photo turned to the later); ``scale`` of the earlier photo in the later one;
-    ``coverage`` the share of the later photo the earlier one covers (a screenshot: well
-    under 1, its frame counted); ``changed`` the share of the overlap whose contents differ."""
+    ``coverage`` the share of the later photo the earlier one covers; ``screenshot`` the
+    later photo was cut out of a screenshot (``frame``); ``changed`` the share of the
+    overlap whose contents differ."""
 
     inliers: int
     mirrored: bool
@@ -103,11 +108,12 @@ class Match:
     scale: float
     coverage: float
     changed: float
+    screenshot: bool = False
 
 
 def _scaled(grey: np.ndarray, pixels: int) -> np.ndarray:
     """``grey`` shrunk to at most ``pixels`` in area and ``MAX_SIDE_PX`` on its longer side."""
-    h, w = grey.shape
+    h, w = grey.shape[:2]
     factor = min(math.sqrt(pixels / (w * h)), MAX_SIDE_PX / max(w, h))
     if factor >= 1:
         return grey
@@ -138,9 +144,9 @@ def _longest_run(mask: np.ndarray) -> tuple[int, int]:
     return int(starts[k]), int(ends[k])
 
 
-def unframed(grey: np.ndarray) -> tuple[np.ndarray, float]:
-    """The photo inside a screenshot and the share of the screen it fills, or ``grey`` and
-    1.0 when it is not one.
+def frame(grey: np.ndarray) -> tuple[tuple[int, int, int, int], float] | None:
+    """The box (left, top, right, bottom) of the photo inside a screenshot and the share of
+    the screen it fills, or None when ``grey`` is not a screenshot.
 
     The frame's colour is the commonest grey level of the image's edge; the photo is the
     longest run of rows most of whose pixels differ from it, then the longest run of columns
@@ -150,19 +156,21 @@ def unframed(grey: np.ndarray) -> tuple[np.ndarray, float]:
     flat."""
     h, w = grey.shape
     if min(h, w) < 32:
-        return grey, 1.0
+        return None
     edge = np.concatenate((grey[:3].ravel(), grey[-3:].ravel(), grey[:, :3].ravel(),
                            grey[:, -3:].ravel()))  # fmt: skip
     colour = int(np.bincount(edge, minlength=256).argmax())
     busy = np.abs(grey.astype(np.int16) - colour) > FRAME_TOLERANCE
     y0, y1 = _longest_run(busy.mean(axis=1) > 0.5)
+    if y1 == y0:
+        return None
     x0, x1 = _longest_run(busy[y0:y1].mean(axis=0) > 0.5)
     share = (y1 - y0) * (x1 - x0) / (h * w)
     barred = (y0 >= FRAME_MARGIN * h and h - y1 >= FRAME_MARGIN * h) or (
         x0 >= FRAME_MARGIN * w and w - x1 >= FRAME_MARGIN * w
     )
     if not (0.05 <= share <= 0.8 and barred):
-        return grey, 1.0
+        return None
     signed = grey.astype(np.int16)
     flat = np.zeros(grey.shape, bool)
     flat[1:, 1:] = (np.abs(np.diff(signed, axis=0))[:, 1:] <= FRAME_STEP) & (
@@ -171,20 +179,23 @@ def unframed(grey: np.ndarray) -> tuple[np.ndarray, float]:
     outside = np.ones(grey.shape, bool)
     outside[y0:y1, x0:x1] = False
     if flat[outside].mean() < FRAME_FLAT:
-        return grey, 1.0
-    return np.ascontiguousarray(grey[y0:y1, x0:x1]), share
+        return None
+    return (x0, y0, x1, y1), share
 
 
 def extract(image: Image.Image, *, framed: float = 1.0) -> Features:
     """The record of a decoded photo (already turned upright by its EXIF; a screenshot's
     photo already cut out of it, ``framed`` the share of the screen it filled)."""
     grey = _scaled(np.asarray(image.convert("L")), WORK_PIXELS)
+    small = _scaled(np.asarray(image.convert("RGB")), THUMB_PIXELS)
     h, w = grey.shape
     # Contrast-limited equalisation: a photo taken in other light keeps its corners.
     equalised = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(grey)
     points, descriptors = _detect(equalised)
     mirror_points, mirror_descriptors = _detect(np.ascontiguousarray(equalised[:, ::-1]))
-    thumb = _scaled(grey, THUMB_PIXELS)
+    thumb = np.dstack(
+        (_scaled(grey, THUMB_PIXELS), cv2.cvtColor(small, cv2.COLOR_RGB2LAB)[..., 1:])
+    )
     return Features((w, h), points, descriptors, mirror_points, mirror_descriptors, thumb, framed)
 
 
@@ -228,8 +239,8 @@ def unpack(data: bytes) -> Features:
     descriptors = take(n * 32, "u1", (n, 32))
     mirror_points = take(m * 2, "<f4", (m, 2))
     mirror_descriptors = take(m * 32, "u1", (m, 32))
-    rest = (len(data) - offset) // tw
-    thumb = take(rest * tw, "u1", (rest, tw))
+    rest = (len(data) - offset) // (3 * tw)
+    thumb = take(rest * tw * 3, "u1", (rest, tw, 3))
     return Features(
         (w, h), points, descriptors, mirror_points, mirror_descriptors, thumb, per_mille / 1000
     )
@@ -263,8 +274,9 @@ def _homography(
 
 def _changed_share(later: np.ndarray, earlier: np.ndarray, to_later: np.ndarray) -> tuple:
     """(coverage, changed): the share of ``later`` the warped ``earlier`` covers, and the
-    share of that overlap where the two differ by more than light and noise explain."""
-    h, w = later.shape
+    share of that overlap where the two differ by more than light and noise explain, in
+    grey or in colour (thumbnails of (h, w, 3): grey, CIELAB a and b)."""
+    h, w = later.shape[:2]
     scale = math.sqrt(abs(float(np.linalg.det(to_later[:2, :2]))))
     later = later.astype(np.float32)
     earlier = earlier.astype(np.float32)
@@ -276,29 +288,35 @@ def _changed_share(later: np.ndarray, earlier: np.ndarray, to_later: np.ndarray)
         later = cv2.GaussianBlur(later, (0, 0), 0.6 * scale)
     warped = cv2.warpPerspective(earlier, to_later, (w, h), flags=cv2.INTER_LINEAR)
     inside = cv2.warpPerspective(
-        np.ones(earlier.shape, np.uint8), to_later, (w, h), flags=cv2.INTER_NEAREST
+        np.ones(earlier.shape[:2], np.uint8), to_later, (w, h), flags=cv2.INTER_NEAREST
     )
     inside = cv2.erode(inside, np.ones((5, 5), np.uint8)).astype(bool)
     area = int(inside.sum())
     if area < 0.02 * w * h:
         return area / (w * h), 1.0
+    weight = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), BACKGROUND_PX)
 
-    def normalised(grey: np.ndarray) -> np.ndarray:
+    def detail(channel: np.ndarray) -> np.ndarray:
         # Light changes brightness, contrast and shading across a scene: compare each
-        # pixel with its wide surroundings, in units of the overlap's spread.
-        # Surroundings from inside the overlap only: a screenshot's bars must not leak in.
-        weight = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), BACKGROUND_PX)
-        surroundings = cv2.GaussianBlur(grey * inside, (0, 0), BACKGROUND_PX) / (weight + 1e-6)
-        detail = cv2.GaussianBlur(grey - surroundings, (0, 0), 1.0)
-        return detail / (float(detail[inside].std()) + 1e-3)
+        # pixel with its wide surroundings. Surroundings from inside the overlap only: a
+        # screenshot's bars must not leak in.
+        surroundings = cv2.GaussianBlur(channel * inside, (0, 0), BACKGROUND_PX) / (weight + 1e-6)
+        return cv2.GaussianBlur(channel - surroundings, (0, 0), 1.0)
 
-    # A pixel differs only if no neighbour of it in the other photo comes close: a re-shot
-    # photo's edges land a pixel off, a new object differs over its whole area.
-    mine, theirs = normalised(later), normalised(warped)
     kernel = np.ones((3, 3), np.uint8)
-    difference = np.maximum(mine - cv2.dilate(theirs, kernel), cv2.erode(theirs, kernel) - mine)
-    changed = ((difference > DIFF_SIGMAS) & inside).astype(np.uint8)
-    changed = cv2.morphologyEx(changed, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    changed = np.zeros((h, w), bool)
+    for axis in range(later.shape[2]):
+        mine, theirs = detail(later[..., axis]), detail(warped[..., axis])
+        spreads = float(mine[inside].std()), float(theirs[inside].std())
+        if axis and min(spreads) < COLOUR_DETAIL_FLOOR:
+            continue
+        # In units of each photo's own spread: light and a colour filter scale it.
+        mine, theirs = mine / (spreads[0] + 1e-3), theirs / (spreads[1] + 1e-3)
+        # A pixel differs only if no neighbour of it in the other photo comes close: a
+        # re-shot photo's edges land a pixel off, a new object differs over its whole area.
+        difference = np.maximum(mine - cv2.dilate(theirs, kernel), cv2.erode(theirs, kernel) - mine)
+        changed |= difference > DIFF_SIGMAS
+    changed = cv2.morphologyEx((changed & inside).astype(np.uint8), cv2.MORPH_OPEN, kernel)
     return area / (w * h), float(changed.sum()) / area
 
 
@@ -330,6 +348,7 @@ def compare(later: Features, earlier: Features) -> Match | None:
         mirrored=mirrored,
         rotation=round(math.degrees(math.atan2(b, a))) % 360,
         scale=round(math.sqrt(abs(float(np.linalg.det(homography[:2, :2])))), 2),
-        coverage=round(coverage * later.framed, 2),
+        coverage=round(coverage, 2),
         changed=round(changed, 3),
+        screenshot=later.framed < 1,
     )

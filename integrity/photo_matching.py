@@ -108,6 +108,7 @@ def compare_pair(
             "rotation": match.rotation,
             "scale": match.scale,
             "coverage": match.coverage,
+            "screenshot": match.screenshot,
             "changed": match.changed,
         }
     return figures
@@ -116,19 +117,25 @@ def compare_pair(
 def is_reuse(figures: dict, *, same_file: bool = False) -> bool:
     """Whether a stored pair means "the same photo passed off again".
 
-    Enough points explained by one homography, and either the earlier photo sits inside a
-    larger picture (a screenshot: nobody photographs a new problem inside a phone's chat
-    window) or what the overlap shows has not changed beyond light and noise (another
-    day's photo of a recurring spot differs where the new problem is). Photos with too few
-    keypoints to match are judged by their hash, as before local features."""
+    Enough points explained by one homography, and either the later photo was cut out of a
+    screenshot (``photo_features.frame``: nobody photographs a new problem inside a phone's
+    chat window) or it lies inside the earlier one (a copy shows nothing its original did
+    not; another framing of the spot does) and what the overlap shows has not changed beyond
+    light and noise, in grey or in colour (another day's photo of a recurring spot differs
+    where the new problem is).
+    Photos with too few keypoints to match are judged by their hash, as before local
+    features."""
     if same_file:
         return True
     if figures.get("few_keypoints"):
         return figures["distance"] <= int(setting("INTEGRITY_PHOTO_MAX_DISTANCE"))
     if figures["inliers"] < int(setting("INTEGRITY_PHOTO_MIN_INLIERS")):
         return False
-    framed = figures["coverage"] < float(setting("INTEGRITY_PHOTO_FRAMED_COVERAGE"))
-    return framed or figures["changed"] <= float(setting("INTEGRITY_PHOTO_MAX_CHANGED"))
+    if figures.get("screenshot"):
+        return True
+    return figures["coverage"] >= float(setting("INTEGRITY_PHOTO_MIN_COVERAGE")) and figures[
+        "changed"
+    ] <= float(setting("INTEGRITY_PHOTO_MAX_CHANGED"))
 
 
 def _features(attachment_ids) -> dict[int, tuple[photo_features.Features, np.ndarray]]:

@@ -81,9 +81,11 @@ def fingerprint(data: bytes) -> dict:
         image = open_image(data)
         image = ImageOps.exif_transpose(image)
         result["width"], result["height"] = image.size
-        # A screenshot is fingerprinted as the photo it frames (``photo_features.unframed``).
-        inner, framed = photo_features.unframed(np.asarray(image.convert("L")))
-        grey = Image.fromarray(inner)
+        # A screenshot is fingerprinted as the photo it frames (``photo_features.frame``).
+        framed = photo_features.frame(np.asarray(image.convert("L")))
+        if framed is not None:
+            image = image.crop(framed[0])
+        grey = image.convert("L")
         phash = imagehash.phash(grey)
         small = np.asarray(grey.resize((32, 32), Image.Resampling.LANCZOS), dtype=float)
         informative = (
@@ -92,7 +94,8 @@ def fingerprint(data: bytes) -> dict:
         )
         if informative:
             variants = pack_hashes(variant_hashes(grey))
-            features = photo_features.pack(photo_features.extract(grey, framed=framed))
+            share = 1.0 if framed is None else framed[1]
+            features = photo_features.pack(photo_features.extract(image, framed=share))
     except NotAPhoto as exc:
         result["error"] = str(exc)[:200]
         return result

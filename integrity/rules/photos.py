@@ -8,7 +8,7 @@ earlier photos a cheater would reuse (``integrity.photo_matching``: same worker,
 cases, or a close hash anywhere, within ``INTEGRITY_PHOTO_LOOKBACK_DAYS``). A photo
 attached in the window is flagged when it reproduces a photo of *another* case: at least
 ``INTEGRITY_PHOTO_MIN_INLIERS`` keypoints explained by one homography, and the same
-contents where the two overlap (or the earlier photo framed inside a screenshot); see
+contents where the two overlap (or the later photo cut out of a screenshot); see
 ``photo_matching.is_reuse``. ``bench/integrity_photos.py`` chooses the thresholds on half
 of a generated set of street photos and their tricked copies and measures the other half.
 
@@ -43,7 +43,7 @@ def _attachment(name: str) -> F:
 THRESHOLDS = (
     "INTEGRITY_PHOTO_MIN_INLIERS",
     "INTEGRITY_PHOTO_MAX_CHANGED",
-    "INTEGRITY_PHOTO_FRAMED_COVERAGE",
+    "INTEGRITY_PHOTO_MIN_COVERAGE",
     "INTEGRITY_PHOTO_MAX_DISTANCE",
 )
 
@@ -189,6 +189,6 @@ def _evidence(new: dict, old: dict, other_case: dict, figures: dict) -> dict:
         "rotation": rotation if abs(rotation) >= 3 else 0,
         "scale": figures.get("scale"),
         "coverage": figures.get("coverage"),
-        "framed": figures.get("coverage", 1) < float(setting("INTEGRITY_PHOTO_FRAMED_COVERAGE")),
+        "framed": figures.get("screenshot", False),
         "changed": figures.get("changed"),
     }

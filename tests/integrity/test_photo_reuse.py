@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
@@ -124,6 +125,34 @@ def test_two_photos_of_similar_things_or_a_new_problem_at_the_same_spot_are_not_
 
     assert flagged(Rule.REUSED_PHOTO) == set()
     # The same spot was matched (its background) and judged a new scene, not left unchecked.
+    matches = [m for row in PhotoHash.objects.exclude(matches=[]) for m in row.matches]
+    assert any(m["inliers"] >= 20 and not is_reuse(m) for m in matches), matches
+
+
+def coloured_in(image: Image.Image, box: tuple[int, int, int, int]) -> Image.Image:
+    """``image`` with something new in ``box`` whose grey is exactly what lay there (a heap
+    of green and red sacks on a ground of their brightness): only its colour tells it."""
+    y, cb, cr = (np.asarray(band, dtype=np.int16) for band in image.convert("YCbCr").split())
+    x0, y0, x1, y1 = box
+    cb[y0:y1, x0:x1] = 128 + np.where((np.arange(x1 - x0) // 20) % 2, 60, -60)
+    cr[y0:y1, x0:x1] = 128 + np.where((np.arange(y1 - y0) // 20) % 2, 60, -60)[:, None]
+    bands = [Image.fromarray(np.clip(b, 0, 255).astype(np.uint8)) for b in (y, cb, cr)]
+    return Image.merge("YCbCr", bands).convert("RGB")
+
+
+def test_a_new_problem_told_from_the_old_scene_by_its_colour_alone_is_not_flagged(cast, since):
+    """The same spot another day with a new heap on it, as bright as the ground it lies on:
+    in grey the photos are the same scene, in colour they are not, so it is an honest new
+    report."""
+    image = street(25)
+    first = file(cast, photos=[photo_file(jpeg(image), "a.jpg")])
+    backdate(first, 2)
+    heap = coloured_in(image, (420, 380, 640, 520))
+    file(cast, photos=[photo_file(jpeg(reshot(heap)), "b.jpg")], dx_m=5)
+
+    run_rules(since=since, rules=[Rule.REUSED_PHOTO])
+
+    assert flagged(Rule.REUSED_PHOTO) == set()
     matches = [m for row in PhotoHash.objects.exclude(matches=[]) for m in row.matches]
     assert any(m["inliers"] >= 20 and not is_reuse(m) for m in matches), matches
 
