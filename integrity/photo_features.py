@@ -295,6 +295,12 @@ def _changed_share(later: np.ndarray, earlier: np.ndarray, to_later: np.ndarray)
     if area < 0.02 * w * h:
         return area / (w * h), 1.0
     weight = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), BACKGROUND_PX)
+    # A colour filter or other light changes every pixel's colour alike: map the earlier
+    # photo's colours to the later's by the affine map that fits the overlap best, and look
+    # for what that map leaves different (a new object is a small part of the overlap).
+    ones = np.ones((area, 1), np.float32)
+    mapping, *_ = np.linalg.lstsq(np.hstack((warped[inside], ones)), later[inside], rcond=None)
+    warped = np.dstack((warped, np.ones((h, w), np.float32))) @ mapping
 
     def detail(channel: np.ndarray) -> np.ndarray:
         # Light changes brightness, contrast and shading across a scene: compare each
