@@ -56,6 +56,7 @@ BACKGROUND_PX = 16  # light and shading vary over more than this many thumbnail 
 # more than ``FRAME_STEP`` grey levels to a neighbour: plain bars with some text on them).
 FRAME_MARGIN = 0.04
 FRAME_FLAT = 0.85
+FRAME_PLAIN = 0.7  # ... and this share of them in the three commonest bands of 4 grey levels
 FRAME_STEP = 3
 FRAME_TOLERANCE = 8  # grey levels from the frame's colour still the frame
 VERSION = 2  # bump when the record changes: older rows are computed again
@@ -151,9 +152,9 @@ def frame(grey: np.ndarray) -> tuple[tuple[int, int, int, int], float] | None:
     The frame's colour is the commonest grey level of the image's edge; the photo is the
     longest run of rows most of whose pixels differ from it, then the longest run of columns
     within those rows. It is a screenshot when the photo has bars on two opposite sides
-    (``FRAME_MARGIN``), fills 5–80 % of the image, and the rest is flat (``FRAME_FLAT``): a
-    photo whose sky happens to be one grey has no bar below it, and a textured ground is not
-    flat."""
+    (``FRAME_MARGIN``), fills 5–80 % of the image, and the rest is flat (``FRAME_FLAT``) and
+    of a few plain colours (``FRAME_PLAIN``): a photo whose sky happens to be one grey has no
+    bar below it, and a ground, blurred or not, shades through many greys."""
     h, w = grey.shape
     if min(h, w) < 32:
         return None
@@ -178,7 +179,10 @@ def frame(grey: np.ndarray) -> tuple[tuple[int, int, int, int], float] | None:
     )
     outside = np.ones(grey.shape, bool)
     outside[y0:y1, x0:x1] = False
-    if flat[outside].mean() < FRAME_FLAT:
+    # Bars are a few plain colours (their text aside); a smooth ground or sky shades through
+    # many greys.
+    levels = np.sort(np.bincount(grey[outside] // 4, minlength=64))
+    if flat[outside].mean() < FRAME_FLAT or levels[-3:].sum() < FRAME_PLAIN * levels.sum():
         return None
     return (x0, y0, x1, y1), share
 
