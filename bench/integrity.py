@@ -636,8 +636,10 @@ def clean_up() -> None:
 
     with transaction.atomic():
         IntegrityFlag.objects.all().delete()
-        PhotoHash.objects.all().delete()
-        Attachment.objects.filter(file__startswith=f"{PHOTO_DIR}/").delete()
+        planted = Attachment.objects.filter(file__startswith=f"{PHOTO_DIR}/")
+        # the planted photos' fingerprints; the history's stand-in keeps its own
+        PhotoHash.objects.filter(attachment_id__in=planted.values("id")).delete()
+        planted.delete()
         delete_cases(Case.objects.filter(number__startswith=PREFIX))
     shutil.rmtree(Path(settings.MEDIA_ROOT) / PHOTO_DIR, ignore_errors=True)
 
@@ -724,6 +726,9 @@ def main() -> None:
     from integrity.services import record_flags, run_rules
 
     call_command("migrate", verbosity=0)
+    from cases.demo_history import stand_in_photo
+
+    stand_in_photo()  # the history's verification photos, in this run's media
     started = time.monotonic()
     clean_up()
     now = timezone.now()

@@ -419,9 +419,10 @@ def _defaults(model) -> dict:
     return {f.attname: f.get_default() for f in model._meta.concrete_fields}
 
 
-def _stand_in_photo() -> dict:
+def stand_in_photo() -> dict:
     """The stand-in picture's ``Attachment`` and ``PhotoHash`` fields, written to storage
-    the first time."""
+    if it is not there (a copy of the district's database served from other media needs
+    it too)."""
     if not default_storage.exists(STAND_IN_PHOTO):
         buffer = io.BytesIO()
         Image.new("RGB", (640, 480), (196, 198, 200)).save(buffer, "JPEG", quality=80)
@@ -493,7 +494,7 @@ def create_case_history(
     history = _History(cells, rng, timezone.now())
     first_id = (Case.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
     defaults = _defaults(Case)
-    stand_in = _stand_in_photo()
+    stand_in = stand_in_photo()
     bar = tqdm(total=total, unit="case", disable=not progress, desc="cases")
     for start in range(0, total, BATCH):
         rows, events = [], []
