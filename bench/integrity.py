@@ -50,7 +50,9 @@ history (P@1%, P@.1%) and, separately, of the hard controls (P@1%c, P@.1%c) — 
 false positives per 10,000 history cases (bursts: per 10,000 worker-months). reused_photo's
 adversarial figures are in ``bench/integrity_photos.py``. The history's texts are the demo's
 quick-fill phrases as seeded, each naming a spot of its cell and lying within 40 m of where
-that spot is (``cases.demo_history``); the history is not changed and nothing is added to it.
+that spot is (``cases.demo_history``); its verifications carry the photo their category
+requires, with the verifier's capture facts, over one flat stand-in image the photo rule
+never compares. The history is not changed and nothing is added to it.
 ``--rule NAME`` runs and scores one rule (everything is still planted).
 
 A flag counts as a true positive only on a planted fake of its own rule (for bursts: a flag
