@@ -642,6 +642,8 @@ def clean_up() -> None:
         # the planted photos' fingerprints; the history's stand-in keeps its own
         PhotoHash.objects.filter(attachment_id__in=planted.values("id")).delete()
         planted.delete()
+        # what the kept photos were matched against is gone: check them again
+        PhotoHash.objects.filter(informative=True).update(matches=[], matched_at=None)
         delete_cases(Case.objects.filter(number__startswith=PREFIX))
     shutil.rmtree(Path(settings.MEDIA_ROOT) / PHOTO_DIR, ignore_errors=True)
 

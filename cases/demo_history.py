@@ -179,8 +179,10 @@ class _History:
         # (case, kind, version, due_at, at) of the SLA occasions the history went through
         self.notices: list[tuple] = []
         # (case, result's time, verification's time, lon, lat) of the verifications whose
-        # category requires a photo (``verification_photos``)
+        # category requires a photo (``_write_verification_photos``), and the photos' own
+        # draws, apart from the cases' so the cases stay what the seed made them before
         self.verified: list[tuple] = []
+        self.photo_rng = random.Random(repr(rng.getstate()[1][:8]))
 
     def spot_at(self, cell: GridCell, spot: str) -> tuple[float, float]:
         """Where ``spot`` of ``cell`` is: a fixed point of the cell's middle (its east gate is
@@ -203,7 +205,7 @@ class _History:
 
     def capture(self, reported: datetime, verified: datetime, lon: float, lat: float) -> dict:
         """What the verifier's phone sent with the verification photo (see ``NO_FIX_SHARE``)."""
-        rng = self.rng
+        rng = self.photo_rng
         draw = rng.random()
         if draw < NO_FACTS_SHARE:
             return {}

@@ -190,7 +190,7 @@ class PhotoHash(models.Model):
     # or rotated copy is a cheap candidate too.
     variants = models.BinaryField(_("hashes of flipped and rotated copies"), default=b"")
     # Local features (integrity.photo_features.pack): ORB keypoints of the photo and its
-    # mirror image and a small grey copy, about 25 KB.
+    # mirror image and a small copy (grey and CIELAB colour), about 55 KB.
     features = models.BinaryField(_("local features"), default=b"")
     version = models.PositiveSmallIntegerField(_("fingerprint version"), default=0)
     # The geometric check against earlier photos, done once: every candidate that shared

@@ -13,7 +13,7 @@ photo is reduced once, when it is fingerprinted, to a compact record (``pack``):
   (a new pile of rubbish can have the grey of the ground it lies on, not its colour).
 
 A screenshot (a photo shown in a chat or an album, with the phone's bars around it) is
-reduced to the photo it frames (``unframed``), keeping the share of the screen the photo
+reduced to the photo it frames (``frame``), keeping the share of the screen the photo
 filled: the bars' text would take keypoints from the photo, and a crop shown in a chat would
 be compared with the bars where the rest of the earlier photo lies.
 
@@ -191,15 +191,18 @@ def extract(image: Image.Image, *, framed: float = 1.0) -> Features:
     """The record of a decoded photo (already turned upright by its EXIF; a screenshot's
     photo already cut out of it, ``framed`` the share of the screen it filled)."""
     grey = _scaled(np.asarray(image.convert("L")), WORK_PIXELS)
-    small = _scaled(np.asarray(image.convert("RGB")), THUMB_PIXELS)
     h, w = grey.shape
     # Contrast-limited equalisation: a photo taken in other light keeps its corners.
     equalised = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(grey)
     points, descriptors = _detect(equalised)
     mirror_points, mirror_descriptors = _detect(np.ascontiguousarray(equalised[:, ::-1]))
-    thumb = np.dstack(
-        (_scaled(grey, THUMB_PIXELS), cv2.cvtColor(small, cv2.COLOR_RGB2LAB)[..., 1:])
+    small = _scaled(grey, THUMB_PIXELS)
+    # The colour axes at exactly the grey copy's size (shrunk once, not twice: rounding
+    # would make them differ by a pixel or two).
+    colour = cv2.resize(
+        np.asarray(image.convert("RGB")), small.shape[::-1], interpolation=cv2.INTER_AREA
     )
+    thumb = np.dstack((small, cv2.cvtColor(colour, cv2.COLOR_RGB2LAB)[..., 1:]))
     return Features((w, h), points, descriptors, mirror_points, mirror_descriptors, thumb, framed)
 
 
@@ -243,7 +246,9 @@ def unpack(data: bytes) -> Features:
     descriptors = take(n * 32, "u1", (n, 32))
     mirror_points = take(m * 2, "<f4", (m, 2))
     mirror_descriptors = take(m * 32, "u1", (m, 32))
-    rest = (len(data) - offset) // (3 * tw)
+    rest, odd = divmod(len(data) - offset, 3 * tw)
+    if odd:
+        raise ValueError("a photo record of another format")
     thumb = take(rest * tw * 3, "u1", (rest, tw, 3))
     return Features(
         (w, h), points, descriptors, mirror_points, mirror_descriptors, thumb, per_mille / 1000

@@ -117,12 +117,11 @@ def compare_pair(
 def is_reuse(figures: dict, *, same_file: bool = False) -> bool:
     """Whether a stored pair means "the same photo passed off again".
 
-    Enough points explained by one homography, and either the later photo was cut out of a
-    screenshot (``photo_features.frame``: nobody photographs a new problem inside a phone's
-    chat window) or it lies inside the earlier one (a copy shows nothing its original did
-    not; another framing of the spot does) and what the overlap shows has not changed beyond
-    light and noise, in grey or in colour (another day's photo of a recurring spot differs
-    where the new problem is).
+    Enough points explained by one homography, the later photo (a screenshot's: the photo it
+    frames, ``photo_features.frame``) lying inside the earlier one (a copy shows nothing its
+    original did not; another framing of the spot does), and what the overlap shows not
+    changed beyond light and noise, in grey or in colour (another day's photo of a recurring
+    spot differs where the new problem is, screenshotted or not).
     Photos with too few keypoints to match are judged by their hash, as before local
     features."""
     if same_file:
@@ -131,8 +130,6 @@ def is_reuse(figures: dict, *, same_file: bool = False) -> bool:
         return figures["distance"] <= int(setting("INTEGRITY_PHOTO_MAX_DISTANCE"))
     if figures["inliers"] < int(setting("INTEGRITY_PHOTO_MIN_INLIERS")):
         return False
-    if figures.get("screenshot"):
-        return True
     return figures["coverage"] >= float(setting("INTEGRITY_PHOTO_MIN_COVERAGE")) and figures[
         "changed"
     ] <= float(setting("INTEGRITY_PHOTO_MAX_CHANGED"))
@@ -142,11 +139,15 @@ def _features(attachment_ids) -> dict[int, tuple[photo_features.Features, np.nda
     rows = PhotoHash.objects.filter(attachment_id__in=list(attachment_ids)).values_list(
         "attachment_id", "features", "variants"
     )
-    return {
-        pk: (photo_features.unpack(bytes(blob)), unpack_hashes(variants))
-        for pk, blob, variants in rows.iterator(chunk_size=200)
-        if blob
-    }
+    loaded = {}
+    for pk, blob, variants in rows.iterator(chunk_size=200):
+        if not blob:
+            continue
+        try:
+            loaded[pk] = (photo_features.unpack(bytes(blob)), unpack_hashes(variants))
+        except ValueError as exc:  # a record no code of this version wrote: not compared
+            logger.warning("photo matching: attachment %s not compared: %s", pk, exc)
+    return loaded
 
 
 def match_new_photos(photos: PhotoRows, pending: Sequence[int], *, batch: int = 50) -> int:

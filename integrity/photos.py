@@ -88,10 +88,7 @@ def fingerprint(data: bytes) -> dict:
         grey = image.convert("L")
         phash = imagehash.phash(grey)
         small = np.asarray(grey.resize((32, 32), Image.Resampling.LANCZOS), dtype=float)
-        informative = (
-            min(result["width"], result["height"]) >= MIN_SIDE_PX
-            and float(small.std()) >= MIN_GREY_STDDEV
-        )
+        informative = min(image.size) >= MIN_SIDE_PX and float(small.std()) >= MIN_GREY_STDDEV
         if informative:
             variants = pack_hashes(variant_hashes(grey))
             share = 1.0 if framed is None else framed[1]
@@ -135,6 +132,11 @@ def hash_attachment(attachment: Attachment) -> PhotoHash:
     return row
 
 
+def _copy_for(row: PhotoHash, attachment: Attachment) -> PhotoHash:
+    fields = {f.attname: getattr(row, f.attname) for f in PhotoHash._meta.concrete_fields}
+    return PhotoHash(**(fields | {"attachment_id": attachment.pk}))
+
+
 def drop_outdated(attachment_ids) -> int:
     """Forget fingerprints computed by an older ``photo_features.VERSION`` among
     ``attachment_ids`` (a queryset or list), so ``ensure_hashes`` computes them again."""
@@ -153,10 +155,20 @@ def ensure_hashes(
     time before the other rules. Safe to run twice or concurrently (a row there is kept)."""
     todo: list[PhotoHash] = []
     added = 0
+    # One file under many attachments (the district history's flat stand-in photo) is read
+    # once; only featureless rows are kept for this, so the memo stays small.
+    seen: dict[str, PhotoHash] = {}
     for attachment in attachments:
         if deadline is not None and monotonic() > deadline:
             break
-        todo.append(hash_attachment(attachment))
+        row = seen.get(attachment.file.name)
+        if row is not None:
+            row = _copy_for(row, attachment)
+        else:
+            row = hash_attachment(attachment)
+            if not row.features:
+                seen[attachment.file.name] = row
+        todo.append(row)
         if len(todo) >= batch:
             added += len(PhotoHash.objects.bulk_create(todo, ignore_conflicts=True))
             todo = []

@@ -8,7 +8,7 @@ earlier photos a cheater would reuse (``integrity.photo_matching``: same worker,
 cases, or a close hash anywhere, within ``INTEGRITY_PHOTO_LOOKBACK_DAYS``). A photo
 attached in the window is flagged when it reproduces a photo of *another* case: at least
 ``INTEGRITY_PHOTO_MIN_INLIERS`` keypoints explained by one homography, and the same
-contents where the two overlap (or the later photo cut out of a screenshot); see
+contents where the two overlap (a screenshot's photo cut out of it first); see
 ``photo_matching.is_reuse``. ``bench/integrity_photos.py`` chooses the thresholds on half
 of a generated set of street photos and their tricked copies and measures the other half.
 

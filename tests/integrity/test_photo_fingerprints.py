@@ -97,3 +97,36 @@ def test_a_screenshot_is_fingerprinted_as_the_photo_it_frames():
     sky = Image.fromarray(pixels)
     grey = np.asarray(sky.convert("L"))
     assert photo_features.frame(grey) is None
+
+
+@pytest.mark.parametrize("size", [(5000, 20), (20, 5000), (5794, 173), (3450, 100)])
+def test_a_photo_of_any_shape_gets_its_colour_thumbnail(size):
+    """The thumbnail's grey and colour axes come out the same size whatever the photo's
+    shape (shrunk separately, rounding made them differ by a pixel or two)."""
+    rng = np.random.default_rng(1)
+    pixels = rng.integers(0, 256, (size[1] // 4 + 1, size[0] // 4 + 1, 3), dtype=np.uint8)
+    image = Image.fromarray(pixels).resize(size)
+    result = fingerprint(encoded(image))
+    assert "error" not in result and result["informative"], result.get("error")
+    assert photo_features.unpack(result["features"]).thumb.shape[2] == 3
+
+
+def test_one_flat_file_under_many_attachments_is_fingerprinted_for_each(cast):
+    """The district history's stand-in photo lies under a million attachments: each gets its
+    fingerprint, the file read once per scan."""
+    from integrity.photos import ensure_hashes
+
+    case = plain_case(cast.territory.cell_a, reporter=cast.reporter)
+    flat = encoded(Image.new("RGB", (640, 480), (196, 198, 200)), "JPEG")
+    stored = default_storage.save(f"cases/{case.pk}/stand-in.jpg", ContentFile(flat))
+    rows = [
+        Attachment.objects.create(
+            case=case, stage="verification", file=stored, content_type="image/jpeg", size=len(flat)
+        )
+        for _ in range(3)
+    ]
+    assert ensure_hashes(Attachment.objects.filter(pk__in=[a.pk for a in rows])) == 3
+    prints = PhotoHash.objects.filter(attachment__in=rows)
+    assert {(p.sha256, p.informative, p.error) for p in prints} == {
+        (fingerprint(flat)["sha256"], False, "")
+    }

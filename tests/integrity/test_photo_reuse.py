@@ -129,6 +129,21 @@ def test_two_photos_of_similar_things_or_a_new_problem_at_the_same_spot_are_not_
     assert any(m["inliers"] >= 20 and not is_reuse(m) for m in matches), matches
 
 
+def test_a_new_photo_of_a_recurring_spot_screenshotted_from_the_chat_is_not_flagged(cast, since):
+    """A screenshot is judged by the photo it frames, as any photo is: a worker who files
+    their own new photo of the spot from the group chat, a new pile in it, is not flagged."""
+    first = file(cast, photos=[photo_file(jpeg(street(21, problem=1)), "a.jpg")])
+    backdate(first, 1)
+    shot = chat_screenshot(reshot(street(21, problem=2)), cropped=False)
+    file(cast, photos=[photo_file(jpeg(shot, 70), "b.jpg")], dx_m=5)
+
+    run_rules(since=since, rules=[Rule.REUSED_PHOTO])
+
+    assert flagged(Rule.REUSED_PHOTO) == set()
+    matches = [m for row in PhotoHash.objects.exclude(matches=[]) for m in row.matches]
+    assert any(m["screenshot"] and m["inliers"] >= 20 for m in matches), matches
+
+
 def coloured_in(image: Image.Image, box: tuple[int, int, int, int]) -> Image.Image:
     """``image`` with something new in ``box`` whose grey is exactly what lay there (a heap
     of green and red sacks on a ground of their brightness): only its colour tells it."""
