@@ -283,7 +283,9 @@ def _homography(
 
 def _surroundings(image: np.ndarray) -> np.ndarray:
     """``image`` blurred over ``BACKGROUND_PX``: blurred at a quarter of its size and scaled
-    back (the same to within a grey level, at a tenth of the cost of so wide a kernel)."""
+    back, 13 times cheaper than so wide a kernel at full size. On noisy 128 × 96 thumbnails
+    it differs from the full-size blur by one grey level on average, up to 10 beside sharp
+    edges; the photo bench's figures did not move (408 of 440 copies, no false flag)."""
     h, w = image.shape[:2]
     small = cv2.resize(image, (max(1, w // 4), max(1, h // 4)), interpolation=cv2.INTER_AREA)
     small = cv2.GaussianBlur(small, (0, 0), BACKGROUND_PX / 4)
