@@ -29,7 +29,7 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from cases.demo import delete_cases  # noqa: E402
-from cases.demo_history import CASE_FIELDS, insert_rows  # noqa: E402
+from cases.demo_history import CASE_FIELDS, field_defaults, insert_rows  # noqa: E402
 from cases.models import Case, Category  # noqa: E402
 from grids.models import Assignment, Department, GridCell, Role  # noqa: E402
 from workflows.models import Notification, SlaNotice  # noqa: E402
@@ -60,10 +60,7 @@ def make_cases(n: int, due_share: float) -> None:
     department = handler.department if handler else Department.objects.first()
     reporter = {a.cell_id: a.user_id for a in Assignment.objects.filter(role=Role.GRID_WORKER)}
     first = (Case.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
-    defaults = {
-        f.attname: (f.get_default() if f.has_default() else None)
-        for f in Case._meta.concrete_fields
-    }
+    defaults = field_defaults(Case)
     rows = []
     for i in range(n):
         cell = cells[i % len(cells)]

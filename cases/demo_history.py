@@ -417,7 +417,9 @@ ATTACHMENT_FIELDS = [f.attname for f in Attachment._meta.concrete_fields if f.at
 PHOTO_HASH_FIELDS = [f.attname for f in PhotoHash._meta.concrete_fields]
 
 
-def _defaults(model) -> dict:
+def field_defaults(model) -> dict:
+    """Each column's default, as a row written below the ORM needs them (a NOT NULL text
+    column without a default gets "", as the ORM would give it)."""
     return {f.attname: f.get_default() for f in model._meta.concrete_fields}
 
 
@@ -481,7 +483,7 @@ def _write_verification_photos(history: _History, stand_in: dict, first: int, la
     ids = Attachment.objects.filter(
         case_id__gte=first, case_id__lte=last, stage=Attachment.Stage.VERIFICATION
     ).values_list("id", flat=True)
-    prints = _defaults(PhotoHash) | stand_in["hash"]
+    prints = field_defaults(PhotoHash) | stand_in["hash"]
     insert_rows(
         PhotoHash,
         PHOTO_HASH_FIELDS,
@@ -495,7 +497,7 @@ def create_case_history(
     """Write ``total`` cases with their events, spread over the last three years."""
     history = _History(cells, rng, timezone.now())
     first_id = (Case.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
-    defaults = _defaults(Case)
+    defaults = field_defaults(Case)
     stand_in = stand_in_photo()
     bar = tqdm(total=total, unit="case", disable=not progress, desc="cases")
     for start in range(0, total, BATCH):
